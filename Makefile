@@ -1,0 +1,62 @@
+# Thin front for CMake. `make run` builds and runs the reference scenario suite; `make test` builds
+# and runs the unit and process tests. Missing Debian packages are installed when run as root,
+# otherwise the exact apt-get line is printed.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+PKGS := cmake g++ make pkg-config libzmq3-dev cppzmq-dev libyaml-cpp-dev libboost-dev \
+        libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev \
+        libgtest-dev libgmock-dev libbenchmark-dev
+SCENARIOS ?= scenarios/reference
+
+.PHONY: all deps build test run demo soak bench asan tsan format clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "missing packages; run:"; echo "  sudo apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+run: build
+	$(BUILD)/app/faultline run $(SCENARIOS)
+
+demo: build
+	$(BUILD)/app/faultline run --expect-fail scenarios/demo
+
+soak: build
+	$(BUILD)/app/faultline run --soak scenarios/jepsen
+
+bench: build
+	$(BUILD)/bench/kvbench
+	$(BUILD)/bench/checker_bench
+
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_SANITIZE=address,undefined
+	cmake --build build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L unit
+
+tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS)
+	ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -L unit
+
+format:
+	find common cluster checker harness app bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

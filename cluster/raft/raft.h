@@ -1,0 +1,91 @@
+#pragma once
+// Raft: the pure, I/O-free consensus core (etcd/raft shape). It never blocks, sleeps, reads a clock,
+// touches a file or a socket; time is tick(), randomness comes from the seed in Config. Owned by one
+// thread (a kvnode event loop, or a simulation); not thread-safe.
+//
+// Implements, from the extended Raft paper: randomized election timeouts in ticks, PreVote and
+// CheckQuorum (Section 9.6), log replication with the conflict-term fast back-up, commit of
+// current-term entries only with a no-op on election (Figure 8), immediate, pipelined, batched
+// replication bounded by in-flight bytes, ReadIndex reads (Section 8), snapshots (issue 6).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/raft/types.h"
+#include "common/status.h"
+
+namespace raft {
+
+struct Config {
+  NodeId id = kNoNode;
+  std::vector<NodeId> voters;        // every member, including id
+  int election_tick_min = 15;        // election timeout drawn uniformly in [min, max] ticks
+  int election_tick_max = 30;
+  int heartbeat_tick = 3;
+  uint64_t max_inflight_bytes = 1 << 20;  // per follower, bytes of entries sent but not acknowledged
+  uint64_t max_msg_bytes = 256 << 10;     // bytes of entries batched into one append
+  uint64_t max_snapshot_chunk = 64 << 10; // issue 6
+  bool pre_vote = true;
+  bool check_quorum = true;
+  uint64_t seed = 1;                 // seeds the election-timeout randomization
+};
+
+// What the node recovered from disk. Entries follow the snapshot (entries[0].index == snapshot.index+1).
+struct RestoredState {
+  HardState hard_state;
+  Snapshot snapshot;  // data may be omitted (only metadata is needed by the core)
+  std::vector<Entry> entries;
+};
+
+struct ProposeResult {
+  bool accepted = false;   // false: not the leader (or leadership being lost); see leader_hint
+  Index index = 0;         // where the entry will be, if it commits
+  Term term = 0;
+  NodeId leader_hint = kNoNode;
+};
+
+class Raft {
+ public:
+  Raft(const Config& config, const RestoredState& restored);
+  ~Raft();
+  Raft(const Raft&) = delete;
+  Raft& operator=(const Raft&) = delete;
+
+  // Advances logical time by one tick (elections, heartbeats, CheckQuorum).
+  void tick();
+  // Feeds one message received from a peer. Messages not addressed to this node are ignored;
+  // a malformed message (e.g. entries that do not follow `index`) is rejected with a Status.
+  common::Status step(const Message& m);
+  // Appends a command to the log if this node is the leader.
+  ProposeResult propose(std::string command);
+  // Asks for a ReadIndex. Returns false (with leader_hint) unless this node is the leader; the
+  // answer arrives later as a ReadState in Ready carrying `context`, or never if leadership is lost
+  // (the node then times the request out and the client retries).
+  bool read_index(std::string context);
+  // Leader-side: records that the state machine was compacted into `snapshot` (issue 6).
+  void compact(Snapshot snapshot);
+  // Asks to start an election now (tests and leadership transfer); follows PreVote if enabled.
+  void campaign();
+
+  bool has_ready() const;
+  Ready ready();   // takes the pending batch; call advance() once it has been handled
+  void advance();
+
+  NodeId id() const;
+  Role role() const;
+  Term term() const;
+  NodeId leader() const;
+  Index commit_index() const;
+  Index applied_index() const;
+  Index last_index() const;
+  Index first_index() const;  // first index still in the log (after the snapshot)
+  const HardState& hard_state() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace raft
