@@ -1,0 +1,89 @@
+#pragma once
+// Raft::Impl: the state and the step functions of the Raft core (internal; see raft.h for the
+// contract). Split over raft.cc (construction, Ready/advance, accessors), election.cc (ticks,
+// terms, PreVote/Vote, CheckQuorum) and replication.cc (appends, commit, heartbeats, ReadIndex).
+// Single thread, owned by Raft.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cluster/raft/log.h"
+#include "cluster/raft/progress.h"
+#include "cluster/raft/raft.h"
+#include "cluster/raft/read_only.h"
+#include "common/random.h"
+
+namespace raft {
+
+struct Raft::Impl {
+  Impl(const Config& config, const RestoredState& restored);
+
+  // --- election.cc ---
+  void tick();
+  void tick_election();
+  void tick_leader();
+  common::Status step(const Message& m);
+  void campaign(bool pre_vote);
+  void become_follower(Term term, NodeId leader);
+  void become_pre_candidate();
+  void become_candidate();
+  void become_leader();
+  void handle_vote_request(const Message& m);
+  void handle_vote_response(const Message& m);
+  bool quorum_active();
+  void reset(Term term);
+
+  // --- replication.cc ---
+  void step_leader(const Message& m);
+  void step_follower(const Message& m);
+  void handle_append(const Message& m);
+  void handle_heartbeat(const Message& m);
+  void handle_append_response(const Message& m);
+  void handle_heartbeat_response(const Message& m);
+  bool send_append(NodeId to, bool send_if_empty);
+  void bcast_append(bool send_if_empty);
+  void bcast_heartbeat(const std::string& context);
+  bool maybe_commit();
+  bool committed_current_term() const;
+  void flush_reads();
+  ProposeResult propose(std::string command);
+  bool read_index(std::string context);
+
+  // --- raft.cc ---
+  HardState hard_state() const { return HardState{term, vote, log.committed()}; }
+  size_t quorum() const { return cfg.voters.size() / 2 + 1; }
+  void send(Message m);              // may go now
+  void send_after_persist(Message m);  // only once this batch is durable
+  bool has_ready() const;
+  Ready ready();
+  void advance();
+
+  Config cfg;
+  RaftLog log;
+  Term term = 0;
+  NodeId vote = kNoNode;
+  NodeId leader = kNoNode;
+  Role role = Role::kFollower;
+  int election_elapsed = 0;
+  int heartbeat_elapsed = 0;
+  int randomized_timeout = 0;
+  common::Rng rng;
+  std::map<NodeId, Progress> prs;  // leader only: every voter but self
+  std::map<NodeId, bool> votes;    // (pre)candidate only: answers received, self included
+  ReadOnly read_only;
+
+  // Output accumulated until the next ready().
+  std::vector<Message> msgs;
+  std::vector<Message> msgs_after_persist;
+  std::vector<ReadState> read_states;
+  HardState prev_hard_state;  // as last handed out in a Ready (or restored)
+  HardState hard_state_view;  // backs the Raft::hard_state() reference
+
+  // The Ready handed out and not yet advanced.
+  bool ready_outstanding = false;
+  Index ready_last_index = 0;
+  Term ready_last_term = 0;
+  Index ready_applying = 0;
+};
+
+}  // namespace raft
