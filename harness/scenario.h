@@ -1,0 +1,176 @@
+#pragma once
+// Scenario: one `faultline run` input, fully validated (see docs/scenarios.md for the YAML schema).
+// Plain values, produced by load_scenario() and read-only afterwards; safe to share between threads
+// once loaded. Every duration is in microseconds; `line` fields point back into the YAML file so
+// run-time messages can name where a step came from.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+using Micros = std::chrono::microseconds;
+
+struct ClusterSpec {
+  int nodes = 5;
+  Micros tick{10'000};
+  Micros election_min{150'000};
+  Micros election_max{300'000};
+  Micros heartbeat{30'000};
+  std::string fsync = "always";           // always | never (unsafe)
+  std::string read_mode = "read_index";   // read_index | log | local (unsafe)
+  std::string storage = "disk";           // disk | memory (unsafe)
+  bool dedup = true;                      // false is unsafe
+  uint64_t compaction_bytes = 0;          // 0: log compaction off
+  bool uses_unsafe_mode() const;
+};
+
+// Which messages a network rule applies to.
+struct LinkScope {
+  enum class Kind { kAll, kPeers, kClients, kNodes };
+  Kind kind = Kind::kAll;
+  std::vector<int> nodes;  // kNodes: every link touching one of these nodes
+};
+
+// Link quality: drops (requests and replies separately), delay, reordering.
+struct NetworkRule {
+  double drop_requests = 0;
+  double drop_replies = 0;
+  Micros delay_min{0};
+  Micros delay_max{0};
+  bool reorder = false;
+  LinkScope scope;
+  bool is_reliable() const {
+    return drop_requests == 0 && drop_replies == 0 && delay_max.count() == 0 && !reorder;
+  }
+};
+
+// Which node(s) an action targets. Resolved at the moment the action runs (the leader then).
+struct NodeTarget {
+  enum class Kind { kNode, kLeader, kMinority, kAll, kRandom, kDown };
+  Kind kind = Kind::kNode;
+  int node = 0;  // kNode
+};
+
+struct PartitionSpec {
+  enum class Kind { kRandomHalves, kLeaderMinority, kIsolateLeader, kIsolateNode, kBridge, kRing, kSets };
+  Kind kind = Kind::kRandomHalves;
+  int node = 0;                         // kIsolateNode
+  std::vector<std::vector<int>> sets;   // kSets
+  // -1: clients keep reaching every node (the reference's partitioner); otherwise clients may reach
+  // only the nodes of this side (sides numbered in the order the partition lists them; side 0 is the
+  // majority, side 1 the minority for leader_minority/isolate_*).
+  int clients_side = -1;
+};
+
+// One scripted client operation (reference tests 6, 7, 8). A script client is created on first use;
+// `side` confines it to the nodes of a side of the current partition (-1: every node).
+struct ScriptOp {
+  std::string client;
+  std::string f;  // get | put | append
+  std::string key;
+  std::string value;
+  int side = -1;
+  bool async = false;                   // start it and go on; `await`/`expect_pending` look at it later
+  std::optional<std::string> expect;    // a get must read exactly this
+  std::optional<Micros> within;         // must complete within this time (else the check fails)
+};
+
+struct Step {
+  enum class Kind {
+    kWait, kHeal, kPartition, kKill, kRestart, kPause, kResume, kNetwork,
+    kOp, kExpectPending, kAwait, kVerifyAppends
+  };
+  Kind kind = Kind::kWait;
+  int line = 0;
+  Micros wait{0};                        // kWait; kExpectPending/kAwait: the time bound
+  PartitionSpec partition;               // kPartition
+  NodeTarget target;                     // kKill, kRestart, kPause, kResume
+  NetworkRule network;                   // kNetwork (a reliable rule restores the baseline)
+  ScriptOp op;                           // kOp
+  std::vector<std::string> clients;      // kExpectPending, kAwait
+  std::string describe() const;          // one line, for progress and nemesis.jsonl
+};
+
+// A fault on a schedule inside a workload: once at `at`, or every [period_min, period_max] from
+// `from` until `until` (default: the end of the workload). `undo_after` reverts it (heal, restart,
+// resume, reliable network) after that long.
+struct NemesisEntry {
+  int line = 0;
+  std::optional<Micros> at;
+  Micros period_min{0};
+  Micros period_max{0};
+  Micros from{0};
+  std::optional<Micros> until;
+  std::optional<Micros> undo_after;
+  Step action;
+  bool periodic() const { return !at.has_value(); }
+};
+
+struct WorkloadSpec {
+  std::optional<Micros> duration;
+  int64_t ops_per_client = 0;  // 0: until the duration ends
+};
+
+struct Phase {
+  std::string name;
+  int line = 0;
+  int repeat = 1;
+  std::vector<Step> steps;                // before the workload
+  std::optional<WorkloadSpec> workload;
+  std::vector<NemesisEntry> nemesis;      // relative to the workload's start
+  std::vector<Step> after;                // after the workload
+};
+
+struct ClientsSpec {
+  enum class Keys { kOwn, kShared, kHot };
+  int count = 0;
+  Keys keys = Keys::kOwn;
+  int key_count = 1;                 // kShared
+  std::string hot_key = "k";         // kHot
+  int get_weight = 50;
+  int put_weight = 0;
+  int append_weight = 50;
+  bool init_put_empty = true;        // each client first puts "" to its own key (kOwn) per workload
+  bool warmup_get = false;           // one Get before the first timed operation
+  double rate = 0;                   // ops/s per client; 0: closed loop
+  bool fresh_identity = true;        // a new client id (and history process) per workload
+  Micros attempt_timeout{100'000};
+  Micros stop_grace{2'000'000};      // time a pending op gets to finish when told to stop
+};
+
+struct ChecksSpec {
+  bool linearizable = true;
+  bool appends = false;                     // each client's appends once and in order
+  std::optional<int64_t> min_ops;
+  std::optional<uint64_t> max_raft_state_bytes;
+  std::optional<uint64_t> max_snapshot_bytes;
+  bool no_snapshot = false;
+  std::optional<Micros> deadline;           // the whole run
+  std::optional<Micros> max_mean_latency;   // of `latency_f` operations
+  std::string latency_f = "append";
+  Micros checker_timeout{60'000'000};
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  std::string description;
+  std::string source;                 // the YAML text as read
+  std::optional<uint64_t> seed;
+  bool unsafe = false;
+  ClusterSpec cluster;
+  NetworkRule network;                // baseline for the whole run
+  ClientsSpec clients;
+  std::vector<Phase> phases;
+  ChecksSpec checks;
+};
+
+const char* to_string(Step::Kind kind);
+std::string describe(const NodeTarget& target);
+std::string describe(const PartitionSpec& partition);
+std::string describe(const NetworkRule& rule);
+
+}  // namespace harness
