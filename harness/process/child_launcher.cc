@@ -1,0 +1,128 @@
+#include "harness/process/child_launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <system_error>
+
+namespace harness {
+
+namespace {
+
+constexpr int kMaxChildren = 1024;
+// Live children for the signal handler (0 = free slot). Lock-free atomics: async-signal-safe.
+std::atomic<pid_t> g_children[kMaxChildren];
+
+void register_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t expected = 0;
+    if (slot.compare_exchange_strong(expected, pid)) return;
+  }
+  // Table full: the child is still covered by PDEATHSIG and by its owner's destructor.
+}
+
+void kill_children_handler(int sig) {
+  for (auto& slot : g_children) {
+    pid_t pid = slot.load();
+    if (pid > 0) ::kill(pid, SIGKILL);
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
+
+void unregister_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t expected = pid;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+void install_kill_children_on_signal() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = kill_children_handler;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+ChildLauncher::ChildLauncher() : thread_([this] { run(); }) {}
+
+ChildLauncher::~ChildLauncher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void ChildLauncher::run() {
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopping and nothing left to do
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
+}
+
+common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
+                                           const std::vector<std::string>& args,
+                                           const std::string& log_path) {
+  namespace bp = boost::process;
+  std::promise<common::Result<pid_t>> done;
+  auto result = done.get_future();
+  auto task = [&] {
+    int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+      done.set_value(common::Status::io_error("cannot open log " + log_path + ": " +
+                                              std::strerror(errno)));
+      return;
+    }
+    const pid_t parent = ::getpid();
+    // Runs in the child between fork and exec: only async-signal-safe calls.
+    auto child_setup = [log_fd, parent](auto&) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // the harness died before prctl took effect
+      ::setpgid(0, 0);
+      ::dup2(log_fd, STDOUT_FILENO);
+      ::dup2(log_fd, STDERR_FILENO);
+    };
+    std::error_code ec;
+    bp::child c(bp::exe = exe, bp::args = args, bp::std_in < bp::null,
+                bp::extend::on_exec_setup = child_setup, ec);
+    ::close(log_fd);
+    if (ec) {
+      done.set_value(common::Status::io_error("cannot start " + exe + ": " + ec.message()));
+      return;
+    }
+    pid_t pid = c.id();
+    register_child(pid);
+    c.detach();  // the caller reaps it with waitpid
+    done.set_value(pid);
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return common::Status::unavailable("child launcher is stopping");
+    tasks_.push_back(task);
+  }
+  cv_.notify_one();
+  return result.get();
+}
+
+}  // namespace harness

@@ -1,0 +1,56 @@
+#pragma once
+// ChildLauncher: starts child processes that cannot outlive the harness. Owned by ClusterProcesses;
+// any thread may call spawn(). Every fork happens on the launcher's own long-lived thread, because
+// PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the process: a child
+// forked from a short-lived nemesis thread would otherwise be killed when that thread ends.
+//
+// In the child (between fork and exec) it: sets PR_SET_PDEATHSIG(SIGKILL) and exits at once if the
+// parent already died; moves into its own process group (a terminal Ctrl-C then reaches only the
+// harness, which decides); points stdin at /dev/null and stdout+stderr at the log file opened with
+// O_APPEND. The caller owns the returned PID: it must reap it (waitpid) and then unregister it.
+//
+// Every spawned PID is also kept in a process-wide, fixed-size table of live children so that
+// install_kill_children_on_signal()'s async-signal-safe handler can SIGKILL them. That table is the
+// one piece of global state here: a signal handler cannot reach anything else.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <sys/types.h>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+
+namespace harness {
+
+class ChildLauncher {
+ public:
+  ChildLauncher();
+  ~ChildLauncher();
+  ChildLauncher(const ChildLauncher&) = delete;
+  ChildLauncher& operator=(const ChildLauncher&) = delete;
+
+  // Starts `exe` with `args`, output appended to `log_path`. Fails with the reason (exec error,
+  // log file not writable). The PID is registered in the live-children table.
+  common::Result<pid_t> spawn(const std::string& exe, const std::vector<std::string>& args,
+                              const std::string& log_path);
+
+ private:
+  void run();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Removes a reaped PID from the live-children table (call after waitpid returned it).
+void unregister_child(pid_t pid);
+
+// SIGINT and SIGTERM: SIGKILL every registered live child, then re-raise with the default action.
+// Idempotent; safe to call from any thread.
+void install_kill_children_on_signal();
+
+}  // namespace harness

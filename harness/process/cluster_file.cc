@@ -1,0 +1,63 @@
+#include "harness/process/cluster_file.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace harness {
+
+namespace {
+// Addresses are tcp://host:port; quoting keeps YAML from reading anything else into them.
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string cluster_yaml(const wire::ClusterConfig& c) {
+  std::ostringstream out;
+  out << "# written by the faultline harness\n";
+  out << "nodes:\n";
+  for (const wire::NodeAddresses& n : c.nodes) {
+    out << "  - id: " << n.id << "\n";
+    out << "    listen: " << quoted(n.listen) << "\n";
+    if (!n.address.empty()) out << "    address: " << quoted(n.address) << "\n";
+    if (!n.client_address.empty()) out << "    client_address: " << quoted(n.client_address) << "\n";
+    if (!n.peers.empty()) {
+      out << "    peers:\n";
+      for (const auto& [id, addr] : n.peers) out << "      " << id << ": " << quoted(addr) << "\n";
+    }
+  }
+  out << "timing:\n";
+  out << "  tick_ms: " << c.tick_ms << "\n";
+  out << "  election_timeout_ms: [" << c.election_timeout_min_ms << ", "
+      << c.election_timeout_max_ms << "]\n";
+  out << "  heartbeat_ms: " << c.heartbeat_ms << "\n";
+  out << "fsync: " << (c.fsync == wire::FsyncMode::kAlways ? "always" : "never") << "\n";
+  out << "read_mode: " << wire::read_mode_name(c.read_mode) << "\n";
+  out << "storage: " << (c.storage == wire::StorageMode::kDisk ? "disk" : "memory") << "\n";
+  out << "dedup: " << (c.dedup ? "on" : "off") << "\n";
+  out << "compaction_bytes: " << c.compaction_bytes << "\n";
+  return out.str();
+}
+
+common::Status write_cluster_file(const wire::ClusterConfig& config, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    if (!f) return common::Status::io_error("cannot write " + tmp);
+    f << cluster_yaml(config);
+    f.flush();
+    if (!f) return common::Status::io_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return common::Status::io_error("cannot rename " + tmp + " to " + path);
+  }
+  return common::Status::ok();
+}
+
+}  // namespace harness

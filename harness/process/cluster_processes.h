@@ -1,0 +1,129 @@
+#pragma once
+// ClusterProcesses: the kvnode processes of one run. Owned by the harness (one per run); it starts,
+// kills, restarts, pauses and stops nodes by PID (never by name) and answers "who leads?".
+//
+// Layout under options.run_dir:
+//   cluster.yaml          the cluster file every node reads (written by start_all)
+//   data/n<id>/           node i's data directory (kept across restarts; id = first_id + i)
+//   logs/n<id>.log        node i's stdout+stderr, appended across restarts (O_APPEND)
+//
+// Addresses. create() picks one free 127.0.0.1 port per node: listen_address(i) is where node i
+// binds its ROUTER. start_all(peer_addresses) writes cluster.yaml so that node i listens on
+// listen_address(i) and every peer (and client) reaches it at peer_addresses[i], i.e. its
+// `address` and `client_address` in the cluster file are the interposer's frontend i (or the
+// listen address itself when no interposer is used). client_addresses() returns those peer
+// addresses: give them to Clerks so clients go through the interposer too. The harness's own status
+// queries (status(), leader()) go straight to listen addresses, bypassing the interposer: they work
+// during partitions and do not count as messages.
+//
+// Usage:
+//   auto procs = ClusterProcesses::create(opts);            // ports, dirs; nothing started
+//   Interposer net({nodes from procs->node_senders()/listen_addresses(), seed}); net.start();
+//   procs->start_all(net.frontend_addresses());             // writes cluster.yaml, starts nodes
+//
+// Children never outlive the harness: each child sets PR_SET_PDEATHSIG(SIGKILL) (and exits at once
+// if the harness already died), so a crash or kill -9 of the harness kills the nodes. Because
+// PDEATHSIG fires when the *thread* that forked exits, every fork happens on one launcher thread
+// owned by this object, whatever thread called start()/restart(). Children run in their own process
+// group, so a terminal Ctrl-C reaches only the harness; install_interrupt_handler() makes SIGINT and
+// SIGTERM SIGKILL every live child before the harness dies. The destructor kills and reaps every
+// child that is still running.
+//
+// Threads: all methods are thread-safe (the nemesis thread and the main thread both call them);
+// process-control calls are serialized by an internal mutex. status()/leader() do network I/O with
+// the given timeout and do not hold the mutex while waiting.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/client/clerk.h"
+#include "cluster/wire/cluster_config.h"
+#include "common/status.h"
+
+namespace harness {
+
+struct ClusterProcessesOptions {
+  std::string kvnode_path;  // the kvnode binary; create() fails if it is not an executable file
+  std::string run_dir;      // created if missing
+  int num_nodes = 3;
+  uint64_t first_id = 1;  // node i has Raft id first_id + i and sender frame "n<id>"
+  bool unsafe = false;    // pass --unsafe to every node (only when the scenario allows it)
+  // Timing, fsync, read mode, storage, dedup and compaction for cluster.yaml (everything but
+  // `nodes`, which create()/start_all() fill in; any nodes given here are ignored).
+  wire::ClusterConfig config;
+  std::vector<std::string> extra_args;  // extra kvnode command-line arguments
+  // start()/start_all() wait until each started node answers a status request (a node that exits
+  // first is reported with the tail of its log); this bounds the wait per node.
+  std::chrono::milliseconds start_timeout{10000};
+  std::chrono::milliseconds stop_grace{2000};  // stop_all(): SIGTERM, then SIGKILL after this
+};
+
+class ClusterProcesses {
+ public:
+  // Checks the binary, creates run_dir/data/n<id> and run_dir/logs, picks free ports. Starts nothing.
+  static common::Result<std::unique_ptr<ClusterProcesses>> create(ClusterProcessesOptions options);
+  ~ClusterProcesses();  // kills (SIGKILL) and reaps every running child
+  ClusterProcesses(const ClusterProcesses&) = delete;
+  ClusterProcesses& operator=(const ClusterProcesses&) = delete;
+
+  int num_nodes() const;
+  uint64_t node_id(int i) const;           // first_id + i
+  std::string node_sender(int i) const;    // "n<id>": the sender frame node i puts on its messages
+  std::string listen_address(int i) const; // tcp://127.0.0.1:<port>
+  std::vector<std::string> listen_addresses() const;
+  std::vector<std::string> client_addresses() const;  // peer addresses given to start_all()
+  std::string cluster_file() const;
+  std::string data_dir(int i) const;
+  std::string log_path(int i) const;
+
+  // Writes cluster.yaml (peer_addresses.size() must equal num_nodes(); empty means "use the listen
+  // addresses") and starts every node, then waits until each answers status. On failure the nodes
+  // already started keep running (the caller may stop_all()) and the error names the node, its
+  // exit status if it died, and the last lines of its log.
+  common::Status start_all(const std::vector<std::string>& peer_addresses);
+  // Starts node i (after kill or stop) with the same data dir; waits as start_all does. Fails if it
+  // is already running.
+  common::Status start(int i);
+  // SIGKILL by PID and reap. No-op (ok) if not running.
+  common::Status kill(int i);
+  // kill(i) if running, then start(i).
+  common::Status restart(int i);
+  // SIGSTOP / SIGCONT by PID. Fail if node i is not running.
+  common::Status pause(int i);
+  common::Status resume(int i);
+  bool paused(int i) const;
+  void kill_all();
+  // SIGTERM to every running node (SIGCONT first if paused), SIGKILL after stop_grace; all reaped.
+  void stop_all();
+  // Running = started and not yet seen to exit (checks with a non-blocking wait; reaps if exited).
+  bool alive(int i);
+  // PID of node i's current process, or -1 when not running.
+  int pid(int i) const;
+  // Times node i has been started (1 after start_all).
+  int starts(int i) const;
+
+  // Node i's status, asked directly at its listen address.
+  common::Result<client::NodeStatus> status(int i, std::chrono::milliseconds timeout);
+  // Index of the running node that reports role "leader" with the highest term (ties: the lowest
+  // index), asking every running node once with `timeout` each; not_found if none does.
+  common::Result<int> leader(std::chrono::milliseconds timeout);
+  // leader() repeatedly until one is found or `deadline` passes (timeout error then).
+  common::Result<int> wait_for_leader(std::chrono::steady_clock::time_point deadline);
+  // Bytes of node i's data directory on disk (all regular files, recursively): works whether or not
+  // the node is running. For the Raft-only figures (log_bytes, snapshot_bytes) use status().
+  common::Result<uint64_t> disk_bytes(int i) const;
+
+  // SIGINT/SIGTERM handler for the whole process: SIGKILLs every live child of every ClusterProcesses
+  // (async-signal-safe), then re-raises the signal with its default action. Idempotent.
+  static void install_interrupt_handler();
+
+ private:
+  struct Impl;
+  explicit ClusterProcesses(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace harness
