@@ -1,0 +1,97 @@
+// `faultline check HISTORY`: parse a history, check linearizability, print the summary and write
+// the optional JSON and HTML reports.
+#include <iostream>
+#include <memory>
+
+#include "app/commands.h"
+#include "checker/checker.h"
+
+namespace app {
+namespace {
+
+// CheckArgs: the parsed options; owned by the CLI callback (main thread).
+struct CheckArgs {
+  std::string history;
+  std::string format = "auto";
+  std::string model;
+  double timeout_s = 0;
+  int64_t max_memory_mib = 0;
+  int threads = 0;
+  std::string json_path;
+  std::string html_path;
+  bool explain = false;
+  bool quiet = false;
+};
+
+int run_check(const CheckArgs& a) {
+  auto format = checker::parse_format_name(a.format);
+  if (!format) {
+    std::cerr << "faultline check: " << format.status().message() << "\n";
+    return 2;
+  }
+  auto history = checker::parse_history_file(a.history, *format);
+  if (!history) {
+    std::cerr << "faultline check: " << history.status().message() << "\n";
+    return 2;
+  }
+  checker::CheckOptions opts;
+  opts.model = a.model;
+  opts.timeout = std::chrono::milliseconds(static_cast<int64_t>(a.timeout_s * 1000));
+  opts.max_memory_bytes = a.max_memory_mib << 20;
+  opts.threads = a.threads;
+  opts.explain = a.explain || !a.json_path.empty() || !a.html_path.empty();
+  auto result = checker::check(*history, opts);
+  if (!result) {
+    std::cerr << "faultline check: " << result.status().message() << "\n";
+    return 2;
+  }
+  if (!a.quiet) std::cout << checker::format_text(*history, *result);
+  if (!a.json_path.empty()) {
+    if (auto s = checker::write_json(*history, *result, a.json_path); !s) {
+      std::cerr << "faultline check: " << s.message() << "\n";
+      return 2;
+    }
+  }
+  if (!a.html_path.empty()) {
+    if (auto s = checker::write_html(*history, *result, a.html_path); !s) {
+      std::cerr << "faultline check: " << s.message() << "\n";
+      return 2;
+    }
+    if (!a.quiet) std::cout << "report: " << a.html_path << "\n";
+  }
+  return checker::exit_code(result->verdict);
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& cli, int& exit_code) {
+  auto args = std::make_shared<CheckArgs>();
+  CLI::App* cmd = cli.add_subcommand(
+      "check", "Check a recorded history for linearizability (exit 0 linearizable, 1 violation, "
+               "2 unknown or error)");
+  cmd->add_option("history", args->history, "History file (JSON lines, kv EDN maps or Jepsen log)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--format", args->format, "History format: auto, json, kv-edn, jepsen-log")
+      ->capture_default_str();
+  cmd->add_option("--model", args->model,
+                  "Model: kv (get/put/append per key) or register (read/write/cas); "
+                  "default: what the history implies");
+  cmd->add_option("--timeout", args->timeout_s,
+                  "Give up after this many seconds with verdict unknown (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-memory", args->max_memory_mib,
+                  "Memory for the search's memo cache in MiB; reaching it gives verdict unknown "
+                  "(default: a quarter of RAM)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--json", args->json_path, "Write the result as JSON to this file");
+  cmd->add_option("--html", args->html_path, "Write a self-contained HTML report to this file");
+  cmd->add_flag("--explain", args->explain,
+                "Check every key even after a violation (implied by --json and --html)");
+  cmd->add_flag("-q,--quiet", args->quiet, "Print nothing; only the exit status tells");
+  cmd->final_callback([args, &exit_code]() { exit_code = run_check(*args); });
+}
+
+}  // namespace app

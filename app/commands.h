@@ -1,0 +1,12 @@
+#pragma once
+// The faultline subcommands. Each lives in its own file (check_command.cc, ...) and registers
+// itself on the CLI11 app with one call from main.cc. A subcommand only parses its arguments and
+// calls into the libraries; it stores the process exit status in `exit_code`.
+#include <CLI/CLI.hpp>
+
+namespace app {
+
+// `faultline check HISTORY`: exit 0 linearizable, 1 violation, 2 unknown or error.
+void add_check_command(CLI::App& cli, int& exit_code);
+
+}  // namespace app

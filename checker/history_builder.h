@@ -1,0 +1,41 @@
+#pragma once
+// HistoryBuilder: turns a stream of invoke/completion events (from any file format) into matched
+// Operations, enforcing one open invocation per process. Used by the parsers only; one thread.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "checker/history.h"
+
+namespace checker {
+
+enum class EventType { kInvoke, kOk, kFail, kInfo };
+
+struct RawEvent {
+  int64_t process = 0;
+  EventType type = EventType::kInvoke;
+  std::string f;
+  std::string key;
+  nlohmann::json value;
+  int64_t time = 0;
+  size_t line = 0;
+};
+
+class HistoryBuilder {
+ public:
+  explicit HistoryBuilder(std::string source) : source_(std::move(source)) {}
+
+  // Adds the next event in file order. Errors name the file and line.
+  common::Status add(RawEvent event);
+  // Closes the history: invocations still open become unknown operations.
+  History finish(std::string format, std::string model_hint);
+
+ private:
+  common::Status error_at(size_t line, const std::string& what) const;
+
+  std::string source_;
+  std::vector<Operation> ops_;
+  std::unordered_map<int64_t, size_t> open_;  // process -> index into ops_
+};
+
+}  // namespace checker

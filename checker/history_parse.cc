@@ -1,0 +1,342 @@
+// Parsers for the three history formats (docs/history-format.md) and format auto-detection.
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "checker/history.h"
+#include "checker/history_builder.h"
+
+namespace checker {
+namespace {
+
+using common::Result;
+using common::Status;
+
+class LineError {
+ public:
+  LineError(const std::string& source, size_t line) : source_(source), line_(line) {}
+  Status operator()(const std::string& what) const {
+    return Status::invalid_argument(source_ + ":" + std::to_string(line_) + ": " + what);
+  }
+
+ private:
+  const std::string& source_;
+  size_t line_;
+};
+
+bool is_blank(std::string_view s) {
+  for (char c : s) {
+    if (!std::isspace(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool parse_int(std::string_view s, int64_t* out) {
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+Result<EventType> event_type(std::string_view name, const LineError& err) {
+  if (name == "invoke") return EventType::kInvoke;
+  if (name == "ok") return EventType::kOk;
+  if (name == "fail") return EventType::kFail;
+  if (name == "info") return EventType::kInfo;
+  return err("field 'type': unknown event type '" + std::string(name) +
+             "' (expected invoke, ok, fail or info)");
+}
+
+// ---- JSON lines -------------------------------------------------------------------------------
+
+Result<RawEvent> parse_json_line(std::string_view text, size_t line, const LineError& err,
+                                 bool* has_time) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return err("not a valid JSON object (truncated line?)");
+  if (!j.is_object()) return err("expected a JSON object");
+  RawEvent e;
+  e.line = line;
+  auto proc = j.find("process");
+  if (proc == j.end() || !proc->is_number_integer()) return err("field 'process': missing or not an integer");
+  e.process = proc->get<int64_t>();
+  auto type = j.find("type");
+  if (type == j.end() || !type->is_string()) return err("field 'type': missing or not a string");
+  auto et = event_type(type->get<std::string>(), err);
+  if (!et) return et.status();
+  e.type = *et;
+  auto f = j.find("f");
+  if (f == j.end() || !f->is_string()) return err("field 'f': missing or not a string");
+  e.f = f->get<std::string>();
+  if (auto k = j.find("key"); k != j.end()) {
+    if (k->is_string()) {
+      e.key = k->get<std::string>();
+    } else if (k->is_number_integer()) {
+      e.key = std::to_string(k->get<int64_t>());
+    } else if (!k->is_null()) {
+      return err("field 'key': expected a string");
+    }
+  }
+  if (auto v = j.find("value"); v != j.end()) e.value = *v;
+  auto t = j.find("time");
+  *has_time = t != j.end();
+  if (*has_time) {
+    if (!t->is_number_integer()) return err("field 'time': expected integer nanoseconds");
+    e.time = t->get<int64_t>();
+  } else {
+    e.time = static_cast<int64_t>(line);
+  }
+  return e;
+}
+
+// ---- Jepsen-style EDN maps (kv) ------------------------------------------------------------------
+
+// EdnReader: reads the flat map subset used by the kv histories: keywords, strings, integers, nil
+// and vectors of those.
+class EdnReader {
+ public:
+  explicit EdnReader(std::string_view s) : s_(s) {}
+
+  void skip_space() {
+    while (pos_ < s_.size() && (std::isspace(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == ','))
+      ++pos_;
+  }
+  bool at_end() { skip_space(); return pos_ >= s_.size(); }
+  bool consume(char c) {
+    skip_space();
+    if (pos_ < s_.size() && s_[pos_] == c) { ++pos_; return true; }
+    return false;
+  }
+  size_t pos() const { return pos_; }
+
+  // Returns false (with *error set) on malformed input.
+  bool value(nlohmann::json* out, std::string* error) {
+    skip_space();
+    if (pos_ >= s_.size()) { *error = "unexpected end of line (truncated?)"; return false; }
+    char c = s_[pos_];
+    if (c == '"') return string(out, error);
+    if (c == '[') {
+      ++pos_;
+      *out = nlohmann::json::array();
+      while (!consume(']')) {
+        if (pos_ >= s_.size()) { *error = "unterminated vector (truncated?)"; return false; }
+        nlohmann::json item;
+        if (!value(&item, error)) return false;
+        out->push_back(std::move(item));
+      }
+      return true;
+    }
+    size_t start = pos_;
+    while (pos_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[pos_])) &&
+           s_[pos_] != ',' && s_[pos_] != '}' && s_[pos_] != ']')
+      ++pos_;
+    std::string_view tok = s_.substr(start, pos_ - start);
+    int64_t n = 0;
+    if (tok == "nil") {
+      *out = nullptr;
+    } else if (tok.size() > 1 && tok[0] == ':') {
+      *out = std::string(tok.substr(1));
+    } else if (parse_int(tok, &n)) {
+      *out = n;
+    } else {
+      *error = "unexpected token '" + std::string(tok) + "' at column " + std::to_string(start + 1);
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  bool string(nlohmann::json* out, std::string* error) {
+    std::string v;
+    ++pos_;
+    while (pos_ < s_.size() && s_[pos_] != '"') {
+      if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) ++pos_;
+      v.push_back(s_[pos_++]);
+    }
+    if (pos_ >= s_.size()) { *error = "unterminated string (truncated line?)"; return false; }
+    ++pos_;
+    *out = std::move(v);
+    return true;
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+Result<RawEvent> parse_edn_line(std::string_view text, size_t line, const LineError& err) {
+  EdnReader r(text);
+  if (!r.consume('{')) return err("expected '{' at the start of the map");
+  nlohmann::json fields = nlohmann::json::object();
+  while (!r.consume('}')) {
+    if (r.at_end()) return err("map not closed with '}' (truncated line?)");
+    nlohmann::json k, v;
+    std::string error;
+    if (!r.value(&k, &error) || !r.value(&v, &error)) return err(error);
+    if (!k.is_string()) return err("map key must be a keyword");
+    fields[k.get<std::string>()] = std::move(v);
+  }
+  if (!r.at_end()) return err("unexpected text after the map");
+  RawEvent e;
+  e.line = line;
+  e.time = static_cast<int64_t>(line);
+  if (!fields.contains("process") || !fields["process"].is_number_integer())
+    return err("field ':process': missing or not an integer");
+  e.process = fields["process"].get<int64_t>();
+  if (!fields.contains("type") || !fields["type"].is_string())
+    return err("field ':type': missing or not a keyword");
+  auto et = event_type(fields["type"].get<std::string>(), err);
+  if (!et) return et.status();
+  e.type = *et;
+  if (!fields.contains("f") || !fields["f"].is_string()) return err("field ':f': missing or not a keyword");
+  e.f = fields["f"].get<std::string>();
+  if (fields.contains("key")) {
+    const auto& k = fields["key"];
+    if (k.is_string()) e.key = k.get<std::string>();
+    else if (k.is_number_integer()) e.key = std::to_string(k.get<int64_t>());
+    else if (!k.is_null()) return err("field ':key': expected a string");
+  }
+  if (fields.contains("value")) e.value = fields["value"];
+  return e;
+}
+
+// ---- Jepsen log lines (register) -------------------------------------------------------------------
+
+Result<RawEvent> parse_jepsen_line(std::string_view text, size_t line, const LineError& err) {
+  // INFO  jepsen.util - <process> <:type> <:f> <value...>, separated by tabs or spaces.
+  size_t at = text.find("jepsen.util");
+  if (at == std::string_view::npos) return err("not a Jepsen log line (no 'jepsen.util')");
+  std::string_view rest = trim(text.substr(at + 11));
+  if (rest.empty() || rest[0] != '-') return err("expected '-' after 'jepsen.util'");
+  rest = trim(rest.substr(1));
+  auto next_token = [&rest]() {
+    size_t end = 0;
+    while (end < rest.size() && !std::isspace(static_cast<unsigned char>(rest[end]))) ++end;
+    std::string_view tok = rest.substr(0, end);
+    rest = trim(rest.substr(end));
+    return tok;
+  };
+  RawEvent e;
+  e.line = line;
+  e.time = static_cast<int64_t>(line);
+  std::string_view proc = next_token(), type = next_token(), f = next_token();
+  if (!parse_int(proc, &e.process)) return err("process: expected an integer, got '" + std::string(proc) + "'");
+  if (type.size() < 2 || type[0] != ':') return err("type: expected a keyword like :invoke (truncated line?)");
+  auto et = event_type(type.substr(1), err);
+  if (!et) return et.status();
+  e.type = *et;
+  if (f.size() < 2 || f[0] != ':') return err("f: expected a keyword like :read (truncated line?)");
+  e.f = std::string(f.substr(1));
+  if (rest.empty()) return err("value: missing (truncated line?)");
+  EdnReader r(rest);
+  std::string error;
+  if (!r.value(&e.value, &error)) return err("value: " + error);
+  if (!r.at_end()) return err("value: unexpected text after the value");
+  return e;
+}
+
+HistoryFormat detect(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    if (line.empty()) continue;
+    if (line[0] == '{') {
+      std::string_view inner = trim(line.substr(1));
+      return (!inner.empty() && inner[0] == ':') ? HistoryFormat::kKvEdn : HistoryFormat::kJson;
+    }
+    if (line.find("jepsen.util") != std::string_view::npos) return HistoryFormat::kJepsenLog;
+    return HistoryFormat::kAuto;
+  }
+  return HistoryFormat::kJson;  // empty: any format reads it
+}
+
+bool is_register_op(const std::string& f) { return f == "read" || f == "write" || f == "cas"; }
+
+}  // namespace
+
+Result<HistoryFormat> parse_format_name(std::string_view name) {
+  if (name == "auto") return HistoryFormat::kAuto;
+  if (name == "json") return HistoryFormat::kJson;
+  if (name == "kv-edn" || name == "edn") return HistoryFormat::kKvEdn;
+  if (name == "jepsen-log" || name == "jepsen") return HistoryFormat::kJepsenLog;
+  return Status::invalid_argument("unknown history format '" + std::string(name) +
+                                  "' (expected auto, json, kv-edn or jepsen-log)");
+}
+
+Result<History> parse_history_text(std::string_view text, HistoryFormat format,
+                                   const std::string& source_name) {
+  if (format == HistoryFormat::kAuto) {
+    format = detect(text);
+    if (format == HistoryFormat::kAuto) {
+      return Status::invalid_argument(source_name +
+                                      ": cannot tell the history format from the first line; "
+                                      "use --format json|kv-edn|jepsen-log");
+    }
+  }
+  HistoryBuilder builder(source_name);
+  bool any_time = false, any_without_time = false;
+  size_t line_no = 0, pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (is_blank(line)) continue;
+    LineError err(source_name, line_no);
+    Result<RawEvent> event = Status::invalid_argument("unreachable");
+    if (format == HistoryFormat::kJson) {
+      bool has_time = false;
+      event = parse_json_line(line, line_no, err, &has_time);
+      if (event) {
+        (has_time ? any_time : any_without_time) = true;
+        if (any_time && any_without_time)
+          return err("field 'time': either every event has a time or none does");
+      }
+    } else if (format == HistoryFormat::kKvEdn) {
+      event = parse_edn_line(line, line_no, err);
+    } else {
+      event = parse_jepsen_line(line, line_no, err);
+    }
+    if (!event) return event.status();
+    if (Status s = builder.add(std::move(event).value()); !s) return s;
+  }
+  History h;
+  switch (format) {
+    case HistoryFormat::kJson: h = builder.finish("json", ""); break;
+    case HistoryFormat::kKvEdn: h = builder.finish("kv-edn", "kv"); break;
+    default: h = builder.finish("jepsen-log", "register"); break;
+  }
+  if (h.model_hint.empty() && !h.ops.empty())
+    h.model_hint = is_register_op(h.ops.front().f) ? "register" : "kv";
+  return h;
+}
+
+Result<History> parse_history_file(const std::string& path, HistoryFormat format) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::io_error(path + ": cannot open history file");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return Status::io_error(path + ": read error");
+  return parse_history_text(buf.str(), format, path);
+}
+
+std::string to_json_line(const HistoryEvent& event) {
+  nlohmann::json j;
+  j["process"] = event.process;
+  j["type"] = event.type;
+  j["f"] = event.f;
+  if (!event.key.empty()) j["key"] = event.key;
+  j["value"] = event.value;
+  j["time"] = event.time;
+  return j.dump();
+}
+
+}  // namespace checker

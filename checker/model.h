@@ -1,0 +1,59 @@
+#pragma once
+// Model: the sequential specification an operation history is checked against. Adding a model
+// (a set, a queue) means one new file with a Model subclass plus one line in model.cc's table.
+//
+// The search works on compact states: a State is a 64-bit handle whose meaning belongs to the
+// PartitionModel (a register stores its value; the kv model stores an interned-string id).
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checker/history.h"
+#include "common/status.h"
+
+namespace checker {
+
+using State = uint64_t;
+
+// PartitionModel: the model prepared for one partition's operations (indexed 0..n-1 in the order
+// given to Model::prepare). Owned and used by the one thread that searches that partition.
+class PartitionModel {
+ public:
+  virtual ~PartitionModel() = default;
+  virtual State init() = 0;
+  // Applies operation `op` to `state`. Returns false when the recorded output contradicts the
+  // state (e.g. a read returned another value); unknown operations are never contradicted.
+  virtual bool step(State state, uint32_t op, State* next) = 0;
+  // Human-readable state, for explanations.
+  virtual std::string describe(State state) const = 0;
+};
+
+// Model: stateless description of a data type. Shared read-only by all threads.
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string_view name() const = 0;
+  // Checks that the model knows the operation and its values have the right shape. The error
+  // names the history line.
+  virtual common::Status validate(const History& h, const Operation& op) const = 0;
+  // Operations with different partition keys never constrain each other (P-compositionality).
+  virtual std::string partition_key(const Operation& op) const { return op.key; }
+  // True when an unknown-outcome op has no effect on the state (a read): it can be dropped.
+  virtual bool is_read_only(const Operation& op) const = 0;
+  // Prepares the model for one partition. `ops` stay valid while the PartitionModel lives.
+  virtual std::unique_ptr<PartitionModel> prepare(std::span<const Operation* const> ops) const = 0;
+};
+
+// The registered models; nullptr when no model has that name.
+const Model* find_model(std::string_view name);
+std::vector<std::string> model_names();
+
+// Helper for validate(): "file:line: message".
+common::Status op_error(const History& h, const Operation& op, const std::string& what);
+// Shortened JSON text of a value, for messages.
+std::string value_text(const nlohmann::json& v);
+
+}  // namespace checker

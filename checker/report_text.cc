@@ -1,0 +1,96 @@
+// format_text(): the terminal summary of a check.
+#include <cstdio>
+#include <sstream>
+
+#include "checker/checker.h"
+
+namespace checker {
+namespace {
+
+std::string shorten(std::string s, size_t max = 70) {
+  if (s.size() <= max) return s;
+  return s.substr(0, max / 2 - 2) + " ... " + s.substr(s.size() - (max / 2 - 3));
+}
+
+std::string value_of(const nlohmann::json& v) { return shorten(v.dump()); }
+
+std::string duration(double seconds) {
+  char buf[64];
+  if (seconds < 1e-3) std::snprintf(buf, sizeof buf, "%.1f us", seconds * 1e6);
+  else if (seconds < 1) std::snprintf(buf, sizeof buf, "%.1f ms", seconds * 1e3);
+  else std::snprintf(buf, sizeof buf, "%.2f s", seconds);
+  return buf;
+}
+
+std::string time_text(int64_t t) {
+  return t == kNeverReturned ? std::string("never") : std::to_string(t);
+}
+
+// One operation on one line: "p3 append "x 3 7 y" -> ok   [call 120, return 180] (line 12)".
+std::string op_line(const Operation& op) {
+  std::ostringstream s;
+  s << "p" << op.process << " " << op.f;
+  if (!op.key.empty()) s << " key=" << shorten(op.key, 20);
+  if (!op.input.is_null()) s << " " << value_of(op.input);
+  if (op.status == OpStatus::kOk) {
+    if (!op.output.is_null() || op.input.is_null()) s << " -> " << value_of(op.output);
+  } else {
+    s << " -> unknown";
+  }
+  s << "  [call " << op.call_time << ", return " << time_text(op.return_time) << "] (line "
+    << op.call_line << ")";
+  return s.str();
+}
+
+}  // namespace
+
+std::string format_text(const History& history, const CheckResult& result) {
+  std::ostringstream s;
+  size_t violating = 0, unchecked = 0;
+  for (const auto& p : result.partitions) {
+    violating += p.verdict == Verdict::kViolation;
+    unchecked += p.verdict == Verdict::kUnknown;
+  }
+  s << "history: " << history.source << " (" << history.format << ", model " << result.model
+    << ")\n";
+  s << "operations: " << result.operations << " (" << result.failed << " failed, "
+    << result.unknown << " unknown); partitions: " << result.partitions.size();
+  if (violating > 0) s << ", " << violating << " violating";
+  if (unchecked > 0) s << ", " << unchecked << " unknown/unchecked";
+  s << "\n";
+  std::string verdict(verdict_name(result.verdict));
+  for (char& c : verdict) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  s << "verdict: " << verdict << " (checked in " << duration(result.seconds) << ")\n";
+  if (!result.message.empty()) s << "  " << result.message << "\n";
+
+  constexpr size_t kShown = 3, kPrefixTail = 4, kStuckShown = 6;
+  size_t shown = 0;
+  for (const auto& p : result.partitions) {
+    if (p.verdict != Verdict::kViolation) continue;
+    if (shown++ == kShown) {
+      s << "(" << violating - kShown << " more violating keys; see --json or --html)\n";
+      break;
+    }
+    s << "\nkey " << nlohmann::json(p.key).dump() << ": " << p.ops.size()
+      << " operations cannot be linearized\n";
+    s << "  longest linearizable prefix: " << p.linearization.size() << " operations";
+    if (p.linearization.empty()) {
+      s << " (none: the first operations already contradict the initial state)\n";
+    } else {
+      s << ", ending with:\n";
+      const size_t from = p.linearization.size() > kPrefixTail ? p.linearization.size() - kPrefixTail : 0;
+      if (from > 0) s << "    ...\n";
+      for (size_t i = from; i < p.linearization.size(); ++i)
+        s << "    " << op_line(history.ops[p.linearization[i]]) << "\n";
+    }
+    s << "  state after it: " << shorten(p.stuck_state) << "\n";
+    s << "  none of these can come next (the state contradicts each):\n";
+    for (size_t i = 0; i < p.stuck_ops.size() && i < kStuckShown; ++i)
+      s << "    " << op_line(history.ops[p.stuck_ops[i]]) << "\n";
+    if (p.stuck_ops.size() > kStuckShown)
+      s << "    (" << p.stuck_ops.size() - kStuckShown << " more)\n";
+  }
+  return s.str();
+}
+
+}  // namespace checker

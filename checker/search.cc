@@ -1,0 +1,212 @@
+#include "checker/search.h"
+
+#include <algorithm>
+
+#include "checker/config_cache.h"
+
+namespace checker {
+namespace {
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// EntryList: the call/return entries of a partition as a doubly linked list over arrays. Node 0
+// is the head sentinel and node 2n+1 the tail sentinel; a call node's match is its return node.
+struct EntryList {
+  std::vector<int32_t> next, prev, match, op;  // match < 0 for return entries
+
+  explicit EntryList(std::span<const Operation* const> ops) {
+    const size_t n = ops.size();
+    struct Event {
+      int64_t time;
+      int kind;  // 0 call, 1 return: calls first on equal times (touching intervals overlap)
+      uint32_t op;
+    };
+    std::vector<Event> events;
+    events.reserve(2 * n);
+    for (uint32_t i = 0; i < n; ++i) {
+      events.push_back({ops[i]->call_time, 0, i});
+      events.push_back({ops[i]->return_time, 1, i});
+    }
+    std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+      if (a.time != b.time) return a.time < b.time;
+      if (a.kind != b.kind) return a.kind < b.kind;
+      return a.op < b.op;
+    });
+    const int32_t nodes = static_cast<int32_t>(2 * n + 2);
+    next.resize(nodes);
+    prev.resize(nodes);
+    match.assign(nodes, -1);
+    op.assign(nodes, -1);
+    std::vector<int32_t> return_node(n);
+    for (int32_t k = 0; k < static_cast<int32_t>(events.size()); ++k) {
+      const int32_t node = k + 1;
+      op[node] = static_cast<int32_t>(events[k].op);
+      if (events[k].kind == 1) return_node[events[k].op] = node;
+    }
+    for (int32_t k = 0; k < static_cast<int32_t>(events.size()); ++k) {
+      if (events[k].kind == 0) match[k + 1] = return_node[events[k].op];
+    }
+    for (int32_t i = 0; i < nodes; ++i) {
+      next[i] = i + 1;
+      prev[i] = i - 1;
+    }
+  }
+
+  int32_t head() const { return 0; }
+
+  void lift(int32_t call) {
+    next[prev[call]] = next[call];
+    prev[next[call]] = prev[call];
+    const int32_t ret = match[call];
+    next[prev[ret]] = next[ret];
+    prev[next[ret]] = prev[ret];
+  }
+
+  void unlift(int32_t call) {
+    const int32_t ret = match[call];
+    next[prev[ret]] = ret;
+    prev[next[ret]] = ret;
+    next[prev[call]] = call;
+    prev[next[call]] = call;
+  }
+};
+
+constexpr uint64_t kCheckEvery = 4096;  // steps between deadline/cancel/memory checks
+
+}  // namespace
+
+SearchOutcome search_partition(PartitionModel& model, std::span<const Operation* const> ops,
+                               const SearchControl& control) {
+  SearchOutcome out;
+  const size_t n = ops.size();
+  size_t remaining = 0;  // definite (ok) operations not yet linearized
+  std::vector<uint8_t> definite(n);
+  std::vector<uint64_t> zobrist(n);
+  for (size_t i = 0; i < n; ++i) {
+    definite[i] = ops[i]->status == OpStatus::kOk;
+    remaining += definite[i];
+    zobrist[i] = splitmix64(i * 0x2545f4914f6cdd1dULL + 17);
+  }
+  if (remaining == 0) return out;
+
+  EntryList list(ops);
+  const size_t words = (n + 63) / 64;
+  std::vector<uint64_t> bits(words, 0);
+  uint64_t bits_hash = 0;
+  ConfigCache cache(words);
+  struct Frame {
+    int32_t node;
+    State state;
+  };
+  std::vector<Frame> stack;
+  stack.reserve(n);
+  int64_t accounted = 0;
+
+  auto account = [&]() -> bool {  // returns false when over budget
+    const int64_t now = static_cast<int64_t>(cache.bytes());
+    if (control.memory_used != nullptr) {
+      const int64_t total = control.memory_used->fetch_add(now - accounted) + (now - accounted);
+      accounted = now;
+      return total <= control.memory_limit;
+    }
+    accounted = now;
+    return now <= control.memory_limit;
+  };
+  auto finish = [&](SearchVerdict v) {
+    out.verdict = v;
+    out.configurations = cache.size();
+    out.cache_bytes = static_cast<int64_t>(cache.bytes());
+    if (control.memory_used != nullptr) control.memory_used->fetch_sub(accounted);
+    if (v == SearchVerdict::kLinearizable) {
+      out.longest.clear();
+      for (const Frame& f : stack) out.longest.push_back(static_cast<uint32_t>(list.op[f.node]));
+    }
+    return out;
+  };
+
+  State state = model.init();
+  int32_t entry = list.next[list.head()];
+  uint64_t budget_check = kCheckEvery;
+  while (true) {
+    if (remaining == 0) return finish(SearchVerdict::kLinearizable);
+    if (++out.steps >= budget_check) {
+      budget_check = out.steps + kCheckEvery;
+      if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed))
+        return finish(SearchVerdict::kCancelled);
+      if (std::chrono::steady_clock::now() > control.deadline)
+        return finish(SearchVerdict::kTimeout);
+      if (!account()) return finish(SearchVerdict::kOutOfMemory);
+    }
+    const int32_t ret = list.match[entry];
+    if (ret >= 0) {  // a call entry: try to linearize it now
+      const uint32_t op = static_cast<uint32_t>(list.op[entry]);
+      State next_state;
+      if (model.step(state, op, &next_state)) {
+        bits[op >> 6] |= uint64_t{1} << (op & 63);
+        bits_hash ^= zobrist[op];
+        if (cache.insert(bits_hash ^ splitmix64(next_state), next_state, bits.data())) {
+          stack.push_back({entry, state});
+          state = next_state;
+          list.lift(entry);
+          remaining -= definite[op];
+          entry = list.next[list.head()];
+          continue;
+        }
+        bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
+        bits_hash ^= zobrist[op];
+      }
+      entry = list.next[entry];
+    } else {  // a return entry: that operation had to be linearized by now; backtrack
+      if (stack.empty()) return finish(SearchVerdict::kViolation);
+      if (stack.size() > out.longest.size()) {
+        out.longest.clear();
+        for (const Frame& f : stack) out.longest.push_back(static_cast<uint32_t>(list.op[f.node]));
+      }
+      const Frame top = stack.back();
+      stack.pop_back();
+      const uint32_t op = static_cast<uint32_t>(list.op[top.node]);
+      state = top.state;
+      bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
+      bits_hash ^= zobrist[op];
+      remaining += definite[op];
+      list.unlift(top.node);
+      entry = list.next[top.node];
+    }
+  }
+}
+
+StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const> ops,
+                         const std::vector<uint32_t>& prefix) {
+  StuckPoint sp;
+  State state = model.init();
+  std::vector<bool> placed(ops.size(), false);
+  for (uint32_t op : prefix) {
+    State next = state;
+    model.step(state, op, &next);
+    state = next;
+    placed[op] = true;
+    sp.states_after.push_back(model.describe(state));
+  }
+  sp.state = model.describe(state);
+  // Earliest return among the remaining definite operations: nothing that starts after it can
+  // be linearized before it.
+  int64_t first_return = kNeverReturned;
+  for (uint32_t i = 0; i < ops.size(); ++i) {
+    if (!placed[i] && ops[i]->status == OpStatus::kOk)
+      first_return = std::min(first_return, ops[i]->return_time);
+  }
+  for (uint32_t i = 0; i < ops.size(); ++i) {
+    if (placed[i] || ops[i]->call_time > first_return) continue;
+    State next;
+    sp.candidates.push_back(i);
+    sp.rejected.push_back(!model.step(state, i, &next));
+  }
+  return sp;
+}
+
+}  // namespace checker

@@ -1,0 +1,54 @@
+#pragma once
+// The linearizability search for one partition: Wing & Gong's algorithm with Lowe's memoization,
+// shaped like Porcupine's checkSingle. Operations sit in a doubly linked list of call and return
+// entries sorted by time; the search linearizes the earliest candidate call it can, lifts it out of
+// the list, and backtracks when it meets a return entry (an operation that should already have
+// taken effect). Each configuration (linearized set, state) is explored at most once.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "checker/model.h"
+
+namespace checker {
+
+// SearchControl: limits shared by all partitions of one check. Pointers are owned by the caller
+// and outlive the search; the atomics are what lets threads stop each other.
+struct SearchControl {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  const std::atomic<bool>* cancel = nullptr;     // set when the verdict is already known
+  std::atomic<int64_t>* memory_used = nullptr;   // bytes of memo caches, all partitions
+  int64_t memory_limit = INT64_MAX;
+};
+
+enum class SearchVerdict { kLinearizable, kViolation, kTimeout, kOutOfMemory, kCancelled };
+
+struct SearchOutcome {
+  SearchVerdict verdict = SearchVerdict::kLinearizable;
+  // The longest linearizable prefix found, as indices into the partition's ops, in order.
+  std::vector<uint32_t> longest;
+  uint64_t steps = 0;          // model steps tried
+  uint64_t configurations = 0; // distinct configurations memoized
+  int64_t cache_bytes = 0;
+};
+
+// Searches for a linearization of `ops` (ok and unknown ones; failed ops must be left out).
+// Unknown operations may be placed anywhere after their call, or left out.
+SearchOutcome search_partition(PartitionModel& model, std::span<const Operation* const> ops,
+                               const SearchControl& control);
+
+// Why the search stopped after the longest prefix: the state it leaves and the operations that
+// were candidates to come next (all of which the model rejects in that state).
+struct StuckPoint {
+  std::vector<std::string> states_after;  // model state after each prefix operation
+  std::string state;                      // state after the whole prefix
+  std::vector<uint32_t> candidates;       // ops that could come next by real time
+  std::vector<bool> rejected;             // per candidate: the model contradicts it
+};
+StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const> ops,
+                         const std::vector<uint32_t>& prefix);
+
+}  // namespace checker
