@@ -99,12 +99,16 @@ struct ClusterProcesses::Impl {
   zmq::context_t ctx{1};    // shared by the status Clerks (thread-safe)
   ChildLauncher launcher;
 
+  std::string name(int i) const {
+    std::string s = "n";
+    s += std::to_string(nodes[i].id);
+    return s;
+  }
   std::string data_dir(int i) const {
-    return (fs::path(options.run_dir) / "data" / ("n" + std::to_string(nodes[i].id))).string();
+    return (fs::path(options.run_dir) / "data" / name(i)).string();
   }
   std::string log_path(int i) const {
-    return (fs::path(options.run_dir) / "logs" / ("n" + std::to_string(nodes[i].id) + ".log"))
-        .string();
+    return (fs::path(options.run_dir) / "logs" / (name(i) + ".log")).string();
   }
   std::string cluster_file() const { return (fs::path(options.run_dir) / "cluster.yaml").string(); }
 
@@ -243,7 +247,8 @@ common::Result<std::unique_ptr<ClusterProcesses>> ClusterProcesses::create(
 int ClusterProcesses::num_nodes() const { return static_cast<int>(impl_->nodes.size()); }
 uint64_t ClusterProcesses::node_id(int i) const { return impl_->nodes.at(i).id; }
 std::string ClusterProcesses::node_sender(int i) const {
-  return "n" + std::to_string(impl_->nodes.at(i).id);
+  impl_->nodes.at(i);
+  return impl_->name(i);
 }
 std::string ClusterProcesses::listen_address(int i) const { return impl_->nodes.at(i).listen; }
 std::vector<std::string> ClusterProcesses::listen_addresses() const {
