@@ -1,0 +1,342 @@
+#include "cluster/node/storage/disk_storage.h"
+
+#include <algorithm>
+
+#include "cluster/node/storage/log_format.h"
+#include "cluster/node/storage/log_replay.h"
+#include "cluster/node/storage/record.h"
+
+namespace storage {
+
+namespace {
+constexpr const char* kSnapshotName = "snapshot.snap";
+constexpr const char* kTempSuffix = ".tmp";
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Writes `bytes` to `path` through a temp file: create, write, fsync, rename, fsync the directory.
+common::Status write_file_atomically(FileSystem& fs, const std::string& dir, const std::string& path,
+                                     std::string_view bytes) {
+  std::string temp = path + kTempSuffix;
+  common::Result<std::unique_ptr<WritableFile>> file = fs.create(temp);
+  if (!file) return file.status();
+  common::Status s = file.value()->append(bytes);
+  if (s) s = file.value()->sync();
+  if (s) s = file.value()->close();
+  if (s) s = fs.rename(temp, path);
+  if (s) s = fs.sync_dir(dir);
+  return s;
+}
+}  // namespace
+
+DiskStorage::DiskStorage(FileSystem* fs, std::string dir, const DiskStorageOptions& options)
+    : fs_(fs), dir_(std::move(dir)), log_dir_(dir_ + "/log"), options_(options) {}
+
+DiskStorage::~DiskStorage() {
+  if (current_) current_->close();
+}
+
+common::Result<std::unique_ptr<DiskStorage>> DiskStorage::open(FileSystem* fs,
+                                                               const std::string& dir,
+                                                               const DiskStorageOptions& options,
+                                                               Recovered* recovered) {
+  std::unique_ptr<DiskStorage> storage(new DiskStorage(fs, dir, options));
+  *recovered = Recovered();
+  common::Status s = storage->recover(recovered);
+  if (!s) return s;
+  return storage;
+}
+
+std::string DiskStorage::segment_path(uint64_t seq) const {
+  return log_dir_ + "/" + segment_name(seq);
+}
+
+common::Status DiskStorage::fail(common::Status s) {
+  if (!s) failed_ = s;
+  return s;
+}
+
+common::Status DiskStorage::remove_temp_files(const std::string& dir,
+                                              std::vector<std::string>* warnings) {
+  common::Result<std::vector<std::string>> names = fs_->list(dir);
+  if (!names) return names.status();
+  for (const std::string& name : names.value()) {
+    if (!ends_with(name, kTempSuffix)) continue;
+    common::Status s = fs_->remove(dir + "/" + name);
+    if (!s) return s;
+    warnings->push_back("removed unfinished temporary file " + dir + "/" + name);
+  }
+  return common::Status::ok();
+}
+
+common::Status DiskStorage::read_snapshot(raft::Snapshot* snapshot) {
+  std::string path = dir_ + "/" + kSnapshotName;
+  *snapshot = raft::Snapshot();
+  if (!fs_->exists(path)) return common::Status::ok();
+  common::Result<std::string> bytes = fs_->read_file(path);
+  if (!bytes) return bytes.status();
+  RecordRead r = read_record(bytes.value(), 0);
+  std::string problem = r.problem;
+  if (r.outcome == ReadOutcome::kEnd) problem = "empty file";
+  if (r.outcome == ReadOutcome::kOk && r.type != RecordType::kSnapshot) problem = "not a snapshot record";
+  if (r.outcome == ReadOutcome::kOk && r.next != bytes.value().size()) {
+    return common::Status::corruption(path + " at byte offset " + std::to_string(r.next) +
+                                      ": trailing bytes after the snapshot record");
+  }
+  if (problem.empty() && !decode_snapshot(r.payload, snapshot, &problem)) {
+    problem = "bad snapshot payload: " + problem;
+  }
+  if (!problem.empty()) {
+    return common::Status::corruption(path + " at byte offset 0: " + problem);
+  }
+  snapshot_bytes_ = bytes.value().size();
+  return common::Status::ok();
+}
+
+common::Status DiskStorage::recover(Recovered* recovered) {
+  common::Status s = fs_->create_dirs(dir_);
+  if (s) s = fs_->create_dirs(log_dir_);
+  if (!s) return common::Status::io_error("data dir " + dir_ + ": " + s.message());
+  if (s = remove_temp_files(dir_, &recovered->warnings); !s) return s;
+  if (s = remove_temp_files(log_dir_, &recovered->warnings); !s) return s;
+
+  raft::Snapshot& snapshot = recovered->state.snapshot;
+  if (s = read_snapshot(&snapshot); !s) return s;
+  // What a killed process left in the page cache may not be durable yet (a rename whose directory
+  // was never synced, records written but not synced); make it so before building on it.
+  if (s = fs_->sync_dir(dir_); !s) return s;
+  if (s = fs_->sync_dir(log_dir_); !s) return s;
+  snapshot_index_ = snapshot.index;
+  snapshot_term_ = snapshot.term;
+
+  common::Result<std::vector<std::string>> names = fs_->list(log_dir_);
+  if (!names) return names.status();
+  std::vector<uint64_t> seqs;
+  for (const std::string& name : names.value()) {
+    uint64_t seq = 0;
+    if (parse_segment_name(name, &seq)) {
+      seqs.push_back(seq);
+    } else {
+      recovered->warnings.push_back("ignored unknown file " + log_dir_ + "/" + name);
+    }
+  }
+  if (seqs.empty()) {  // a new data dir (or one whose first segment was never completed)
+    base_index_ = snapshot.index;
+    base_term_ = snapshot.term;
+    std::string body;
+    append_record(&body, RecordType::kHardState, encode_hard_state(hard_state_));
+    if (s = write_segment_file(1, true, base_index_, base_term_, body); !s) return s;
+    segments_ = {{1, 0}};
+    if (common::Result<std::string> b = fs_->read_file(segment_path(1)); b) {
+      segments_[0].bytes = b.value().size();
+    }
+    return open_current();
+  }
+
+  LogImage image;
+  if (s = replay_log(*fs_, log_dir_, seqs, true, &image, &recovered->warnings); !s) return s;
+  for (uint64_t seq : image.stale_seqs) {
+    if (s = fs_->remove(segment_path(seq)); !s) return s;
+    recovered->warnings.push_back("removed segment " + segment_path(seq) +
+                                  " superseded by a compaction");
+  }
+  if (!image.stale_seqs.empty()) {
+    if (s = fs_->sync_dir(log_dir_); !s) return s;
+  }
+  base_index_ = image.base_index;
+  base_term_ = image.base_term;
+  hard_state_ = image.hard_state;
+  for (const LogImage::Segment& seg : image.segments) segments_.push_back({seg.seq, seg.bytes});
+  for (const raft::Entry& e : image.entries) terms_.push_back(e.term);
+  recovered->state.hard_state = image.hard_state;
+
+  if (base_index_ > snapshot.index ||
+      (base_index_ == snapshot.index && base_term_ != snapshot.term)) {
+    return common::Status::corruption(
+        segment_path(segments_.front().seq) + " at byte offset 0: the log starts after entry " +
+        std::to_string(base_index_) + " (term " + std::to_string(base_term_) +
+        ") but the snapshot " + dir_ + "/" + kSnapshotName + " ends at entry " +
+        std::to_string(snapshot.index) + " (term " + std::to_string(snapshot.term) + ")");
+  }
+  if (base_index_ < snapshot.index) {
+    // The snapshot was saved but the compaction did not finish: finish it now.
+    std::vector<raft::Entry> kept;
+    if (term_at(snapshot.index) == snapshot.term) {
+      kept.assign(image.entries.begin() + static_cast<std::ptrdiff_t>(snapshot.index - base_index_),
+                  image.entries.end());
+    }
+    recovered->warnings.push_back("completed the compaction of the log through entry " +
+                                  std::to_string(snapshot.index));
+    if (s = compact_log(snapshot.index, snapshot.term, kept); !s) return s;
+    recovered->state.entries = std::move(kept);
+    return common::Status::ok();
+  }
+  recovered->state.entries = std::move(image.entries);
+  if (s = open_current(); !s) return s;
+  return fail(current_->sync());
+}
+
+common::Status DiskStorage::write_segment_file(uint64_t seq, bool starts_log,
+                                               raft::Index base_index, raft::Term base_term,
+                                               const std::string& body) {
+  std::string bytes;
+  SegmentHeader header{seq, starts_log, base_index, base_term};
+  append_record(&bytes, RecordType::kSegmentHeader, encode_segment_header(header));
+  bytes.append(body);
+  return write_file_atomically(*fs_, log_dir_, segment_path(seq), bytes);
+}
+
+common::Status DiskStorage::open_current() {
+  common::Result<std::unique_ptr<WritableFile>> file = fs_->open_append(segment_path(segments_.back().seq));
+  if (!file) return fail(file.status());
+  current_ = std::move(file.value());
+  return common::Status::ok();
+}
+
+raft::Term DiskStorage::term_at(raft::Index index) const {
+  if (index == base_index_) return base_term_;
+  if (index < base_index_ || index > last_index()) return 0;
+  return terms_[index - base_index_ - 1];
+}
+
+common::Status DiskStorage::append(const std::vector<raft::Entry>& entries) {
+  if (!failed_) return failed_;
+  if (entries.empty()) return common::Status::ok();
+  raft::Index first = entries.front().index;
+  if (first <= base_index_ || first > last_index() + 1) {
+    return common::Status::invalid_argument(
+        "append: entry " + std::to_string(first) + " does not fit a log holding " +
+        std::to_string(base_index_ + 1) + ".." + std::to_string(last_index()));
+  }
+  for (size_t i = 1; i < entries.size(); ++i) {
+    if (entries[i].index != first + i) {
+      return common::Status::invalid_argument("append: entries are not consecutive at " +
+                                              std::to_string(entries[i].index));
+    }
+  }
+  if (first <= last_index()) {
+    append_record(&buffer_, RecordType::kTruncate, encode_truncate(first));
+    terms_.resize(first - base_index_ - 1);
+  }
+  for (const raft::Entry& e : entries) {
+    append_record(&buffer_, RecordType::kEntry, encode_entry(e));
+    terms_.push_back(e.term);
+  }
+  return common::Status::ok();
+}
+
+common::Status DiskStorage::set_hard_state(const raft::HardState& hs) {
+  if (!failed_) return failed_;
+  if (hs == hard_state_) return common::Status::ok();
+  hard_state_ = hs;
+  append_record(&buffer_, RecordType::kHardState, encode_hard_state(hs));
+  return common::Status::ok();
+}
+
+common::Status DiskStorage::flush() {
+  if (!failed_) return failed_;
+  if (!buffer_.empty()) {
+    if (common::Status s = current_->append(buffer_); !s) return fail(s);
+    segments_.back().bytes += buffer_.size();
+    buffer_.clear();
+  }
+  if (segments_.back().bytes >= options_.segment_bytes) return roll();
+  return common::Status::ok();
+}
+
+common::Status DiskStorage::sync() {
+  if (!failed_) return failed_;
+  bool had_data = !buffer_.empty();
+  uint64_t seq = segments_.back().seq;
+  if (common::Status s = flush(); !s) return s;
+  // A roll already synced the old segment, and the new one holds no record yet.
+  if (!had_data || segments_.back().seq != seq) return common::Status::ok();
+  return fail(current_->sync());
+}
+
+common::Status DiskStorage::roll() {
+  // The finished segment is made durable before the next one exists, so only the last segment
+  // can ever end in a torn record.
+  common::Status s = current_->sync();
+  if (s) s = current_->close();
+  if (!s) return fail(s);
+  current_.reset();
+  uint64_t seq = segments_.back().seq + 1;
+  if (s = write_segment_file(seq, false, 0, 0, ""); !s) return fail(s);
+  std::string header;
+  append_record(&header, RecordType::kSegmentHeader, encode_segment_header({seq, false, 0, 0}));
+  segments_.push_back({seq, header.size()});
+  return open_current();
+}
+
+common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
+                                        const std::vector<raft::Entry>& kept) {
+  std::string body;
+  append_record(&body, RecordType::kHardState, encode_hard_state(hard_state_));
+  for (const raft::Entry& e : kept) append_record(&body, RecordType::kEntry, encode_entry(e));
+  uint64_t seq = segments_.back().seq + 1;
+  common::Status s = write_segment_file(seq, true, index, term, body);
+  if (!s) return fail(s);
+  // From here on the new segment is the live log; the old ones are leftovers open() also removes.
+  if (current_) {
+    current_->close();
+    current_.reset();
+  }
+  for (const Segment& old : segments_) {
+    if (s = fs_->remove(segment_path(old.seq)); !s) return fail(s);
+  }
+  if (s = fs_->sync_dir(log_dir_); !s) return fail(s);
+  std::string header;
+  append_record(&header, RecordType::kSegmentHeader, encode_segment_header({seq, true, index, term}));
+  segments_ = {{seq, header.size() + body.size()}};
+  base_index_ = index;
+  base_term_ = term;
+  terms_.clear();
+  for (const raft::Entry& e : kept) terms_.push_back(e.term);
+  return open_current();
+}
+
+common::Status DiskStorage::save_snapshot(const raft::Snapshot& snapshot) {
+  if (!failed_) return failed_;
+  if (snapshot.index <= snapshot_index_) return common::Status::ok();
+  if (common::Status s = sync(); !s) return s;
+
+  std::string bytes;
+  append_record(&bytes, RecordType::kSnapshot, encode_snapshot(snapshot));
+  common::Status s = write_file_atomically(*fs_, dir_, dir_ + "/" + kSnapshotName, bytes);
+  if (!s) return fail(s);
+  snapshot_index_ = snapshot.index;
+  snapshot_term_ = snapshot.term;
+  snapshot_bytes_ = bytes.size();
+
+  // Raft's InstallSnapshot rule: later entries survive only if the log agrees at snapshot.index.
+  std::vector<raft::Entry> kept;
+  if (snapshot.index < last_index() && term_at(snapshot.index) == snapshot.term) {
+    std::vector<uint64_t> seqs;
+    for (const Segment& seg : segments_) seqs.push_back(seg.seq);
+    LogImage image;
+    std::vector<std::string> ignored;
+    if (s = replay_log(*fs_, log_dir_, seqs, false, &image, &ignored); !s) return fail(s);
+    for (raft::Entry& e : image.entries) {
+      if (e.index > snapshot.index) kept.push_back(std::move(e));
+    }
+  }
+  return compact_log(snapshot.index, snapshot.term, kept);
+}
+
+common::Result<raft::Snapshot> DiskStorage::load_snapshot() {
+  raft::Snapshot snapshot;
+  common::Status s = read_snapshot(&snapshot);
+  if (!s) return s;
+  return snapshot;
+}
+
+uint64_t DiskStorage::log_bytes() const {
+  uint64_t total = buffer_.size();
+  for (const Segment& seg : segments_) total += seg.bytes;
+  return total;
+}
+
+}  // namespace storage

@@ -1,0 +1,91 @@
+#pragma once
+// DiskStorage: the durable Raft state of a node in its data directory (docs/storage-format.md):
+//   <dir>/log/NNNNNNNNN.seg  append-only segments of checksummed records (entries, hard states,
+//                            suffix truncations), rolled at options.segment_bytes;
+//   <dir>/snapshot.snap      the latest snapshot, replaced by write-temp + fsync + rename + fsync-dir.
+// Records are queued in a user-space buffer; flush() is one write() and sync() one fdatasync, so
+// one sync covers every entry and hard state waiting for it (group commit).
+// Compaction writes a new segment that `starts_log` (temp file + rename) holding the hard state and
+// the entries after the snapshot, then removes the older segments; a crash at any step leaves either
+// the old log or the new one, and open() finishes the job. Owned by the node's event loop; not
+// thread-safe. `fs` must outlive it.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/node/storage/file_system.h"
+#include "cluster/node/storage/storage.h"
+
+namespace storage {
+
+struct DiskStorageOptions {
+  uint64_t segment_bytes = 8 << 20;  // a segment is rolled once it reaches this size
+};
+
+class DiskStorage : public Storage {
+ public:
+  // Opens (creating if missing) the data directory and recovers its state into `recovered`.
+  // Errors: io_error when the directory cannot be created or written; corruption naming the file
+  // and byte offset when a record other than a torn last one is damaged.
+  static common::Result<std::unique_ptr<DiskStorage>> open(FileSystem* fs, const std::string& dir,
+                                                           const DiskStorageOptions& options,
+                                                           Recovered* recovered);
+  ~DiskStorage() override;
+
+  common::Status append(const std::vector<raft::Entry>& entries) override;
+  common::Status set_hard_state(const raft::HardState& hs) override;
+  common::Status flush() override;
+  common::Status sync() override;
+  common::Status save_snapshot(const raft::Snapshot& snapshot) override;
+  common::Result<raft::Snapshot> load_snapshot() override;
+
+  raft::Index last_index() const override { return base_index_ + terms_.size(); }
+  raft::Index snapshot_index() const override { return snapshot_index_; }
+  uint64_t log_bytes() const override;
+  uint64_t snapshot_bytes() const override { return snapshot_bytes_; }
+  size_t segment_count() const { return segments_.size(); }
+
+ private:
+  struct Segment {
+    uint64_t seq = 0;
+    uint64_t bytes = 0;
+  };
+
+  DiskStorage(FileSystem* fs, std::string dir, const DiskStorageOptions& options);
+  common::Status recover(Recovered* recovered);
+  common::Status remove_temp_files(const std::string& dir, std::vector<std::string>* warnings);
+  common::Status read_snapshot(raft::Snapshot* snapshot);
+  // Writes a complete segment as temp file + fsync + rename + fsync of the log directory.
+  common::Status write_segment_file(uint64_t seq, bool starts_log, raft::Index base_index,
+                                    raft::Term base_term, const std::string& body);
+  common::Status open_current();
+  common::Status roll();
+  // Replaces the live log by one segment starting after (index, term) holding `kept`.
+  common::Status compact_log(raft::Index index, raft::Term term,
+                             const std::vector<raft::Entry>& kept);
+  // Term of entry `index` if the log (or its base) holds it, else 0.
+  raft::Term term_at(raft::Index index) const;
+  common::Status fail(common::Status s);
+  std::string segment_path(uint64_t seq) const;
+
+  FileSystem* fs_;
+  std::string dir_;
+  std::string log_dir_;
+  DiskStorageOptions options_;
+
+  std::vector<Segment> segments_;  // live segments, oldest first; the last one is appended to
+  std::unique_ptr<WritableFile> current_;
+  std::string buffer_;  // queued records not yet written
+
+  raft::Index base_index_ = 0;
+  raft::Term base_term_ = 0;
+  std::vector<raft::Term> terms_;  // terms of entries base_index_+1 ...
+  raft::HardState hard_state_;     // the latest queued
+  raft::Index snapshot_index_ = 0;
+  raft::Term snapshot_term_ = 0;
+  uint64_t snapshot_bytes_ = 0;
+  common::Status failed_;
+};
+
+}  // namespace storage
