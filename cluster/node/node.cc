@@ -12,9 +12,10 @@
 #include "cluster/kv/command.h"
 #include "cluster/kv/state_machine.h"
 #include "cluster/node/json_log.h"
-#include "cluster/node/log_store.h"
 #include "cluster/node/pending.h"
 #include "cluster/node/raft_codec.h"
+#include "cluster/node/storage/disk_storage.h"
+#include "cluster/node/storage/memory_storage.h"
 #include "cluster/raft/raft.h"
 #include "cluster/wire/frames.h"
 #include "cluster/wire/zmq_io.h"
@@ -56,7 +57,8 @@ struct Node::Impl {
   JsonLog log;
   zmq::socket_t router;
   std::map<raft::NodeId, zmq::socket_t> peers;
-  std::unique_ptr<LogStore> store;
+  storage::PosixFileSystem fs;  // outlives `store`, which points at it
+  std::unique_ptr<storage::Storage> store;
   std::unique_ptr<raft::Raft> raft;
   kv::KvStateMachine kv;
   PendingRequests pending;
@@ -106,13 +108,15 @@ common::Status Node::Impl::start() {
                                             c.path + " has ids " + ids + ")");
   }
   if (auto s = check_data_dir(opts.data_dir); !s) return s;
+  storage::Recovered recovered;
   if (c.storage == wire::StorageMode::kMemory) {
-    store = make_memory_log_store();
+    store = std::make_unique<storage::MemoryStorage>();
   } else {
-    auto r = open_disk_log_store(opts.data_dir, c.fsync == wire::FsyncMode::kAlways);
+    auto r = storage::DiskStorage::open(&fs, opts.data_dir, storage::DiskStorageOptions{}, &recovered);
     if (!r) return r.status();
     store = std::move(r.value());
   }
+  for (const auto& w : recovered.warnings) log.warn("storage recovery", {{"note", w}});
   raft::Config rc;
   rc.id = opts.id;
   rc.voters = c.ids();
@@ -120,7 +124,7 @@ common::Status Node::Impl::start() {
   rc.election_tick_max = std::max(rc.election_tick_min, c.election_timeout_max_ms / c.tick_ms);
   rc.heartbeat_tick = std::max(1, c.heartbeat_ms / c.tick_ms);
   rc.seed = opts.seed ? opts.seed : common::hash64(name) ^ uint64_t(clock.now_ns());
-  raft::RestoredState restored = store->restored();
+  const raft::RestoredState& restored = recovered.state;
   raft = std::make_unique<raft::Raft>(rc, restored);
   applied = restored.snapshot.index;
   if (!restored.snapshot.empty() && !restored.snapshot.data.empty())
@@ -194,10 +198,12 @@ common::Status Node::Impl::run(const std::atomic<bool>& stop) {
     observe_role();
   }
   if (!result) log.error("stopping: cannot keep durable state", {{"error", result.message()}});
-  common::Status closed = store->close();
-  if (!closed) log.error("closing the log store failed", {{"error", closed.message()}});
+  if (result) {
+    result = store->sync();  // clean shutdown: everything queued is made durable
+    if (!result) log.error("final sync failed", {{"error", result.message()}});
+  }
   log.info("stopped");
-  return result ? closed : result;
+  return result;
 }
 
 void Node::Impl::handle(std::vector<std::string> parts) {
@@ -269,7 +275,7 @@ void Node::Impl::handle_status(const wire::Frames& f) {
   r.commit_index = raft->commit_index();
   r.applied_index = applied;
   r.last_index = raft->last_index();
-  r.log_bytes = store->raft_state_bytes();
+  r.log_bytes = store->log_bytes();
   r.snapshot_index = store->snapshot_index();
   r.snapshot_bytes = store->snapshot_bytes();
   wire::Frames out{f.envelope, name, wire::MsgType::kStatusReply, wire::encode(r)};
@@ -297,9 +303,11 @@ common::Status Node::Impl::process_ready() {
   if (!rd.entries.empty())
     if (auto s = store->append(rd.entries); !s) return s;
   if (rd.has_hard_state)
-    if (auto s = store->save_hard_state(rd.hard_state); !s) return s;
-  if (dirty)
-    if (auto s = store->sync(); !s) return s;  // one fsync for the whole batch (group commit)
+    if (auto s = store->set_hard_state(rd.hard_state); !s) return s;
+  if (dirty) {  // one fsync for the whole batch (group commit)
+    common::Status s = opts.cluster.fsync == wire::FsyncMode::kAlways ? store->sync() : store->flush();
+    if (!s) return s;
+  }
   for (const auto& m : rd.messages_after_persist) send_raft(m);
   apply(rd.committed_entries);
   for (const auto& rs : rd.read_states) pending.read_confirmed(rs.context, rs.index);

@@ -1,0 +1,254 @@
+// Process tests: real kvnode processes on 127.0.0.1 (LABELS process). Every child is reaped by
+// LocalCluster's destructor or run_to_exit, even when an assertion fails.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <zmq.hpp>
+
+#include "cluster/client/clerk.h"
+#include "cluster/client/testing/local_cluster.h"
+#include "cluster/wire/protocol.h"
+#include "cluster/wire/zmq_io.h"
+
+namespace client {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::LocalCluster;
+using testing::LocalClusterOptions;
+using Clock = std::chrono::steady_clock;
+
+std::unique_ptr<LocalCluster> start_cluster(int nodes = 3, std::string extra = "", bool unsafe = false) {
+  auto c = LocalCluster::start({KVNODE_PATH, nodes, std::move(extra), unsafe});
+  EXPECT_TRUE(c.is_ok()) << c.status().to_string();
+  return c ? std::move(c.value()) : nullptr;
+}
+
+Clerk make_clerk(const LocalCluster& c) {
+  ClerkOptions o;
+  o.servers = c.client_addresses();
+  o.attempt_timeout = 100ms;
+  return Clerk(o);
+}
+
+Deadline in(std::chrono::milliseconds d) { return Clock::now() + d; }
+
+// "x<i>;" (built with append: GCC 12 warns falsely on `"x" + std::to_string(i) + ";"`).
+std::string item(int i) { return std::string("x").append(std::to_string(i)).append(";"); }
+
+std::string node_log(const LocalCluster& c, int i) {
+  std::ifstream in(c.log_path(i));
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(ClusterProcess, ClerkWritesAndReads) {
+  auto c = start_cluster();
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->wait_for_leader(10s)) << node_log(*c, 0);
+  Clerk clerk = make_clerk(*c);
+  EXPECT_EQ(clerk.put("k", "a", in(10s)).outcome, Outcome::kOk);
+  EXPECT_EQ(clerk.append("k", "b", in(10s)).outcome, Outcome::kOk);
+  EXPECT_EQ(clerk.append("k", "c", in(10s)).outcome, Outcome::kOk);
+  auto g = clerk.get("k", in(10s));
+  EXPECT_EQ(g.outcome, Outcome::kOk);
+  EXPECT_EQ(g.value, "abc");
+  auto missing = clerk.get("nothing", in(10s));
+  EXPECT_EQ(missing.outcome, Outcome::kOk);
+  EXPECT_EQ(missing.value, "");
+}
+
+TEST(ClusterProcess, ReadModeLogServesGetsThroughTheLog) {
+  auto c = start_cluster(3, "read_mode: log\n");
+  ASSERT_TRUE(c);
+  Clerk clerk = make_clerk(*c);
+  EXPECT_EQ(clerk.put("k", "v", in(10s)).outcome, Outcome::kOk);
+  auto g = clerk.get("k", in(10s));
+  EXPECT_EQ(g.outcome, Outcome::kOk);
+  EXPECT_EQ(g.value, "v");
+}
+
+TEST(ClusterProcess, LeaderKilledOthersServeAndItCatchesUpAfterRestart) {
+  auto c = start_cluster();
+  ASSERT_TRUE(c);
+  auto leader = c->wait_for_leader(10s);
+  ASSERT_TRUE(leader) << node_log(*c, 0);
+  Clerk clerk = make_clerk(*c);
+  std::string expect;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(clerk.append("log", item(i), in(10s)).outcome, Outcome::kOk);
+    expect += item(i);
+  }
+  ASSERT_EQ(c->stop_node(*leader, SIGKILL), -SIGKILL);
+  for (int i = 20; i < 40; ++i) {
+    ASSERT_EQ(clerk.append("log", item(i), in(10s)).outcome, Outcome::kOk)
+        << "after killing node " << c->node_id(*leader);
+    expect += item(i);
+  }
+  auto g = clerk.get("log", in(10s));
+  ASSERT_EQ(g.outcome, Outcome::kOk);
+  EXPECT_EQ(g.value, expect);
+  auto new_leader = c->wait_for_leader(10s);
+  ASSERT_TRUE(new_leader);
+  EXPECT_NE(*new_leader, *leader);
+
+  ASSERT_TRUE(c->start_node(*leader).is_ok());
+  auto target = c->status(*new_leader);
+  ASSERT_TRUE(target);
+  bool caught_up = false;
+  for (auto until = Clock::now() + 10s; Clock::now() < until && !caught_up;) {
+    auto s = c->status(*leader, 200ms);
+    caught_up = s && s->applied_index >= target->commit_index;
+    if (!caught_up) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(caught_up) << node_log(*c, *leader);
+  // The restarted node still has every acknowledged write: kill the other two one at a time.
+  EXPECT_EQ(clerk.get("log", in(10s)).value, expect);
+}
+
+TEST(ClusterProcess, AcknowledgedWritesSurviveKillingEveryNode) {
+  auto c = start_cluster();
+  ASSERT_TRUE(c);
+  Clerk clerk = make_clerk(*c);
+  std::string expect;
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(clerk.append("k", item(i), in(10s)).outcome, Outcome::kOk);
+    expect += item(i);
+  }
+  for (int i = 0; i < c->size(); ++i) c->stop_node(i, SIGKILL);
+  for (int i = 0; i < c->size(); ++i) ASSERT_TRUE(c->start_node(i).is_ok());
+  auto g = clerk.get("k", in(10s));
+  ASSERT_EQ(g.outcome, Outcome::kOk);
+  EXPECT_EQ(g.value, expect);
+}
+
+TEST(ClusterProcess, SigtermShutsDownCleanly) {
+  auto c = start_cluster(1);
+  ASSERT_TRUE(c);
+  Clerk clerk = make_clerk(*c);
+  ASSERT_EQ(clerk.put("k", "v", in(10s)).outcome, Outcome::kOk);
+  EXPECT_EQ(c->stop_node(0, SIGTERM), 0);
+  EXPECT_NE(node_log(*c, 0).find("\"msg\":\"stopped\""), std::string::npos);
+  ASSERT_TRUE(c->start_node(0).is_ok());
+  EXPECT_EQ(clerk.get("k", in(10s)).value, "v");
+}
+
+TEST(ClusterProcess, DeadlineGivesUnknownWhenNoMajority) {
+  auto c = start_cluster();
+  ASSERT_TRUE(c);
+  Clerk clerk = make_clerk(*c);
+  ASSERT_EQ(clerk.put("k", "v", in(10s)).outcome, Outcome::kOk);
+  c->stop_node(0, SIGKILL);
+  c->stop_node(1, SIGKILL);
+  auto start = Clock::now();
+  auto r = clerk.put("k", "w", in(500ms));
+  EXPECT_EQ(r.outcome, Outcome::kUnknown);
+  EXPECT_LT(Clock::now() - start, 2s);
+}
+
+TEST(ClusterProcess, GarbageMessagesDoNotStopANode) {
+  auto c = start_cluster(1);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->wait_for_leader(10s));
+  zmq::context_t ctx(1);
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.connect(c->client_addresses()[0]);
+  const std::vector<std::vector<std::string>> garbage = {
+      {"just one frame"},
+      {"c1", "\x02"},
+      {"c1", "\x63", "payload"},
+      {"c1", "\x02\x02", "payload"},
+      {"c1", std::string(1, '\x02'), "\x01\x09garbage"},
+      {"c1", std::string(1, '\x01'), "\x01\x05\xff\xff\xff"},
+      {"n2", std::string(1, '\x01'), std::string(64, '\xff')},
+      {"c1", std::string(1, '\x04'), ""},
+      {"c1", std::string(1, '\x03'), "\x01"},
+  };
+  for (int round = 0; round < 50; ++round)
+    for (const auto& g : garbage) ASSERT_TRUE(wire::send_multipart(s, g) || round > 0);
+  Clerk clerk = make_clerk(*c);
+  EXPECT_EQ(clerk.put("k", "still alive", in(10s)).outcome, Outcome::kOk);
+  EXPECT_EQ(clerk.get("k", in(10s)).value, "still alive");
+  EXPECT_TRUE(c->running(0));
+  EXPECT_NE(node_log(*c, 0).find("dropped malformed message"), std::string::npos);
+}
+
+// ---- bad input on the real binary: one clear line, exit status 2, no crash ----
+
+struct BadStart {
+  std::vector<std::string> args;
+  std::string expected;
+};
+
+TEST(KvnodeBadInput, StartupErrorsAreOneClearLineAndExit2) {
+  testing::TempDir dir;
+  const std::string good = dir.path() + "/good.yaml";
+  const int port = testing::free_port();
+  std::ofstream(good) << "nodes:\n  - id: 1\n    listen: tcp://127.0.0.1:" << port << "\n";
+  const std::string bad = dir.path() + "/bad.yaml";
+  std::ofstream(bad) << "nodes:\n  - id: 1\n    listen: tcp://127.0.0.1:1\n    colour: red\n";
+  const std::string unsafe = dir.path() + "/unsafe.yaml";
+  std::ofstream(unsafe) << "nodes:\n  - id: 1\n    listen: tcp://127.0.0.1:" << port
+                        << "\nread_mode: local\n";
+  const std::string data = dir.path() + "/data";
+  std::filesystem::create_directories(data);
+  const std::string a_file = dir.path() + "/a-file";
+  std::ofstream(a_file) << "x";
+  const std::vector<BadStart> cases = {
+      {{"--cluster", bad, "--id", "1", "--data-dir", data}, bad + ":4: nodes[0].colour: unknown key"},
+      {{"--cluster", dir.path() + "/none.yaml", "--id", "1", "--data-dir", data}, "cannot open cluster file"},
+      {{"--cluster", good, "--id", "9", "--data-dir", data}, "unknown node id 9"},
+      {{"--cluster", good, "--id", "1", "--data-dir", dir.path() + "/missing"}, "data dir"},
+      {{"--cluster", good, "--id", "1", "--data-dir", a_file}, "not a directory"},
+      {{"--cluster", good, "--id", "1", "--data-dir", "/proc/1"}, "not writable"},
+      {{"--cluster", unsafe, "--id", "1", "--data-dir", data}, "read_mode: local) need --unsafe"},
+      {{"--cluster", good, "--id", "one", "--data-dir", data}, "--id"},
+      {{"--id", "1", "--data-dir", data}, "--cluster"},
+  };
+  for (const auto& bc : cases) {
+    auto r = testing::run_to_exit(KVNODE_PATH, bc.args, 10s);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
+    EXPECT_NE(r.stderr_text.find(bc.expected), std::string::npos)
+        << "stderr: " << r.stderr_text << "\nexpected: " << bc.expected;
+  }
+}
+
+TEST(KvnodeBadInput, PortInUseIsAClearError) {
+  auto c = start_cluster(1);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->wait_for_leader(10s));
+  testing::TempDir dir;
+  auto r = testing::run_to_exit(KVNODE_PATH,
+                                {"--cluster", c->cluster_file(), "--id", "1", "--data-dir", dir.path()},
+                                10s);
+  EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("cannot bind " + c->client_addresses()[0]), std::string::npos)
+      << r.stderr_text;
+}
+
+TEST(KvnodeBadInput, CorruptLogRefusesToStartNamingTheFile) {
+  auto c = start_cluster(1);
+  ASSERT_TRUE(c);
+  Clerk clerk = make_clerk(*c);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(clerk.put("k", std::string(100, 'a' + i), in(10s)).outcome, Outcome::kOk);
+  c->stop_node(0, SIGTERM);
+  std::string seg;
+  for (const auto& e : std::filesystem::directory_iterator(c->data_dir(0) + "/log")) seg = e.path();
+  ASSERT_FALSE(seg.empty());
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(60);
+    f.put('\x5a');
+  }
+  auto r = testing::run_to_exit(KVNODE_PATH,
+                                {"--cluster", c->cluster_file(), "--id", "1", "--data-dir", c->data_dir(0)},
+                                10s);
+  EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find(".seg"), std::string::npos) << r.stderr_text;
+}
+
+}  // namespace
+}  // namespace client
