@@ -103,7 +103,7 @@ TEST(Agreement, PartitionedLeaderRejoinsAndItsUncommittedEntriesAreReplaced) {
     ASSERT_NE(sim.one("101", 3, true), 0u);
     NodeId l1 = sim.wait_leader(1);
     sim.disconnect(l1);
-    for (int k = 0; k < 3; ++k) sim.node(l1)->propose("stale" + std::to_string(k));
+    for (int k = 0; k < 3; ++k) sim.node(l1)->propose(label("stale", k));
     sim.flush(l1);
     ASSERT_NE(sim.one("103", 2, true), 0u) << sim.failure();
     NodeId l2 = sim.wait_leader(1);
@@ -130,7 +130,7 @@ TEST(Agreement, FastBackupOverLongDivergentLogs) {
     // Old leader + one follower, cut off, accumulate 50 uncommitted entries.
     NodeId a = (l1 % 5) + 1, b = (a % 5) + 1, c = (b % 5) + 1, d = (c % 5) + 1;
     sim.partition({{l1, a}, {b, c, d}});
-    for (int k = 0; k < 50; ++k) sim.node(l1)->propose("lost" + std::to_string(k));
+    for (int k = 0; k < 50; ++k) sim.node(l1)->propose(label("lost", k));
     sim.flush(l1);
     sim.run(5);
     // The majority side commits 50 entries.
@@ -144,7 +144,7 @@ TEST(Agreement, FastBackupOverLongDivergentLogs) {
       if (id != l2 && id != other) rest.push_back(id);
     }
     sim.partition({{l2, other}, {l1, a, rest[0]}});
-    for (int k = 0; k < 50; ++k) sim.node(l2)->propose("lost2-" + std::to_string(k));
+    for (int k = 0; k < 50; ++k) sim.node(l2)->propose(label("lost2-", k));
     sim.flush(l2);
     sim.run(5);
     // The old partition (l1, a) plus rest[0] elect a leader and commit 50 entries.

@@ -1,22 +1,16 @@
 // Elections in the simulation: initial election, re-election, churn, PreVote, CheckQuorum.
 #include <gtest/gtest.h>
 
-#include "cluster/raft/testing/simulation.h"
+#include "cluster/raft/testing/seeds.h"
 
 namespace raft::testing {
 namespace {
 
-SimOptions options(int nodes, uint64_t seed) {
-  SimOptions o;
-  o.nodes = nodes;
-  o.seed = seed;
-  o.config = sim_config();
-  return o;
-}
+SimOptions options(int nodes, uint64_t seed) { return sim_options(nodes, seed); }
 
 TEST(Election, InitialElectionPicksOneLeaderAndKeepsIt) {
   for (uint64_t seed : test_seeds(30)) {
-    SCOPED_TRACE("seed=" + std::to_string(seed) + " (replay: RAFT_SEED=" + std::to_string(seed) + ")");
+    SCOPED_TRACE(seed_trace(seed));
     Simulation sim(options(3, seed));
     NodeId leader = sim.wait_leader(200);
     ASSERT_NE(leader, kNoNode) << sim.failure();
@@ -32,7 +26,7 @@ TEST(Election, InitialElectionPicksOneLeaderAndKeepsIt) {
 
 TEST(Election, ReElectionAfterLeaderFailure) {
   for (uint64_t seed : test_seeds(30)) {
-    SCOPED_TRACE("seed=" + std::to_string(seed));
+    SCOPED_TRACE(seed_trace(seed));
     Simulation sim(options(3, seed));
     NodeId l1 = sim.wait_leader(200);
     ASSERT_NE(l1, kNoNode);
@@ -69,7 +63,7 @@ TEST(Election, ReElectionAfterLeaderFailure) {
 
 TEST(Election, ManyElectionsUnderDisconnectChurn) {
   for (uint64_t seed : test_seeds(20)) {
-    SCOPED_TRACE("seed=" + std::to_string(seed));
+    SCOPED_TRACE(seed_trace(seed));
     Simulation sim(options(7, seed));
     ASSERT_NE(sim.wait_leader(300), kNoNode);
     for (int iter = 0; iter < 10; ++iter) {
@@ -95,7 +89,7 @@ TEST(Election, ManyElectionsUnderDisconnectChurn) {
 
 TEST(Election, PreVoteKeepsRejoiningNodeFromDisturbingLeader) {
   for (uint64_t seed : test_seeds(30)) {
-    SCOPED_TRACE("seed=" + std::to_string(seed));
+    SCOPED_TRACE(seed_trace(seed));
     Simulation sim(options(5, seed));
     NodeId leader = sim.wait_leader(300);
     ASSERT_NE(leader, kNoNode);
@@ -137,7 +131,7 @@ TEST(Election, WithoutPreVoteARejoiningNodeDisruptsTheTerm) {
 
 TEST(Election, CheckQuorumStepsDownIsolatedLeaderWithinElectionTimeout) {
   for (uint64_t seed : test_seeds(30)) {
-    SCOPED_TRACE("seed=" + std::to_string(seed));
+    SCOPED_TRACE(seed_trace(seed));
     SimOptions o = options(3, seed);
     Simulation sim(o);
     NodeId leader = sim.wait_leader(300);
@@ -155,7 +149,7 @@ TEST(Election, CheckQuorumStepsDownIsolatedLeaderWithinElectionTimeout) {
 
 TEST(Election, LeaderLeaseIgnoresVotesWhileLeaderIsHealthy) {
   for (uint64_t seed : test_seeds(20)) {
-    SCOPED_TRACE("seed=" + std::to_string(seed));
+    SCOPED_TRACE(seed_trace(seed));
     Simulation sim(options(3, seed));
     NodeId leader = sim.wait_leader(300);
     ASSERT_NE(leader, kNoNode);
