@@ -231,16 +231,23 @@ common::Status DiskStorage::set_hard_state(const raft::HardState& hs) {
   if (!failed_) return failed_;
   if (hs == hard_state_) return common::Status::ok();
   hard_state_ = hs;
-  append_record(&buffer_, RecordType::kHardState, encode_hard_state(hs));
+  hard_state_queued_ = true;  // written after the entries of this batch, see flush()
   return common::Status::ok();
 }
 
 common::Status DiskStorage::flush() {
   if (!failed_) return failed_;
+  if (hard_state_queued_) {
+    // After the entries: a hard state that survives a torn write never names a commit index
+    // beyond the entries that survived with it.
+    append_record(&buffer_, RecordType::kHardState, encode_hard_state(hard_state_));
+    hard_state_queued_ = false;
+  }
   if (!buffer_.empty()) {
     if (common::Status s = current_->append(buffer_); !s) return fail(s);
     segments_.back().bytes += buffer_.size();
     buffer_.clear();
+    unsynced_ = true;
   }
   if (segments_.back().bytes >= options_.segment_bytes) return roll();
   return common::Status::ok();
@@ -248,12 +255,11 @@ common::Status DiskStorage::flush() {
 
 common::Status DiskStorage::sync() {
   if (!failed_) return failed_;
-  bool had_data = !buffer_.empty();
-  uint64_t seq = segments_.back().seq;
   if (common::Status s = flush(); !s) return s;
-  // A roll already synced the old segment, and the new one holds no record yet.
-  if (!had_data || segments_.back().seq != seq) return common::Status::ok();
-  return fail(current_->sync());
+  if (!unsynced_) return common::Status::ok();  // nothing written since the last sync (or roll)
+  if (common::Status s = current_->sync(); !s) return fail(s);
+  unsynced_ = false;
+  return common::Status::ok();
 }
 
 common::Status DiskStorage::roll() {
@@ -263,6 +269,7 @@ common::Status DiskStorage::roll() {
   if (s) s = current_->close();
   if (!s) return fail(s);
   current_.reset();
+  unsynced_ = false;
   uint64_t seq = segments_.back().seq + 1;
   if (s = write_segment_file(seq, false, 0, 0, ""); !s) return fail(s);
   std::string header;
@@ -275,6 +282,7 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
                                         const std::vector<raft::Entry>& kept) {
   std::string body;
   append_record(&body, RecordType::kHardState, encode_hard_state(hard_state_));
+  hard_state_queued_ = false;
   for (const raft::Entry& e : kept) append_record(&body, RecordType::kEntry, encode_entry(e));
   uint64_t seq = segments_.back().seq + 1;
   common::Status s = write_segment_file(seq, true, index, term, body);
@@ -291,6 +299,7 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
   std::string header;
   append_record(&header, RecordType::kSegmentHeader, encode_segment_header({seq, true, index, term}));
   segments_ = {{seq, header.size() + body.size()}};
+  unsynced_ = false;
   base_index_ = index;
   base_term_ = term;
   terms_.clear();
@@ -334,7 +343,7 @@ common::Result<raft::Snapshot> DiskStorage::load_snapshot() {
 }
 
 uint64_t DiskStorage::log_bytes() const {
-  uint64_t total = buffer_.size();
+  uint64_t total = buffer_.size() + (hard_state_queued_ ? kRecordHeaderBytes + 24 : 0);
   for (const Segment& seg : segments_) total += seg.bytes;
   return total;
 }

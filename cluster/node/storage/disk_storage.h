@@ -82,6 +82,8 @@ class DiskStorage : public Storage {
   raft::Term base_term_ = 0;
   std::vector<raft::Term> terms_;  // terms of entries base_index_+1 ...
   raft::HardState hard_state_;     // the latest queued
+  bool hard_state_queued_ = false; // hard_state_ is still to be written
+  bool unsynced_ = false;          // bytes were written to current_ since its last sync
   raft::Index snapshot_index_ = 0;
   raft::Term snapshot_term_ = 0;
   uint64_t snapshot_bytes_ = 0;

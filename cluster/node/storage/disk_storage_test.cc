@@ -196,6 +196,44 @@ TEST(DiskStorage, PowerCutLosesOnlyUnsyncedRecords) {
   EXPECT_EQ(rec.state.hard_state, (raft::HardState{1, 1, 2}));
 }
 
+TEST(DiskStorage, SyncAfterFlushStillMakesTheFlushedRecordsDurable) {
+  FaultyFileSystem fs;
+  Recovered rec;
+  auto st = open_or_die(&fs, kDir, &rec);
+  ASSERT_TRUE(st->append(entries(1, 3, 1)).is_ok());
+  ASSERT_TRUE(st->flush().is_ok());
+  ASSERT_TRUE(st->sync().is_ok());
+  st.reset();
+  fs.power_cut();
+  st = open_or_die(&fs, kDir, &rec);
+  EXPECT_EQ(rec.state.entries.size(), 3u);
+}
+
+TEST(DiskStorage, ASurvivingHardStateNeverCommitsBeyondTheSurvivingEntries) {
+  FaultyFileSystem fs;
+  Recovered rec;
+  auto st = open_or_die(&fs, kDir, &rec);
+  ASSERT_TRUE(st->append(entries(1, 2, 1)).is_ok());
+  ASSERT_TRUE(st->set_hard_state({1, 1, 2}).is_ok());
+  ASSERT_TRUE(st->sync().is_ok());
+  std::string base = fs.contents(kSeg1);
+  // The node queues the hard state first this time; the storage still writes it last.
+  ASSERT_TRUE(st->set_hard_state({1, 1, 6}).is_ok());
+  ASSERT_TRUE(st->append(entries(3, 6, 1)).is_ok());
+  ASSERT_TRUE(st->sync().is_ok());
+  std::string full = fs.contents(kSeg1);
+  st.reset();
+  for (size_t k = base.size(); k < full.size(); ++k) {
+    FaultyFileSystem torn;
+    ASSERT_TRUE(torn.create_dirs(kDir + "/log").is_ok());
+    torn.set_contents(kSeg1, full.substr(0, k), true);
+    Recovered r;
+    auto s = open_or_die(&torn, kDir, &r);
+    ASSERT_TRUE(s);
+    EXPECT_LE(r.state.hard_state.commit, r.state.entries.size()) << "cut at byte " << k;
+  }
+}
+
 TEST(DiskStorage, ProcessKillKeepsFlushedButUnsyncedRecords) {
   FaultyFileSystem fs;
   Recovered rec;
