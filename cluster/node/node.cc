@@ -68,6 +68,8 @@ struct Node::Impl {
   raft::Role last_role = raft::Role::kFollower;
   raft::Term last_term = 0;
   raft::NodeId last_leader = raft::kNoNode;
+  raft::Term synced_term = 0;  // term and vote last made durable (see process_ready)
+  raft::NodeId synced_vote = raft::kNoNode;
   uint64_t garbage_count = 0;
   common::SteadyClock clock;
 
@@ -127,6 +129,8 @@ common::Status Node::Impl::start() {
   const raft::RestoredState& restored = recovered.state;
   raft = std::make_unique<raft::Raft>(rc, restored);
   applied = restored.snapshot.index;
+  synced_term = restored.hard_state.term;
+  synced_vote = restored.hard_state.vote;
   if (!restored.snapshot.empty() && !restored.snapshot.data.empty())
     if (auto s = kv.restore(restored.snapshot.data); !s) return s;
 
@@ -299,14 +303,25 @@ common::Status Node::Impl::process_ready() {
     return common::Status::invalid_argument("received a snapshot at index " +
                                             std::to_string(rd.snapshot.index) +
                                             " but snapshot installation is not supported yet");
+  // Like etcd's MustSync: new entries, a new term or a vote must be durable before anything that
+  // depends on them is sent; a commit-index change alone need not be (commit is recoverable), so
+  // it is only handed to the OS. This keeps the leader's commit advance off the fsync path.
+  const bool must_sync = !rd.entries.empty() ||
+                         (rd.has_hard_state && (rd.hard_state.term != synced_term ||
+                                                rd.hard_state.vote != synced_vote));
   const bool dirty = !rd.entries.empty() || rd.has_hard_state;
   if (!rd.entries.empty())
     if (auto s = store->append(rd.entries); !s) return s;
   if (rd.has_hard_state)
     if (auto s = store->set_hard_state(rd.hard_state); !s) return s;
   if (dirty) {  // one fsync for the whole batch (group commit)
-    common::Status s = opts.cluster.fsync == wire::FsyncMode::kAlways ? store->sync() : store->flush();
+    common::Status s = must_sync && opts.cluster.fsync == wire::FsyncMode::kAlways ? store->sync()
+                                                                                  : store->flush();
     if (!s) return s;
+    if (rd.has_hard_state) {
+      synced_term = rd.hard_state.term;
+      synced_vote = rd.hard_state.vote;
+    }
   }
   for (const auto& m : rd.messages_after_persist) send_raft(m);
   apply(rd.committed_entries);
