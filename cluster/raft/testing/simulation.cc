@@ -21,6 +21,9 @@ std::vector<uint64_t> test_seeds(int count, uint64_t base) {
   if (const char* env = std::getenv("RAFT_SEED"); env != nullptr && *env != '\0') {
     return {std::strtoull(env, nullptr, 10)};
   }
+  if (const char* env = std::getenv("RAFT_SEED_COUNT"); env != nullptr && *env != '\0') {
+    count = std::atoi(env);  // soak: more seeds than CI runs
+  }
   std::vector<uint64_t> seeds;
   for (int k = 0; k < count; ++k) seeds.push_back(base + k);
   return seeds;

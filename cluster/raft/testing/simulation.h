@@ -130,7 +130,8 @@ class Simulation {
   std::map<MessageType, uint64_t> sent_by_type_;
 };
 
-// Seeds for a test: RAFT_SEED=n replays one seed; otherwise `count` seeds from `base`.
+// Seeds for a test: RAFT_SEED=n replays one seed; otherwise `count` seeds from `base`
+// (RAFT_SEED_COUNT=n overrides the count for a soak run).
 std::vector<uint64_t> test_seeds(int count, uint64_t base = 1);
 // A Config tuned for simulations (short timeouts so runs are quick).
 Config sim_config();
