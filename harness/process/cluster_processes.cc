@@ -295,14 +295,15 @@ Status ClusterProcesses::start_all(const std::vector<std::string>& peer_addresse
   if (auto st = write_cluster_file(config, m.cluster_file()); !st) return st;
   m.client_addresses = peers;
   m.configured = true;
-  for (int i = 0; i < n; ++i) {
-    if (m.poll_alive(i)) continue;
-    if (auto st = m.spawn(i); !st) return st;
+  Status st;
+  for (int i = 0; i < n && st.is_ok(); ++i) {
+    if (!m.poll_alive(i)) st = m.spawn(i);
   }
-  for (int i = 0; i < n; ++i) {
-    if (auto st = m.wait_ready(i); !st) return st;
+  for (int i = 0; i < n && st.is_ok(); ++i) st = m.wait_ready(i);
+  if (!st) {
+    for (int i = 0; i < n; ++i) m.kill_and_reap(i);
   }
-  return Status::ok();
+  return st;
 }
 
 Status ClusterProcesses::start(int i) {

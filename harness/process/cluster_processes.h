@@ -80,9 +80,9 @@ class ClusterProcesses {
   std::string log_path(int i) const;
 
   // Writes cluster.yaml (peer_addresses.size() must equal num_nodes(); empty means "use the listen
-  // addresses") and starts every node, then waits until each answers status. On failure the nodes
-  // already started keep running (the caller may stop_all()) and the error names the node, its
-  // exit status if it died, and the last lines of its log.
+  // addresses") and starts every node, then waits until each answers status. On failure every
+  // node is killed and reaped, and the error names the node, its exit status if it died, and the
+  // last lines of its log.
   common::Status start_all(const std::vector<std::string>& peer_addresses);
   // Starts node i (after kill or stop) with the same data dir; waits as start_all does. Fails if it
   // is already running.

@@ -1,0 +1,272 @@
+// Process tests: real kvnode processes started by ClusterProcesses, every message through the
+// Interposer. Each test owns its ClusterProcesses, whose destructor SIGKILLs and reaps every child,
+// so children are reaped even when an assertion fails. Waiting is by polling with deadlines.
+#include "harness/process/cluster_processes.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <thread>
+
+#include "cluster/client/clerk.h"
+#include "harness/net/interposer.h"
+#include "harness/process/cluster_file.h"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr milliseconds kLeaderWait{10000};
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path p = fs::path(::testing::TempDir()) /
+               ("faultline_proc_" + std::to_string(::getpid()) + "_" + name);
+  fs::remove_all(p);
+  return p;
+}
+
+bool process_exists(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH); }
+
+class ClusterProcessesTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    procs_.reset();  // kills and reaps
+    net_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  ClusterProcessesOptions options(const std::string& name, int n) {
+    dir_ = fresh_dir(name);
+    ClusterProcessesOptions o;
+    o.kvnode_path = KVNODE_PATH;
+    o.run_dir = dir_.string();
+    o.num_nodes = n;
+    return o;
+  }
+
+  // ClusterProcesses + Interposer, started, with a leader elected.
+  void start_cluster(const std::string& name, int n = 3) {
+    auto p = ClusterProcesses::create(options(name, n));
+    ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+    procs_ = std::move(p.value());
+    InterposerOptions io;
+    io.seed = 1;
+    for (int i = 0; i < n; ++i) io.nodes.push_back({procs_->node_sender(i), procs_->listen_address(i)});
+    net_ = std::make_unique<Interposer>(io);
+    ASSERT_TRUE(net_->start().is_ok());
+    auto st = procs_->start_all(net_->frontend_addresses());
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+    auto leader = procs_->wait_for_leader(Clock::now() + kLeaderWait);
+    ASSERT_TRUE(leader.is_ok()) << leader.status().to_string();
+  }
+
+  std::unique_ptr<client::Clerk> clerk() {
+    client::ClerkOptions o;
+    o.servers = procs_->client_addresses();
+    return std::make_unique<client::Clerk>(o);
+  }
+
+  static client::Deadline soon() { return Clock::now() + std::chrono::seconds(10); }
+
+  fs::path dir_;
+  std::unique_ptr<ClusterProcesses> procs_;
+  std::unique_ptr<Interposer> net_;
+};
+
+TEST_F(ClusterProcessesTest, ClerkWritesAndReadsThroughTheInterposer) {
+  start_cluster("clerk");
+  EXPECT_EQ(procs_->client_addresses(), net_->frontend_addresses());
+  auto c = clerk();
+  ASSERT_EQ(c->put("k", "v1", soon()).outcome, client::Outcome::kOk);
+  ASSERT_EQ(c->append("k", "+2", soon()).outcome, client::Outcome::kOk);
+  auto got = c->get("k", soon());
+  ASSERT_EQ(got.outcome, client::Outcome::kOk);
+  EXPECT_EQ(got.value, "v1+2");
+  // Client traffic and Raft traffic both went through the interposer.
+  uint64_t client_reqs = 0, raft_reqs = 0;
+  for (int d = 0; d < 3; ++d) {
+    client_reqs += net_->link_counters(kClients, d).requests_forwarded;
+    for (int s = 0; s < 3; ++s) raft_reqs += net_->link_counters(s, d).requests_forwarded;
+  }
+  EXPECT_GE(client_reqs, 3u);
+  EXPECT_GT(raft_reqs, 0u);
+  EXPECT_GE(net_->counters().total_requests, client_reqs + raft_reqs);
+  // The cluster file the nodes read parses back to what was meant.
+  auto cfg = wire::load_cluster_config(procs_->cluster_file());
+  ASSERT_TRUE(cfg.is_ok()) << cfg.status().to_string();
+  ASSERT_EQ(cfg->nodes.size(), 3u);
+  EXPECT_EQ(cfg->nodes[1].listen, procs_->listen_address(1));
+  EXPECT_EQ(cfg->nodes[1].address, net_->frontend_address(1));
+  EXPECT_EQ(cfg->fsync, wire::FsyncMode::kAlways);
+}
+
+TEST_F(ClusterProcessesTest, KillRestartPauseResume) {
+  start_cluster("lifecycle");
+  auto c = clerk();
+  ASSERT_EQ(c->put("a", "1", soon()).outcome, client::Outcome::kOk);
+
+  int old_pid = procs_->pid(0);
+  ASSERT_TRUE(procs_->kill(0).is_ok());
+  EXPECT_FALSE(procs_->alive(0));
+  EXPECT_EQ(procs_->pid(0), -1);
+  EXPECT_FALSE(process_exists(old_pid));  // killed and reaped, no zombie
+  ASSERT_TRUE(procs_->restart(0).is_ok());
+  EXPECT_TRUE(procs_->alive(0));
+  EXPECT_EQ(procs_->starts(0), 2);
+  EXPECT_NE(procs_->pid(0), old_pid);
+  ASSERT_TRUE(procs_->status(0, milliseconds(1000)).is_ok());
+
+  auto leader = procs_->leader(milliseconds(500));
+  ASSERT_TRUE(leader.is_ok());
+  auto before = procs_->status(*leader, milliseconds(500));
+  ASSERT_TRUE(before.is_ok());
+  ASSERT_TRUE(procs_->pause(*leader).is_ok());
+  EXPECT_TRUE(procs_->paused(*leader));
+  EXPECT_TRUE(procs_->alive(*leader));
+  EXPECT_FALSE(procs_->status(*leader, milliseconds(100)).is_ok());  // stopped: cannot answer
+  // The others elect a new leader in a later term.
+  auto deadline = Clock::now() + kLeaderWait;
+  common::Result<int> next = common::Status::not_found("none yet");
+  while (Clock::now() < deadline) {
+    next = procs_->leader(milliseconds(200));
+    if (next.is_ok() && *next != *leader) break;
+  }
+  ASSERT_TRUE(next.is_ok() && *next != *leader);
+  ASSERT_TRUE(procs_->resume(*leader).is_ok());
+  EXPECT_FALSE(procs_->paused(*leader));
+  EXPECT_TRUE(procs_->status(*leader, milliseconds(2000)).is_ok());
+  auto got = c->get("a", soon());
+  ASSERT_EQ(got.outcome, client::Outcome::kOk);
+  EXPECT_EQ(got.value, "1");
+
+  // Durable state is on disk per node.
+  auto bytes = procs_->disk_bytes(0);
+  ASSERT_TRUE(bytes.is_ok()) << bytes.status().to_string();
+
+  std::vector<int> pids;
+  for (int i = 0; i < 3; ++i) pids.push_back(procs_->pid(i));
+  procs_->stop_all();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(procs_->alive(i));
+    EXPECT_FALSE(process_exists(pids[i])) << "node " << i;
+  }
+}
+
+TEST_F(ClusterProcessesTest, IsolatingTheLeaderLetsTheMajorityElectAnother) {
+  start_cluster("isolate");
+  auto leader = procs_->wait_for_leader(Clock::now() + kLeaderWait);
+  ASSERT_TRUE(leader.is_ok());
+  auto old = procs_->status(*leader, milliseconds(500));
+  ASSERT_TRUE(old.is_ok());
+  ASSERT_TRUE(net_->isolate(*leader).is_ok());
+  auto deadline = Clock::now() + kLeaderWait;
+  common::Result<int> next = common::Status::not_found("none yet");
+  while (Clock::now() < deadline) {
+    next = procs_->leader(milliseconds(200));
+    if (next.is_ok() && *next != *leader) break;
+  }
+  ASSERT_TRUE(next.is_ok() && *next != *leader);
+  auto now_leading = procs_->status(*next, milliseconds(500));
+  ASSERT_TRUE(now_leading.is_ok());
+  EXPECT_GT(now_leading->term, old->term);
+  uint64_t cut = 0;
+  for (int s = 0; s < 3; ++s) {
+    if (s != *leader) cut += net_->link_counters(s, *leader).requests_dropped;
+  }
+  EXPECT_GT(cut, 0u);  // the partition really dropped Raft traffic
+  // The majority still serves clients (clients reach every node under this partition).
+  auto c = clerk();
+  EXPECT_EQ(c->put("x", "y", soon()).outcome, client::Outcome::kOk);
+  net_->heal();
+}
+
+TEST_F(ClusterProcessesTest, RestartFromAShortLivedThreadSurvivesThatThread) {
+  // PR_SET_PDEATHSIG fires when the forking thread exits; the launcher thread must be the forker.
+  start_cluster("thread");
+  common::Status st;
+  std::thread t([&] { st = procs_->restart(1); });
+  t.join();
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_TRUE(procs_->status(1, milliseconds(1000)).is_ok());
+  EXPECT_TRUE(procs_->alive(1));
+}
+
+TEST_F(ClusterProcessesTest, DestructorKillsAndReapsEveryChild) {
+  start_cluster("dtor");
+  std::vector<int> pids;
+  for (int i = 0; i < 3; ++i) pids.push_back(procs_->pid(i));
+  ASSERT_TRUE(procs_->pause(2).is_ok());  // a stopped child must be killed too
+  procs_.reset();
+  for (int pid : pids) EXPECT_FALSE(process_exists(pid)) << pid;
+}
+
+TEST_F(ClusterProcessesTest, MissingBinaryIsAClearError) {
+  auto o = options("missing", 3);
+  o.kvnode_path = (dir_ / "no-such-kvnode").string();
+  auto p = ClusterProcesses::create(o);
+  ASSERT_FALSE(p.is_ok());
+  EXPECT_NE(p.status().message().find("no-such-kvnode"), std::string::npos);
+}
+
+TEST_F(ClusterProcessesTest, NodeThatExitsAtStartupIsReportedWithItsLog) {
+  auto o = options("early_exit", 3);
+  o.extra_args = {"--no-such-flag"};
+  auto p = ClusterProcesses::create(o);
+  ASSERT_TRUE(p.is_ok());
+  procs_ = std::move(p.value());
+  auto st = procs_->start_all({});
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("during startup"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("no-such-flag"), std::string::npos) << st.message();  // from the log
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(procs_->alive(i));
+}
+
+TEST(ClusterFileTest, WrittenFileParsesBackTheSameConfig) {
+  wire::ClusterConfig c;
+  for (uint64_t id = 1; id <= 3; ++id) {
+    wire::NodeAddresses a;
+    a.id = id;
+    a.listen = "tcp://127.0.0.1:" + std::to_string(40000 + id);
+    a.address = "tcp://127.0.0.1:" + std::to_string(50000 + id);
+    a.client_address = a.address;
+    if (id == 2) a.peers[3] = "tcp://127.0.0.1:60003";
+    c.nodes.push_back(a);
+  }
+  c.tick_ms = 5;
+  c.election_timeout_min_ms = 100;
+  c.election_timeout_max_ms = 200;
+  c.heartbeat_ms = 20;
+  c.fsync = wire::FsyncMode::kNever;
+  c.read_mode = wire::ReadMode::kLocal;
+  c.storage = wire::StorageMode::kMemory;
+  c.dedup = false;
+  c.compaction_bytes = 4096;
+  auto back = wire::parse_cluster_config(cluster_yaml(c), "test");
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  ASSERT_EQ(back->nodes.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(back->nodes[i].id, c.nodes[i].id);
+    EXPECT_EQ(back->nodes[i].listen, c.nodes[i].listen);
+    EXPECT_EQ(back->nodes[i].address, c.nodes[i].address);
+    EXPECT_EQ(back->nodes[i].client_address, c.nodes[i].client_address);
+    EXPECT_EQ(back->nodes[i].peers, c.nodes[i].peers);
+  }
+  EXPECT_EQ(back->tick_ms, 5);
+  EXPECT_EQ(back->election_timeout_min_ms, 100);
+  EXPECT_EQ(back->election_timeout_max_ms, 200);
+  EXPECT_EQ(back->heartbeat_ms, 20);
+  EXPECT_EQ(back->fsync, wire::FsyncMode::kNever);
+  EXPECT_EQ(back->read_mode, wire::ReadMode::kLocal);
+  EXPECT_EQ(back->storage, wire::StorageMode::kMemory);
+  EXPECT_FALSE(back->dedup);
+  EXPECT_EQ(back->compaction_bytes, 4096u);
+}
+
+}  // namespace
+}  // namespace harness
