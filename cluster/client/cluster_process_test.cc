@@ -123,6 +123,33 @@ TEST(ClusterProcess, AcknowledgedWritesSurviveKillingEveryNode) {
   EXPECT_EQ(g.value, expect);
 }
 
+TEST(ClusterProcess, CompactionBoundsTheLogAndSurvivesRestart) {
+  auto c = start_cluster(3, "compaction_bytes: 4096\n");
+  ASSERT_TRUE(c);
+  Clerk clerk = make_clerk(*c);
+  for (int i = 0; i < 300; ++i)
+    ASSERT_EQ(clerk.put(std::string("k").append(std::to_string(i % 10)), std::string(100, char('a' + i % 26)), in(10s)).outcome,
+              Outcome::kOk);
+  ASSERT_EQ(clerk.append("k0", "!", in(10s)).outcome, Outcome::kOk);
+  // Compaction runs on the tick after the threshold is passed: poll until every node compacted.
+  for (int i = 0; i < c->size(); ++i) {
+    std::optional<NodeStatus> s;
+    for (auto until = Clock::now() + 10s; Clock::now() < until;) {
+      s = c->status(i);
+      if (s && s->snapshot_index > 0 && s->log_bytes <= 8 * 4096) break;
+      std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_TRUE(s);
+    EXPECT_GT(s->snapshot_index, 0u) << "node " << i + 1;
+    EXPECT_LE(s->log_bytes, 8u * 4096) << "node " << i + 1;
+  }
+  for (int i = 0; i < c->size(); ++i) c->stop_node(i, SIGKILL);
+  for (int i = 0; i < c->size(); ++i) ASSERT_TRUE(c->start_node(i).is_ok());
+  auto g = clerk.get("k0", in(10s));
+  ASSERT_EQ(g.outcome, Outcome::kOk);
+  EXPECT_EQ(g.value, std::string(100, char('a' + 290 % 26)) + "!");
+}
+
 TEST(ClusterProcess, SigtermShutsDownCleanly) {
   auto c = start_cluster(1);
   ASSERT_TRUE(c);

@@ -65,6 +65,7 @@ struct Node::Impl {
   std::vector<Waiter> read_batch;  // Gets gathered this round; one ReadIndex for all of them
   uint64_t read_counter = 0;
   raft::Index applied = 0;
+  raft::Term applied_term = 0;  // term of entry `applied` (a snapshot needs it)
   raft::Role last_role = raft::Role::kFollower;
   raft::Term last_term = 0;
   raft::NodeId last_leader = raft::kNoNode;
@@ -94,6 +95,8 @@ struct Node::Impl {
   common::Status process_ready();
   void apply(const std::vector<raft::Entry>& entries);
   void serve_reads();
+  common::Status install_snapshot(const raft::Snapshot& snapshot);
+  common::Status maybe_compact();
   void observe_role();
   void send_raft(const raft::Message& m);
   void reply(const Waiter& w, wire::ReplyCode code, std::string value = {}, std::string error = {});
@@ -129,6 +132,7 @@ common::Status Node::Impl::start() {
   const raft::RestoredState& restored = recovered.state;
   raft = std::make_unique<raft::Raft>(rc, restored);
   applied = restored.snapshot.index;
+  applied_term = restored.snapshot.term;
   synced_term = restored.hard_state.term;
   synced_vote = restored.hard_state.vote;
   if (!restored.snapshot.empty() && !restored.snapshot.data.empty())
@@ -192,6 +196,8 @@ common::Status Node::Impl::run(const std::atomic<bool>& stop) {
       next_tick += tick;
       if (now >= next_tick) next_tick = now + tick;  // a stall is not made up with a burst of ticks
       reply_all(pending.take_expired(now, max_pending_age), wire::ReplyCode::kRetry);
+      result = maybe_compact();
+      if (!result) break;
     }
     flush_read_batch();
     for (int i = 0; i < kMaxReadyPerRound && raft->has_ready(); ++i) {
@@ -300,9 +306,7 @@ common::Status Node::Impl::process_ready() {
   raft::Ready rd = raft->ready();
   for (const auto& m : rd.messages) send_raft(m);  // in parallel with our own write (10.2.1)
   if (!rd.snapshot.empty())
-    return common::Status::invalid_argument("received a snapshot at index " +
-                                            std::to_string(rd.snapshot.index) +
-                                            " but snapshot installation is not supported yet");
+    if (auto s = install_snapshot(rd.snapshot); !s) return s;
   // Like etcd's MustSync: new entries, a new term or a vote must be durable before anything that
   // depends on them is sent; a commit-index change alone need not be (commit is recoverable), so
   // it is only handed to the OS. This keeps the leader's commit advance off the fsync path.
@@ -346,6 +350,7 @@ void Node::Impl::apply(const std::vector<raft::Entry>& entries) {
       }
     }
     applied = e.index;
+    applied_term = e.term;
     if (auto a = pending.take_write(e.index, e.term)) {
       if (!a->same_entry)
         reply(a->waiter, wire::ReplyCode::kWrongLeader);
@@ -361,6 +366,32 @@ void Node::Impl::apply(const std::vector<raft::Entry>& entries) {
 void Node::Impl::serve_reads() {
   for (auto& w : pending.take_reads_ready(applied))
     reply(w, wire::ReplyCode::kOk, kv.get(w.request.key));
+}
+
+common::Status Node::Impl::install_snapshot(const raft::Snapshot& snapshot) {
+  // The leader sent a state-machine image newer than our log: make it durable, then adopt it.
+  if (auto s = store->save_snapshot(snapshot); !s) return s;
+  if (auto s = kv.restore(snapshot.data); !s) return s;
+  applied = snapshot.index;
+  applied_term = snapshot.term;
+  log.info("installed snapshot", {{"index", snapshot.index}, {"bytes", snapshot.data.size()}});
+  return common::Status::ok();
+}
+
+common::Status Node::Impl::maybe_compact() {
+  // issue 6: once the durable Raft state passes compaction_bytes, snapshot the state machine at the
+  // applied index and drop the log through it. The core may keep more log than asked for (entries
+  // a follower still needs); the store is then left alone until the core agrees, so a restarted
+  // node always holds every entry the core may still have to send.
+  const uint64_t limit = opts.cluster.compaction_bytes;
+  if (limit == 0 || store->log_bytes() <= limit || applied <= store->snapshot_index()) return {};
+  raft::Snapshot snap{applied, applied_term, opts.cluster.ids(), kv.serialize()};
+  raft->compact(snap);
+  if (raft->first_index() <= applied) return {};
+  if (auto s = store->save_snapshot(snap); !s) return s;
+  log.info("compacted", {{"index", snap.index}, {"snapshot_bytes", store->snapshot_bytes()},
+                         {"log_bytes", store->log_bytes()}});
+  return {};
 }
 
 void Node::Impl::observe_role() {
