@@ -171,11 +171,11 @@ void churn(uint64_t seed, bool unreliable) {
     }
     const double r = sim.rng().next_double();
     NodeId id = sim.rng().uniform(1, 5);
-    if (r < 0.01) {
+    if (r < 0.006) {
       sim.crash(id, sim.rng().chance(0.5));
     } else if (r < 0.03) {
       sim.restart(id);
-    } else if (r < 0.04) {
+    } else if (r < 0.036) {
       sim.disconnect(id);
     } else if (r < 0.06) {
       sim.connect(id);

@@ -159,11 +159,11 @@ TEST(ReadIndex, ReleasedReadsAreLinearizableUnderChurn) {
       }
       const double r = sim.rng().next_double();
       NodeId victim = sim.rng().uniform(1, 5);
-      if (r < 0.01) {
+      if (r < 0.006) {
         sim.crash(victim);
       } else if (r < 0.03) {
         sim.restart(victim);
-      } else if (r < 0.04) {
+      } else if (r < 0.036) {
         sim.disconnect(victim);
       } else if (r < 0.06) {
         sim.connect(victim);

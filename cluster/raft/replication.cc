@@ -69,6 +69,7 @@ bool Raft::Impl::send_append(NodeId to, bool send_if_empty) {
   m.index = prev;
   m.log_term = *prev_term;
   m.commit = log.committed();
+  pr.sent_commit = std::max(pr.sent_commit, m.commit);
   if (!entries.empty()) pr.sent_entries(entries.back().index, bytes);
   else if (pr.state == ProgressState::kProbe) pr.probe_sent = true;
   m.entries = std::move(entries);
@@ -92,6 +93,7 @@ void Raft::Impl::bcast_heartbeat(const std::string& context) {
     m.to = id;
     // Never tell a follower to commit past what it is known to hold (it may lack those entries).
     m.commit = std::min(pr.match, log.committed());
+    pr.sent_commit = std::max(pr.sent_commit, m.commit);
     m.context = context;
     send(std::move(m));
   }
@@ -153,6 +155,8 @@ void Raft::Impl::handle_append_response(const Message& m) {
   }
   while (send_append(m.from, false)) {
   }
+  // A follower that was paused when the commit advanced has not heard of it yet.
+  if (pr.sent_commit < log.committed()) send_append(m.from, true);
   // Our own commit may have reached this term only now: queued reads can start.
   if (read_only.has_queued() && committed_current_term()) flush_reads();
 }
