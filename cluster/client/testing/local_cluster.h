@@ -35,8 +35,8 @@ struct ProcessResult {
 ProcessResult run_to_exit(const std::string& path, const std::vector<std::string>& args,
                           std::chrono::milliseconds timeout);
 
-// A free TCP port on 127.0.0.1 (bound once with port 0, then released).
-int free_port();
+// A free TCP port on 127.0.0.1 (probed with bind, then released).
+int free_port();  // in [20000, 32000), below the ephemeral range; 0 if none found
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents by the destructor.
 class TempDir {
