@@ -1,6 +1,7 @@
 #include "harness/net/interposer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <queue>
 #include <string_view>
@@ -86,6 +87,8 @@ struct Interposer::Impl {
                                               kNumCounters]),
         rng(options.seed) {
     for (int i = 0; i < table.num_links() * kNumCounters; ++i) link_counts[i].store(0);
+    backend_up.reset(new std::atomic<bool>[static_cast<size_t>(n)]);
+    for (int i = 0; i < n; ++i) backend_up[i].store(false);
   }
 
   // --- shared (control side) ---
@@ -105,11 +108,13 @@ struct Interposer::Impl {
   std::atomic<uint64_t> total_dropped{0};
   std::atomic<uint64_t> malformed{0};
   std::atomic<size_t> held_count{0};
+  std::unique_ptr<std::atomic<bool>[]> backend_up;  // per node: backend has a TCP connection
 
   // --- proxy thread only (sockets are created in start() before the thread exists) ---
   zmq::context_t ctx{1};
   std::vector<zmq::socket_t> front;
   std::vector<zmq::socket_t> back;
+  std::vector<zmq::socket_t> monitors;  // PAIRs receiving each backend's connect/disconnect events
   LinkTable local;
   uint64_t local_version = 0;
   common::Rng rng;
@@ -222,10 +227,27 @@ struct Interposer::Impl {
     return std::min(ms, kMaxPollWait);
   }
 
+  // A monitor event is two frames: [uint16 event][uint32 value] and the endpoint.
+  void on_monitor_event(int j) {
+    zmq::message_t event;
+    while (monitors[j].recv(event, zmq::recv_flags::dontwait)) {
+      uint16_t id = 0;
+      if (event.size() >= sizeof id) std::memcpy(&id, event.data(), sizeof id);
+      while (event.more()) {
+        zmq::message_t rest;
+        if (!monitors[j].recv(rest, zmq::recv_flags::none)) break;
+        event = std::move(rest);
+      }
+      if (id == ZMQ_EVENT_CONNECTED) backend_up[j].store(true, std::memory_order_release);
+      if (id == ZMQ_EVENT_DISCONNECTED) backend_up[j].store(false, std::memory_order_release);
+    }
+  }
+
   void run() {
     std::vector<zmq::pollitem_t> items;
     for (int j = 0; j < n; ++j) items.push_back({front[j].handle(), 0, ZMQ_POLLIN, 0});
     for (int j = 0; j < n; ++j) items.push_back({back[j].handle(), 0, ZMQ_POLLIN, 0});
+    for (int j = 0; j < n; ++j) items.push_back({monitors[j].handle(), 0, ZMQ_POLLIN, 0});
     std::vector<zmq::message_t> parts;
     parts.reserve(8);
     bool overflow = false;
@@ -251,6 +273,7 @@ struct Interposer::Impl {
             on_reply(j, parts);
           }
         }
+        if (items[2 * n + j].revents & ZMQ_POLLIN) on_monitor_event(j);
       }
       release_due();
     }
@@ -258,6 +281,7 @@ struct Interposer::Impl {
     held_count.store(0);
     front.clear();
     back.clear();
+    monitors.clear();
   }
 };
 
@@ -280,13 +304,30 @@ common::Status Interposer::start() {
       frontends.push_back(f.get(zmq::sockopt::last_endpoint));
       zmq::socket_t b(m.ctx, zmq::socket_type::dealer);
       b.set(zmq::sockopt::linger, 0);
+      // While node j is down (killed, not yet restarted) a send fails at once and the message is
+      // counted as dropped, as on a real network, instead of queueing for the next incarnation.
+      b.set(zmq::sockopt::immediate, 1);
+      b.set(zmq::sockopt::reconnect_ivl, 10);  // a restarted node is reachable again quickly
+      b.set(zmq::sockopt::reconnect_ivl_max, 100);
+      std::string monitor_endpoint = "inproc://interposer-monitor-" +
+                                     std::to_string(reinterpret_cast<uintptr_t>(&m)) + "-" +
+                                     std::to_string(j);
+      if (zmq_socket_monitor(b.handle(), monitor_endpoint.c_str(),
+                             ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+        throw zmq::error_t();
+      }
+      zmq::socket_t mon(m.ctx, zmq::socket_type::pair);
+      mon.set(zmq::sockopt::linger, 0);
+      mon.connect(monitor_endpoint);
       b.connect(m.options.nodes[j].backend_address);
       m.front.push_back(std::move(f));
       m.back.push_back(std::move(b));
+      m.monitors.push_back(std::move(mon));
     }
   } catch (const zmq::error_t& e) {
     m.front.clear();
     m.back.clear();
+    m.monitors.clear();
     return common::Status::io_error(std::string("interposer: cannot set up node ") +
                                     std::to_string(j) + " sockets: " + e.what());
   }
@@ -405,6 +446,11 @@ InterposerCounters Interposer::counters() const {
   c.total_dropped = m.total_dropped.load(std::memory_order_relaxed);
   c.malformed = m.malformed.load(std::memory_order_relaxed);
   return c;
+}
+
+bool Interposer::node_reachable(int node) const {
+  if (node < 0 || node >= impl_->n) return false;
+  return impl_->backend_up[node].load(std::memory_order_acquire);
 }
 
 size_t Interposer::held() const { return impl_->held_count.load(std::memory_order_relaxed); }

@@ -25,6 +25,9 @@
 //      sent. Messages are released in order of release time (ties in arrival order), so a delay range
 //      reorders messages naturally; there is no separate reorder knob. A message still held when its
 //      link becomes partitioned is dropped at release time (a partition cuts in-flight messages).
+// A message to a node that is not running (no connection on its backend) is dropped and counted,
+// not queued for the node's next start. A reply whose requester has gone is discarded by ZeroMQ
+// (counted as forwarded).
 // A reply dropped after node j has executed the request is exactly the reference's "reply lost
 // after the server executed it". Partition state and LinkRules are independent: heal() leaves
 // unreliable rules in place and clear_unreliable() leaves the partition in place.
@@ -153,6 +156,9 @@ class Interposer {
   LinkRule rule(int src, int dst) const;
   LinkCounters link_counters(int src, int dst) const;
   InterposerCounters counters() const;
+  // True while the backend holds a TCP connection to node j's listen address (node j is up and
+  // accepting); requests to an unreachable node are dropped. Tests and startup code can wait on it.
+  bool node_reachable(int node) const;
   // Messages currently held for delay (approximate while running).
   size_t held() const;
 

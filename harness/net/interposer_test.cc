@@ -81,6 +81,10 @@ class InterposerTest : public ::testing::Test {
     }
     net_ = std::make_unique<Interposer>(o);
     ASSERT_TRUE(net_->start().is_ok());
+    // A request to a node whose backend is not connected yet would be dropped.
+    for (int i = 0; i < kNodes; ++i) {
+      ASSERT_TRUE(eventually([&] { return net_->node_reachable(i); })) << "node " << i;
+    }
   }
 
   // A DEALER that reaches node `dst` through the interposer.
@@ -353,6 +357,15 @@ TEST_F(InterposerTest, BadControlInputIsRefusedAndChangesNothing) {
       EXPECT_EQ(net_->rule(s, d), LinkRule{});
     }
   }
+}
+
+TEST_F(InterposerTest, MessageToADownNodeIsDroppedAndCounted) {
+  nodes_[1].close();  // node 1 goes away
+  ASSERT_TRUE(eventually([&] { return !net_->node_reachable(1); }));
+  auto client = connect(1);
+  send_frames(client, {"c1", "T", "lost"});
+  ASSERT_TRUE(eventually([&] { return net_->link_counters(kClients, 1).requests_dropped == 1; }));
+  EXPECT_EQ(net_->link_counters(kClients, 1).requests_forwarded, 0u);
 }
 
 TEST_F(InterposerTest, MalformedMessagesAreCountedNotForwarded) {
