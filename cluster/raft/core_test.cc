@@ -257,6 +257,79 @@ TEST(Core, StaleLeaderLearnsTheNewTerm) {
   EXPECT_EQ(all[0].term, 5u);
 }
 
+Message snapshot_chunk(Index index, Term term, std::string data, uint64_t offset, bool done) {
+  Message m = msg(MessageType::kSnapshot, 1, 2, 3);
+  m.snapshot.index = index;
+  m.snapshot.term = term;
+  m.snapshot.data = std::move(data);
+  m.snapshot_offset = offset;
+  m.snapshot_done = done;
+  return m;
+}
+
+TEST(Core, FollowerInstallsAChunkedSnapshot) {
+  RestoredState rs;
+  rs.hard_state = HardState{1, 0, 1};
+  rs.entries = {entry(1, 1), entry(1, 2)};
+  Raft r(config3(2), rs);
+  drain(r);
+  ASSERT_TRUE(r.step(snapshot_chunk(10, 3, "abc", 0, false)).is_ok());
+  Ready rd = drain(r);
+  ASSERT_EQ(rd.messages.size(), 1u);
+  EXPECT_EQ(rd.messages[0].type, MessageType::kSnapshotResponse);
+  EXPECT_EQ(rd.messages[0].snapshot_offset, 3u);
+  // A chunk at the wrong offset is refused with the offset we expect.
+  ASSERT_TRUE(r.step(snapshot_chunk(10, 3, "zz", 7, false)).is_ok());
+  rd = drain(r);
+  ASSERT_EQ(rd.messages.size(), 1u);
+  EXPECT_TRUE(rd.messages[0].reject);
+  EXPECT_EQ(rd.messages[0].snapshot_offset, 3u);
+  ASSERT_TRUE(r.step(snapshot_chunk(10, 3, "def", 3, true)).is_ok());
+  rd = drain(r);
+  EXPECT_EQ(rd.snapshot.index, 10u);
+  EXPECT_EQ(rd.snapshot.data, "abcdef");
+  EXPECT_EQ(rd.hard_state.commit, 10u);
+  ASSERT_EQ(rd.messages_after_persist.size(), 1u);  // only once the snapshot is durable
+  EXPECT_EQ(rd.messages_after_persist[0].type, MessageType::kAppendResponse);
+  EXPECT_EQ(rd.messages_after_persist[0].index, 10u);
+  EXPECT_EQ(r.first_index(), 11u);
+  EXPECT_EQ(r.last_index(), 10u);
+}
+
+TEST(Core, SnapshotCoveredByTheLogKeepsTheLaterEntries) {
+  RestoredState rs;
+  rs.hard_state = HardState{1, 0, 1};
+  rs.entries = {entry(1, 1), entry(1, 2), entry(1, 3), entry(1, 4), entry(1, 5)};
+  Raft r(config3(2), rs);
+  drain(r);
+  ASSERT_TRUE(r.step(snapshot_chunk(4, 1, "img", 0, true)).is_ok());
+  Ready rd = drain(r);
+  EXPECT_TRUE(rd.snapshot.empty()) << "the log already holds entry 4 of term 1";
+  EXPECT_EQ(r.commit_index(), 4u);
+  EXPECT_EQ(r.last_index(), 5u);
+  EXPECT_EQ(rd.committed_entries.size(), 3u);
+}
+
+TEST(Core, CompactionNeedsAppliedMatchingState) {
+  Raft r(config3(), {});
+  elect(r);
+  Message ack = msg(MessageType::kAppendResponse, 2, 1, 1);
+  ack.index = 1;
+  ASSERT_TRUE(r.step(ack).is_ok());
+  ASSERT_TRUE(r.propose("x").accepted);
+  drain(r);
+  ack.index = 2;
+  ASSERT_TRUE(r.step(ack).is_ok());
+  drain(r);  // applies 1..2
+  ASSERT_EQ(r.applied_index(), 2u);
+  r.compact(Snapshot{3, 1, {1, 2, 3}, "beyond"});  // past the applied index: ignored
+  EXPECT_EQ(r.first_index(), 1u);
+  r.compact(Snapshot{2, 7, {1, 2, 3}, "wrong term"});
+  EXPECT_EQ(r.first_index(), 1u);
+  r.compact(Snapshot{2, 1, {1, 2, 3}, "ok"});
+  EXPECT_EQ(r.first_index(), 3u);
+}
+
 using CoreDeathTest = ::testing::Test;
 
 TEST(CoreDeathTest, OverwritingACommittedEntryAborts) {

@@ -81,8 +81,10 @@ TEST(Persistence, RestartedNodeRecoversItsDurableStateExactly) {
 
 // Figure 8 of the Raft paper: leaders come and go before their entries commit; an entry of an
 // earlier term must never be committed by counting replicas, only under a current-term entry.
-void figure8(uint64_t seed, bool unreliable, int iterations) {
+void figure8(uint64_t seed, bool unreliable, int iterations, int compact_every = 0) {
   SimOptions o = sim_options(5, seed);
+  o.compact_every = compact_every;
+  o.config.max_snapshot_chunk = 100;
   if (unreliable) {
     o.net.drop = 0.1;
     o.net.max_delay = 3;
@@ -154,8 +156,10 @@ TEST(Persistence, UnreliableAgreement) {
 
 // Crashes, restarts, partitions and a lossy network at once, with proposals throughout. The
 // safety checker runs after every step; at the end the healed cluster must agree again.
-void churn(uint64_t seed, bool unreliable) {
+uint64_t churn(uint64_t seed, bool unreliable, int compact_every = 0) {
   SimOptions o = sim_options(5, seed);
+  o.compact_every = compact_every;
+  o.config.max_snapshot_chunk = 100;
   if (unreliable) {
     o.net.drop = 0.1;
     o.net.max_delay = 3;
@@ -186,12 +190,13 @@ void churn(uint64_t seed, bool unreliable) {
     }
     sim.step();
   }
-  ASSERT_TRUE(sim.ok()) << sim.failure();
+  EXPECT_TRUE(sim.ok()) << sim.failure();
   sim.heal();
   for (NodeId id = 1; id <= 5; ++id) sim.restart(id);
   sim.set_network(NetworkOptions{});
-  ASSERT_NE(sim.one(cmd(1 << 30), 5, true, 5000), 0u) << sim.failure();
+  EXPECT_NE(sim.one(cmd(1 << 30), 5, true, 5000), 0u) << sim.failure();
   EXPECT_GT(sim.checker().max_applied(), 10u) << "churn made no progress at all";
+  return sim.snapshots_installed();
 }
 
 TEST(Persistence, ReliableChurn) {
@@ -205,6 +210,22 @@ TEST(Persistence, UnreliableChurn) {
   for (uint64_t seed : test_seeds(20)) {
     SCOPED_TRACE(seed_trace(seed));
     churn(seed, true);
+  }
+}
+
+TEST(Persistence, UnreliableChurnWithCompaction) {
+  uint64_t installs = 0;
+  for (uint64_t seed : test_seeds(20)) {
+    SCOPED_TRACE(seed_trace(seed));
+    installs += churn(seed, true, 7);
+  }
+  EXPECT_GT(installs, 0u) << "no follower ever needed a snapshot: the test lost its point";
+}
+
+TEST(Persistence, Figure8UnreliableWithCompaction) {
+  for (uint64_t seed : test_seeds(20)) {
+    SCOPED_TRACE(seed_trace(seed));
+    figure8(seed, true, 300, 5);
   }
 }
 

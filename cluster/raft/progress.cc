@@ -43,6 +43,15 @@ void Progress::become_replicate() {
   inflights.reset();
 }
 
+void Progress::become_snapshot(Index snapshot_index) {
+  state = ProgressState::kSnapshot;
+  pending_snapshot = snapshot_index;
+  snapshot_offset = 0;
+  probe_sent = false;
+  stalled_ticks = 0;
+  inflights.reset();
+}
+
 bool Progress::maybe_update(Index n) {
   bool updated = false;
   if (match < n) {

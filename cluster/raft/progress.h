@@ -47,10 +47,13 @@ struct Progress {
   bool recent_active = false;  // heard from since the last CheckQuorum round
   int stalled_ticks = 0;       // kReplicate: ticks with appends in flight and no progress
   Index sent_commit = 0;       // highest commit index told to this follower
+  Index pending_snapshot = 0;  // kSnapshot: index of the snapshot being sent
+  uint64_t snapshot_offset = 0;  // kSnapshot: bytes of it the follower has confirmed
   Inflights inflights;
 
   void become_probe();
   void become_replicate();
+  void become_snapshot(Index snapshot_index);
   // A success response through n: returns true if it moved match forward.
   bool maybe_update(Index n);
   // A reject of the append after `rejected`; next_hint is the leader's guess from the follower's

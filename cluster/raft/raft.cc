@@ -66,6 +66,7 @@ Raft::Impl::Impl(const Config& config, const RestoredState& restored)
   term = hs.term;
   vote = hs.vote;
   prev_hard_state = hs;
+  snapshot = restored.snapshot;
   become_follower(term, kNoNode);
 }
 
@@ -85,6 +86,7 @@ bool Raft::Impl::has_ready() const {
   if (ready_outstanding) return false;
   return !msgs.empty() || !msgs_after_persist.empty() || !read_states.empty() ||
          hard_state() != prev_hard_state || log.has_unstable() || log.has_next_committed() ||
+         !pending_install.empty() ||
          (role == Role::kLeader && read_only.has_queued() && committed_current_term());
 }
 
@@ -92,6 +94,8 @@ Ready Raft::Impl::ready() {
   RAFT_CHECK(!ready_outstanding, "ready() called again before advance()");
   flush_reads();
   Ready rd;
+  rd.snapshot = std::move(pending_install);
+  pending_install = Snapshot{};
   rd.entries = log.take_unstable();
   if (!rd.entries.empty()) {
     ready_last_index = rd.entries.back().index;
@@ -145,16 +149,7 @@ bool Raft::has_ready() const { return impl_->has_ready(); }
 Ready Raft::ready() { return impl_->ready(); }
 void Raft::advance() { impl_->advance(); }
 
-void Raft::compact(Snapshot snapshot) {
-  // Log compaction only; shipping snapshots to lagging followers is issue 6 (not yet built), so
-  // the leader keeps enough log for them: compaction is clamped to the slowest follower's match.
-  Index upto = std::min(snapshot.index, impl_->log.applied());
-  if (impl_->role == Role::kLeader) {
-    for (const auto& [id, pr] : impl_->prs) upto = std::min(upto, pr.match);
-  }
-  if (upto <= impl_->log.snapshot_index()) return;
-  impl_->log.compact(upto, impl_->log.term_or_zero(upto));
-}
+void Raft::compact(Snapshot snapshot) { impl_->compact(std::move(snapshot)); }
 
 NodeId Raft::id() const { return impl_->cfg.id; }
 Role Raft::role() const { return impl_->role; }

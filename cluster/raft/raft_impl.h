@@ -1,7 +1,8 @@
 #pragma once
 // Raft::Impl: the state and the step functions of the Raft core (internal; see raft.h for the
 // contract). Split over raft.cc (construction, Ready/advance, accessors), election.cc (ticks,
-// terms, PreVote/Vote, CheckQuorum) and replication.cc (appends, commit, heartbeats, ReadIndex).
+// terms, PreVote/Vote, CheckQuorum), replication.cc (appends, commit, heartbeats, ReadIndex) and
+// snapshot.cc (compaction, chunked InstallSnapshot).
 // Single thread, owned by Raft.
 #include <map>
 #include <string>
@@ -49,6 +50,12 @@ struct Raft::Impl {
   ProposeResult propose(std::string command);
   bool read_index(std::string context);
 
+  // --- snapshot.cc ---
+  bool send_snapshot(NodeId to);  // next InstallSnapshot chunk for a follower behind our log
+  void handle_snapshot(const Message& m);
+  void handle_snapshot_response(const Message& m);
+  void compact(Snapshot snapshot);
+
   // --- raft.cc ---
   HardState hard_state() const { return HardState{term, vote, log.committed()}; }
   size_t quorum() const { return cfg.voters.size() / 2 + 1; }
@@ -71,6 +78,10 @@ struct Raft::Impl {
   std::map<NodeId, Progress> prs;  // leader only: every voter but self
   std::map<NodeId, bool> votes;    // (pre)candidate only: answers received, self included
   ReadOnly read_only;
+  Snapshot snapshot;          // the latest state-machine image our log starts after (with data)
+  Snapshot pending_install;   // received from the leader, to hand out in the next Ready
+  Snapshot incoming;          // chunks received so far (follower)
+  Term incoming_term = 0;     // term of the leader sending `incoming`
 
   // Output accumulated until the next ready().
   std::vector<Message> msgs;

@@ -52,12 +52,7 @@ bool Raft::Impl::send_append(NodeId to, bool send_if_empty) {
   if (pr.paused()) return false;
   const Index prev = pr.next - 1;
   auto prev_term = log.term(prev);
-  if (!prev_term.has_value()) {
-    // The follower needs entries we compacted away; snapshot shipping is issue 6. Raft::compact
-    // keeps the log a leader's followers need, so this only affects a follower that fell
-    // behind a compaction made while another node led; it waits until a snapshot can be sent.
-    return false;
-  }
+  if (!prev_term.has_value()) return send_snapshot(to);  // it needs entries we compacted
   uint64_t budget = std::min<uint64_t>(cfg.max_msg_bytes, pr.inflights.room());
   std::vector<Entry> entries = log.slice(pr.next, log.last_index() + 1, budget);
   const uint64_t bytes = entry_bytes(entries);
@@ -120,6 +115,9 @@ void Raft::Impl::step_leader(const Message& m) {
     case MessageType::kHeartbeatResponse:
       handle_heartbeat_response(m);
       break;
+    case MessageType::kSnapshotResponse:
+      handle_snapshot_response(m);
+      break;
     default:
       break;
   }
@@ -147,6 +145,8 @@ void Raft::Impl::handle_append_response(const Message& m) {
     pr.become_replicate();
   } else if (pr.state == ProgressState::kReplicate) {
     pr.inflights.free_le(m.index);
+  } else if (pr.state == ProgressState::kSnapshot && pr.match >= pr.pending_snapshot) {
+    pr.become_replicate();  // installed: continue with the entries after it
   }
   if (maybe_commit()) {
     bcast_append(true);  // tell everyone the new commit index now
@@ -165,7 +165,11 @@ void Raft::Impl::handle_heartbeat_response(const Message& m) {
   Progress& pr = prs.at(m.from);
   pr.recent_active = true;
   pr.probe_sent = false;
-  if (pr.match < log.last_index()) send_append(m.from, false);
+  if (pr.state == ProgressState::kSnapshot) {
+    send_snapshot(m.from);  // resend the chunk the follower waits for (it may have been lost)
+  } else if (pr.match < log.last_index()) {
+    send_append(m.from, false);
+  }
   if (!m.context.empty()) {
     for (auto& rs : read_only.ack(m.from, m.context, quorum())) read_states.push_back(rs);
   }
@@ -182,6 +186,11 @@ void Raft::Impl::step_follower(const Message& m) {
       election_elapsed = 0;
       leader = m.from;
       handle_heartbeat(m);
+      break;
+    case MessageType::kSnapshot:
+      election_elapsed = 0;
+      leader = m.from;
+      handle_snapshot(m);
       break;
     case MessageType::kTimeoutNow:
       campaign(false);  // leadership transfer: the leader asked us to run now, skipping PreVote

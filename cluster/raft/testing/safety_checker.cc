@@ -1,5 +1,6 @@
 #include "cluster/raft/testing/safety_checker.h"
 
+#include "common/binary.h"
 #include "common/random.h"
 
 namespace raft::testing {
@@ -18,6 +19,48 @@ void DiskLog::write(const std::vector<Entry>& es) {
   for (const auto& e : es) {
     prefix.push_back(entry_hash(prefix.empty() ? 0 : prefix.back(), e));
     entries.push_back(e);
+  }
+}
+
+std::string encode_entries(const std::vector<Entry>& entries) {
+  std::string out;
+  common::BinaryWriter w(&out);
+  for (const Entry& e : entries) {
+    w.u64(e.term);
+    w.u64(e.index);
+    w.u8(static_cast<uint8_t>(e.type));
+    w.bytes(e.data);
+  }
+  return out;
+}
+
+std::vector<Entry> decode_entries(const std::string& data) {
+  std::vector<Entry> out;
+  common::BinaryReader r(data);
+  while (!r.at_end()) {
+    Entry e;
+    uint8_t type = 0;
+    if (!r.u64(&e.term) || !r.u64(&e.index) || !r.u8(&type) || !r.bytes(&e.data)) break;
+    e.type = static_cast<EntryType>(type);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void SafetyChecker::on_install(NodeId node, const DiskLog& disk, Index index) {
+  const std::string who = "node " + std::to_string(node);
+  if (disk.last_index() != index) {
+    fail(who + " installed a snapshot through " + std::to_string(index) + " holding " +
+         std::to_string(disk.last_index()) + " entries");
+    return;
+  }
+  if (index > applied_.size() || disk.prefix_at(index) != applied_prefix_[index - 1]) {
+    fail(who + " installed a snapshot through " + std::to_string(index) +
+         " that differs from the applied history");
+    return;
+  }
+  for (Index i = 1; i <= index; ++i) {
+    prefix_by_id_.emplace(std::make_pair(i, disk.entries[i - 1].term), disk.prefix_at(i));
   }
 }
 

@@ -22,9 +22,12 @@ namespace raft::testing {
 
 // A node's durable log as the simulation wrote it, with a running prefix hash per entry.
 struct DiskLog {
+  // The whole log, even below the snapshot: the simulation keeps it so the checks can compare
+  // prefixes (a restart only reads the snapshot and the entries after it).
   std::vector<Entry> entries;     // entries[k].index == k + 1
   std::vector<uint64_t> prefix;   // prefix[k]: hash of entries[0..k]
   HardState hard_state;
+  Snapshot snapshot;  // latest durable snapshot (data: the encoded applied entries)
   Index last_index() const { return entries.size(); }
   uint64_t prefix_at(Index i) const { return i == 0 ? 0 : prefix[i - 1]; }
   // Truncates at es[0].index and appends es; returns the first index rewritten.
@@ -39,6 +42,8 @@ class SafetyChecker {
 
   // After `node` durably wrote entries from index `from` on (its whole log is `disk`).
   void on_persist(NodeId node, const DiskLog& disk, Index from);
+  // After `node` installed a snapshot through `index` (its disk now holds exactly those entries).
+  void on_install(NodeId node, const DiskLog& disk, Index index);
   // Before `node` replaces its durable hard state `prev` with `next`.
   void on_hard_state(NodeId node, const HardState& prev, const HardState& next);
   // `node` applied `e`; `expected_index` is the index its state machine needs next.
@@ -64,5 +69,8 @@ class SafetyChecker {
 };
 
 uint64_t entry_hash(uint64_t prev, const Entry& e);
+// The simulated state machine's snapshot format: the applied entries, encoded.
+std::string encode_entries(const std::vector<Entry>& entries);
+std::vector<Entry> decode_entries(const std::string& data);
 
 }  // namespace raft::testing

@@ -87,9 +87,11 @@ void Simulation::restart(NodeId id) {
   if (n.raft) return;
   RestoredState rs;
   rs.hard_state = n.disk.hard_state;
-  rs.entries = n.disk.entries;
+  rs.snapshot = n.disk.snapshot;
+  rs.entries.assign(n.disk.entries.begin() + n.disk.snapshot.index, n.disk.entries.end());
   n.incarnation++;
-  n.applied.clear();
+  // The state machine restarts from the snapshot; the rest is applied again from the log.
+  n.applied = decode_entries(n.disk.snapshot.data);
   n.reads.clear();
   n.commit_seen = rs.hard_state.commit;
   n.raft = std::make_unique<Raft>(config_for(id, n.incarnation), rs);
@@ -166,6 +168,20 @@ void Simulation::process_ready(Node& n) {
     Ready rd = n.raft->ready();
     emit(rd.messages);
     if (n.crash_mid_ready) return;  // the fsync never happened
+    if (!rd.snapshot.empty()) {
+      std::vector<Entry> image = decode_entries(rd.snapshot.data);
+      if (image.size() != rd.snapshot.index) {
+        error_ = "node " + std::to_string(n.id) + " got a snapshot that does not decode";
+        return;
+      }
+      n.disk.entries.clear();
+      n.disk.prefix.clear();
+      n.disk.write(image);
+      n.disk.snapshot = rd.snapshot;
+      checker_.on_install(n.id, n.disk, rd.snapshot.index);
+      ++installs_;
+      n.applied = std::move(image);
+    }
     if (!rd.entries.empty()) {
       const Index from = rd.entries.front().index;
       if (from > n.disk.last_index() + 1) {
@@ -190,7 +206,22 @@ void Simulation::process_ready(Node& n) {
     }
     for (auto& rs : rd.read_states) n.reads.push_back(rs);
     n.raft->advance();
+    maybe_compact(n);
   }
+}
+
+void Simulation::maybe_compact(Node& n) {
+  if (opts_.compact_every <= 0 || n.applied.empty() ||
+      n.applied.size() < n.disk.snapshot.index + opts_.compact_every) {
+    return;
+  }
+  Snapshot snap;
+  snap.index = n.applied.size();
+  snap.term = n.applied.back().term;
+  snap.voters = config_for(n.id, 0).voters;
+  snap.data = encode_entries(n.applied);
+  n.raft->compact(snap);
+  if (n.raft->first_index() == snap.index + 1) n.disk.snapshot = std::move(snap);
 }
 
 void Simulation::flush(NodeId id) {

@@ -35,6 +35,10 @@ struct SimOptions {
   uint64_t seed = 1;
   Config config;  // template for every node: id, voters and seed are filled in
   NetworkOptions net;
+  // Every node compacts its log once it has applied this many entries past its last snapshot
+  // (0: never). The simulated state machine is the list of applied entries; its snapshot is
+  // that list, encoded, so an installed snapshot can be checked entry by entry.
+  int compact_every = 0;
 };
 
 class Simulation {
@@ -88,6 +92,7 @@ class Simulation {
   // applied it; if `retry`, resubmit after a lost leadership. Returns the index, 0 on failure.
   Index one(const std::string& cmd, int expected, bool retry, int max_ticks = 2000);
   uint64_t messages_sent() const { return sent_total_; }
+  uint64_t snapshots_installed() const { return installs_; }
   uint64_t messages_sent(MessageType t) const;
   // Called for every message a node emits (before the network decides its fate).
   std::function<void(const Message&)> on_send;
@@ -112,6 +117,7 @@ class Simulation {
   void deliver_due();
   void process_ready(Node& n);
   void check_step();
+  void maybe_compact(Node& n);
   Config config_for(NodeId id, uint64_t incarnation) const;
 
   SimOptions opts_;
@@ -127,6 +133,7 @@ class Simulation {
   uint64_t now_ = 0;
   uint64_t seq_ = 0;
   uint64_t sent_total_ = 0;
+  uint64_t installs_ = 0;
   std::map<MessageType, uint64_t> sent_by_type_;
 };
 

@@ -1,0 +1,110 @@
+// Raft::Impl, part 3: log compaction and InstallSnapshot (issue 6).
+//
+// The leader sends a follower that needs compacted entries its latest snapshot in chunks of at
+// most max_snapshot_chunk bytes, one at a time: the follower answers each chunk with a
+// kSnapshotResponse naming the next offset it expects, and the leader resends the awaited chunk
+// on every heartbeat answer, so a lost chunk costs one heartbeat interval. A follower restarts the
+// assembly whenever a chunk arrives at offset 0. After the last chunk the follower installs the
+// snapshot (unless its log already holds the snapshot's last entry, in which case it keeps its
+// log and only advances the commit) and answers with an append response at the snapshot index,
+// sent after the snapshot is durable.
+#include <algorithm>
+
+#include "cluster/raft/check.h"
+#include "cluster/raft/raft_impl.h"
+
+namespace raft {
+
+void Raft::Impl::compact(Snapshot snap) {
+  // Only an image of applied state that matches our log can replace its prefix. The node checks
+  // first_index() to see whether the compaction happened.
+  if (snap.index <= log.snapshot_index() || snap.index > log.applied() ||
+      !log.match_term(snap.index, snap.term)) {
+    return;
+  }
+  log.compact(snap.index, snap.term);
+  snapshot = std::move(snap);
+}
+
+bool Raft::Impl::send_snapshot(NodeId to) {
+  Progress& pr = prs.at(to);
+  if (snapshot.empty()) return false;  // nothing to send (cannot happen with a compacted log)
+  if (pr.state != ProgressState::kSnapshot || pr.pending_snapshot != snapshot.index) {
+    pr.become_snapshot(snapshot.index);
+  }
+  const uint64_t size = snapshot.data.size();
+  const uint64_t offset = std::min<uint64_t>(pr.snapshot_offset, size);
+  const uint64_t chunk = std::max<uint64_t>(1, cfg.max_snapshot_chunk);
+  Message m;
+  m.type = MessageType::kSnapshot;
+  m.to = to;
+  m.snapshot.index = snapshot.index;
+  m.snapshot.term = snapshot.term;
+  m.snapshot.voters = snapshot.voters;
+  m.snapshot.data = snapshot.data.substr(offset, chunk);
+  m.snapshot_offset = offset;
+  m.snapshot_done = offset + m.snapshot.data.size() >= size;
+  m.commit = log.committed();
+  send(std::move(m));
+  return true;
+}
+
+void Raft::Impl::handle_snapshot_response(const Message& m) {
+  Progress& pr = prs.at(m.from);
+  pr.recent_active = true;
+  if (pr.state != ProgressState::kSnapshot || m.index != pr.pending_snapshot) return;  // stale
+  if (m.reject) {
+    pr.snapshot_offset = m.snapshot_offset;  // the follower restarts at the offset it names
+  } else if (m.snapshot_offset <= pr.snapshot_offset) {
+    return;  // a duplicate answer; the chunk after it is already on its way
+  } else {
+    pr.snapshot_offset = m.snapshot_offset;
+  }
+  if (pr.snapshot_offset < snapshot.data.size() || m.reject) send_snapshot(m.from);
+}
+
+void Raft::Impl::handle_snapshot(const Message& m) {
+  Message resp;
+  resp.type = MessageType::kSnapshotResponse;
+  resp.to = m.from;
+  resp.index = m.snapshot.index;
+  const bool same = incoming.index == m.snapshot.index && incoming.term == m.snapshot.term &&
+                    incoming_term == m.term;
+  if (m.snapshot_offset == 0) {
+    incoming = Snapshot{m.snapshot.index, m.snapshot.term, m.snapshot.voters, {}};
+    incoming_term = m.term;
+  } else if (!same || m.snapshot_offset != incoming.data.size()) {
+    resp.reject = true;  // out of order or from an older transfer: say where we are
+    resp.snapshot_offset = same ? incoming.data.size() : 0;
+    send(std::move(resp));
+    return;
+  }
+  incoming.data += m.snapshot.data;
+  if (!m.snapshot_done) {
+    resp.snapshot_offset = incoming.data.size();
+    send(std::move(resp));  // chunks live in memory only: nothing to persist yet
+    return;
+  }
+  Snapshot snap = std::move(incoming);
+  incoming = Snapshot{};
+  incoming_term = 0;
+  Message ack;
+  ack.type = MessageType::kAppendResponse;
+  ack.to = m.from;
+  if (snap.index <= log.committed()) {
+    ack.index = log.committed();  // we already have all of it
+  } else if (log.match_term(snap.index, snap.term)) {
+    // Our log already holds the snapshot's last entry (so, by log matching, all before it):
+    // keep the log and its later entries, and learn that they are committed.
+    log.commit_to(snap.index);
+    ack.index = snap.index;
+  } else {
+    log.restore(snap.index, snap.term);
+    snapshot = snap;
+    pending_install = std::move(snap);
+    ack.index = log.last_index();
+  }
+  send_after_persist(std::move(ack));
+}
+
+}  // namespace raft
