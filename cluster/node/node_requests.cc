@@ -1,0 +1,129 @@
+// Node::Impl, messages in and replies out: peers' Raft messages, client requests, status.
+#include "cluster/kv/command.h"
+#include "cluster/node/node_impl.h"
+#include "cluster/node/raft_codec.h"
+#include "cluster/wire/zmq_io.h"
+
+namespace node {
+namespace {
+
+constexpr size_t kMaxRequestBytes = 1 << 20;
+
+std::string read_context(uint64_t n) { return std::string(reinterpret_cast<const char*>(&n), sizeof n); }
+
+}  // namespace
+
+void Node::Impl::handle(std::vector<std::string> parts) {
+  auto f = wire::split_frames(std::move(parts));
+  if (!f) return note_garbage("frames", f.status());
+  switch (f->type) {
+    case wire::MsgType::kRaft: return handle_raft(*f);
+    case wire::MsgType::kClientRequest: return handle_client(std::move(*f));
+    case wire::MsgType::kStatusRequest: return handle_status(*f);
+    default:
+      return note_garbage("frames", common::Status::invalid_argument(
+                                        std::string("unexpected message type ") +
+                                        wire::msg_type_name(f->type) + " from " + f->sender));
+  }
+}
+
+void Node::Impl::note_garbage(const std::string& what, const common::Status& s) {
+  // Logged, never fatal; a flood is sampled so it cannot fill the disk.
+  ++garbage_count;
+  if (garbage_count <= 20 || garbage_count % 1000 == 0)
+    log.warn("dropped malformed message", {{"part", what}, {"error", s.message()}, {"count", garbage_count}});
+}
+
+void Node::Impl::handle_raft(const wire::Frames& f) {
+  auto m = decode_raft_message(f.payload);
+  if (!m) return note_garbage("raft payload", m.status());
+  if (m->to != opts.id || !opts.cluster.find(m->from) || m->from == opts.id)
+    return note_garbage("raft header", common::Status::invalid_argument(
+                                           "message from " + std::to_string(m->from) + " to " +
+                                           std::to_string(m->to) + " is not for this node"));
+  if (auto s = raft->step(*m); !s) note_garbage("raft step", s);
+}
+
+void Node::Impl::handle_client(wire::Frames f) {
+  Waiter w{std::move(f.envelope), std::move(f.sender), {}, clock.now_ns()};
+  auto req = wire::decode_client_request(f.payload);
+  if (!req) {
+    note_garbage("client request", req.status());
+    return reply(w, wire::ReplyCode::kError, {}, req.status().message());
+  }
+  w.request = std::move(*req);
+  if (w.request.key.size() + w.request.value.size() > kMaxRequestBytes)
+    return reply(w, wire::ReplyCode::kError, {}, "key and value exceed 1 MiB");
+  const bool is_get = w.request.op == wire::OpKind::kGet;
+  if (is_get && opts.cluster.read_mode == wire::ReadMode::kLocal)  // unsafe: may be stale
+    return reply(w, wire::ReplyCode::kOk, kv.get(w.request.key));
+  if (raft->role() != raft::Role::kLeader) return reply(w, wire::ReplyCode::kWrongLeader);
+  if (is_get && opts.cluster.read_mode == wire::ReadMode::kReadIndex) {
+    read_batch.push_back(std::move(w));
+    return;
+  }
+  kv::Command cmd{static_cast<kv::Op>(w.request.op), w.request.client_id, w.request.seq,
+                  w.request.key, w.request.value};
+  raft::ProposeResult pr = raft->propose(kv::encode_command(cmd));
+  if (!pr.accepted) return reply(w, wire::ReplyCode::kWrongLeader);
+  if (auto displaced = pending.add_write(pr.index, pr.term, std::move(w)))
+    reply(*displaced, wire::ReplyCode::kWrongLeader);
+}
+
+void Node::Impl::handle_status(const wire::Frames& f) {
+  auto req = wire::decode_status_request(f.payload);
+  if (!req) return note_garbage("status request", req.status());
+  wire::StatusReply r;
+  r.nonce = req->nonce;
+  r.id = opts.id;
+  r.role = raft::role_name(raft->role());
+  r.term = raft->term();
+  r.leader = raft->leader();
+  r.commit_index = raft->commit_index();
+  r.applied_index = applied;
+  r.last_index = raft->last_index();
+  r.log_bytes = store->log_bytes();
+  r.snapshot_index = store->snapshot_index();
+  r.snapshot_bytes = store->snapshot_bytes();
+  wire::Frames out{f.envelope, name, wire::MsgType::kStatusReply, wire::encode(r)};
+  wire::send_multipart(router, wire::join_frames(out));
+}
+
+void Node::Impl::flush_read_batch() {
+  if (read_batch.empty()) return;
+  std::vector<Waiter> batch = std::move(read_batch);
+  read_batch.clear();
+  std::string ctx = read_context(++read_counter);
+  if (raft->role() != raft::Role::kLeader || !raft->read_index(ctx))
+    return reply_all(std::move(batch), wire::ReplyCode::kWrongLeader);
+  pending.add_read_batch(ctx, std::move(batch));
+}
+
+void Node::Impl::send_raft(const raft::Message& m) {
+  auto it = peers.find(m.to);
+  if (it == peers.end()) return;
+  // Best effort: Raft tolerates loss, and a full queue means the peer is far behind or gone.
+  wire::send_multipart(it->second, {name, std::string(1, char(wire::MsgType::kRaft)),
+                                    encode_raft_message(m)});
+}
+
+void Node::Impl::reply(const Waiter& w, wire::ReplyCode code, std::string value, std::string error) {
+  wire::ClientReply r;
+  r.client_id = w.request.client_id;
+  r.seq = w.request.seq;
+  r.code = code;
+  r.node_id = opts.id;
+  r.leader_hint = code == wire::ReplyCode::kWrongLeader ? raft->leader() : 0;
+  if (r.leader_hint == opts.id && raft->role() != raft::Role::kLeader) r.leader_hint = 0;
+  r.value = std::move(value);
+  r.error = std::move(error);
+  wire::Frames out{w.envelope, name, wire::MsgType::kClientReply, wire::encode(r)};
+  wire::send_multipart(router, wire::join_frames(out));
+}
+
+void Node::Impl::reply_all(std::vector<Waiter> ws, wire::ReplyCode code) {
+  for (const auto& w : ws) reply(w, code);
+}
+
+
+}  // namespace node
