@@ -7,8 +7,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "cluster/client/clerk.h"
@@ -225,6 +229,119 @@ TEST_F(ClusterProcessesTest, NodeThatExitsAtStartupIsReportedWithItsLog) {
   EXPECT_NE(st.message().find("during startup"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("no-such-flag"), std::string::npos) << st.message();  // from the log
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(procs_->alive(i));
+}
+
+// --- the harness dies: its nodes must die too -------------------------------------------------
+// The "harness" here is a child copy of this test binary running HarnessChild.StartClusterAndWait,
+// which starts a 3-node cluster, writes the node PIDs to a file and waits to be killed.
+
+constexpr const char* kChildDirEnv = "FAULTLINE_TEST_HARNESS_CHILD_DIR";
+constexpr const char* kChildHandlerEnv = "FAULTLINE_TEST_HARNESS_CHILD_HANDLER";
+
+// Gone, or a zombie nobody has reaped yet (an orphan's new parent may be slow to reap).
+bool process_dead(int pid) {
+  if (!process_exists(pid)) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  auto close_paren = line.rfind(')');
+  return close_paren != std::string::npos && close_paren + 2 < line.size() &&
+         line[close_paren + 2] == 'Z';
+}
+
+TEST(HarnessChild, StartClusterAndWait) {
+  const char* dir = std::getenv(kChildDirEnv);
+  if (dir == nullptr) GTEST_SKIP() << "only runs as the child of the harness-death tests";
+  if (std::getenv(kChildHandlerEnv) != nullptr) ClusterProcesses::install_interrupt_handler();
+  ClusterProcessesOptions o;
+  o.kvnode_path = KVNODE_PATH;
+  o.run_dir = dir;
+  o.num_nodes = 3;
+  auto p = ClusterProcesses::create(o);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  ASSERT_TRUE(p.value()->start_all({}).is_ok());
+  {
+    std::ofstream f(std::string(dir) + "/pids.tmp");
+    for (int i = 0; i < 3; ++i) f << p.value()->pid(i) << "\n";
+  }
+  fs::rename(std::string(dir) + "/pids.tmp", std::string(dir) + "/pids");
+  std::this_thread::sleep_for(std::chrono::seconds(60));  // waiting to be killed, not syncing
+  FAIL() << "the parent test never killed this harness";
+}
+
+// Starts the child harness, returns its PID and the node PIDs it reported.
+pid_t spawn_child_harness(const fs::path& dir, bool handler, std::vector<int>* node_pids) {
+  fs::create_directories(dir);
+  std::string exe = fs::read_symlink("/proc/self/exe").string();
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::setenv(kChildDirEnv, dir.c_str(), 1);
+    if (handler) ::setenv(kChildHandlerEnv, "1", 1);
+    ::execl(exe.c_str(), exe.c_str(), "--gtest_filter=HarnessChild.StartClusterAndWait",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (!fs::exists(dir / "pids") && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  std::ifstream f(dir / "pids");
+  int pid = 0;
+  while (f >> pid) node_pids->push_back(pid);
+  return child;
+}
+
+// Kills and reaps the child harness and any node left behind, whatever the test's outcome.
+struct ChildHarnessGuard {
+  pid_t child = -1;
+  std::vector<int> nodes;
+  fs::path dir;
+  ~ChildHarnessGuard() {
+    if (child > 0) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, 0);
+    }
+    for (int pid : nodes) {
+      if (!process_dead(pid)) ::kill(pid, SIGKILL);
+    }
+    fs::remove_all(dir);
+  }
+};
+
+bool all_dead_soon(const std::vector<int>& pids) {
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (Clock::now() < deadline) {
+    bool all = true;
+    for (int pid : pids) all = all && process_dead(pid);
+    if (all) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return false;
+}
+
+TEST(HarnessDeathTest, KillDashNineOfTheHarnessKillsItsNodes) {
+  ChildHarnessGuard g;
+  g.dir = fresh_dir("sigkill");
+  g.child = spawn_child_harness(g.dir, false, &g.nodes);
+  ASSERT_EQ(g.nodes.size(), 3u);
+  for (int pid : g.nodes) ASSERT_FALSE(process_dead(pid));
+  ::kill(g.child, SIGKILL);  // a crash: no handler, no destructor runs
+  ::waitpid(g.child, nullptr, 0);
+  g.child = -1;
+  EXPECT_TRUE(all_dead_soon(g.nodes));  // PR_SET_PDEATHSIG
+}
+
+TEST(HarnessDeathTest, InterruptOfTheHarnessKillsItsNodes) {
+  ChildHarnessGuard g;
+  g.dir = fresh_dir("sigint");
+  g.child = spawn_child_harness(g.dir, true, &g.nodes);
+  ASSERT_EQ(g.nodes.size(), 3u);
+  ::kill(g.child, SIGINT);  // Ctrl-C
+  int ws = 0;
+  ::waitpid(g.child, &ws, 0);
+  g.child = -1;
+  EXPECT_TRUE(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGINT);  // the handler re-raised the signal
+  EXPECT_TRUE(all_dead_soon(g.nodes));
 }
 
 TEST(ClusterFileTest, WrittenFileParsesBackTheSameConfig) {
