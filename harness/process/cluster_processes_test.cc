@@ -76,6 +76,17 @@ class ClusterProcessesTest : public ::testing::Test {
     return std::make_unique<client::Clerk>(o);
   }
 
+  // Polls until a node other than `old` leads (by highest term), or kLeaderWait passes.
+  common::Result<int> other_leader(int old) {
+    auto deadline = Clock::now() + kLeaderWait;
+    while (Clock::now() < deadline) {
+      auto l = procs_->leader(milliseconds(200));
+      if (l.is_ok() && *l != old) return l;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return common::Status::timeout("no leader other than node " + std::to_string(old));
+  }
+
   static client::Deadline soon() { return Clock::now() + std::chrono::seconds(10); }
 
   fs::path dir_;
@@ -126,7 +137,7 @@ TEST_F(ClusterProcessesTest, KillRestartPauseResume) {
   EXPECT_NE(procs_->pid(0), old_pid);
   ASSERT_TRUE(procs_->status(0, milliseconds(1000)).is_ok());
 
-  auto leader = procs_->leader(milliseconds(500));
+  auto leader = procs_->wait_for_leader(Clock::now() + kLeaderWait);  // node 0 may have led
   ASSERT_TRUE(leader.is_ok());
   auto before = procs_->status(*leader, milliseconds(500));
   ASSERT_TRUE(before.is_ok());
@@ -135,13 +146,8 @@ TEST_F(ClusterProcessesTest, KillRestartPauseResume) {
   EXPECT_TRUE(procs_->alive(*leader));
   EXPECT_FALSE(procs_->status(*leader, milliseconds(100)).is_ok());  // stopped: cannot answer
   // The others elect a new leader in a later term.
-  auto deadline = Clock::now() + kLeaderWait;
-  common::Result<int> next = common::Status::not_found("none yet");
-  while (Clock::now() < deadline) {
-    next = procs_->leader(milliseconds(200));
-    if (next.is_ok() && *next != *leader) break;
-  }
-  ASSERT_TRUE(next.is_ok() && *next != *leader);
+  auto next = other_leader(*leader);
+  ASSERT_TRUE(next.is_ok()) << next.status().to_string();
   ASSERT_TRUE(procs_->resume(*leader).is_ok());
   EXPECT_FALSE(procs_->paused(*leader));
   EXPECT_TRUE(procs_->status(*leader, milliseconds(2000)).is_ok());
@@ -169,13 +175,8 @@ TEST_F(ClusterProcessesTest, IsolatingTheLeaderLetsTheMajorityElectAnother) {
   auto old = procs_->status(*leader, milliseconds(500));
   ASSERT_TRUE(old.is_ok());
   ASSERT_TRUE(net_->isolate(*leader).is_ok());
-  auto deadline = Clock::now() + kLeaderWait;
-  common::Result<int> next = common::Status::not_found("none yet");
-  while (Clock::now() < deadline) {
-    next = procs_->leader(milliseconds(200));
-    if (next.is_ok() && *next != *leader) break;
-  }
-  ASSERT_TRUE(next.is_ok() && *next != *leader);
+  auto next = other_leader(*leader);
+  ASSERT_TRUE(next.is_ok()) << next.status().to_string();
   auto now_leading = procs_->status(*next, milliseconds(500));
   ASSERT_TRUE(now_leading.is_ok());
   EXPECT_GT(now_leading->term, old->term);
