@@ -384,6 +384,11 @@ common::Status Interposer::isolate(int node, bool from_clients) {
                       [&](LinkTable& t) { return t.isolate(node, from_clients); });
 }
 
+common::Status Interposer::cut(const std::vector<std::pair<int, int>>& node_pairs) {
+  return change_table(impl_->mu, impl_->table, impl_->version,
+                      [&](LinkTable& t) { return t.cut(node_pairs); });
+}
+
 void Interposer::heal() {
   change_table(impl_->mu, impl_->table, impl_->version, [](LinkTable& t) {
     t.heal();

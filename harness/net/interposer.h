@@ -47,6 +47,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -142,7 +143,11 @@ class Interposer {
   // Cuts node j from every other node. Clients still reach it unless `from_clients` (then clients
   // reach every node but j). Replaces any partition.
   common::Status isolate(int node, bool from_clients = false);
-  // Removes the partition (unreliable rules stay).
+  // Additionally cuts each given pair of nodes (both directions), on top of the current partition:
+  // shapes that sides cannot express (bridge, ring). Fails (and changes nothing) on an out-of-range
+  // index. heal() removes these cuts too.
+  common::Status cut(const std::vector<std::pair<int, int>>& node_pairs);
+  // Removes the partition and every cut (unreliable rules stay).
   void heal();
   // Same rule on every link (clients' and nodes'), or only on the given links.
   common::Status set_unreliable(const LinkRule& rule);

@@ -375,6 +375,24 @@ TEST_F(InterposerTest, MalformedMessagesAreCountedNotForwarded) {
   EXPECT_TRUE(node_has_nothing(0));
 }
 
+TEST(LinkTableTest, CutsAddToThePartitionAndHealRemovesThem) {
+  Interposer net({{{"n1", "tcp://127.0.0.1:1"}, {"n2", "tcp://127.0.0.1:2"},
+                   {"n3", "tcp://127.0.0.1:3"}, {"n4", "tcp://127.0.0.1:4"}},
+                  1});
+  // A ring 0-1-2-3-0 with the diagonals cut.
+  ASSERT_TRUE(net.cut({{0, 2}, {1, 3}}).is_ok());
+  EXPECT_TRUE(net.partitioned(0, 2));
+  EXPECT_TRUE(net.partitioned(2, 0));
+  EXPECT_TRUE(net.partitioned(3, 1));
+  EXPECT_FALSE(net.partitioned(0, 1));
+  EXPECT_FALSE(net.partitioned(kClients, 2));
+  EXPECT_FALSE(net.cut({{0, 4}}).is_ok());
+  EXPECT_FALSE(net.partitioned(0, 3));  // the bad call changed nothing
+  net.heal();
+  EXPECT_FALSE(net.partitioned(0, 2));
+  EXPECT_FALSE(net.partitioned(1, 3));
+}
+
 TEST(LinkTableTest, NodeOnNoSideIsAlone) {
   Interposer net({{{"n1", "tcp://127.0.0.1:1"}, {"n2", "tcp://127.0.0.1:2"},
                    {"n3", "tcp://127.0.0.1:3"}},

@@ -95,6 +95,21 @@ common::Status LinkTable::isolate(int node, bool from_clients) {
   return set_partition(p);
 }
 
+common::Status LinkTable::cut(const std::vector<std::pair<int, int>>& node_pairs) {
+  for (const auto& [a, b] : node_pairs) {
+    if (!valid_dst(a) || !valid_dst(b)) {
+      return common::Status::invalid_argument("cut: node pair (" + std::to_string(a) + ", " +
+                                              std::to_string(b) + ") out of range [0, " +
+                                              std::to_string(n_) + ")");
+    }
+  }
+  for (const auto& [a, b] : node_pairs) {
+    cut_[index(a, b)] = true;
+    cut_[index(b, a)] = true;
+  }
+  return common::Status::ok();
+}
+
 void LinkTable::heal() { cut_.assign(cut_.size(), false); }
 
 common::Status LinkTable::set_rule(int src, int dst, const LinkRule& rule) {

@@ -24,6 +24,7 @@ class LinkTable {
 
   common::Status set_partition(const Partition& p);
   common::Status isolate(int node, bool from_clients);
+  common::Status cut(const std::vector<std::pair<int, int>>& node_pairs);
   void heal();
   common::Status set_rule(int src, int dst, const LinkRule& rule);
   common::Status set_rule_all(const LinkRule& rule);
