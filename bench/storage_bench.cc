@@ -18,13 +18,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double micros(Clock::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
+double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
 void print(const char* what, std::vector<double> us) {
   std::sort(us.begin(), us.end());
-  auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))]; };
+  auto at = [&](double q) {
+    return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))];
+  };
   std::printf("%-48s n=%-6zu p50 %8.1f us   p99 %8.1f us\n", what, us.size(), at(0.5), at(0.99));
 }
 
@@ -43,7 +43,8 @@ int run(const std::string& dir, int iterations) {
     std::vector<double> us;
     for (int i = 0; i < iterations; ++i) {
       std::vector<raft::Entry> entries;
-      for (int j = 0; j < batch; ++j) entries.push_back({1, next++, raft::EntryType::kNormal, payload});
+      for (int j = 0; j < batch; ++j)
+        entries.push_back({1, next++, raft::EntryType::kNormal, payload});
       auto t0 = Clock::now();
       common::Status s = st.append(entries);
       if (s) s = st.set_hard_state({1, 1, next - 1});

@@ -6,9 +6,12 @@ namespace kv {
 
 const char* op_name(Op op) {
   switch (op) {
-    case Op::kGet: return "get";
-    case Op::kPut: return "put";
-    case Op::kAppend: return "append";
+    case Op::kGet:
+      return "get";
+    case Op::kPut:
+      return "put";
+    case Op::kAppend:
+      return "append";
   }
   return "?";
 }

@@ -2,7 +2,8 @@
 // The KV command: what a kvnode proposes to Raft as Entry::data and what every replica applies.
 // Encoding (little-endian, see docs/storage-format.md "KV command"):
 //   u8 version (=1) | u8 op | u64 client_id | u64 seq | bytes key | bytes value
-// where `bytes` is a varint length followed by the raw bytes. Plain data; safe to copy between threads.
+// where `bytes` is a varint length followed by the raw bytes. Plain data; safe to copy between
+// threads.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,7 +22,7 @@ struct Command {
   uint64_t client_id = 0;  // the Clerk's random 64-bit id
   uint64_t seq = 0;        // the Clerk's request number, from 1; one outstanding op per client
   std::string key;
-  std::string value;       // Put: the new value; Append: the suffix; Get: empty
+  std::string value;  // Put: the new value; Append: the suffix; Get: empty
   bool operator==(const Command&) const = default;
 };
 

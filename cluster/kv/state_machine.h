@@ -1,12 +1,12 @@
 #pragma once
-// KvStateMachine: the replicated key/value map and its exactly-once table. Every replica applies the
-// same committed commands in the same order and ends with the same bytes (serialize() is sorted and
-// canonical), which is what snapshots (issue 6) and the determinism tests rely on.
+// KvStateMachine: the replicated key/value map and its exactly-once table. Every replica applies
+// the same committed commands in the same order and ends with the same bytes (serialize() is sorted
+// and canonical), which is what snapshots (issue 6) and the determinism tests rely on.
 //
 // Exactly-once: the table keeps ONE record per client (last applied seq and its result); a Put or
 // Append whose seq is <= the recorded one is a duplicate (a Clerk retry) and is not re-applied, so
-// memory grows with clients, not operations. Gets change nothing and are answered from current state
-// (re-executing a retried read is harmless). Owned by the kvnode event loop; not thread-safe.
+// memory grows with clients, not operations. Gets change nothing and are answered from current
+// state (re-executing a retried read is harmless). Owned by the kvnode event loop; not thread-safe.
 #include <cstddef>
 #include <cstdint>
 #include <map>

@@ -13,12 +13,13 @@ constexpr const char* kSnapshotName = "snapshot.snap";
 constexpr const char* kTempSuffix = ".tmp";
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Writes `bytes` to `path` through a temp file: create, write, fsync, rename, fsync the directory.
-common::Status write_file_atomically(FileSystem& fs, const std::string& dir, const std::string& path,
-                                     std::string_view bytes) {
+common::Status write_file_atomically(FileSystem& fs, const std::string& dir,
+                                     const std::string& path, std::string_view bytes) {
   std::string temp = path + kTempSuffix;
   common::Result<std::unique_ptr<WritableFile>> file = fs.create(temp);
   if (!file) return file.status();
@@ -80,7 +81,8 @@ common::Status DiskStorage::read_snapshot(raft::Snapshot* snapshot) {
   RecordRead r = read_record(bytes.value(), 0);
   std::string problem = r.problem;
   if (r.outcome == ReadOutcome::kEnd) problem = "empty file";
-  if (r.outcome == ReadOutcome::kOk && r.type != RecordType::kSnapshot) problem = "not a snapshot record";
+  if (r.outcome == ReadOutcome::kOk && r.type != RecordType::kSnapshot)
+    problem = "not a snapshot record";
   if (r.outcome == ReadOutcome::kOk && r.next != bytes.value().size()) {
     return common::Status::corruption(path + " at byte offset " + std::to_string(r.next) +
                                       ": trailing bytes after the snapshot record");
@@ -189,7 +191,8 @@ common::Status DiskStorage::write_segment_file(uint64_t seq, bool starts_log,
 }
 
 common::Status DiskStorage::open_current() {
-  common::Result<std::unique_ptr<WritableFile>> file = fs_->open_append(segment_path(segments_.back().seq));
+  common::Result<std::unique_ptr<WritableFile>> file =
+      fs_->open_append(segment_path(segments_.back().seq));
   if (!file) return fail(file.status());
   current_ = std::move(file.value());
   return common::Status::ok();
@@ -297,7 +300,8 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
   }
   if (s = fs_->sync_dir(log_dir_); !s) return fail(s);
   std::string header;
-  append_record(&header, RecordType::kSegmentHeader, encode_segment_header({seq, true, index, term}));
+  append_record(&header, RecordType::kSegmentHeader,
+                encode_segment_header({seq, true, index, term}));
   segments_ = {{seq, header.size() + body.size()}};
   unsynced_ = false;
   base_index_ = index;

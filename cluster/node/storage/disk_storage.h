@@ -2,13 +2,14 @@
 // DiskStorage: the durable Raft state of a node in its data directory (docs/storage-format.md):
 //   <dir>/log/NNNNNNNNN.seg  append-only segments of checksummed records (entries, hard states,
 //                            suffix truncations), rolled at options.segment_bytes;
-//   <dir>/snapshot.snap      the latest snapshot, replaced by write-temp + fsync + rename + fsync-dir.
+//   <dir>/snapshot.snap      the latest snapshot, replaced by write-temp + fsync + rename +
+//   fsync-dir.
 // Records are queued in a user-space buffer; flush() is one write() and sync() one fdatasync, so
 // one sync covers every entry and hard state waiting for it (group commit).
 // Compaction writes a new segment that `starts_log` (temp file + rename) holding the hard state and
-// the entries after the snapshot, then removes the older segments; a crash at any step leaves either
-// the old log or the new one, and open() finishes the job. Owned by the node's event loop; not
-// thread-safe. `fs` must outlive it.
+// the entries after the snapshot, then removes the older segments; a crash at any step leaves
+// either the old log or the new one, and open() finishes the job. Owned by the node's event loop;
+// not thread-safe. `fs` must outlive it.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -80,10 +81,10 @@ class DiskStorage : public Storage {
 
   raft::Index base_index_ = 0;
   raft::Term base_term_ = 0;
-  std::vector<raft::Term> terms_;  // terms of entries base_index_+1 ...
-  raft::HardState hard_state_;     // the latest queued
-  bool hard_state_queued_ = false; // hard_state_ is still to be written
-  bool unsynced_ = false;          // bytes were written to current_ since its last sync
+  std::vector<raft::Term> terms_;   // terms of entries base_index_+1 ...
+  raft::HardState hard_state_;      // the latest queued
+  bool hard_state_queued_ = false;  // hard_state_ is still to be written
+  bool unsynced_ = false;           // bytes were written to current_ since its last sync
   raft::Index snapshot_index_ = 0;
   raft::Term snapshot_term_ = 0;
   uint64_t snapshot_bytes_ = 0;

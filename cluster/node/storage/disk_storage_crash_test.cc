@@ -50,8 +50,8 @@ void expect_consistent(const Recovered& rec, const CompactionCase& c, bool must_
   if (must_be_after) {
     EXPECT_TRUE(after) << where << ": an acknowledged snapshot was lost";
   }
-  raft::Index first = after ? (c.kept_from ? c.kept_from : 0)
-                            : (c.earlier_snapshot ? c.earlier_snapshot + 1 : 1);
+  raft::Index first =
+      after ? (c.kept_from ? c.kept_from : 0) : (c.earlier_snapshot ? c.earlier_snapshot + 1 : 1);
   if (after) {
     EXPECT_EQ(rec.state.snapshot.data, c.snapshot.data) << where;
     EXPECT_EQ(rec.state.snapshot.term, c.snapshot.term) << where;

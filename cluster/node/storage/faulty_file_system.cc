@@ -23,7 +23,8 @@ class FaultyFileSystem::File : public WritableFile {
       inode_->data.append(data.substr(0, keep));
       fs_->tear_keep_ = -1;
       fs_->crashed_ = true;
-      return fs_->crashed_error("write " + path_ + " (torn after " + std::to_string(keep) + " bytes)");
+      return fs_->crashed_error("write " + path_ + " (torn after " + std::to_string(keep) +
+                                " bytes)");
     }
     inode_->data.append(data);
     return common::Status::ok();
@@ -67,7 +68,8 @@ common::Status FaultyFileSystem::crashed_error(const std::string& what) const {
 
 common::Status FaultyFileSystem::check_parent(const std::string& path) const {
   std::string dir = parent_of(path);
-  if (!dirs_.count(dir)) return common::Status::io_error("open " + path + ": No such file or directory");
+  if (!dirs_.count(dir))
+    return common::Status::io_error("open " + path + ": No such file or directory");
   for (const std::string& ro : read_only_) {
     if (dir == ro || dir.rfind(ro + "/", 0) == 0) {
       return common::Status::io_error("open " + path + ": Permission denied");
@@ -83,7 +85,8 @@ common::Status FaultyFileSystem::create_dirs(const std::string& dir) {
   for (const auto& part : p) {
     prefix = prefix.empty() ? part.string() : (prefix == "/" ? "/" : prefix + "/") + part.string();
     if (files_.count(prefix)) {
-      return common::Status::io_error("create directory " + dir + ": " + prefix + " is not a directory");
+      return common::Status::io_error("create directory " + dir + ": " + prefix +
+                                      " is not a directory");
     }
     if (!dirs_.count(prefix)) {
       for (const std::string& ro : read_only_) {
@@ -95,7 +98,8 @@ common::Status FaultyFileSystem::create_dirs(const std::string& dir) {
     }
   }
   for (const std::string& ro : read_only_) {
-    if (dir == ro) return common::Status::io_error("write to directory " + dir + ": Permission denied");
+    if (dir == ro)
+      return common::Status::io_error("write to directory " + dir + ": Permission denied");
   }
   return common::Status::ok();
 }
@@ -126,14 +130,16 @@ common::Result<std::unique_ptr<WritableFile>> FaultyFileSystem::create(const std
 common::Result<std::string> FaultyFileSystem::read_file(const std::string& path) {
   if (crashed_) return crashed_error("read " + path);
   auto it = files_.find(path);
-  if (it == files_.end()) return common::Status::io_error("open " + path + ": No such file or directory");
+  if (it == files_.end())
+    return common::Status::io_error("open " + path + ": No such file or directory");
   return it->second->data;
 }
 
 common::Status FaultyFileSystem::rename(const std::string& from, const std::string& to) {
   if (!step()) return crashed_error("rename " + from);
   auto it = files_.find(from);
-  if (it == files_.end()) return common::Status::io_error("rename " + from + ": No such file or directory");
+  if (it == files_.end())
+    return common::Status::io_error("rename " + from + ": No such file or directory");
   std::shared_ptr<Inode> inode = it->second;
   files_.erase(it);
   files_[to] = std::move(inode);
@@ -142,10 +148,11 @@ common::Status FaultyFileSystem::rename(const std::string& from, const std::stri
 
 common::Status FaultyFileSystem::sync_dir(const std::string& dir) {
   if (!step()) return crashed_error("fsync directory " + dir);
-  if (!dirs_.count(dir)) return common::Status::io_error("open directory " + dir + ": No such file or directory");
+  if (!dirs_.count(dir))
+    return common::Status::io_error("open directory " + dir + ": No such file or directory");
   for (auto it = durable_files_.begin(); it != durable_files_.end();) {
     it = (parent_of(it->first) == dir && !files_.count(it->first)) ? durable_files_.erase(it)
-                                                                     : std::next(it);
+                                                                   : std::next(it);
   }
   for (const auto& [path, inode] : files_) {
     if (parent_of(path) == dir) durable_files_[path] = inode;
@@ -155,7 +162,8 @@ common::Status FaultyFileSystem::sync_dir(const std::string& dir) {
 
 common::Result<std::vector<std::string>> FaultyFileSystem::list(const std::string& dir) {
   if (crashed_) return crashed_error("list " + dir);
-  if (!dirs_.count(dir)) return common::Status::io_error("list " + dir + ": No such file or directory");
+  if (!dirs_.count(dir))
+    return common::Status::io_error("list " + dir + ": No such file or directory");
   std::vector<std::string> names;
   for (const auto& [path, inode] : files_) {
     if (parent_of(path) == dir) names.push_back(std::filesystem::path(path).filename().string());
@@ -165,14 +173,16 @@ common::Result<std::vector<std::string>> FaultyFileSystem::list(const std::strin
 
 common::Status FaultyFileSystem::remove(const std::string& path) {
   if (!step()) return crashed_error("remove " + path);
-  if (!files_.erase(path)) return common::Status::io_error("remove " + path + ": No such file or directory");
+  if (!files_.erase(path))
+    return common::Status::io_error("remove " + path + ": No such file or directory");
   return common::Status::ok();
 }
 
 common::Status FaultyFileSystem::truncate(const std::string& path, uint64_t size) {
   if (!step()) return crashed_error("truncate " + path);
   auto it = files_.find(path);
-  if (it == files_.end()) return common::Status::io_error("truncate " + path + ": No such file or directory");
+  if (it == files_.end())
+    return common::Status::io_error("truncate " + path + ": No such file or directory");
   Inode& inode = *it->second;
   if (size < inode.data.size()) inode.data.resize(size);
   inode.synced = inode.data;  // truncate() is durable by contract (ftruncate + fsync)

@@ -1,8 +1,8 @@
 #pragma once
 // FaultyFileSystem: an in-memory FileSystem for crash tests. It models what the kernel keeps apart:
 // the page cache (what the process wrote) and the disk (what was synced). Each file has its written
-// bytes and its synced bytes; each directory has its current entries and the entries made durable by
-// sync_dir(). Faults:
+// bytes and its synced bytes; each directory has its current entries and the entries made durable
+// by sync_dir(). Faults:
 //  - fail_next_sync(): the next file sync fails (the data stays unsynced);
 //  - tear_next_append(k): the next append writes only its first k bytes, then the "process dies";
 //  - crash_after(n): after n more mutating operations every operation fails (the process was killed

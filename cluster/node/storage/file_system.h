@@ -1,8 +1,8 @@
 #pragma once
 // FileSystem: every byte the durable storage reads or writes goes through this small interface, so
-// tests can swap in FaultyFileSystem (failed syncs, torn writes, power cuts) and need no root and no
-// special file system. Paths are plain strings joined with '/'. Implementations document their own
-// thread-safety; DiskStorage uses one from its owning (event-loop) thread only.
+// tests can swap in FaultyFileSystem (failed syncs, torn writes, power cuts) and need no root and
+// no special file system. Paths are plain strings joined with '/'. Implementations document their
+// own thread-safety; DiskStorage uses one from its owning (event-loop) thread only.
 #include <cstdint>
 #include <memory>
 #include <string>

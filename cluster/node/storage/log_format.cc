@@ -115,7 +115,8 @@ bool decode_snapshot(std::string_view payload, raft::Snapshot* s, std::string* p
   if (version != kFormatVersion) {
     return fail(problem, "unsupported format version " + std::to_string(version));
   }
-  if (n > payload.size() / 8) return fail(problem, "voter count " + std::to_string(n) + " too large");
+  if (n > payload.size() / 8)
+    return fail(problem, "voter count " + std::to_string(n) + " too large");
   s->voters.assign(n, 0);
   for (uint64_t i = 0; i < n; ++i) {
     if (!r.u64(&s->voters[i])) return fail(problem, "truncated voter list");

@@ -20,11 +20,13 @@ common::Status read_header(const std::string& path, std::string_view bytes, uint
                            SegmentHeader* header, size_t* body_offset) {
   RecordRead r = read_record(bytes, 0);
   if (r.outcome != ReadOutcome::kOk) {
-    return corrupt(path, 0, "no valid segment header (" +
-                                (r.problem.empty() ? std::string("empty file") : r.problem) + ")");
+    return corrupt(path, 0,
+                   "no valid segment header (" +
+                       (r.problem.empty() ? std::string("empty file") : r.problem) + ")");
   }
   std::string problem;
-  if (r.type != RecordType::kSegmentHeader) return corrupt(path, 0, "first record is not a segment header");
+  if (r.type != RecordType::kSegmentHeader)
+    return corrupt(path, 0, "first record is not a segment header");
   if (!decode_segment_header(r.payload, header, &problem)) return corrupt(path, 0, problem);
   if (header->seq != seq) {
     return corrupt(path, 0, "header names segment " + std::to_string(header->seq));
@@ -43,8 +45,9 @@ common::Status apply_record(const std::string& path, uint64_t offset, const Reco
       raft::Entry e;
       if (!decode_entry(r.payload, &e, &problem)) return corrupt(path, offset, problem);
       if (e.index != last + 1) {
-        return corrupt(path, offset, "entry " + std::to_string(e.index) + " does not follow " +
-                                         std::to_string(last));
+        return corrupt(
+            path, offset,
+            "entry " + std::to_string(e.index) + " does not follow " + std::to_string(last));
       }
       image->entries.push_back(std::move(e));
       return common::Status::ok();
@@ -58,9 +61,9 @@ common::Status apply_record(const std::string& path, uint64_t offset, const Reco
       raft::Index from = 0;
       if (!decode_truncate(r.payload, &from, &problem)) return corrupt(path, offset, problem);
       if (from <= image->base_index || from > last + 1) {
-        return corrupt(path, offset, "truncation from " + std::to_string(from) +
-                                         " outside the log " + std::to_string(image->base_index + 1) +
-                                         ".." + std::to_string(last));
+        return corrupt(path, offset,
+                       "truncation from " + std::to_string(from) + " outside the log " +
+                           std::to_string(image->base_index + 1) + ".." + std::to_string(last));
       }
       image->entries.resize(from - image->base_index - 1);
       return common::Status::ok();

@@ -42,8 +42,9 @@ common::Status MemoryStorage::save_snapshot(const raft::Snapshot& snapshot) {
   std::vector<raft::Entry> kept;
   raft::Index s = snapshot.index;
   bool matches = s <= last_index() && entries_[s - snapshot_.index - 1].term == snapshot.term;
-  if (matches) kept.assign(entries_.begin() + static_cast<std::ptrdiff_t>(s - snapshot_.index),
-                           entries_.end());
+  if (matches)
+    kept.assign(entries_.begin() + static_cast<std::ptrdiff_t>(s - snapshot_.index),
+                entries_.end());
   snapshot_ = snapshot;
   entries_ = std::move(kept);
   // Same accounting as a freshly compacted segment: header, hard state, the kept entries.

@@ -116,7 +116,8 @@ common::Result<std::string> PosixFileSystem::read_file(const std::string& path) 
 }
 
 common::Status PosixFileSystem::rename(const std::string& from, const std::string& to) {
-  if (::rename(from.c_str(), to.c_str()) != 0) return errno_error("rename", from + " -> " + to, errno);
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    return errno_error("rename", from + " -> " + to, errno);
   return common::Status::ok();
 }
 

@@ -69,8 +69,7 @@ RecordRead read_record(std::string_view file, size_t offset) {
   if (common::crc32c(payload) != payload_crc) {
     bool last = kRecordHeaderBytes + length == rest.size();
     r.outcome = last ? ReadOutcome::kTorn : ReadOutcome::kCorrupt;
-    r.problem = last ? "payload checksum mismatch in the last record"
-                     : "payload checksum mismatch";
+    r.problem = last ? "payload checksum mismatch in the last record" : "payload checksum mismatch";
     return r;
   }
   r.outcome = ReadOutcome::kOk;

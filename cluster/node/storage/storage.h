@@ -1,8 +1,8 @@
 #pragma once
-// Storage: the durable Raft state of one node (log entries, hard state, snapshot), as the kvnode event
-// loop uses it after each Ready: append() and set_hard_state() queue records, then ONE sync() makes
-// all of them durable (group commit), then the node may send the messages that depend on them.
-// DiskStorage keeps it in a data directory; MemoryStorage keeps nothing across a restart
+// Storage: the durable Raft state of one node (log entries, hard state, snapshot), as the kvnode
+// event loop uses it after each Ready: append() and set_hard_state() queue records, then ONE sync()
+// makes all of them durable (group commit), then the node may send the messages that depend on
+// them. DiskStorage keeps it in a data directory; MemoryStorage keeps nothing across a restart
 // (`storage: memory`, unsafe). Implementations are owned by the event loop and are not thread-safe.
 // After any I/O error a Storage is failed for good and returns that error from every call: the
 // node must stop (fail-stop), because the kernel may have dropped the data it could not write.

@@ -11,8 +11,8 @@
 namespace storage::testing {
 
 inline raft::Entry entry(raft::Index index, raft::Term term) {
-  return raft::Entry{term, index, raft::EntryType::kNormal, "data-" + std::to_string(index) + "-t" +
-                                                                std::to_string(term)};
+  return raft::Entry{term, index, raft::EntryType::kNormal,
+                     "data-" + std::to_string(index) + "-t" + std::to_string(term)};
 }
 
 inline std::vector<raft::Entry> entries(raft::Index from, raft::Index to, raft::Term term) {
