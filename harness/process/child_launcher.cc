@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -103,11 +104,20 @@ common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
       ::dup2(log_fd, STDOUT_FILENO);
       ::dup2(log_fd, STDERR_FILENO);
     };
+    // On an exec error Boost returns an empty child; remember the PID to reap the failed child.
+    pid_t failed_pid = -1;
+    auto on_error = [&failed_pid](auto& exec, const std::error_code&) { failed_pid = exec.pid; };
     std::error_code ec;
     bp::child c(bp::exe = exe, bp::args = args, bp::std_in < bp::null,
-                bp::extend::on_exec_setup = child_setup, ec);
+                bp::extend::on_exec_setup = child_setup, bp::extend::on_error = on_error, ec);
     ::close(log_fd);
     if (ec) {
+      // The forked child failed to exec and has exited: reap it so it leaves no zombie.
+      if (failed_pid > 0) {
+        int ws = 0;
+        while (::waitpid(failed_pid, &ws, 0) < 0 && errno == EINTR) {
+        }
+      }
       done.set_value(common::Status::io_error("cannot start " + exe + ": " + ec.message()));
       return;
     }

@@ -219,6 +219,26 @@ TEST_F(ClusterProcessesTest, MissingBinaryIsAClearError) {
   EXPECT_NE(p.status().message().find("no-such-kvnode"), std::string::npos);
 }
 
+TEST_F(ClusterProcessesTest, BinaryThatCannotExecIsAClearErrorAndLeavesNoZombie) {
+  auto o = options("badexec", 3);
+  fs::create_directories(dir_);
+  const fs::path fake = dir_ / "kvnode";
+  {
+    std::ofstream f(fake);
+    f << "not a program\n";
+  }
+  fs::permissions(fake, fs::perms::owner_all);
+  o.kvnode_path = fake.string();
+  auto p = ClusterProcesses::create(o);
+  ASSERT_TRUE(p.is_ok());
+  procs_ = std::move(p.value());
+  auto st = procs_->start_all({});
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("cannot start"), std::string::npos) << st.message();
+  int ws = 0;
+  EXPECT_LE(::waitpid(-1, &ws, WNOHANG), 0);  // no child left to reap
+}
+
 TEST_F(ClusterProcessesTest, NodeThatExitsAtStartupIsReportedWithItsLog) {
   auto o = options("early_exit", 3);
   o.extra_args = {"--no-such-flag"};
