@@ -151,7 +151,9 @@ common::Status DiskStorage::recover(Recovered* recovered) {
   base_term_ = image.base_term;
   hard_state_ = image.hard_state;
   for (const LogImage::Segment& seg : image.segments) segments_.push_back({seg.seq, seg.bytes});
-  for (const raft::Entry& e : image.entries) terms_.push_back(e.term);
+  for (size_t i = 0; i < image.entries.size(); ++i) {
+    log_.push_back({image.entries[i].term, image.locations[i].seq, image.locations[i].offset});
+  }
   recovered->state.hard_state = image.hard_state;
 
   if (base_index_ > snapshot.index ||
@@ -201,7 +203,7 @@ common::Status DiskStorage::open_current() {
 raft::Term DiskStorage::term_at(raft::Index index) const {
   if (index == base_index_) return base_term_;
   if (index < base_index_ || index > last_index()) return 0;
-  return terms_[index - base_index_ - 1];
+  return log_[index - base_index_ - 1].term;
 }
 
 common::Status DiskStorage::append(const std::vector<raft::Entry>& entries) {
@@ -221,11 +223,12 @@ common::Status DiskStorage::append(const std::vector<raft::Entry>& entries) {
   }
   if (first <= last_index()) {
     append_record(&buffer_, RecordType::kTruncate, encode_truncate(first));
-    terms_.resize(first - base_index_ - 1);
+    log_.resize(first - base_index_ - 1);
   }
   for (const raft::Entry& e : entries) {
+    // Records queued now are written to the current segment: flush() writes before it rolls.
+    log_.push_back({e.term, segments_.back().seq, segments_.back().bytes + buffer_.size()});
     append_record(&buffer_, RecordType::kEntry, encode_entry(e));
-    terms_.push_back(e.term);
   }
   return common::Status::ok();
 }
@@ -283,11 +286,18 @@ common::Status DiskStorage::roll() {
 
 common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
                                         const std::vector<raft::Entry>& kept) {
+  uint64_t seq = segments_.back().seq + 1;
+  std::string header;
+  append_record(&header, RecordType::kSegmentHeader,
+                encode_segment_header({seq, true, index, term}));
   std::string body;
   append_record(&body, RecordType::kHardState, encode_hard_state(hard_state_));
   hard_state_queued_ = false;
-  for (const raft::Entry& e : kept) append_record(&body, RecordType::kEntry, encode_entry(e));
-  uint64_t seq = segments_.back().seq + 1;
+  std::vector<EntryMeta> metas;
+  for (const raft::Entry& e : kept) {
+    metas.push_back({e.term, seq, header.size() + body.size()});
+    append_record(&body, RecordType::kEntry, encode_entry(e));
+  }
   common::Status s = write_segment_file(seq, true, index, term, body);
   if (!s) return fail(s);
   // From here on the new segment is the live log; the old ones are leftovers open() also removes.
@@ -295,19 +305,16 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
     current_->close();
     current_.reset();
   }
+  // No directory sync for the removals: a removed segment that reappears after a power cut is
+  // older than the new one, which starts the log, and open() removes it again.
   for (const Segment& old : segments_) {
     if (s = fs_->remove(segment_path(old.seq)); !s) return fail(s);
   }
-  if (s = fs_->sync_dir(log_dir_); !s) return fail(s);
-  std::string header;
-  append_record(&header, RecordType::kSegmentHeader,
-                encode_segment_header({seq, true, index, term}));
   segments_ = {{seq, header.size() + body.size()}};
   unsynced_ = false;
   base_index_ = index;
   base_term_ = term;
-  terms_.clear();
-  for (const raft::Entry& e : kept) terms_.push_back(e.term);
+  log_ = std::move(metas);
   return open_current();
 }
 
@@ -327,16 +334,37 @@ common::Status DiskStorage::save_snapshot(const raft::Snapshot& snapshot) {
   // Raft's InstallSnapshot rule: later entries survive only if the log agrees at snapshot.index.
   std::vector<raft::Entry> kept;
   if (snapshot.index < last_index() && term_at(snapshot.index) == snapshot.term) {
-    std::vector<uint64_t> seqs;
-    for (const Segment& seg : segments_) seqs.push_back(seg.seq);
-    LogImage image;
-    std::vector<std::string> ignored;
-    if (s = replay_log(*fs_, log_dir_, seqs, false, &image, &ignored); !s) return fail(s);
-    for (raft::Entry& e : image.entries) {
-      if (e.index > snapshot.index) kept.push_back(std::move(e));
-    }
+    if (s = read_entries(snapshot.index + 1, &kept); !s) return fail(s);
   }
   return compact_log(snapshot.index, snapshot.term, kept);
+}
+
+common::Status DiskStorage::read_entries(raft::Index from, std::vector<raft::Entry>* out) {
+  std::string bytes;
+  uint64_t loaded_seq = 0;
+  for (raft::Index index = from; index <= last_index(); ++index) {
+    const EntryMeta& meta = log_[index - base_index_ - 1];
+    std::string path = segment_path(meta.seq);
+    if (meta.seq != loaded_seq) {  // entries are in segment order: each file is read once
+      common::Result<std::string> file = fs_->read_file(path);
+      if (!file) return file.status();
+      bytes = std::move(file.value());
+      loaded_seq = meta.seq;
+    }
+    RecordRead r = read_record(bytes, meta.offset);
+    raft::Entry e;
+    std::string problem = r.problem;
+    if (r.outcome == ReadOutcome::kOk && r.type != RecordType::kEntry) problem = "not an entry";
+    if (problem.empty() && !decode_entry(r.payload, &e, &problem)) problem += "";
+    if (problem.empty() && e.index != index) problem = "holds entry " + std::to_string(e.index);
+    if (!problem.empty()) {
+      return common::Status::corruption(path + " at byte offset " + std::to_string(meta.offset) +
+                                        ": expected entry " + std::to_string(index) + ": " +
+                                        problem);
+    }
+    out->push_back(std::move(e));
+  }
+  return common::Status::ok();
 }
 
 common::Result<raft::Snapshot> DiskStorage::load_snapshot() {

@@ -41,7 +41,7 @@ class DiskStorage : public Storage {
   common::Status save_snapshot(const raft::Snapshot& snapshot) override;
   common::Result<raft::Snapshot> load_snapshot() override;
 
-  raft::Index last_index() const override { return base_index_ + terms_.size(); }
+  raft::Index last_index() const override { return base_index_ + log_.size(); }
   raft::Index snapshot_index() const override { return snapshot_index_; }
   uint64_t log_bytes() const override;
   uint64_t snapshot_bytes() const override { return snapshot_bytes_; }
@@ -65,6 +65,8 @@ class DiskStorage : public Storage {
   // Replaces the live log by one segment starting after (index, term) holding `kept`.
   common::Status compact_log(raft::Index index, raft::Term term,
                              const std::vector<raft::Entry>& kept);
+  // Reads entries from..last_index() back from their segments.
+  common::Status read_entries(raft::Index from, std::vector<raft::Entry>* out);
   // Term of entry `index` if the log (or its base) holds it, else 0.
   raft::Term term_at(raft::Index index) const;
   common::Status fail(common::Status s);
@@ -81,7 +83,14 @@ class DiskStorage : public Storage {
 
   raft::Index base_index_ = 0;
   raft::Term base_term_ = 0;
-  std::vector<raft::Term> terms_;   // terms of entries base_index_+1 ...
+  // Term and record location of entries base_index_+1 ...: enough to check the InstallSnapshot
+  // rule and to copy the entries a compaction keeps without reading the whole log.
+  struct EntryMeta {
+    raft::Term term = 0;
+    uint64_t seq = 0;
+    uint64_t offset = 0;
+  };
+  std::vector<EntryMeta> log_;
   raft::HardState hard_state_;      // the latest queued
   bool hard_state_queued_ = false;  // hard_state_ is still to be written
   bool unsynced_ = false;           // bytes were written to current_ since its last sync

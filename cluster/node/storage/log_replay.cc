@@ -36,8 +36,8 @@ common::Status read_header(const std::string& path, std::string_view bytes, uint
 }
 
 // Applies one body record to the image.
-common::Status apply_record(const std::string& path, uint64_t offset, const RecordRead& r,
-                            LogImage* image) {
+common::Status apply_record(const std::string& path, uint64_t seq, uint64_t offset,
+                            const RecordRead& r, LogImage* image) {
   std::string problem;
   raft::Index last = image->base_index + image->entries.size();
   switch (r.type) {
@@ -50,6 +50,7 @@ common::Status apply_record(const std::string& path, uint64_t offset, const Reco
             "entry " + std::to_string(e.index) + " does not follow " + std::to_string(last));
       }
       image->entries.push_back(std::move(e));
+      image->locations.push_back({seq, offset});
       return common::Status::ok();
     }
     case RecordType::kHardState:
@@ -66,6 +67,7 @@ common::Status apply_record(const std::string& path, uint64_t offset, const Reco
                            std::to_string(image->base_index + 1) + ".." + std::to_string(last));
       }
       image->entries.resize(from - image->base_index - 1);
+      image->locations.resize(image->entries.size());
       return common::Status::ok();
     }
     case RecordType::kSegmentHeader:
@@ -128,7 +130,7 @@ common::Status replay_log(FileSystem& fs, const std::string& log_dir, std::vecto
       RecordRead r = read_record(bytes, offset);
       if (r.outcome == ReadOutcome::kEnd) break;
       if (r.outcome == ReadOutcome::kOk) {
-        common::Status s = apply_record(path, offset, r, image);
+        common::Status s = apply_record(path, seq, offset, r, image);
         if (!s) return s;
         offset = r.next;
         continue;

@@ -14,10 +14,17 @@
 
 namespace storage {
 
+// Where an entry's record is: segment number and byte offset of the record in it.
+struct EntryLocation {
+  uint64_t seq = 0;
+  uint64_t offset = 0;
+};
+
 struct LogImage {
   raft::Index base_index = 0;  // the log holds base_index+1 ...
   raft::Term base_term = 0;
   std::vector<raft::Entry> entries;
+  std::vector<EntryLocation> locations;  // parallel to entries
   raft::HardState hard_state;
   struct Segment {
     uint64_t seq = 0;
