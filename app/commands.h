@@ -9,4 +9,9 @@ namespace app {
 // `faultline check HISTORY`: exit 0 linearizable, 1 violation, 2 unknown or error.
 void add_check_command(CLI::App& cli, int& exit_code);
 
+// `faultline run SCENARIO|DIR...` (run_command.cc): exit 0 passed, 1 a check failed, 2 error.
+void add_run_command(CLI::App& cli, int& exit_code);
+// `faultline report RUN_DIR` (report_command.cc): rebuilds report.html and junit.xml.
+void add_report_command(CLI::App& cli, int& exit_code);
+
 }  // namespace app

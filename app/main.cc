@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   int exit_code = 0;
   app::add_check_command(cli, exit_code);
+  app::add_run_command(cli, exit_code);
+  app::add_report_command(cli, exit_code);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,37 @@
+// `faultline report RUN_DIR`: rebuild a run's report.html (and junit.xml) from its files.
+#include <iostream>
+
+#include "app/commands.h"
+#include "harness/report.h"
+#include "harness/run_results.h"
+
+namespace app {
+
+void add_report_command(CLI::App& cli, int& exit_code) {
+  auto dir = std::make_shared<std::string>();
+  CLI::App* report = cli.add_subcommand("report", "Rebuild RUN_DIR/report.html and junit.xml from results.json, "
+                                                  "history.jsonl and nemesis.jsonl");
+  report->add_option("run_dir", *dir, "a run directory (e.g. runs/latest)")->required();
+  report->final_callback([dir, &exit_code] {
+    auto results = harness::read_results_json(*dir + "/results.json");
+    if (!results) {
+      std::cerr << "faultline report: " << results.status().message() << "\n";
+      exit_code = 2;
+      return;
+    }
+    if (auto st = harness::write_text_file(*dir + "/junit.xml", harness::junit_xml(*results)); !st) {
+      std::cerr << "faultline report: " << st.message() << "\n";
+      exit_code = 2;
+      return;
+    }
+    if (auto st = harness::write_report(*dir); !st) {
+      std::cerr << "faultline report: " << st.message() << "\n";
+      exit_code = 2;
+      return;
+    }
+    std::cout << *dir << "/report.html\n";
+    exit_code = results->exit_code();
+  });
+}
+
+}  // namespace app

@@ -1,0 +1,67 @@
+// `faultline run SCENARIO.yaml|DIR...`: run scenarios against a real kvnode cluster and report.
+// Only parses arguments and calls harness::run_suite.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "app/commands.h"
+#include "harness/process/cluster_processes.h"
+#include "harness/suite.h"
+
+namespace app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// RunArgs: the parsed options; owned by the CLI callback (main thread).
+struct RunArgs {
+  std::vector<std::string> paths;
+  std::optional<uint64_t> seed;
+  std::string runs_dir = "runs";
+  std::string kvnode;
+  bool quiet = false;
+};
+
+// The kvnode binary: --kvnode, else $FAULTLINE_KVNODE, else beside this executable in a build tree.
+std::string find_kvnode(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("FAULTLINE_KVNODE"); env && *env) return env;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const fs::path& candidate : {self.parent_path() / "kvnode",
+                                      self.parent_path().parent_path() / "cluster" / "node" / "kvnode"}) {
+      if (fs::is_regular_file(candidate, ec)) return candidate.string();
+    }
+  }
+  return "kvnode";
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& cli, int& exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* run = cli.add_subcommand(
+      "run", "Run scenarios (files or directories of *.yaml) against a real cluster; exit 0 all "
+             "checks passed, 1 a check failed, 2 scenario or harness error");
+  run->add_option("scenarios", args->paths, "scenario files or directories")->required();
+  run->add_option("--seed", args->seed, "seed for every random choice (overrides the scenario's)");
+  run->add_option("--runs-dir", args->runs_dir, "where run directories go")->capture_default_str();
+  run->add_option("--kvnode", args->kvnode, "the kvnode binary (default: $FAULTLINE_KVNODE or the build tree's)");
+  run->add_flag("--quiet,-q", args->quiet, "no progress or per-check lines; only the final table");
+  run->final_callback([args, &exit_code] {
+    harness::ClusterProcesses::install_interrupt_handler();
+    harness::RunOptions opts;
+    opts.kvnode_path = find_kvnode(args->kvnode);
+    opts.runs_dir = args->runs_dir;
+    opts.seed = args->seed;
+    opts.quiet = args->quiet;
+    opts.out = &std::cerr;
+    exit_code = harness::run_suite(args->paths, opts, std::cout);
+  });
+}
+
+}  // namespace app

@@ -1,0 +1,90 @@
+#include "harness/suite.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "harness/scenario_loader.h"
+
+namespace harness {
+namespace fs = std::filesystem;
+
+common::Result<std::vector<std::string>> collect_scenario_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::directory_iterator(p, ec)) {
+        const auto ext = entry.path().extension().string();
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) found.push_back(entry.path().string());
+      }
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return common::Status::not_found(p + ": no *.yaml scenario files in this directory");
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::is_regular_file(p, ec)) {
+      files.push_back(p);
+    } else {
+      return common::Status::not_found(p + ": no such file or directory");
+    }
+  }
+  if (files.empty()) return common::Status::invalid_argument("no scenario files given");
+  return files;
+}
+
+std::string summary_table(const std::vector<RunResults>& results) {
+  std::ostringstream o;
+  size_t w = 8;
+  for (const auto& r : results) w = std::max(w, r.scenario.size());
+  o << std::left << std::setw(static_cast<int>(w)) << "scenario" << "  " << std::setw(7) << "verdict" << std::right
+    << std::setw(9) << "seconds" << std::setw(6) << "peers" << std::setw(10) << "messages" << std::setw(10) << "ops"
+    << std::setw(10) << "checker" << "  seed\n";
+  for (const auto& r : results) {
+    const std::string verdict = !r.error.empty() ? "ERROR" : r.passed() ? "PASS" : "FAIL";
+    o << std::left << std::setw(static_cast<int>(w)) << r.scenario << "  " << std::setw(7) << verdict << std::right
+      << std::fixed << std::setprecision(1) << std::setw(9) << r.figures.seconds << std::setw(6) << r.figures.peers
+      << std::setw(10) << r.figures.messages << std::setw(10) << r.figures.completed_ops << std::setw(9)
+      << std::setprecision(2) << r.figures.checker_seconds << "s  " << r.seed << "\n";
+  }
+  return o.str();
+}
+
+int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out) {
+  auto files = collect_scenario_files(paths);
+  if (!files) {
+    out << "faultline run: " << files.status().message() << "\n";
+    return 2;
+  }
+  std::vector<Scenario> scenarios;
+  bool invalid = false;
+  for (const auto& f : *files) {
+    auto s = load_scenario_file(f);
+    if (!s) {
+      out << s.status().message() << "\n";
+      invalid = true;
+      continue;
+    }
+    scenarios.push_back(std::move(*s));
+  }
+  if (invalid) {
+    out << "faultline run: invalid scenario(s); nothing was run\n";
+    return 2;
+  }
+  std::vector<RunResults> results;
+  int exit_code = 0;
+  for (const auto& s : scenarios) {
+    RunResults r = run_scenario(s, options);
+    exit_code = std::max(exit_code, r.exit_code());
+    results.push_back(std::move(r));
+  }
+  out << "\n" << summary_table(results);
+  const int failed = static_cast<int>(std::count_if(results.begin(), results.end(), [](const RunResults& r) { return !r.passed(); }));
+  out << results.size() - static_cast<size_t>(failed) << "/" << results.size() << " scenarios passed";
+  if (!results.empty()) out << "; latest run: " << results.back().run_dir;
+  out << "\n";
+  return exit_code;
+}
+
+}  // namespace harness

@@ -1,0 +1,23 @@
+#pragma once
+// Suite: `faultline run FILE|DIR...` — collects the scenario files (a directory contributes its
+// *.yaml files, sorted), validates every one before anything starts, runs them in order and prints
+// a table over all of them. Called from the app's run command on the main thread.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "harness/runner.h"
+
+namespace harness {
+
+// Expands directories into their *.yaml files (sorted). Fails on a missing path or an empty list.
+common::Result<std::vector<std::string>> collect_scenario_files(const std::vector<std::string>& paths);
+
+// Returns the exit status: 0 every check of every scenario passed, 1 a check failed, 2 a scenario
+// was invalid (nothing ran) or the harness failed on a scenario.
+int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out);
+
+// The table printed at the end (also used by tests).
+std::string summary_table(const std::vector<RunResults>& results);
+
+}  // namespace harness
