@@ -124,6 +124,12 @@ common::Status DiskStorage::recover(Recovered* recovered) {
       recovered->warnings.push_back("ignored unknown file " + log_dir_ + "/" + name);
     }
   }
+  if (seqs.empty() && !snapshot.empty()) {
+    // Compaction writes the new segment before it removes old ones, so this is damage: starting
+    // afresh would forget the term and vote this node promised.
+    return common::Status::corruption(log_dir_ + ": no log segments beside the snapshot " + dir_ +
+                                      "/" + kSnapshotName + " (the hard state is lost)");
+  }
   if (seqs.empty()) {  // a new data dir (or one whose first segment was never completed)
     base_index_ = snapshot.index;
     base_term_ = snapshot.term;

@@ -362,6 +362,23 @@ TEST(DiskStorage, CompactionKeepsTheLiveEntriesAcrossSegmentsAndTruncations) {
   for (raft::Index i = 18; i <= 23; ++i) EXPECT_EQ(rec.state.entries[i - 16], entry(i, 3));
 }
 
+TEST(DiskStorage, SnapshotWithoutAnyLogSegmentIsCorruption) {
+  FaultyFileSystem fs;
+  Recovered rec;
+  auto st = open_or_die(&fs, kDir, &rec);
+  ASSERT_TRUE(st->append(entries(1, 4, 1)).is_ok());
+  ASSERT_TRUE(st->set_hard_state({1, 1, 4}).is_ok());
+  ASSERT_TRUE(st->save_snapshot({4, 1, {1}, "img"}).is_ok());
+  st.reset();
+  auto names = fs.list(kDir + "/log");
+  ASSERT_TRUE(names.is_ok());
+  for (const std::string& n : names.value()) ASSERT_TRUE(fs.remove(kDir + "/log/" + n).is_ok());
+  auto s = DiskStorage::open(&fs, kDir, {}, &rec);
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.status().code(), common::Status::Code::kCorruption);
+  EXPECT_NE(s.status().message().find("hard state is lost"), std::string::npos);
+}
+
 TEST(DiskStorage, LeftoverTemporaryAndUnknownFilesAreReported) {
   FaultyFileSystem fs;
   Recovered rec;
