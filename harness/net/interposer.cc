@@ -1,6 +1,7 @@
 #include "harness/net/interposer.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <queue>
@@ -60,7 +61,7 @@ bool recv_parts(zmq::socket_t& s, std::vector<zmq::message_t>* parts, bool* over
     if (!more) break;
     m = zmq::message_t();
     // The rest of a multipart message is already here once its first frame arrived.
-    if (!s.recv(m, zmq::recv_flags::none)) break;
+    if (!s.recv(m, zmq::recv_flags::dontwait)) break;
   }
   return true;
 }
@@ -107,6 +108,9 @@ struct Interposer::Impl {
   std::atomic<uint64_t> total_replies{0};
   std::atomic<uint64_t> total_dropped{0};
   std::atomic<uint64_t> malformed{0};
+  std::atomic<uint64_t> proxy_errors{0};
+  std::atomic<bool> proxy_failed{false};
+  std::mutex stop_mu;  // serializes stop() callers around thread.join()
   std::atomic<size_t> held_count{0};
   std::unique_ptr<std::atomic<bool>[]> backend_up;  // per node: backend has a TCP connection
 
@@ -250,38 +254,55 @@ struct Interposer::Impl {
     for (int j = 0; j < n; ++j) items.push_back({monitors[j].handle(), 0, ZMQ_POLLIN, 0});
     std::vector<zmq::message_t> parts;
     parts.reserve(8);
-    bool overflow = false;
+    int errors_in_a_row = 0;
     while (!stop_requested.load(std::memory_order_acquire)) {
-      zmq::poll(items.data(), items.size(), poll_wait());
-      refresh_rules();
-      for (int j = 0; j < n; ++j) {
-        if (items[j].revents & ZMQ_POLLIN) {
-          for (int k = 0; k < kBatch && recv_parts(front[j], &parts, &overflow); ++k) {
-            if (overflow) {
-              malformed.fetch_add(1, std::memory_order_relaxed);
-              continue;
-            }
-            on_request(j, parts);
-          }
+      try {
+        step(items, parts);
+        errors_in_a_row = 0;
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;  // e.g. the harness was stopped and continued
+        if (e.num() == ETERM) break;
+        proxy_errors.fetch_add(1, std::memory_order_relaxed);
+        if (++errors_in_a_row >= kMaxProxyErrors) {
+          proxy_failed.store(true, std::memory_order_release);
+          break;
         }
-        if (items[n + j].revents & ZMQ_POLLIN) {
-          for (int k = 0; k < kBatch && recv_parts(back[j], &parts, &overflow); ++k) {
-            if (overflow) {
-              malformed.fetch_add(1, std::memory_order_relaxed);
-              continue;
-            }
-            on_reply(j, parts);
-          }
-        }
-        if (items[2 * n + j].revents & ZMQ_POLLIN) on_monitor_event(j);
       }
-      release_due();
     }
     while (!heap.empty()) heap.pop();
     held_count.store(0);
     front.clear();
     back.clear();
     monitors.clear();
+  }
+
+  // One round: wait for traffic or the next release, handle what arrived, release what is due.
+  void step(std::vector<zmq::pollitem_t>& items, std::vector<zmq::message_t>& parts) {
+    bool overflow = false;
+    zmq::poll(items.data(), items.size(), poll_wait());
+    refresh_rules();
+    for (int j = 0; j < n; ++j) {
+      if (items[j].revents & ZMQ_POLLIN) {
+        for (int k = 0; k < kBatch && recv_parts(front[j], &parts, &overflow); ++k) {
+          if (overflow) {
+            malformed.fetch_add(1, std::memory_order_relaxed);
+            continue;
+          }
+          on_request(j, parts);
+        }
+      }
+      if (items[n + j].revents & ZMQ_POLLIN) {
+        for (int k = 0; k < kBatch && recv_parts(back[j], &parts, &overflow); ++k) {
+          if (overflow) {
+            malformed.fetch_add(1, std::memory_order_relaxed);
+            continue;
+          }
+          on_reply(j, parts);
+        }
+      }
+      if (items[2 * n + j].revents & ZMQ_POLLIN) on_monitor_event(j);
+    }
+    release_due();
   }
 };
 
@@ -342,6 +363,7 @@ common::Status Interposer::start() {
 
 void Interposer::stop() {
   Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.stop_mu);
   m.stop_requested.store(true, std::memory_order_release);
   if (m.thread.joinable()) m.thread.join();
 }
@@ -450,12 +472,17 @@ InterposerCounters Interposer::counters() const {
   c.total_replies = m.total_replies.load(std::memory_order_relaxed);
   c.total_dropped = m.total_dropped.load(std::memory_order_relaxed);
   c.malformed = m.malformed.load(std::memory_order_relaxed);
+  c.proxy_errors = m.proxy_errors.load(std::memory_order_relaxed);
   return c;
 }
 
 bool Interposer::node_reachable(int node) const {
   if (node < 0 || node >= impl_->n) return false;
   return impl_->backend_up[node].load(std::memory_order_acquire);
+}
+
+bool Interposer::proxy_failed() const {
+  return impl_->proxy_failed.load(std::memory_order_acquire);
 }
 
 size_t Interposer::held() const { return impl_->held_count.load(std::memory_order_relaxed); }

@@ -56,6 +56,7 @@ namespace harness {
 
 // Endpoint indices: 0..N-1 are nodes (in InterposerOptions::nodes order); kClients is every client.
 constexpr int kClients = -1;
+constexpr int kMaxProxyErrors = 1000;
 
 struct NodeEndpoint {
   std::string sender;           // the sender frame the node puts on its messages, e.g. "n1"
@@ -116,6 +117,9 @@ struct InterposerCounters {
   uint64_t total_replies = 0;  // replies that came back from any node (forwarded or dropped)
   uint64_t total_dropped = 0;  // requests + replies dropped
   uint64_t malformed = 0;      // messages with fewer than 3 frames after routing: dropped, counted
+  // ZeroMQ errors the proxy thread survived (EINTR excluded). After kMaxProxyErrors in a row the
+  // proxy thread gives up and proxy_failed() turns true: every path through it is then cut.
+  uint64_t proxy_errors = 0;
 };
 
 class Interposer {
@@ -164,6 +168,8 @@ class Interposer {
   // True while the backend holds a TCP connection to node j's listen address (node j is up and
   // accepting); requests to an unreachable node are dropped. Tests and startup code can wait on it.
   bool node_reachable(int node) const;
+  // True when the proxy thread stopped on its own after repeated ZeroMQ errors (see counters()).
+  bool proxy_failed() const;
   // Messages currently held for delay (approximate while running).
   size_t held() const;
 

@@ -126,7 +126,7 @@ struct ClusterProcesses::Impl {
     if (n.pid <= 0) return false;
     int ws = 0;
     pid_t r = ::waitpid(n.pid, &ws, WNOHANG);
-    if (r == 0) return true;
+    if (r == 0 || (r < 0 && errno == EINTR)) return true;
     if (r == n.pid) {
       unregister_child(n.pid);
       n.last_wstatus = ws;
