@@ -15,6 +15,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr const char* kStoppedNote = "not fully checked: stopped once the verdict was decided";
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -30,6 +32,7 @@ void check_partition(const History& history, const Model& model, const SearchCon
   SearchOutcome out = search_partition(*pm, ops, control);
   r.configurations = out.configurations;
   r.cache_bytes = out.cache_bytes;
+  r.steps = out.steps;
   for (uint32_t i : out.longest) r.linearization.push_back(r.ops[i]);
   switch (out.verdict) {
     case SearchVerdict::kLinearizable: r.verdict = Verdict::kLinearizable; break;
@@ -51,7 +54,7 @@ void check_partition(const History& history, const Model& model, const SearchCon
       break;
     case SearchVerdict::kCancelled:
       r.verdict = Verdict::kUnknown;
-      r.note = "not checked: stopped at the first violation";
+      r.note = kStoppedNote;
       break;
   }
   r.seconds = seconds_since(start);
@@ -129,11 +132,11 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
     return result.partitions[a].ops.size() > result.partitions[b].ops.size();
   });
 
-  std::atomic<bool> cancel{false};
+  std::atomic<int64_t> stop_at{INT64_MAX};
   std::atomic<int64_t> memory_used{0};
   SearchControl control;
   if (options.timeout.count() > 0) control.deadline = start + options.timeout;
-  control.cancel = &cancel;
+  control.stop_at_ns = &stop_at;
   control.memory_used = &memory_used;
   control.memory_limit =
       options.max_memory_bytes > 0 ? options.max_memory_bytes : default_max_memory();
@@ -144,15 +147,23 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
       const size_t k = next.fetch_add(1);
       if (k >= order.size()) return;
       PartitionResult& r = result.partitions[order[k]];
-      if (cancel.load()) {
+      if (Clock::now().time_since_epoch().count() >= stop_at.load()) {
         r.verdict = Verdict::kUnknown;
-        r.note = "not checked: stopped at the first violation";
+        r.note = kStoppedNote;
         continue;
       }
       check_partition(history, *model, control, r);
-      if ((r.verdict == Verdict::kViolation && !options.explain) ||
-          (r.verdict == Verdict::kUnknown && r.note != "not checked: stopped at the first violation"))
-        cancel.store(true);
+      if (r.verdict == Verdict::kViolation) {
+        const int64_t at =
+            options.explain
+                ? (Clock::now() + options.explain_budget).time_since_epoch().count()
+                : 0;
+        int64_t cur = stop_at.load();
+        while (at < cur && !stop_at.compare_exchange_weak(cur, at)) {
+        }
+      } else if (r.verdict == Verdict::kUnknown && r.note != kStoppedNote) {
+        stop_at.store(0);  // timeout or memory: the verdict cannot be "linearizable" any more
+      }
     }
   };
   unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads)

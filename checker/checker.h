@@ -37,6 +37,10 @@ struct CheckOptions {
   // Check every partition even after one violates (no early stop), so that reports show all of
   // them. Without it, the other partitions are reported as "not checked".
   bool explain = false;
+  // With explain: once one key violates, the others get this much more time (a violating key can
+  // need an exponential search; Porcupine's explanation mode runs out of memory on such histories).
+  // Keys cut off are reported as not fully checked; the verdict is a violation either way.
+  std::chrono::milliseconds explain_budget{500};
 };
 
 // A quarter of physical memory (sysconf), at least 256 MiB.
@@ -49,6 +53,7 @@ struct PartitionResult {
   std::vector<size_t> ops;             // operations checked here (failed ops and unknown reads left out)
   std::string note;                    // why unknown ("timeout", "not checked", ...)
   uint64_t configurations = 0;         // distinct (linearized set, state) explored
+  uint64_t steps = 0;                  // model steps tried
   int64_t cache_bytes = 0;             // memory of the memo cache at the end
   double seconds = 0;
   // For a linearizable partition: a full linearization. For a violation: the longest

@@ -8,24 +8,42 @@
 namespace checker {
 namespace {
 
-// KvPartition: states are ids of interned strings, so comparing and hashing a state is one
-// integer operation; appends are memoized per (state, argument).
+// Polynomial string hash modulo the Mersenne prime 2^61-1: hash(s + t) follows from hash(s),
+// hash(t) and len(t) in O(1), so appending never touches the characters.
+constexpr uint64_t kMod = (uint64_t{1} << 61) - 1;
+constexpr uint64_t kBase = 1000003;
+
+uint64_t mul_mod(uint64_t a, uint64_t b) {
+  const __uint128_t p = static_cast<__uint128_t>(a) * b;
+  uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61);
+  return r >= kMod ? r - kMod : r;
+}
+
+uint64_t add_mod(uint64_t a, uint64_t b) {
+  const uint64_t r = a + b;
+  return r >= kMod ? r - kMod : r;
+}
+
+// KvPartition: a state is the id of an interned string value, so comparing two states is one
+// integer comparison. Values built by appends are stored as (previous value, appended literal)
+// chains with their hash; equal strings always get the same id (a hash match is confirmed by
+// comparing the characters), and each (value, literal) append is computed once.
 class KvPartition final : public PartitionModel {
  public:
   explicit KvPartition(std::span<const Operation* const> ops) {
+    empty_ = literal("");
     ops_.reserve(ops.size());
     for (const Operation* op : ops) {
       CompactOp c;
       if (op->f == "get") {
         c.kind = Kind::kGet;
-        c.arg = op->status == OpStatus::kOk ? intern(as_string(op->output)) : kUnchecked;
+        c.arg = op->status == OpStatus::kOk ? literal(as_string(op->output)) : kUnchecked;
       } else {
         c.kind = op->f == "put" ? Kind::kPut : Kind::kAppend;
-        c.arg = intern(as_string(op->input));
+        c.arg = literal(as_string(op->input));
       }
       ops_.push_back(c);
     }
-    empty_ = intern("");
   }
 
   State init() override { return empty_; }
@@ -46,16 +64,33 @@ class KvPartition final : public PartitionModel {
     return false;
   }
 
+  bool is_read_only(uint32_t op) const override { return ops_[op].kind == Kind::kGet; }
+
+  size_t memory_bytes() const override {
+    // Node-based maps: roughly 48 bytes per element with the bucket array.
+    return ops_.capacity() * sizeof(CompactOp) + values_.capacity() * sizeof(Value) +
+           (by_hash_.size() + appends_.size()) * 48 + text_bytes_;
+  }
+
   std::string describe(State state) const override {
-    return nlohmann::json(strings_[state]).dump();
+    return nlohmann::json(materialize(static_cast<uint32_t>(state))).dump();
   }
 
  private:
   enum class Kind : uint8_t { kGet, kPut, kAppend };
   static constexpr uint32_t kUnchecked = UINT32_MAX;
+  static constexpr uint32_t kNone = UINT32_MAX;
   struct CompactOp {
     Kind kind;
-    uint32_t arg;  // put/append: argument id; get: expected output id or kUnchecked
+    uint32_t arg;  // put/append: value id of the argument; get: expected value id or kUnchecked
+  };
+  // Value: either a literal (parent == kNone, piece holds the text) or parent + literal piece.
+  struct Value {
+    uint64_t hash;
+    uint64_t len;
+    uint64_t pow;     // kBase^len mod kMod (literals only; appends use their piece's)
+    uint32_t parent;  // value id, or kNone
+    uint32_t piece;   // literal: index into texts_; append: value id of the appended literal
   };
 
   static std::string as_string(const nlohmann::json& v) {
@@ -64,28 +99,80 @@ class KvPartition final : public PartitionModel {
     return v.dump();
   }
 
-  uint32_t intern(const std::string& s) {
-    auto [it, inserted] = ids_.try_emplace(s, static_cast<uint32_t>(strings_.size()));
-    if (inserted) strings_.push_back(s);
-    return it->second;
+  static uint64_t key_of(uint64_t hash, uint64_t len) { return hash ^ (len * 0x9e3779b97f4a7c15ULL); }
+
+  std::string materialize(uint32_t id) const {
+    std::vector<uint32_t> pieces;
+    while (values_[id].parent != kNone) {
+      pieces.push_back(values_[id].piece);
+      id = values_[id].parent;
+    }
+    std::string s = texts_[values_[id].piece];
+    for (auto it = pieces.rbegin(); it != pieces.rend(); ++it) s += texts_[values_[*it].piece];
+    return s;
   }
 
-  uint32_t append(uint32_t state, uint32_t arg) {
-    uint64_t key = (uint64_t{state} << 32) | arg;
+  // The id of an existing value equal to `text` with this hash/len, or kNone.
+  uint32_t find_equal(uint64_t hash, uint64_t len, const std::string* text, uint32_t candidate) {
+    auto [lo, hi] = by_hash_.equal_range(key_of(hash, len));
+    for (auto it = lo; it != hi; ++it) {
+      const Value& v = values_[it->second];
+      if (v.hash != hash || v.len != len) continue;
+      if (text != nullptr ? materialize(it->second) == *text
+                          : materialize(it->second) == materialize(candidate))
+        return it->second;
+    }
+    return kNone;
+  }
+
+  uint32_t literal(const std::string& s) {
+    uint64_t h = 0, pow = 1;
+    for (unsigned char ch : s) {
+      h = add_mod(mul_mod(h, kBase), ch + 1);
+      pow = mul_mod(pow, kBase);
+    }
+    if (uint32_t id = find_equal(h, s.size(), &s, kNone); id != kNone) return id;
+    const uint32_t id = static_cast<uint32_t>(values_.size());
+    values_.push_back({h, s.size(), pow, kNone, static_cast<uint32_t>(texts_.size())});
+    texts_.push_back(s);
+    text_bytes_ += s.capacity() + sizeof(std::string);
+    by_hash_.emplace(key_of(h, s.size()), id);
+    return id;
+  }
+
+  uint32_t append(uint32_t state, uint32_t lit) {
+    const uint64_t key = (uint64_t{state} << 32) | lit;
     auto it = appends_.find(key);
     if (it != appends_.end()) return it->second;
-    uint32_t id = intern(strings_[state] + strings_[arg]);
+    const Value& a = values_[state];
+    const Value& b = values_[lit];
+    const uint64_t h = add_mod(mul_mod(a.hash, b.pow), b.hash);
+    const uint64_t len = a.len + b.len;
+    uint32_t id;
+    if (b.len == 0) {
+      id = state;
+    } else {
+      id = static_cast<uint32_t>(values_.size());
+      values_.push_back({h, len, 0, state, lit});
+      if (uint32_t same = find_equal(h, len, nullptr, id); same != kNone) {
+        values_.pop_back();
+        id = same;
+      } else {
+        by_hash_.emplace(key_of(h, len), id);
+      }
+    }
     appends_.emplace(key, id);
     return id;
   }
 
   std::vector<CompactOp> ops_;
-  std::vector<std::string> strings_;
-  std::unordered_map<std::string, uint32_t> ids_;
+  std::vector<Value> values_;
+  std::vector<std::string> texts_;
+  std::unordered_multimap<uint64_t, uint32_t> by_hash_;
   std::unordered_map<uint64_t, uint32_t> appends_;
   uint32_t empty_ = 0;
+  size_t text_bytes_ = 0;
 };
-
 class KvModel final : public Model {
  public:
   std::string_view name() const override { return "kv"; }

@@ -27,6 +27,12 @@ class PartitionModel {
   // Applies operation `op` to `state`. Returns false when the recorded output contradicts the
   // state (e.g. a read returned another value); unknown operations are never contradicted.
   virtual bool step(State state, uint32_t op, State* next) = 0;
+  // True when `op` never changes the state (a read). The search then linearizes it as soon as it
+  // is a candidate and the state accepts it, without trying other orders: if any linearization
+  // exists from there, one exists that places the read first.
+  virtual bool is_read_only(uint32_t op) const = 0;
+  // Bytes of memory held (interned values, memo tables), for the memory limit.
+  virtual size_t memory_bytes() const = 0;
   // Human-readable state, for explanations.
   virtual std::string describe(State state) const = 0;
 };

@@ -54,6 +54,9 @@ class RegisterPartition final : public PartitionModel {
     return false;
   }
 
+  bool is_read_only(uint32_t op) const override { return ops_[op].kind == Kind::kRead; }
+  size_t memory_bytes() const override { return ops_.capacity() * sizeof(CompactOp); }
+
   std::string describe(State state) const override {
     int64_t v = static_cast<int64_t>(state);
     return v == kNil ? "nil" : std::to_string(v);

@@ -52,6 +52,7 @@ nlohmann::json to_json(const History& history, const CheckResult& result) {
     pj["verdict"] = verdict_name(p.verdict);
     pj["operations"] = p.ops.size();
     pj["configurations"] = p.configurations;
+    pj["steps"] = p.steps;
     pj["seconds"] = p.seconds;
     if (!p.note.empty()) pj["note"] = p.note;
     if (p.verdict == Verdict::kViolation) {

@@ -101,14 +101,15 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
   ConfigCache cache(words);
   struct Frame {
     int32_t node;
-    State state;
+    State state;   // before the operation
+    bool forced;   // a read linearized greedily: no alternatives to try at this level
   };
   std::vector<Frame> stack;
   stack.reserve(n);
   int64_t accounted = 0;
 
   auto account = [&]() -> bool {  // returns false when over budget
-    const int64_t now = static_cast<int64_t>(cache.bytes());
+    const int64_t now = static_cast<int64_t>(cache.bytes() + model.memory_bytes());
     if (control.memory_used != nullptr) {
       const int64_t total = control.memory_used->fetch_add(now - accounted) + (now - accounted);
       accounted = now;
@@ -132,41 +133,14 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
   State state = model.init();
   int32_t entry = list.next[list.head()];
   uint64_t budget_check = kCheckEvery;
-  while (true) {
-    if (remaining == 0) return finish(SearchVerdict::kLinearizable);
-    if (++out.steps >= budget_check) {
-      budget_check = out.steps + kCheckEvery;
-      if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed))
-        return finish(SearchVerdict::kCancelled);
-      if (std::chrono::steady_clock::now() > control.deadline)
-        return finish(SearchVerdict::kTimeout);
-      if (!account()) return finish(SearchVerdict::kOutOfMemory);
+  // Undoes linearized operations until one that was a free choice (not a forced read), whose
+  // alternatives are tried next. Returns false when nothing is left to undo: no linearization.
+  auto backtrack = [&]() -> bool {
+    if (stack.size() > out.longest.size()) {
+      out.longest.clear();
+      for (const Frame& f : stack) out.longest.push_back(static_cast<uint32_t>(list.op[f.node]));
     }
-    const int32_t ret = list.match[entry];
-    if (ret >= 0) {  // a call entry: try to linearize it now
-      const uint32_t op = static_cast<uint32_t>(list.op[entry]);
-      State next_state;
-      if (model.step(state, op, &next_state)) {
-        bits[op >> 6] |= uint64_t{1} << (op & 63);
-        bits_hash ^= zobrist[op];
-        if (cache.insert(bits_hash ^ splitmix64(next_state), next_state, bits.data())) {
-          stack.push_back({entry, state});
-          state = next_state;
-          list.lift(entry);
-          remaining -= definite[op];
-          entry = list.next[list.head()];
-          continue;
-        }
-        bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
-        bits_hash ^= zobrist[op];
-      }
-      entry = list.next[entry];
-    } else {  // a return entry: that operation had to be linearized by now; backtrack
-      if (stack.empty()) return finish(SearchVerdict::kViolation);
-      if (stack.size() > out.longest.size()) {
-        out.longest.clear();
-        for (const Frame& f : stack) out.longest.push_back(static_cast<uint32_t>(list.op[f.node]));
-      }
+    while (!stack.empty()) {
       const Frame top = stack.back();
       stack.pop_back();
       const uint32_t op = static_cast<uint32_t>(list.op[top.node]);
@@ -175,8 +149,56 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
       bits_hash ^= zobrist[op];
       remaining += definite[op];
       list.unlift(top.node);
-      entry = list.next[top.node];
+      if (!top.forced) {
+        entry = list.next[top.node];
+        return true;
+      }
     }
+    return false;
+  };
+  while (true) {
+    if (remaining == 0) return finish(SearchVerdict::kLinearizable);
+    if (++out.steps >= budget_check) {
+      budget_check = out.steps + kCheckEvery;
+      const auto now = std::chrono::steady_clock::now();
+      if (control.stop_at_ns != nullptr &&
+          now.time_since_epoch().count() >= control.stop_at_ns->load(std::memory_order_relaxed))
+        return finish(SearchVerdict::kCancelled);
+      if (now > control.deadline) return finish(SearchVerdict::kTimeout);
+      if (!account()) return finish(SearchVerdict::kOutOfMemory);
+    }
+    const int32_t ret = list.match[entry];
+    if (ret < 0) {  // a return entry: that operation had to be linearized by now
+      if (!backtrack()) return finish(SearchVerdict::kViolation);
+      continue;
+    }
+    // A call entry: try to linearize it now.
+    const uint32_t op = static_cast<uint32_t>(list.op[entry]);
+    State next_state;
+    if (!model.step(state, op, &next_state)) {
+      entry = list.next[entry];
+      continue;
+    }
+    const bool read_only = model.is_read_only(op);
+    bits[op >> 6] |= uint64_t{1} << (op & 63);
+    bits_hash ^= zobrist[op];
+    if (cache.insert(bits_hash ^ splitmix64(next_state), next_state, bits.data())) {
+      stack.push_back({entry, state, read_only});
+      state = next_state;
+      list.lift(entry);
+      remaining -= definite[op];
+      entry = list.next[list.head()];
+      continue;
+    }
+    bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
+    bits_hash ^= zobrist[op];
+    if (read_only) {
+      // This configuration plus the read was explored and failed; since the read could go first
+      // in any linearization from here, this configuration fails too.
+      if (!backtrack()) return finish(SearchVerdict::kViolation);
+      continue;
+    }
+    entry = list.next[entry];
   }
 }
 

@@ -19,7 +19,9 @@ namespace checker {
 // and outlive the search; the atomics are what lets threads stop each other.
 struct SearchControl {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  const std::atomic<bool>* cancel = nullptr;     // set when the verdict is already known
+  // Steady-clock time (ns since epoch) at which to stop because the verdict is already known;
+  // INT64_MAX while it is not, 0 to stop at once.
+  const std::atomic<int64_t>* stop_at_ns = nullptr;
   std::atomic<int64_t>* memory_used = nullptr;   // bytes of memo caches, all partitions
   int64_t memory_limit = INT64_MAX;
 };

@@ -1,0 +1,114 @@
+// checker_bench: times checker::check() on the Porcupine test histories (parse excluded; one
+// warm-up, then the median of 5 runs) and the HTML explanation of kv/c50-bad.txt. Prints figures;
+// never passes or fails. Usage: checker_bench [DATA_DIR] (default: the shared Porcupine data).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "checker/checker.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Loaded {
+  std::string name;
+  checker::History history;
+};
+
+double check_all(const std::vector<const Loaded*>& set) {
+  const auto start = Clock::now();
+  for (const Loaded* l : set) {
+    auto r = checker::check(l->history, checker::CheckOptions{});
+    if (!r) {
+      std::fprintf(stderr, "%s: %s\n", l->name.c_str(), r.status().message().c_str());
+      std::exit(2);
+    }
+  }
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double median_ms(const std::vector<const Loaded*>& set) {
+  check_all(set);  // warm-up
+  std::vector<double> runs;
+  for (int i = 0; i < 5; ++i) runs.push_back(check_all(set));
+  std::sort(runs.begin(), runs.end());
+  return runs[2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string dir = argc > 1 ? argv[1] : FL_PORCUPINE_DATA;
+  std::vector<Loaded> all;
+  std::vector<std::string> names;
+  for (const char* sub : {"kv", "jepsen"}) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir + "/" + sub, ec))
+      names.push_back(std::string(sub) + "/" + e.path().filename().string());
+    if (ec) {
+      std::fprintf(stderr, "checker_bench: cannot read %s/%s: %s\n", dir.c_str(), sub,
+                   ec.message().c_str());
+      return 2;
+    }
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    auto h = checker::parse_history_file(dir + "/" + n);
+    if (!h) {
+      std::fprintf(stderr, "%s\n", h.status().message().c_str());
+      return 2;
+    }
+    all.push_back({n, std::move(h).value()});
+  }
+  auto pick = [&](auto pred) {
+    std::vector<const Loaded*> v;
+    for (const auto& l : all)
+      if (pred(l.name)) v.push_back(&l);
+    return v;
+  };
+  struct Case {
+    const char* label;
+    std::vector<const Loaded*> set;
+    double porcupine_ms;
+  };
+  std::vector<Case> cases = {
+      {"kv/c50-ok.txt", pick([](const std::string& n) { return n == "kv/c50-ok.txt"; }), 168},
+      {"kv/c50-bad.txt", pick([](const std::string& n) { return n == "kv/c50-bad.txt"; }), 25},
+      {"kv/c10-ok.txt", pick([](const std::string& n) { return n == "kv/c10-ok.txt"; }), 0.6},
+      {"jepsen/etcd_002.log", pick([](const std::string& n) { return n == "jepsen/etcd_002.log"; }), 142},
+      {"jepsen/etcd_*.log (all)", pick([](const std::string& n) { return n.rfind("jepsen/etcd_", 0) == 0; }), 413},
+      {"whole set", pick([](const std::string&) { return true; }), 607},
+  };
+  std::printf("%-26s %6s %12s %14s %8s\n", "histories", "files", "ours (ms)", "porcupine (ms)", "speedup");
+  for (const auto& c : cases) {
+    const double ms = median_ms(c.set);
+    std::printf("%-26s %6zu %12.3f %14.1f %7.1fx\n", c.label, c.set.size(), ms, c.porcupine_ms,
+                c.porcupine_ms / ms);
+  }
+
+  // The explanation of kv/c50-bad.txt: check every partition, then render and write the page.
+  auto bad = pick([](const std::string& n) { return n == "kv/c50-bad.txt"; });
+  if (!bad.empty()) {
+    const auto start = Clock::now();
+    checker::CheckOptions opts;
+    opts.explain = true;
+    auto r = checker::check(bad[0]->history, opts);
+    const std::string path = std::filesystem::temp_directory_path() / "checker_bench_c50-bad.html";
+    auto s = checker::write_html(bad[0]->history, *r, path);
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(path, ec);
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf("HTML explanation of kv/c50-bad.txt: %.1f ms, page %.2f MB, peak RSS %.1f MB (%s)\n",
+                ms, ec ? 0.0 : bytes / 1e6, ru.ru_maxrss / 1024.0,
+                s ? path.c_str() : s.message().c_str());
+  }
+  return 0;
+}
