@@ -202,6 +202,31 @@ TEST(ClusterProcess, GarbageMessagesDoNotStopANode) {
   EXPECT_NE(node_log(*c, 0).find("dropped malformed message"), std::string::npos);
 }
 
+TEST(Kvctl, PutAppendGetAndStatus) {
+  auto c = start_cluster();
+  ASSERT_TRUE(c);
+  const std::string f = c->cluster_file();
+  auto put = testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "put", "k", "hello"}, 15s);
+  EXPECT_EQ(put.exit_code, 0) << put.stderr_text;
+  auto app = testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "append", "k", " world"}, 15s);
+  EXPECT_EQ(app.exit_code, 0) << app.stderr_text;
+  auto get = testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "get", "k"}, 15s);
+  EXPECT_EQ(get.exit_code, 0) << get.stderr_text;
+  auto status = testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "status", "--node", "2"}, 15s);
+  EXPECT_EQ(status.exit_code, 0) << status.stderr_text;
+  auto bad = testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "status", "--node", "9"}, 15s);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.stderr_text.find("--node 9: no such node"), std::string::npos) << bad.stderr_text;
+  auto usage = testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "frobnicate"}, 15s);
+  EXPECT_EQ(usage.exit_code, 2);
+  Clerk clerk = make_clerk(*c);
+  EXPECT_EQ(clerk.get("k", in(10s)).value, "hello world");
+  for (int i = 0; i < c->size(); ++i) c->stop_node(i, SIGKILL);
+  auto down = testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "--timeout-ms", "300", "get", "k"}, 15s);
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.stderr_text.find("outcome unknown"), std::string::npos) << down.stderr_text;
+}
+
 // ---- bad input on the real binary: one clear line, exit status 2, no crash ----
 
 struct BadStart {
