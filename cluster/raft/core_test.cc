@@ -238,6 +238,7 @@ TEST(Core, MalformedMessagesAreRejectedWithAStatus) {
   EXPECT_FALSE(r.step(future).is_ok());
   EXPECT_FALSE(r.step(msg(MessageType::kHeartbeat, 1, 2, 0)).is_ok());   // term 0
   EXPECT_FALSE(r.step(msg(MessageType::kHeartbeat, 2, 2, 1)).is_ok());   // from itself
+  EXPECT_FALSE(r.step(msg(MessageType::kVote, 9, 2, 1)).is_ok());        // not a member
   Message odd = msg(static_cast<MessageType>(99), 1, 2, 1);
   EXPECT_FALSE(r.step(odd).is_ok());
   EXPECT_TRUE(r.step(msg(MessageType::kHeartbeat, 1, 3, 1)).is_ok());    // not for us: ignored

@@ -1,5 +1,7 @@
 // Raft::Impl, part 1: logical time, terms and elections (PreVote, Vote, CheckQuorum, leader lease)
 // and the top-level step() that routes a message by term before the role's step function.
+#include <algorithm>
+
 #include "cluster/raft/check.h"
 #include "cluster/raft/raft_impl.h"
 
@@ -24,6 +26,9 @@ common::Status validate(const Message& m, const Config& cfg) {
     return bad("unknown message type");
   }
   if (m.from == kNoNode || m.from == cfg.id) return bad("bad sender id");
+  if (!std::binary_search(cfg.voters.begin(), cfg.voters.end(), m.from)) {
+    return bad("sender is not a member of the cluster");
+  }
   if (m.term == 0) return bad("term 0");
   for (size_t k = 0; k < m.entries.size(); ++k) {
     const Entry& e = m.entries[k];
