@@ -35,7 +35,7 @@ struct Config {
 // What the node recovered from disk. Entries follow the snapshot (entries[0].index == snapshot.index+1).
 struct RestoredState {
   HardState hard_state;
-  Snapshot snapshot;  // data may be omitted (only metadata is needed by the core)
+  Snapshot snapshot;  // data may be omitted, but then a leader cannot send it to a follower
   std::vector<Entry> entries;
 };
 
@@ -48,6 +48,10 @@ struct ProposeResult {
 
 class Raft {
  public:
+  // Starts as a follower from the durable state. The state machine is assumed to hold exactly the
+  // snapshot: committed entries after restored.snapshot.index are handed out again for applying.
+  // A restored state that contradicts itself (commit beyond the log, entries not following the
+  // snapshot) is a fatal invariant violation, as is an invalid Config (see check.h).
   Raft(const Config& config, const RestoredState& restored);
   ~Raft();
   Raft(const Raft&) = delete;
@@ -64,14 +68,18 @@ class Raft {
   // answer arrives later as a ReadState in Ready carrying `context`, or never if leadership is lost
   // (the node then times the request out and the client retries).
   bool read_index(std::string context);
-  // Leader-side: records that the state machine was compacted into `snapshot` (issue 6).
+  // Records that the state machine was compacted into `snapshot` (issue 6) and drops the log
+  // through snapshot.index. Ignored unless snapshot.index <= applied_index(), it is past the
+  // current first_index(), and its term matches the log; first_index() == snapshot.index + 1
+  // afterwards tells that it happened. The core keeps `snapshot` (data included) to send to
+  // followers that need the compacted entries, in chunks of max_snapshot_chunk bytes.
   void compact(Snapshot snapshot);
   // Asks to start an election now (tests and leadership transfer); follows PreVote if enabled.
   void campaign();
 
-  bool has_ready() const;
+  bool has_ready() const;  // false while a Ready is out (between ready() and advance())
   Ready ready();   // takes the pending batch; call advance() once it has been handled
-  void advance();
+  void advance();  // exactly once per ready(); a second ready() before it aborts
 
   NodeId id() const;
   Role role() const;
