@@ -104,7 +104,10 @@ class RawClient {
       if (r && r->code == wire::ReplyCode::kWrongLeader)
         for (size_t k = 0; k < nodes_.size(); ++k)
           if (uint64_t(nodes_[k]) == r->leader_hint) next = k;
-      if (r && r->leader_hint == 0) std::this_thread::sleep_for(5ms);  // election in progress
+      if (r && r->leader_hint == 0) {  // election in progress: give it a moment (a late Ok counts)
+        auto late = wait(at, req.seq, 5ms);
+        if (late && late->code == wire::ReplyCode::kOk) return late->value;
+      }
       at = next;
     }
     return std::nullopt;
