@@ -197,6 +197,25 @@ TEST(Core, LeaderCountsItsOwnEntriesOnlyOncePersisted) {
   EXPECT_EQ(r.commit_index(), p.index);
 }
 
+TEST(Core, ProposalsBetweenReadiesShareOneAppendPerFollower) {
+  Raft r(config3(), {});
+  elect(r);
+  for (NodeId f : {2, 3}) {
+    Message ack = msg(MessageType::kAppendResponse, f, 1, 1);
+    ack.index = 1;
+    ASSERT_TRUE(r.step(ack).is_ok());
+  }
+  drain(r);
+  for (const char* p : {"p0", "p1", "p2", "p3", "p4"}) ASSERT_TRUE(r.propose(p).accepted);
+  ASSERT_TRUE(r.has_ready());
+  Ready rd = drain(r);
+  ASSERT_EQ(rd.messages.size(), 2u);
+  for (const Message& m : rd.messages) {
+    EXPECT_EQ(m.type, MessageType::kAppend);
+    EXPECT_EQ(m.entries.size(), 5u);
+  }
+}
+
 TEST(Core, BacklogIsBatchedByMessageSize) {
   Config c = config3();
   c.max_msg_bytes = 2500;

@@ -110,6 +110,7 @@ void Raft::Impl::reset(Term new_term) {
   votes.clear();
   prs.clear();
   read_only.reset();
+  appends_pending = false;
 }
 
 void Raft::Impl::become_follower(Term new_term, NodeId new_leader) {

@@ -86,12 +86,14 @@ bool Raft::Impl::has_ready() const {
   if (ready_outstanding) return false;
   return !msgs.empty() || !msgs_after_persist.empty() || !read_states.empty() ||
          hard_state() != prev_hard_state || log.has_unstable() || log.has_next_committed() ||
-         !pending_install.empty() ||
+         !pending_install.empty() || (appends_pending && role == Role::kLeader) ||
          (role == Role::kLeader && read_only.has_queued() && committed_current_term());
 }
 
 Ready Raft::Impl::ready() {
   RAFT_CHECK(!ready_outstanding, "ready() called again before advance()");
+  if (appends_pending && role == Role::kLeader) bcast_append(false);
+  appends_pending = false;
   flush_reads();
   Ready rd;
   rd.snapshot = std::move(pending_install);

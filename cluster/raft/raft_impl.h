@@ -87,6 +87,7 @@ struct Raft::Impl {
   std::vector<Message> msgs;
   std::vector<Message> msgs_after_persist;
   std::vector<ReadState> read_states;
+  bool appends_pending = false;  // leader: proposals not yet sent to followers
   HardState prev_hard_state;  // as last handed out in a Ready (or restored)
   HardState hard_state_view;  // backs the Raft::hard_state() reference
 

@@ -22,7 +22,9 @@ ProposeResult Raft::Impl::propose(std::string command) {
   log.append({Entry{term, index, EntryType::kNormal, std::move(command)}});
   // Replicate now, not on the next heartbeat: the appends go out in the very next Ready, in
   // parallel with the leader's own write (its match only counts once advance() confirms it).
-  bcast_append(false);
+  // They are built when that Ready is taken, so proposals made in between share one append per
+  // follower instead of one each.
+  appends_pending = true;
   r.accepted = true;
   r.index = index;
   r.term = term;
