@@ -221,10 +221,15 @@ common::Status DiskStorage::append(const std::vector<raft::Entry>& entries) {
         "append: entry " + std::to_string(first) + " does not fit a log holding " +
         std::to_string(base_index_ + 1) + ".." + std::to_string(last_index()));
   }
-  for (size_t i = 1; i < entries.size(); ++i) {
+  for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].index != first + i) {
       return common::Status::invalid_argument("append: entries are not consecutive at " +
                                               std::to_string(entries[i].index));
+    }
+    if (entries[i].data.size() > kMaxRecordPayload - 17) {
+      return common::Status::invalid_argument("append: entry " + std::to_string(first + i) +
+                                              " of " + std::to_string(entries[i].data.size()) +
+                                              " bytes is larger than a record may be");
     }
   }
   if (first <= last_index()) {
@@ -327,6 +332,11 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
 common::Status DiskStorage::save_snapshot(const raft::Snapshot& snapshot) {
   if (!failed_) return failed_;
   if (snapshot.index <= snapshot_index_) return common::Status::ok();
+  if (snapshot.data.size() + 8 * snapshot.voters.size() > kMaxRecordPayload - 64) {
+    return common::Status::invalid_argument(
+        "save_snapshot: " + std::to_string(snapshot.data.size()) +
+        " bytes is larger than a record may be");
+  }
   if (common::Status s = sync(); !s) return s;
 
   std::string bytes;
