@@ -53,14 +53,12 @@ void Raft::Impl::handle_snapshot_response(const Message& m) {
   Progress& pr = prs.at(m.from);
   pr.recent_active = true;
   if (pr.state != ProgressState::kSnapshot || m.index != pr.pending_snapshot) return;  // stale
-  if (m.reject) {
-    pr.snapshot_offset = m.snapshot_offset;  // the follower restarts at the offset it names
-  } else if (m.snapshot_offset <= pr.snapshot_offset) {
-    return;  // a duplicate answer; the chunk after it is already on its way
-  } else {
-    pr.snapshot_offset = m.snapshot_offset;
-  }
-  if (pr.snapshot_offset < snapshot.data.size() || m.reject) send_snapshot(m.from);
+  // The chunk at pr.snapshot_offset has been sent already: an answer naming it again (a
+  // duplicate, or a refusal of a resent chunk) needs nothing; the heartbeat resend covers loss.
+  if (m.snapshot_offset == pr.snapshot_offset) return;
+  if (!m.reject && m.snapshot_offset < pr.snapshot_offset) return;  // an old, reordered ack
+  pr.snapshot_offset = m.snapshot_offset;  // a refusal may also send us back (follower restarted)
+  send_snapshot(m.from);
 }
 
 void Raft::Impl::handle_snapshot(const Message& m) {
