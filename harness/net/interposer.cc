@@ -36,7 +36,14 @@ struct Held {
   bool reply;
   int src;
   int dst;
+  std::string client;  // the client's sender frame when src is kClients (for confinement)
   std::vector<zmq::message_t> parts;
+};
+
+// What a frontend connection (routing id) is: the requester and, for a client, its sender frame.
+struct Route {
+  int src = kClients;
+  std::string client;
 };
 struct HeldLater {
   bool operator()(const Held& a, const Held& b) const {
@@ -124,7 +131,7 @@ struct Interposer::Impl {
   common::Rng rng;
   std::priority_queue<Held, std::vector<Held>, HeldLater> heap;
   uint64_t seq = 0;
-  std::vector<std::unordered_map<std::string, int>> routes;  // per node: routing id -> requester
+  std::vector<std::unordered_map<std::string, Route>> routes;  // per node: routing id -> requester
 
   void count(int src, int dst, Counter c) {
     link_counts[static_cast<size_t>(local.index(src, dst)) * kNumCounters + c].fetch_add(
@@ -149,11 +156,16 @@ struct Interposer::Impl {
     return kClients;
   }
 
+  bool blocked(int src, int dst, std::string_view client) const {
+    return local.partitioned(src, dst) || (src == kClients && local.client_blocked(client, dst));
+  }
+
   // Decides a message's fate: drop now, send now, or hold.
-  void dispatch(bool reply, int src, int dst, std::vector<zmq::message_t>& parts) {
+  void dispatch(bool reply, int src, int dst, std::string_view client,
+                std::vector<zmq::message_t>& parts) {
     const Counter fwd = reply ? kRepFwd : kReqFwd;
     const Counter drop = reply ? kRepDrop : kReqDrop;
-    if (local.partitioned(src, dst)) return count(src, dst, drop);
+    if (blocked(src, dst, client)) return count(src, dst, drop);
     const LinkRule& r = local.rule(src, dst);
     double p = reply ? r.drop_reply : r.drop_request;
     if (p > 0.0 && rng.chance(p)) return count(src, dst, drop);
@@ -164,7 +176,7 @@ struct Interposer::Impl {
     }
     if (heap.size() >= options.max_held) return count(src, dst, drop);
     heap.push(Held{common::monotonic_ns() + delay_ms * 1000000, seq++, reply, src, dst,
-                   std::move(parts)});
+                   src == kClients ? std::string(client) : std::string(), std::move(parts)});
     held_count.store(heap.size(), std::memory_order_relaxed);
   }
 
@@ -180,16 +192,22 @@ struct Interposer::Impl {
       return;
     }
     int src = source_of(parts);
+    const zmq::message_t& sender = parts[parts.size() - 3];
+    std::string_view client(static_cast<const char*>(sender.data()), sender.size());
     auto& r = routes[j];
     std::string rid(static_cast<const char*>(parts[0].data()), parts[0].size());
     auto it = r.find(rid);
     if (it == r.end()) {
       if (r.size() >= kMaxRoutes) r.clear();
-      r.emplace(std::move(rid), src);
-    } else {
-      it->second = src;
+      Route route;
+      route.src = src;
+      if (src == kClients) route.client = std::string(client);
+      r.emplace(std::move(rid), std::move(route));
+    } else if (it->second.src != src || (src == kClients && it->second.client != client)) {
+      it->second.src = src;
+      it->second.client = src == kClients ? std::string(client) : std::string();
     }
-    dispatch(false, src, j, parts);
+    dispatch(false, src, j, client, parts);
   }
 
   void on_reply(int j, std::vector<zmq::message_t>& parts) {
@@ -201,8 +219,8 @@ struct Interposer::Impl {
     }
     std::string rid(static_cast<const char*>(parts[0].data()), parts[0].size());
     auto it = routes[j].find(rid);
-    int requester = it == routes[j].end() ? kClients : it->second;
-    dispatch(true, requester, j, parts);
+    if (it == routes[j].end()) return dispatch(true, kClients, j, std::string_view(), parts);
+    dispatch(true, it->second.src, j, it->second.client, parts);
   }
 
   void release_due() {
@@ -213,7 +231,7 @@ struct Interposer::Impl {
       heap.pop();
       const Counter fwd = h.reply ? kRepFwd : kReqFwd;
       const Counter drop = h.reply ? kRepDrop : kReqDrop;
-      if (local.partitioned(h.src, h.dst)) {
+      if (blocked(h.src, h.dst, h.client)) {
         count(h.src, h.dst, drop);
       } else {
         count(h.src, h.dst, send(h.reply, h.dst, h.parts) ? fwd : drop);
@@ -409,6 +427,24 @@ common::Status Interposer::isolate(int node, bool from_clients) {
 common::Status Interposer::cut(const std::vector<std::pair<int, int>>& node_pairs) {
   return change_table(impl_->mu, impl_->table, impl_->version,
                       [&](LinkTable& t) { return t.cut(node_pairs); });
+}
+
+common::Status Interposer::confine_client(const std::string& sender, const std::set<int>& nodes) {
+  return change_table(impl_->mu, impl_->table, impl_->version,
+                      [&](LinkTable& t) { return t.confine_client(sender, nodes); });
+}
+
+void Interposer::release_client(const std::string& sender) {
+  change_table(impl_->mu, impl_->table, impl_->version, [&](LinkTable& t) {
+    t.release_client(sender);
+    return common::Status::ok();
+  });
+}
+
+bool Interposer::client_confined_from(const std::string& sender, int dst) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const LinkTable& t = impl_->table;
+  return t.valid_dst(dst) && t.client_blocked(sender, dst);
 }
 
 void Interposer::heal() {

@@ -151,7 +151,14 @@ class Interposer {
   // shapes that sides cannot express (bridge, ring). Fails (and changes nothing) on an out-of-range
   // index. heal() removes these cuts too.
   common::Status cut(const std::vector<std::pair<int, int>>& node_pairs);
-  // Removes the partition and every cut (unreliable rules stay).
+  // Confines one client, named by its sender frame (client::ClerkOptions::sender), to `nodes`: its
+  // requests to any other node, and replies from them, are dropped (counted on link (kClients,
+  // dst)). This is on top of the partition's client rule, so both must allow a message. Replaces
+  // an earlier confinement of the same client; release_client() or heal() undoes it. Fails on an
+  // out-of-range node index. (The reference's "clients of the minority" are confined this way.)
+  common::Status confine_client(const std::string& sender, const std::set<int>& nodes);
+  void release_client(const std::string& sender);
+  // Removes the partition, every cut and every client confinement (unreliable rules stay).
   void heal();
   // Same rule on every link (clients' and nodes'), or only on the given links.
   common::Status set_unreliable(const LinkRule& rule);
@@ -162,6 +169,8 @@ class Interposer {
 
   // --- observation (any thread) ---
   bool partitioned(int src, int dst) const;
+  // True when a confinement keeps client `sender` from node `dst` (partition rules not included).
+  bool client_confined_from(const std::string& sender, int dst) const;
   LinkRule rule(int src, int dst) const;
   LinkCounters link_counters(int src, int dst) const;
   InterposerCounters counters() const;

@@ -208,6 +208,50 @@ TEST_F(InterposerTest, ClientsConfinedToASideReachOnlyIt) {
   EXPECT_TRUE(node_has_nothing(0));
 }
 
+TEST_F(InterposerTest, ConfinedClientReachesOnlyItsNodesUntilHeal) {
+  ASSERT_TRUE(net_->confine_client("ca", {0}).is_ok());
+  EXPECT_TRUE(net_->client_confined_from("ca", 1));
+  EXPECT_FALSE(net_->client_confined_from("ca", 0));
+  EXPECT_FALSE(net_->client_confined_from("cb", 1));
+  auto a1 = connect(1);
+  send_frames(a1, {"ca", "T", "blocked"});
+  ASSERT_TRUE(eventually([&] { return net_->link_counters(kClients, 1).requests_dropped == 1; }));
+  auto b1 = connect(1);  // another client is not confined
+  send_frames(b1, {"cb", "T", "free"});
+  auto got = serve(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ((*got)[2], "free");
+  ASSERT_TRUE(recv_frames(b1));
+  auto a0 = connect(0);
+  send_frames(a0, {"ca", "T", "own-side"});
+  ASSERT_TRUE(serve(0));
+  ASSERT_TRUE(recv_frames(a0));
+
+  net_->heal();  // heal releases confinements
+  EXPECT_FALSE(net_->client_confined_from("ca", 1));
+  send_frames(a1, {"ca", "T", "after-heal"});
+  got = serve(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ((*got)[2], "after-heal");
+  ASSERT_TRUE(recv_frames(a1));
+  EXPECT_FALSE(net_->confine_client("ca", {3}).is_ok());
+}
+
+TEST_F(InterposerTest, ReplyToANewlyConfinedClientIsDropped) {
+  auto a = connect(2);
+  send_frames(a, {"ca", "T", "put"});
+  auto f = recv_frames(nodes_[2]);  // the node got it; it answers only after the confinement
+  ASSERT_TRUE(f);
+  ASSERT_TRUE(net_->confine_client("ca", {0, 1}).is_ok());
+  Frames out(f->begin(), f->end() - 3);
+  out.insert(out.end(), {"n3", "T", "done"});
+  send_frames(nodes_[2], out);
+  ASSERT_TRUE(eventually([&] { return net_->link_counters(kClients, 2).replies_dropped == 1; }));
+  EXPECT_FALSE(recv_frames(a, std::chrono::milliseconds(0)));
+  net_->release_client("ca");
+  EXPECT_FALSE(net_->client_confined_from("ca", 2));
+}
+
 TEST_F(InterposerTest, IsolateCutsOneNodeFromAllPeers) {
   ASSERT_TRUE(net_->isolate(2).is_ok());
   EXPECT_TRUE(net_->partitioned(0, 2));

@@ -110,7 +110,26 @@ common::Status LinkTable::cut(const std::vector<std::pair<int, int>>& node_pairs
   return common::Status::ok();
 }
 
-void LinkTable::heal() { cut_.assign(cut_.size(), false); }
+common::Status LinkTable::confine_client(const std::string& sender, const std::set<int>& nodes) {
+  std::vector<bool> reach(static_cast<size_t>(n_), false);
+  for (int node : nodes) {
+    if (!valid_dst(node)) {
+      return common::Status::invalid_argument("confine client '" + sender + "': node " +
+                                              std::to_string(node) + " out of range [0, " +
+                                              std::to_string(n_) + ")");
+    }
+    reach[static_cast<size_t>(node)] = true;
+  }
+  confined_[sender] = std::move(reach);
+  return common::Status::ok();
+}
+
+void LinkTable::release_client(const std::string& sender) { confined_.erase(sender); }
+
+void LinkTable::heal() {
+  cut_.assign(cut_.size(), false);
+  confined_.clear();
+}
 
 common::Status LinkTable::set_rule(int src, int dst, const LinkRule& rule) {
   if (!valid_src(src) || !valid_dst(dst)) {
