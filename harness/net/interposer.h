@@ -19,7 +19,8 @@
 // The link of a reply is the requester's link: rule(src, j) governs both directions of the pair.
 //
 // Rules. The effective fate of a message on link (s, d):
-//   1. partitioned(s, d) (symmetric; set by set_partition/isolate) -> dropped, counted as dropped.
+//   1. partitioned(s, d) (symmetric; set by set_partition/isolate/cut), or s is a client confined
+//      away from d (confine_client) -> dropped, counted as dropped.
 //   2. otherwise LinkRule(s, d): with probability drop_request (requests) or drop_reply (replies)
 //      dropped; else held for a delay drawn uniformly from [delay_min_ms, delay_max_ms] and then
 //      sent. Messages are released in order of release time (ties in arrival order), so a delay range
@@ -29,8 +30,9 @@
 // not queued for the node's next start. A reply whose requester has gone is discarded by ZeroMQ
 // (counted as forwarded).
 // A reply dropped after node j has executed the request is exactly the reference's "reply lost
-// after the server executed it". Partition state and LinkRules are independent: heal() leaves
-// unreliable rules in place and clear_unreliable() leaves the partition in place.
+// after the server executed it". Partition state (partition, cuts, confinements) and LinkRules are
+// independent: heal() leaves unreliable rules in place and clear_unreliable() leaves the partition.
+// Counters and rules are per link: all clients share the kClients row.
 //
 // Threads. All public methods are thread-safe (the nemesis thread, the harness's main thread and a
 // reporter may call them concurrently). Control calls write a mutex-protected rule table and bump a
@@ -56,6 +58,7 @@ namespace harness {
 
 // Endpoint indices: 0..N-1 are nodes (in InterposerOptions::nodes order); kClients is every client.
 constexpr int kClients = -1;
+// ZeroMQ errors in a row after which the proxy thread gives up (see proxy_failed()).
 constexpr int kMaxProxyErrors = 1000;
 
 struct NodeEndpoint {
