@@ -133,7 +133,10 @@ void ClientWorkload::worker_loop(Worker& w, uint64_t seed) {
     return own_key;
   };
   bool ok = true;
-  if (spec_.keys == ClientsSpec::Keys::kOwn && spec_.init_put_empty && !stop_) ok = run_op("put", own_key, "");
+  const bool reader = w.index < spec_.readers;
+  if (spec_.keys == ClientsSpec::Keys::kOwn && spec_.init_put_empty && !reader && !stop_) {
+    ok = run_op("put", own_key, "");
+  }
   if (spec_.warmup_get && w.first_workload && ok && !stop_) ok = run_op("get", pick_key(), "");
   w.first_workload = false;
   const int total = spec_.get_weight + spec_.put_weight + spec_.append_weight;
@@ -153,7 +156,7 @@ void ClientWorkload::worker_loop(Worker& w, uint64_t seed) {
     }
     const int64_t roll = rng.uniform(0, total - 1);
     const std::string key = pick_key();
-    if (roll < spec_.get_weight) {
+    if (roll < spec_.get_weight || w.index < spec_.readers) {
       ok = run_op("get", key, "");
     } else if (roll < spec_.get_weight + spec_.put_weight) {
       ok = run_op("put", key, append_value(w.index, counter++));

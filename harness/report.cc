@@ -161,7 +161,8 @@ common::Status write_report(const std::string& run_dir) {
   std::vector<double> marks;
   for (const auto& p : r.phases) marks.push_back(static_cast<double>(p.start_ns - origin) / 1e9);
 
-  const bool violation = fs::exists(run_dir + "/linearizability.html");
+  const bool violation = fs::exists(run_dir + "/linearizability.txt");
+  const bool timeline = fs::exists(run_dir + "/linearizability.html");
   std::ostringstream o;
   o << "<!doctype html><html><head><meta charset=utf-8><title>faultline: " << esc(r.scenario) << "</title><style>"
     << "body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}"
@@ -225,8 +226,10 @@ common::Status write_report(const std::string& run_dir) {
     o << "<h2 id=violation>Linearizability violation</h2>";
     const std::string text = read_file(run_dir + "/linearizability.txt");
     if (!text.empty()) o << "<pre>" << esc(text) << "</pre>";
-    o << "<p>The checker's timeline (also as <a href='linearizability.html'>linearizability.html</a>):</p>"
-      << "<iframe srcdoc=\"" << esc(read_file(run_dir + "/linearizability.html")) << "\"></iframe>";
+    if (timeline) {
+      o << "<p>The checker's timeline (also as <a href='linearizability.html'>linearizability.html</a>):</p>"
+        << "<iframe srcdoc=\"" << esc(read_file(run_dir + "/linearizability.html")) << "\"></iframe>";
+    }
   }
   o << "<h2>Files</h2><p><a href='scenario.yaml'>scenario.yaml</a> · <a href='history.jsonl'>history.jsonl</a> · "
     << "<a href='nemesis.jsonl'>nemesis.jsonl</a> · <a href='results.json'>results.json</a> · "

@@ -132,7 +132,10 @@ common::Status RunContext::start_cluster() {
   faults_ = std::make_unique<FaultInjector>(*live_, &nemesis_log_, clock_);
   const auto servers = procs_->client_addresses();
   workload_ = std::make_unique<ClientWorkload>(s_.clients, servers, history_, clock_, ids_);
-  script_ = std::make_unique<ScriptRunner>(servers, s_.clients.attempt_timeout, history_, clock_, ids_, *faults_);
+  std::vector<std::string> senders;
+  for (int i = 0; i < procs_->num_nodes(); ++i) senders.push_back(procs_->node_sender(i));
+  script_ = std::make_unique<ScriptRunner>(servers, senders, s_.clients.attempt_timeout, history_, clock_,
+                                           ids_, *faults_);
   return common::Status::ok();
 }
 
@@ -159,7 +162,7 @@ common::Status RunContext::run_step(const Step& step, const std::string& where, 
     default: {
       auto st = faults_->apply_step(step, rng);
       if (!st) return common::Status::unavailable(where + ": " + step.describe() + ": " + st.message());
-      return st;
+      return script_->sync_gates();
     }
   }
 }
@@ -318,7 +321,8 @@ void RunContext::evaluate_checks() {
             break;
           }
         }
-        (void)checker::write_html(*history, *result, dir + "/linearizability.html");
+        const std::string html = checker::render_html(*history, *result);
+        if (!html.empty()) (void)write_text_file(dir + "/linearizability.html", html);
         (void)checker::write_json(*history, *result, dir + "/linearizability.json");
         (void)write_text_file(dir + "/linearizability.txt", checker::format_text(*history, *result));
       }
@@ -363,6 +367,7 @@ void RunContext::run() {
     set_phase("final heal");
     faults_->set_context("final", 0);
     st = faults_->heal_everything();
+    if (st) st = script_->sync_gates();
     if (st && s_.checks.appends) {
       set_phase("final verify");
       common::Rng rng(r_.seed);

@@ -130,6 +130,8 @@ struct ClientsSpec {
   Keys keys = Keys::kOwn;
   int key_count = 1;                 // kShared
   std::string hot_key = "k";         // kHot
+  int readers = 0;                   // the first `readers` clients only get (they never learn of a
+                                     // new leader from a write, so they stay where they started)
   int get_weight = 50;
   int put_weight = 0;
   int append_weight = 50;

@@ -80,6 +80,10 @@ void parse_clients(MapReader& top, ClientsSpec* c) {
     mix.finish();
     if (c->get_weight + c->put_weight + c->append_weight == 0) f.fail("all weights are zero");
   }
+  if (m.maybe("readers", &f)) {
+    c->readers = static_cast<int>(f.as_int(0, 1000));
+    if (c->readers > c->count) f.fail("more readers than clients (count: " + std::to_string(c->count) + ")");
+  }
   if (m.maybe("init_put_empty", &f)) c->init_put_empty = f.as_bool();
   if (m.maybe("warmup_get", &f)) c->warmup_get = f.as_bool();
   if (m.maybe("rate", &f)) c->rate = f.as_double(0, 1e6);

@@ -25,17 +25,45 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-ScriptRunner::ScriptRunner(std::vector<std::string> servers, Micros attempt_timeout,
-                           HistoryWriter& history, const common::Clock& clock, ProcessIds& ids,
-                           FaultInjector& faults)
+ScriptRunner::ScriptRunner(std::vector<std::string> servers, std::vector<std::string> senders,
+                           Micros attempt_timeout, HistoryWriter& history,
+                           const common::Clock& clock, ProcessIds& ids, FaultInjector& faults)
     : servers_(std::move(servers)),
+      senders_(std::move(senders)),
       attempt_timeout_(attempt_timeout),
       history_(history),
       clock_(clock),
       ids_(ids),
       faults_(faults) {}
 
-ScriptRunner::~ScriptRunner() { join_all(); }
+ScriptRunner::~ScriptRunner() {
+  // Open every gate so pending ops can finish (each is bounded by its deadline anyway).
+  for (auto& [side, gate] : gates_) gate->heal();
+  join_all();
+  clients_.clear();
+  for (auto& [side, gate] : gates_) gate->stop();
+}
+
+common::Status ScriptRunner::sync_gates() {
+  const auto sides = faults_.sides();
+  for (auto& [side, gate] : gates_) {
+    if (sides.empty()) {
+      gate->heal();
+      continue;
+    }
+    Partition p;
+    for (const auto& s : sides) p.sides.emplace_back(s.begin(), s.end());
+    // Clients of this gate reach only `side`; if the new partition has fewer sides, none.
+    if (side < static_cast<int>(sides.size())) {
+      p.client_sides.insert(side);
+    } else {
+      p.sides.push_back({});
+      p.client_sides.insert(static_cast<int>(p.sides.size()) - 1);
+    }
+    if (auto st = gate->set_partition(p); !st) return st;
+  }
+  return common::Status::ok();
+}
 
 void ScriptRunner::join_all() {
   for (auto& [name, c] : clients_) {
@@ -63,13 +91,21 @@ ScriptRunner::ScriptClient& ScriptRunner::client_for(const ScriptOp& op) {
   c.process = ids_.next();
   client::ClerkOptions opts;
   opts.attempt_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(attempt_timeout_);
+  opts.servers = servers_;
   if (op.side >= 0) {
+    opts.servers.clear();
     const auto sides = faults_.sides();
     if (op.side < static_cast<int>(sides.size())) {
-      for (int n : sides[static_cast<size_t>(op.side)]) opts.servers.push_back(servers_[static_cast<size_t>(n)]);
+      auto& gate = gates_[op.side];
+      if (!gate) {
+        InterposerOptions io;
+        for (size_t i = 0; i < servers_.size(); ++i) io.nodes.push_back(NodeEndpoint{senders_[i], servers_[i]});
+        gate = std::make_unique<Interposer>(io);
+        if (gate->start() && sync_gates()) opts.servers = gate->frontend_addresses();
+      } else {
+        opts.servers = gate->frontend_addresses();
+      }
     }
-  } else {
-    opts.servers = servers_;
   }
   if (!opts.servers.empty()) c.clerk = std::make_unique<client::Clerk>(opts);
   return clients_.emplace(op.client, std::move(c)).first->second;

@@ -23,14 +23,18 @@
 #include "harness/client_workload.h"
 #include "harness/fault_injector.h"
 #include "harness/history_writer.h"
+#include "harness/net/interposer.h"
 #include "harness/scenario.h"
 
 namespace harness {
 
 class ScriptRunner {
  public:
-  ScriptRunner(std::vector<std::string> servers, Micros attempt_timeout, HistoryWriter& history,
-               const common::Clock& clock, ProcessIds& ids, FaultInjector& faults);
+  // `servers`: the addresses clients use (the run's interposer frontends); `senders`: each node's
+  // sender frame (for the side gates).
+  ScriptRunner(std::vector<std::string> servers, std::vector<std::string> senders,
+               Micros attempt_timeout, HistoryWriter& history, const common::Clock& clock,
+               ProcessIds& ids, FaultInjector& faults);
   ~ScriptRunner();  // joins async ops (each is bounded by its deadline)
 
   // Runs one op / expect_pending / await step. `op_deadline` bounds any op started.
@@ -38,6 +42,9 @@ class ScriptRunner {
            std::chrono::steady_clock::time_point op_deadline);
   // Reads every key in `keys` with a fresh verifier client; records into the history.
   void verify(const std::vector<std::string>& keys, std::chrono::steady_clock::time_point deadline);
+  // Confinement follows the partition: called after every fault step, it gives each side gate the
+  // current sides (clients of a side reach only its nodes) or, once healed, opens it fully.
+  common::Status sync_gates();
   // Forgets script clients (a new iteration starts with fresh ones); joins their async ops first.
   void reset_clients();
   void join_all();
@@ -66,11 +73,15 @@ class ScriptRunner {
   void add(const std::string& name, bool passed, const std::string& detail);
 
   std::vector<std::string> servers_;
+  std::vector<std::string> senders_;
   Micros attempt_timeout_;
   HistoryWriter& history_;
   const common::Clock& clock_;
   ProcessIds& ids_;
   FaultInjector& faults_;
+  // One gate per side that script clients were confined to: a second Interposer in front of the
+  // run's interposer whose client traffic is confined to that side until the partition heals.
+  std::map<int, std::unique_ptr<Interposer>> gates_;
   std::map<std::string, ScriptClient> clients_;
   std::vector<CheckOutcome> outcomes_;
   std::set<int64_t> verifiers_;
