@@ -136,10 +136,10 @@ common::Status DiskStorage::recover(Recovered* recovered) {
     std::string body;
     append_record(&body, RecordType::kHardState, encode_hard_state(hard_state_));
     if (s = write_segment_file(1, true, base_index_, base_term_, body); !s) return s;
-    segments_ = {{1, 0}};
-    if (common::Result<std::string> b = fs_->read_file(segment_path(1)); b) {
-      segments_[0].bytes = b.value().size();
-    }
+    std::string header;
+    append_record(&header, RecordType::kSegmentHeader,
+                  encode_segment_header({1, true, base_index_, base_term_}));
+    segments_ = {{1, header.size() + body.size()}};
     return open_current();
   }
 
