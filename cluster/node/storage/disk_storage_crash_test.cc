@@ -3,6 +3,8 @@
 // consistent state holding everything that was acknowledged.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "cluster/node/storage/disk_storage.h"
 #include "cluster/node/storage/faulty_file_system.h"
 #include "cluster/node/storage/storage_test_util.h"
@@ -24,6 +26,8 @@ struct CompactionCase {
   raft::Snapshot snapshot;       // the one saved while crashing
   raft::Index kept_from;         // first entry expected after it (0: none kept)
 };
+
+void PrintTo(const CompactionCase& c, std::ostream* os) { *os << c.name; }
 
 // Log 1..30 (term 1 up to 20, then 2), hard state {2, 1, 30}, all synced, over several segments.
 void build_log(FaultyFileSystem* fs, raft::Index earlier_snapshot) {
@@ -124,7 +128,17 @@ INSTANTIATE_TEST_SUITE_P(
         CompactionCase{"installed, conflicting term", 0, {25, 7, {1, 2, 3}, "leader"}, 0},
         CompactionCase{"installed, beyond the log", 0, {40, 3, {1, 2, 3}, "far"}, 0}),
     [](const ::testing::TestParamInfo<CompactionCase>& info) {
-      return "case" + std::to_string(info.index);
+      std::string name;  // "keeps the tail" -> "KeepsTheTail"
+      bool upper = true;
+      for (const char* c = info.param.name; *c; ++c) {
+        if (*c == ' ' || *c == ',') {
+          upper = true;
+        } else {
+          name += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(*c))) : *c;
+          upper = false;
+        }
+      }
+      return name;
     });
 
 TEST(CrashDuringAppends, AcknowledgedEntriesSurviveACrashAtAnyPoint) {
