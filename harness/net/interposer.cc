@@ -91,8 +91,8 @@ struct Interposer::Impl {
         n(static_cast<int>(options.nodes.size())),
         table(n),
         version(1),
-        link_counts(new std::atomic<uint64_t>[static_cast<size_t>(table.num_links()) *
-                                              kNumCounters]),
+        link_counts(
+            new std::atomic<uint64_t>[static_cast<size_t>(table.num_links()) * kNumCounters]),
         rng(options.seed) {
     for (int i = 0; i < table.num_links() * kNumCounters; ++i) link_counts[i].store(0);
     backend_up.reset(new std::atomic<bool>[static_cast<size_t>(n)]);
@@ -324,7 +324,8 @@ struct Interposer::Impl {
   }
 };
 
-Interposer::Interposer(InterposerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Interposer::Interposer(InterposerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 Interposer::~Interposer() { stop(); }
 

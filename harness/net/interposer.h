@@ -1,7 +1,7 @@
 #pragma once
-// Interposer: the harness's ZeroMQ proxy that sits on every client->node and node->node path, so the
-// nemesis can partition, drop, delay and reorder messages without changing node code. The harness
-// owns it (one per run); it runs one proxy thread of its own.
+// Interposer: the harness's ZeroMQ proxy that sits on every client->node and node->node path, so
+// the nemesis can partition, drop, delay and reorder messages without changing node code. The
+// harness owns it (one per run); it runs one proxy thread of its own.
 //
 // Topology. For each node j the interposer binds a frontend ROUTER on 127.0.0.1:<ephemeral port>
 // (frontend_address(j)) and connects a backend DEALER to node j's real listen address. Every peer
@@ -23,9 +23,10 @@
 //      away from d (confine_client) -> dropped, counted as dropped.
 //   2. otherwise LinkRule(s, d): with probability drop_request (requests) or drop_reply (replies)
 //      dropped; else held for a delay drawn uniformly from [delay_min_ms, delay_max_ms] and then
-//      sent. Messages are released in order of release time (ties in arrival order), so a delay range
-//      reorders messages naturally; there is no separate reorder knob. A message still held when its
-//      link becomes partitioned is dropped at release time (a partition cuts in-flight messages).
+//      sent. Messages are released in order of release time (ties in arrival order), so a delay
+//      range reorders messages naturally; there is no separate reorder knob. A message still held
+//      when its link becomes partitioned is dropped at release time (a partition cuts in-flight
+//      messages).
 // A message to a node that is not running (no connection on its backend) is dropped and counted,
 // not queued for the node's next start. A reply whose requester has gone is discarded by ZeroMQ
 // (counted as forwarded).

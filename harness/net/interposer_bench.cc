@@ -55,7 +55,8 @@ double round_trip_us(zmq::context_t& ctx, const std::string& address, int n) {
         if (!d.recv(m)) return -1;  // no answer within 5 s
       } while (m.more());
     }
-    us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / n;
+    us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() /
+         n;
   }
   return us;
 }

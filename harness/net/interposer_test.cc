@@ -420,8 +420,10 @@ TEST_F(InterposerTest, MalformedMessagesAreCountedNotForwarded) {
 }
 
 TEST(LinkTableTest, CutsAddToThePartitionAndHealRemovesThem) {
-  Interposer net({{{"n1", "tcp://127.0.0.1:1"}, {"n2", "tcp://127.0.0.1:2"},
-                   {"n3", "tcp://127.0.0.1:3"}, {"n4", "tcp://127.0.0.1:4"}},
+  Interposer net({{{"n1", "tcp://127.0.0.1:1"},
+                   {"n2", "tcp://127.0.0.1:2"},
+                   {"n3", "tcp://127.0.0.1:3"},
+                   {"n4", "tcp://127.0.0.1:4"}},
                   1});
   // A ring 0-1-2-3-0 with the diagonals cut.
   ASSERT_TRUE(net.cut({{0, 2}, {1, 3}}).is_ok());
@@ -438,9 +440,8 @@ TEST(LinkTableTest, CutsAddToThePartitionAndHealRemovesThem) {
 }
 
 TEST(LinkTableTest, NodeOnNoSideIsAlone) {
-  Interposer net({{{"n1", "tcp://127.0.0.1:1"}, {"n2", "tcp://127.0.0.1:2"},
-                   {"n3", "tcp://127.0.0.1:3"}},
-                  1});
+  Interposer net(
+      {{{"n1", "tcp://127.0.0.1:1"}, {"n2", "tcp://127.0.0.1:2"}, {"n3", "tcp://127.0.0.1:3"}}, 1});
   ASSERT_TRUE(net.set_partition({{{0, 1}}, {}}).is_ok());
   EXPECT_FALSE(net.partitioned(0, 1));
   EXPECT_TRUE(net.partitioned(0, 2));

@@ -35,8 +35,8 @@ common::Status LinkTable::validate(const LinkRule& r) {
   if (r.delay_min_ms < 0 || r.delay_max_ms < r.delay_min_ms || r.delay_max_ms > kMaxDelayMs) {
     return common::Status::invalid_argument(
         "link rule: delay range [" + std::to_string(r.delay_min_ms) + ", " +
-        std::to_string(r.delay_max_ms) + "] ms must satisfy 0 <= min <= max <= " +
-        std::to_string(kMaxDelayMs));
+        std::to_string(r.delay_max_ms) +
+        "] ms must satisfy 0 <= min <= max <= " + std::to_string(kMaxDelayMs));
   }
   return common::Status::ok();
 }

@@ -91,8 +91,8 @@ common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
   auto task = [&] {
     int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) {
-      done.set_value(common::Status::io_error("cannot open log " + log_path + ": " +
-                                              std::strerror(errno)));
+      done.set_value(
+          common::Status::io_error("cannot open log " + log_path + ": " + std::strerror(errno)));
       return;
     }
     const pid_t parent = ::getpid();

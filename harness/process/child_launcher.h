@@ -12,12 +12,13 @@
 // Every spawned PID is also kept in a process-wide, fixed-size table of live children so that
 // install_kill_children_on_signal()'s async-signal-safe handler can SIGKILL them. That table is the
 // one piece of global state here: a signal handler cannot reach anything else.
+#include <sys/types.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <sys/types.h>
 #include <thread>
 #include <vector>
 

@@ -26,7 +26,8 @@ std::string cluster_yaml(const wire::ClusterConfig& c) {
     out << "  - id: " << n.id << "\n";
     out << "    listen: " << quoted(n.listen) << "\n";
     if (!n.address.empty()) out << "    address: " << quoted(n.address) << "\n";
-    if (!n.client_address.empty()) out << "    client_address: " << quoted(n.client_address) << "\n";
+    if (!n.client_address.empty())
+      out << "    client_address: " << quoted(n.client_address) << "\n";
     if (!n.peers.empty()) {
       out << "    peers:\n";
       for (const auto& [id, addr] : n.peers) out << "      " << id << ": " << quoted(addr) << "\n";

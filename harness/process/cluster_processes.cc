@@ -155,7 +155,7 @@ struct ClusterProcesses::Impl {
   }
 
   std::vector<std::string> args(int i) const {
-    std::vector<std::string> a = {"--cluster", cluster_file(), "--id", std::to_string(nodes[i].id),
+    std::vector<std::string> a = {"--cluster",  cluster_file(), "--id", std::to_string(nodes[i].id),
                                   "--data-dir", data_dir(i)};
     if (options.unsafe) a.push_back("--unsafe");
     a.insert(a.end(), options.extra_args.begin(), options.extra_args.end());
@@ -188,10 +188,9 @@ struct ClusterProcesses::Impl {
     Status last = Status::timeout("no status request was answered");
     while (true) {
       if (!poll_alive(i)) {
-        return Status::unavailable("node " + std::to_string(i) + " (id " +
-                                   std::to_string(nodes[i].id) + ") " +
-                                   describe_exit(nodes[i].last_wstatus) + " during startup; " +
-                                   log_tail(log_path(i)));
+        return Status::unavailable(
+            "node " + std::to_string(i) + " (id " + std::to_string(nodes[i].id) + ") " +
+            describe_exit(nodes[i].last_wstatus) + " during startup; " + log_tail(log_path(i)));
       }
       auto st = query_status(nodes[i].listen, kStatusProbe);
       if (st) return Status::ok();
@@ -221,8 +220,8 @@ common::Result<std::unique_ptr<ClusterProcesses>> ClusterProcesses::create(
   std::error_code ec;
   if (!fs::is_regular_file(options.kvnode_path, ec) ||
       ::access(options.kvnode_path.c_str(), X_OK) != 0) {
-    return Status::not_found("kvnode binary not found or not executable: '" +
-                             options.kvnode_path + "'");
+    return Status::not_found("kvnode binary not found or not executable: '" + options.kvnode_path +
+                             "'");
   }
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
@@ -274,7 +273,8 @@ Status ClusterProcesses::start_all(const std::vector<std::string>& peer_addresse
   Impl& m = *impl_;
   std::lock_guard<std::mutex> lock(m.mu);
   const int n = static_cast<int>(m.nodes.size());
-  std::vector<std::string> peers = peer_addresses.empty() ? std::vector<std::string>() : peer_addresses;
+  std::vector<std::string> peers =
+      peer_addresses.empty() ? std::vector<std::string>() : peer_addresses;
   if (peers.empty()) {
     for (const auto& node : m.nodes) peers.push_back(node.listen);
   }
@@ -337,7 +337,8 @@ Status ClusterProcesses::pause(int i) {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> lock(m.mu);
   if (auto st = m.check_index(i); !st) return st;
-  if (!m.poll_alive(i)) return Status::unavailable("pause: node " + std::to_string(i) + " is not running");
+  if (!m.poll_alive(i))
+    return Status::unavailable("pause: node " + std::to_string(i) + " is not running");
   if (::kill(m.nodes[i].pid, SIGSTOP) != 0) {
     return Status::io_error("SIGSTOP to pid " + std::to_string(m.nodes[i].pid) + ": " +
                             std::strerror(errno));
@@ -350,7 +351,8 @@ Status ClusterProcesses::resume(int i) {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> lock(m.mu);
   if (auto st = m.check_index(i); !st) return st;
-  if (!m.poll_alive(i)) return Status::unavailable("resume: node " + std::to_string(i) + " is not running");
+  if (!m.poll_alive(i))
+    return Status::unavailable("resume: node " + std::to_string(i) + " is not running");
   if (::kill(m.nodes[i].pid, SIGCONT) != 0) {
     return Status::io_error("SIGCONT to pid " + std::to_string(m.nodes[i].pid) + ": " +
                             std::strerror(errno));
@@ -427,7 +429,8 @@ common::Result<int> ClusterProcesses::leader(std::chrono::milliseconds timeout) 
   return best;
 }
 
-common::Result<int> ClusterProcesses::wait_for_leader(std::chrono::steady_clock::time_point deadline) {
+common::Result<int> ClusterProcesses::wait_for_leader(
+    std::chrono::steady_clock::time_point deadline) {
   while (true) {
     auto l = leader(kStatusProbe);
     if (l) return l;

@@ -25,9 +25,9 @@
 // if the harness already died), so a crash or kill -9 of the harness kills the nodes. Because
 // PDEATHSIG fires when the *thread* that forked exits, every fork happens on one launcher thread
 // owned by this object, whatever thread called start()/restart(). Children run in their own process
-// group, so a terminal Ctrl-C reaches only the harness; install_interrupt_handler() makes SIGINT and
-// SIGTERM SIGKILL every live child before the harness dies. The destructor kills and reaps every
-// child that is still running.
+// group, so a terminal Ctrl-C reaches only the harness; install_interrupt_handler() makes SIGINT
+// and SIGTERM SIGKILL every live child before the harness dies. The destructor kills and reaps
+// every child that is still running.
 //
 // Threads: all methods are thread-safe (the nemesis thread and the main thread both call them);
 // process-control calls are serialized by an internal mutex. status()/leader() do network I/O with
@@ -63,16 +63,17 @@ struct ClusterProcessesOptions {
 
 class ClusterProcesses {
  public:
-  // Checks the binary, creates run_dir/data/n<id> and run_dir/logs, picks free ports. Starts nothing.
+  // Checks the binary, creates run_dir/data/n<id> and run_dir/logs, picks free ports. Starts
+  // nothing.
   static common::Result<std::unique_ptr<ClusterProcesses>> create(ClusterProcessesOptions options);
   ~ClusterProcesses();  // kills (SIGKILL) and reaps every running child
   ClusterProcesses(const ClusterProcesses&) = delete;
   ClusterProcesses& operator=(const ClusterProcesses&) = delete;
 
   int num_nodes() const;
-  uint64_t node_id(int i) const;           // first_id + i
-  std::string node_sender(int i) const;    // "n<id>": the sender frame node i puts on its messages
-  std::string listen_address(int i) const; // tcp://127.0.0.1:<port>
+  uint64_t node_id(int i) const;            // first_id + i
+  std::string node_sender(int i) const;     // "n<id>": the sender frame node i puts on its messages
+  std::string listen_address(int i) const;  // tcp://127.0.0.1:<port>
   std::vector<std::string> listen_addresses() const;
   std::vector<std::string> client_addresses() const;  // peer addresses given to start_all()
   std::string cluster_file() const;
@@ -116,8 +117,9 @@ class ClusterProcesses {
   // the node is running. For the Raft-only figures (log_bytes, snapshot_bytes) use status().
   common::Result<uint64_t> disk_bytes(int i) const;
 
-  // SIGINT/SIGTERM handler for the whole process: SIGKILLs every live child of every ClusterProcesses
-  // (async-signal-safe), then re-raises the signal with its default action. Idempotent.
+  // SIGINT/SIGTERM handler for the whole process: SIGKILLs every live child of every
+  // ClusterProcesses (async-signal-safe), then re-raises the signal with its default action.
+  // Idempotent.
   static void install_interrupt_handler();
 
  private:

@@ -5,9 +5,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
-
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -61,7 +60,8 @@ class ClusterProcessesTest : public ::testing::Test {
     procs_ = std::move(p.value());
     InterposerOptions io;
     io.seed = 1;
-    for (int i = 0; i < n; ++i) io.nodes.push_back({procs_->node_sender(i), procs_->listen_address(i)});
+    for (int i = 0; i < n; ++i)
+      io.nodes.push_back({procs_->node_sender(i), procs_->listen_address(i)});
     net_ = std::make_unique<Interposer>(io);
     ASSERT_TRUE(net_->start().is_ok());
     auto st = procs_->start_all(net_->frontend_addresses());
