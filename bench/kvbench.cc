@@ -69,7 +69,8 @@ double throughput(const client::testing::LocalCluster& c, zmq::context_t& ctx, i
       uint64_t n = 0;
       std::string key = "tp-" + std::to_string(t);
       while (Clock::now() < until)
-        if (clerk.put(key, "v" + std::to_string(n), until + 5s).outcome == client::Outcome::kOk) ++n;
+        if (clerk.put(key, "v" + std::to_string(n), until + 5s).outcome == client::Outcome::kOk)
+          ++n;
       done += n;
     });
   }
@@ -129,7 +130,8 @@ int main(int argc, char** argv) {
   std::string levels_s = "1,4,16,64";
   app.add_option("--nodes", nodes, "cluster size")->check(CLI::IsMember({3, 5}));
   app.add_option("--runs", runs, "repetitions; figures are medians")->check(CLI::Range(1, 20));
-  app.add_option("--ops", ops, "operations per sequential latency phase")->check(CLI::Range(10, 1000000));
+  app.add_option("--ops", ops, "operations per sequential latency phase")
+      ->check(CLI::Range(10, 1000000));
   app.add_option("--seconds", seconds, "seconds per throughput level")->check(CLI::Range(1, 60));
   app.add_option("--kvnode", kvnode, "kvnode binary");
   CLI11_PARSE(app, argc, argv);
@@ -159,7 +161,8 @@ int main(int argc, char** argv) {
       f.get_p50_ms = percentile(gets, 0.5);
       f.get_p99_ms = percentile(gets, 0.99);
     }
-    for (int level : levels) f.ops_per_s.push_back(throughput(c, ctx, level, std::chrono::seconds(seconds)));
+    for (int level : levels)
+      f.ops_per_s.push_back(throughput(c, ctx, level, std::chrono::seconds(seconds)));
     f.gap_ms = leader_kill_gap(c, ctx, 8);
     c.wait_for_leader(10s);
     std::printf("run %d: put p50 %.3f p99 %.3f ms | get p50 %.3f p99 %.3f ms | ops/s", run + 1,
@@ -175,8 +178,8 @@ int main(int argc, char** argv) {
     return median(v);
   };
   std::printf("\nkvbench: %d nodes, fsync always, %d runs (medians)\n", nodes, runs);
-  std::printf("  sequential put   p50 %.3f ms  p99 %.3f ms\n", med([](auto& f) { return f.put_p50_ms; }),
-              med([](auto& f) { return f.put_p99_ms; }));
+  std::printf("  sequential put   p50 %.3f ms  p99 %.3f ms\n",
+              med([](auto& f) { return f.put_p50_ms; }), med([](auto& f) { return f.put_p99_ms; }));
   std::printf("  sequential get   p50 %.3f ms  p99 %.3f ms  (read_index)\n",
               med([](auto& f) { return f.get_p50_ms; }), med([](auto& f) { return f.get_p99_ms; }));
   for (size_t i = 0; i < levels.size(); ++i)

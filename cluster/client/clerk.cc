@@ -30,7 +30,7 @@ uint64_t random_id() {
 struct Clerk::Impl {
   ClerkOptions opts;
   std::unique_ptr<zmq::context_t> own_context;
-  std::vector<zmq::socket_t> sockets;  // one DEALER per server, same order as opts.servers
+  std::vector<zmq::socket_t> sockets;         // one DEALER per server, same order as opts.servers
   std::map<uint64_t, size_t> server_of_node;  // learned from replies: node id -> server position
   size_t leader = 0;
   uint64_t seq = 0;
@@ -60,8 +60,8 @@ struct Clerk::Impl {
   }
 
   bool send(size_t server, wire::MsgType type, const std::string& payload) {
-    bool ok = wire::send_multipart(sockets[server],
-                                   {opts.sender, std::string(1, char(type)), payload});
+    bool ok =
+        wire::send_multipart(sockets[server], {opts.sender, std::string(1, char(type)), payload});
     if (ok) ++sent;
     return ok;
   }
@@ -185,7 +185,8 @@ common::Result<NodeStatus> Clerk::status(size_t server, std::chrono::millisecond
   zmq::socket_t& s = impl_->sockets[server];
   zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
   // The connection may still be in progress: retry the send (bounded by the timeout).
-  while (!impl_->send(server, wire::MsgType::kStatusRequest, wire::encode(wire::StatusRequest{nonce}))) {
+  while (!impl_->send(server, wire::MsgType::kStatusRequest,
+                      wire::encode(wire::StatusRequest{nonce}))) {
     if (Clock::now() >= until)
       return common::Status::unavailable("cannot reach " + impl_->opts.servers[server]);
     zmq::poll(&item, 1, std::chrono::milliseconds(2));
@@ -201,14 +202,20 @@ common::Result<NodeStatus> Clerk::status(size_t server, std::chrono::millisecond
       auto r = wire::decode_status_reply(f->payload);
       if (!r || r->nonce != nonce) continue;
       impl_->server_of_node[r->id] = server;
-      return NodeStatus{r->id,         r->role,          r->term,
-                        r->leader,     r->commit_index,  r->applied_index,
-                        r->last_index, r->log_bytes,     r->snapshot_index,
+      return NodeStatus{r->id,
+                        r->role,
+                        r->term,
+                        r->leader,
+                        r->commit_index,
+                        r->applied_index,
+                        r->last_index,
+                        r->log_bytes,
+                        r->snapshot_index,
                         r->snapshot_bytes};
     }
   }
-  return common::Status::timeout("no status reply from " + impl_->opts.servers[server] + " within " +
-                                 std::to_string(timeout.count()) + " ms");
+  return common::Status::timeout("no status reply from " + impl_->opts.servers[server] +
+                                 " within " + std::to_string(timeout.count()) + " ms");
 }
 
 uint64_t Clerk::client_id() const { return impl_->opts.client_id; }

@@ -52,8 +52,9 @@ class FakeServer {
         ++requests_;
         for (auto r : policy_(*req)) {
           r.node_id = id_;
-          wire::send_multipart(s, wire::join_frames({f->envelope, std::string("n").append(std::to_string(id_)),
-                                                     wire::MsgType::kClientReply, wire::encode(r)}));
+          wire::send_multipart(
+              s, wire::join_frames({f->envelope, std::string("n").append(std::to_string(id_)),
+                                    wire::MsgType::kClientReply, wire::encode(r)}));
         }
       }
     }
@@ -117,8 +118,9 @@ TEST(Clerk, FollowsAHintToAKnownNode) {
   std::atomic<uint64_t> leader{2};
   auto policy = [&leader](uint64_t self) -> Policy {
     return [&leader, self](const wire::ClientRequest& q) {
-      return std::vector{self == leader.load() ? answer(q, wire::ReplyCode::kOk)
-                                               : answer(q, wire::ReplyCode::kWrongLeader, leader.load())};
+      return std::vector{self == leader.load()
+                             ? answer(q, wire::ReplyCode::kOk)
+                             : answer(q, wire::ReplyCode::kWrongLeader, leader.load())};
     };
   };
   FakeServer s1(ctx, addr("hint", 1), 1, policy(1));
@@ -169,7 +171,7 @@ TEST(Clerk, RetryAndWrongLeaderAreRetriedUntilOk) {
   std::atomic<int> calls{0};
   FakeServer s1(ctx, addr("retry", 1), 1, [&calls](const wire::ClientRequest& q) {
     int n = calls++;
-    auto code = n == 0 ? wire::ReplyCode::kRetry
+    auto code = n == 0   ? wire::ReplyCode::kRetry
                 : n == 1 ? wire::ReplyCode::kWrongLeader
                          : wire::ReplyCode::kOk;
     return std::vector{answer(q, code, 0, "done")};

@@ -20,7 +20,8 @@ using testing::LocalCluster;
 using testing::LocalClusterOptions;
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<LocalCluster> start_cluster(int nodes = 3, std::string extra = "", bool unsafe = false) {
+std::unique_ptr<LocalCluster> start_cluster(int nodes = 3, std::string extra = "",
+                                            bool unsafe = false) {
   auto c = LocalCluster::start({KVNODE_PATH, nodes, std::move(extra), unsafe});
   EXPECT_TRUE(c.is_ok()) << c.status().to_string();
   return c ? std::move(c.value()) : nullptr;
@@ -128,7 +129,10 @@ TEST(ClusterProcess, CompactionBoundsTheLogAndSurvivesRestart) {
   ASSERT_TRUE(c);
   Clerk clerk = make_clerk(*c);
   for (int i = 0; i < 300; ++i)
-    ASSERT_EQ(clerk.put(std::string("k").append(std::to_string(i % 10)), std::string(100, char('a' + i % 26)), in(10s)).outcome,
+    ASSERT_EQ(clerk
+                  .put(std::string("k").append(std::to_string(i % 10)),
+                       std::string(100, char('a' + i % 26)), in(10s))
+                  .outcome,
               Outcome::kOk);
   ASSERT_EQ(clerk.append("k0", "!", in(10s)).outcome, Outcome::kOk);
   // Compaction runs on the tick after the threshold is passed: poll until every node compacted.
@@ -222,7 +226,8 @@ TEST(Kvctl, PutAppendGetAndStatus) {
   Clerk clerk = make_clerk(*c);
   EXPECT_EQ(clerk.get("k", in(10s)).value, "hello world");
   for (int i = 0; i < c->size(); ++i) c->stop_node(i, SIGKILL);
-  auto down = testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "--timeout-ms", "300", "get", "k"}, 15s);
+  auto down =
+      testing::run_to_exit(KVCTL_PATH, {"--cluster", f, "--timeout-ms", "300", "get", "k"}, 15s);
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.stderr_text.find("outcome unknown"), std::string::npos) << down.stderr_text;
 }
@@ -249,8 +254,10 @@ TEST(KvnodeBadInput, StartupErrorsAreOneClearLineAndExit2) {
   const std::string a_file = dir.path() + "/a-file";
   std::ofstream(a_file) << "x";
   const std::vector<BadStart> cases = {
-      {{"--cluster", bad, "--id", "1", "--data-dir", data}, bad + ":4: nodes[0].colour: unknown key"},
-      {{"--cluster", dir.path() + "/none.yaml", "--id", "1", "--data-dir", data}, "cannot open cluster file"},
+      {{"--cluster", bad, "--id", "1", "--data-dir", data},
+       bad + ":4: nodes[0].colour: unknown key"},
+      {{"--cluster", dir.path() + "/none.yaml", "--id", "1", "--data-dir", data},
+       "cannot open cluster file"},
       {{"--cluster", good, "--id", "9", "--data-dir", data}, "unknown node id 9"},
       {{"--cluster", good, "--id", "1", "--data-dir", dir.path() + "/missing"}, "data dir"},
       {{"--cluster", good, "--id", "1", "--data-dir", a_file}, "not a directory"},
@@ -273,9 +280,8 @@ TEST(KvnodeBadInput, PortInUseIsAClearError) {
   ASSERT_TRUE(c);
   ASSERT_TRUE(c->wait_for_leader(10s));
   testing::TempDir dir;
-  auto r = testing::run_to_exit(KVNODE_PATH,
-                                {"--cluster", c->cluster_file(), "--id", "1", "--data-dir", dir.path()},
-                                10s);
+  auto r = testing::run_to_exit(
+      KVNODE_PATH, {"--cluster", c->cluster_file(), "--id", "1", "--data-dir", dir.path()}, 10s);
   EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
   EXPECT_NE(r.stderr_text.find("cannot bind " + c->client_addresses()[0]), std::string::npos)
       << r.stderr_text;
@@ -285,7 +291,8 @@ TEST(KvnodeBadInput, CorruptLogRefusesToStartNamingTheFile) {
   auto c = start_cluster(1);
   ASSERT_TRUE(c);
   Clerk clerk = make_clerk(*c);
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(clerk.put("k", std::string(100, 'a' + i), in(10s)).outcome, Outcome::kOk);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(clerk.put("k", std::string(100, 'a' + i), in(10s)).outcome, Outcome::kOk);
   c->stop_node(0, SIGTERM);
   std::string seg;
   for (const auto& e : std::filesystem::directory_iterator(c->data_dir(0) + "/log")) seg = e.path();
@@ -295,9 +302,9 @@ TEST(KvnodeBadInput, CorruptLogRefusesToStartNamingTheFile) {
     f.seekp(60);
     f.put('\x5a');
   }
-  auto r = testing::run_to_exit(KVNODE_PATH,
-                                {"--cluster", c->cluster_file(), "--id", "1", "--data-dir", c->data_dir(0)},
-                                10s);
+  auto r = testing::run_to_exit(
+      KVNODE_PATH, {"--cluster", c->cluster_file(), "--id", "1", "--data-dir", c->data_dir(0)},
+      10s);
   EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
   EXPECT_NE(r.stderr_text.find(".seg"), std::string::npos) << r.stderr_text;
 }

@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
     const auto timeout = std::chrono::milliseconds(timeout_ms);
     if (*status) {
       if (node_id != 0 && !cfg->find(node_id))
-        return usage_error("--node " + std::to_string(node_id) + ": no such node in " + cluster_file);
+        return usage_error("--node " + std::to_string(node_id) + ": no such node in " +
+                           cluster_file);
       int rc = 0;
       std::printf("%-4s %-14s %-6s %-6s %-8s %-8s %-8s %-10s\n", "id", "role", "term", "leader",
                   "commit", "applied", "last", "log_bytes");
@@ -72,9 +73,9 @@ int main(int argc, char** argv) {
       return rc;
     }
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    client::OpResult r = *get      ? clerk.get(key, deadline)
-                         : *put    ? clerk.put(key, value, deadline)
-                                   : clerk.append(key, value, deadline);
+    client::OpResult r = *get   ? clerk.get(key, deadline)
+                         : *put ? clerk.put(key, value, deadline)
+                                : clerk.append(key, value, deadline);
     if (r.outcome != client::Outcome::kOk) {
       std::fprintf(stderr, "kvctl: outcome unknown after %d ms (%d attempts)%s%s\n", timeout_ms,
                    r.attempts, r.value.empty() ? "" : ": ", r.value.c_str());

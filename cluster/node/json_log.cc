@@ -12,7 +12,8 @@ std::string utc_now() {
   auto now = std::chrono::system_clock::now();
   std::time_t secs = std::chrono::system_clock::to_time_t(now);
   auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1000000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
@@ -32,14 +33,13 @@ JsonLog::JsonLog(uint64_t node_id) : node_id_(node_id) {
   logger_->flush_on(spdlog::level::info);
 }
 
-void JsonLog::write(spdlog::level::level_enum level, const std::string& msg, nlohmann::json fields) {
+void JsonLog::write(spdlog::level::level_enum level, const std::string& msg,
+                    nlohmann::json fields) {
   if (!logger_->should_log(level)) return;
-  nlohmann::ordered_json line = {{"ts", utc_now()},
-                         {"level", spdlog::level::to_string_view(level).data()},
-                         {"node", node_id_},
-                         {"term", term_},
-                         {"role", role_},
-                         {"msg", msg}};
+  nlohmann::ordered_json line = {
+      {"ts", utc_now()},  {"level", spdlog::level::to_string_view(level).data()},
+      {"node", node_id_}, {"term", term_},
+      {"role", role_},    {"msg", msg}};
   if (fields.is_object())
     for (auto& [k, v] : fields.items()) line[k] = v;
   logger_->log(level, "{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

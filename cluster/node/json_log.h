@@ -6,9 +6,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace node {
 
@@ -20,10 +19,18 @@ class JsonLog {
     term_ = term;
     role_ = role;
   }
-  void info(const std::string& msg, nlohmann::json fields = {}) { write(spdlog::level::info, msg, std::move(fields)); }
-  void warn(const std::string& msg, nlohmann::json fields = {}) { write(spdlog::level::warn, msg, std::move(fields)); }
-  void error(const std::string& msg, nlohmann::json fields = {}) { write(spdlog::level::err, msg, std::move(fields)); }
-  void debug(const std::string& msg, nlohmann::json fields = {}) { write(spdlog::level::debug, msg, std::move(fields)); }
+  void info(const std::string& msg, nlohmann::json fields = {}) {
+    write(spdlog::level::info, msg, std::move(fields));
+  }
+  void warn(const std::string& msg, nlohmann::json fields = {}) {
+    write(spdlog::level::warn, msg, std::move(fields));
+  }
+  void error(const std::string& msg, nlohmann::json fields = {}) {
+    write(spdlog::level::err, msg, std::move(fields));
+  }
+  void debug(const std::string& msg, nlohmann::json fields = {}) {
+    write(spdlog::level::debug, msg, std::move(fields));
+  }
   void flush() { logger_->flush(); }
 
  private:

@@ -18,13 +18,13 @@ namespace {
 constexpr int kMaxDrainPerRound = 4096;  // messages taken from the socket before handling Ready
 constexpr int kMaxReadyPerRound = 16;
 
-
 common::Status check_data_dir(const std::string& dir) {
   struct stat st {};
   if (dir.empty()) return common::Status::invalid_argument("--data-dir: empty path");
   if (::stat(dir.c_str(), &st) != 0)
     return common::Status::not_found("data dir " + dir + ": " + std::strerror(errno));
-  if (!S_ISDIR(st.st_mode)) return common::Status::invalid_argument("data dir " + dir + ": not a directory");
+  if (!S_ISDIR(st.st_mode))
+    return common::Status::invalid_argument("data dir " + dir + ": not a directory");
   std::string probe = dir + "/.kvnode-write-probe";
   {
     std::ofstream out(probe, std::ios::trunc);
@@ -55,7 +55,8 @@ common::Status Node::Impl::start() {
   if (c.storage == wire::StorageMode::kMemory) {
     store = std::make_unique<storage::MemoryStorage>();
   } else {
-    auto r = storage::DiskStorage::open(&fs, opts.data_dir, storage::DiskStorageOptions{}, &recovered);
+    auto r =
+        storage::DiskStorage::open(&fs, opts.data_dir, storage::DiskStorageOptions{}, &recovered);
     if (!r) return r.status();
     store = std::move(r.value());
   }
@@ -164,8 +165,6 @@ common::Result<std::unique_ptr<Node>> Node::open(NodeOptions options, zmq::conte
 
 common::Status Node::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 
-std::string Node::bound_endpoint() const {
-  return impl_->router.get(zmq::sockopt::last_endpoint);
-}
+std::string Node::bound_endpoint() const { return impl_->router.get(zmq::sockopt::last_endpoint); }
 
 }  // namespace node

@@ -1,8 +1,6 @@
 // In-process test of the node event loop: three Node objects, each running on its own thread over
 // inproc:// endpoints of one ZeroMQ context, driven by raw wire messages (cluster/node may not use
 // the Clerk). Waits poll with deadlines; every thread is joined.
-#include "cluster/node/node.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "cluster/node/node.h"
 #include "cluster/wire/frames.h"
 #include "cluster/wire/protocol.h"
 #include "cluster/wire/zmq_io.h"
@@ -36,13 +35,14 @@ class InProcessCluster {
     auto cfg = wire::parse_cluster_config(yaml, "inproc.yaml");
     EXPECT_TRUE(cfg.is_ok()) << cfg.status().to_string();
     config_ = *cfg;
+    // Every container is sized before the first thread starts: the threads read them.
     for (int i = 1; i <= 3; ++i) {
       std::filesystem::create_directories(dir_ / std::to_string(i));
       stops_.push_back(std::make_unique<std::atomic<bool>>(false));
       threads_.emplace_back();
       results_.emplace_back();
-      start(i);
     }
+    for (int i = 1; i <= 3; ++i) start(i);
   }
   ~InProcessCluster() {
     for (int i = 1; i <= 3; ++i) stop(i);
@@ -55,8 +55,9 @@ class InProcessCluster {
   zmq::context_t& context() { return context_; }
 
   void start(int i) {
-    auto n = Node::open(NodeOptions{config_, uint64_t(i), (dir_ / std::to_string(i)).string(), uint64_t(i)},
-                        &context_);
+    auto n = Node::open(
+        NodeOptions{config_, uint64_t(i), (dir_ / std::to_string(i)).string(), uint64_t(i)},
+        &context_);
     ASSERT_TRUE(n.is_ok()) << n.status().to_string();
     stops_[i - 1]->store(false);
     threads_[i - 1] = std::thread([this, i, node = std::move(n.value())]() mutable {
@@ -92,12 +93,14 @@ class RawClient {
     }
   }
 
-  std::optional<std::string> call(wire::OpKind op, const std::string& key, const std::string& value) {
+  std::optional<std::string> call(wire::OpKind op, const std::string& key,
+                                  const std::string& value) {
     wire::ClientRequest req{op, id_, ++seq_, key, value};
     size_t at = 0;
     for (auto until = Clock::now() + 10s; Clock::now() < until;) {
-      wire::send_multipart(sockets_[at], {std::string("c").append(std::to_string(id_)), std::string(1, char(wire::MsgType::kClientRequest)),
-                                          wire::encode(req)});
+      wire::send_multipart(
+          sockets_[at], {std::string("c").append(std::to_string(id_)),
+                         std::string(1, char(wire::MsgType::kClientRequest)), wire::encode(req)});
       auto r = wait(at, req.seq, 100ms);
       if (r && r->code == wire::ReplyCode::kOk) return r->value;
       size_t next = (at + 1) % sockets_.size();
@@ -114,7 +117,8 @@ class RawClient {
   }
 
  private:
-  std::optional<wire::ClientReply> wait(size_t at, uint64_t seq, std::chrono::milliseconds timeout) {
+  std::optional<wire::ClientReply> wait(size_t at, uint64_t seq,
+                                        std::chrono::milliseconds timeout) {
     zmq::pollitem_t item{sockets_[at].handle(), 0, ZMQ_POLLIN, 0};
     std::vector<std::string> parts;
     for (auto until = Clock::now() + timeout; Clock::now() < until;) {

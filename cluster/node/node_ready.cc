@@ -13,8 +13,8 @@ common::Status Node::Impl::process_ready() {
   // depends on them is sent; a commit-index change alone need not be (commit is recoverable), so
   // it is only handed to the OS. This keeps the leader's commit advance off the fsync path.
   const bool must_sync = !rd.entries.empty() ||
-                         (rd.has_hard_state && (rd.hard_state.term != synced_term ||
-                                                rd.hard_state.vote != synced_vote));
+                         (rd.has_hard_state &&
+                          (rd.hard_state.term != synced_term || rd.hard_state.vote != synced_vote));
   const bool dirty = !rd.entries.empty() || rd.has_hard_state;
   if (!rd.entries.empty())
     if (auto s = store->append(rd.entries); !s) return s;
@@ -22,7 +22,7 @@ common::Status Node::Impl::process_ready() {
     if (auto s = store->set_hard_state(rd.hard_state); !s) return s;
   if (dirty) {  // one fsync for the whole batch (group commit)
     common::Status s = must_sync && opts.cluster.fsync == wire::FsyncMode::kAlways ? store->sync()
-                                                                                  : store->flush();
+                                                                                   : store->flush();
     if (!s) return s;
     if (rd.has_hard_state) {
       synced_term = rd.hard_state.term;
@@ -48,7 +48,8 @@ void Node::Impl::apply(const std::vector<raft::Entry>& entries) {
         value = std::move(r->value);
       } else {
         ok = false;  // every replica skips the same malformed command
-        log.error("skipped malformed command", {{"index", e.index}, {"error", r.status().message()}});
+        log.error("skipped malformed command",
+                  {{"index", e.index}, {"error", r.status().message()}});
       }
     }
     applied = e.index;
@@ -91,7 +92,8 @@ common::Status Node::Impl::maybe_compact() {
   raft->compact(snap);
   if (raft->first_index() <= applied) return {};
   if (auto s = store->save_snapshot(snap); !s) return s;
-  log.info("compacted", {{"index", snap.index}, {"snapshot_bytes", store->snapshot_bytes()},
+  log.info("compacted", {{"index", snap.index},
+                         {"snapshot_bytes", store->snapshot_bytes()},
                          {"log_bytes", store->log_bytes()}});
   return {};
 }
@@ -101,16 +103,16 @@ void Node::Impl::observe_role() {
   raft::Term term = raft->term();
   raft::NodeId leader = raft->leader();
   if (role == last_role && term == last_term && leader == last_leader) return;
-  const bool lost_leadership = last_role == raft::Role::kLeader &&
-                               (role != raft::Role::kLeader || term != last_term);
+  const bool lost_leadership =
+      last_role == raft::Role::kLeader && (role != raft::Role::kLeader || term != last_term);
   log.set_raft(term, raft::role_name(role));
-  log.info("raft state changed", {{"leader", leader}, {"commit", raft->commit_index()},
-                                  {"last_index", raft->last_index()}});
+  log.info(
+      "raft state changed",
+      {{"leader", leader}, {"commit", raft->commit_index()}, {"last_index", raft->last_index()}});
   last_role = role;
   last_term = term;
   last_leader = leader;
   if (lost_leadership) reply_all(pending.take_all(), wire::ReplyCode::kWrongLeader);
 }
-
 
 }  // namespace node

@@ -9,7 +9,9 @@ namespace {
 
 constexpr size_t kMaxRequestBytes = 1 << 20;
 
-std::string read_context(uint64_t n) { return std::string(reinterpret_cast<const char*>(&n), sizeof n); }
+std::string read_context(uint64_t n) {
+  return std::string(reinterpret_cast<const char*>(&n), sizeof n);
+}
 
 }  // namespace
 
@@ -17,9 +19,12 @@ void Node::Impl::handle(std::vector<std::string> parts) {
   auto f = wire::split_frames(std::move(parts));
   if (!f) return note_garbage("frames", f.status());
   switch (f->type) {
-    case wire::MsgType::kRaft: return handle_raft(*f);
-    case wire::MsgType::kClientRequest: return handle_client(std::move(*f));
-    case wire::MsgType::kStatusRequest: return handle_status(*f);
+    case wire::MsgType::kRaft:
+      return handle_raft(*f);
+    case wire::MsgType::kClientRequest:
+      return handle_client(std::move(*f));
+    case wire::MsgType::kStatusRequest:
+      return handle_status(*f);
     default:
       return note_garbage("frames", common::Status::invalid_argument(
                                         std::string("unexpected message type ") +
@@ -31,7 +36,8 @@ void Node::Impl::note_garbage(const std::string& what, const common::Status& s) 
   // Logged, never fatal; a flood is sampled so it cannot fill the disk.
   ++garbage_count;
   if (garbage_count <= 20 || garbage_count % 1000 == 0)
-    log.warn("dropped malformed message", {{"part", what}, {"error", s.message()}, {"count", garbage_count}});
+    log.warn("dropped malformed message",
+             {{"part", what}, {"error", s.message()}, {"count", garbage_count}});
 }
 
 void Node::Impl::handle_raft(const wire::Frames& f) {
@@ -103,11 +109,12 @@ void Node::Impl::send_raft(const raft::Message& m) {
   auto it = peers.find(m.to);
   if (it == peers.end()) return;
   // Best effort: Raft tolerates loss, and a full queue means the peer is far behind or gone.
-  wire::send_multipart(it->second, {name, std::string(1, char(wire::MsgType::kRaft)),
-                                    encode_raft_message(m)});
+  wire::send_multipart(it->second,
+                       {name, std::string(1, char(wire::MsgType::kRaft)), encode_raft_message(m)});
 }
 
-void Node::Impl::reply(const Waiter& w, wire::ReplyCode code, std::string value, std::string error) {
+void Node::Impl::reply(const Waiter& w, wire::ReplyCode code, std::string value,
+                       std::string error) {
   wire::ClientReply r;
   r.client_id = w.request.client_id;
   r.seq = w.request.seq;
@@ -124,6 +131,5 @@ void Node::Impl::reply(const Waiter& w, wire::ReplyCode code, std::string value,
 void Node::Impl::reply_all(std::vector<Waiter> ws, wire::ReplyCode code) {
   for (const auto& w : ws) reply(w, code);
 }
-
 
 }  // namespace node

@@ -26,8 +26,8 @@ class PendingRequests {
  public:
   // A proposal accepted at (index, term). Returns a waiter it displaced from that index, if any.
   std::optional<Waiter> add_write(raft::Index index, raft::Term term, Waiter w);
-  // The entry at `index` with `term` was applied: the waiter for that index (if any), and whether it
-  // is the entry that waiter proposed (same term) or a different one that replaced it.
+  // The entry at `index` with `term` was applied: the waiter for that index (if any), and whether
+  // it is the entry that waiter proposed (same term) or a different one that replaced it.
   struct Applied {
     Waiter waiter;
     bool same_entry = false;
@@ -54,8 +54,8 @@ class PendingRequests {
     Waiter waiter;
   };
   std::map<raft::Index, Write> writes_;
-  std::map<std::string, std::vector<Waiter>> unconfirmed_reads_;        // by context
-  std::multimap<raft::Index, std::vector<Waiter>> confirmed_reads_;     // by read index
+  std::map<std::string, std::vector<Waiter>> unconfirmed_reads_;     // by context
+  std::multimap<raft::Index, std::vector<Waiter>> confirmed_reads_;  // by read index
 };
 
 }  // namespace node

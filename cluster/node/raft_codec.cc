@@ -123,8 +123,8 @@ common::Result<raft::Message> decode_raft_message(std::string_view payload) {
   }
   m.type = static_cast<raft::MessageType>(type);
   if (!r.u64("from", &m.from) || !r.u64("to", &m.to) || !r.u64("term", &m.term) ||
-      !r.u64("log_term", &m.log_term) || !r.u64("index", &m.index) ||
-      !r.u64("commit", &m.commit) || !r.u8("flags", &flags))
+      !r.u64("log_term", &m.log_term) || !r.u64("index", &m.index) || !r.u64("commit", &m.commit) ||
+      !r.u8("flags", &flags))
     return r.error();
   if (flags & ~(kFlagReject | kFlagSnapshotDone)) {
     r.fail("flags", "unknown flag bits " + std::to_string(flags));
@@ -151,8 +151,8 @@ common::Result<raft::Message> decode_raft_message(std::string_view payload) {
   }
   if (has_snapshot) {
     uint64_t n_voters = 0;
-    if (!r.u64("snapshot.index", &m.snapshot.index) ||
-        !r.u64("snapshot.term", &m.snapshot.term) || !r.u64("snapshot.voters", &n_voters))
+    if (!r.u64("snapshot.index", &m.snapshot.index) || !r.u64("snapshot.term", &m.snapshot.term) ||
+        !r.u64("snapshot.voters", &n_voters))
       return r.error();
     if (n_voters > kMaxVoters || n_voters > r.remaining()) {
       r.fail("snapshot.voters", "voter count " + std::to_string(n_voters) + " exceeds the payload");
@@ -161,8 +161,7 @@ common::Result<raft::Message> decode_raft_message(std::string_view payload) {
     m.snapshot.voters.resize(n_voters);
     for (auto& v : m.snapshot.voters)
       if (!r.u64("snapshot.voter", &v)) return r.error();
-    if (!r.u64("snapshot_offset", &m.snapshot_offset) ||
-        !r.str("snapshot.data", &m.snapshot.data))
+    if (!r.u64("snapshot_offset", &m.snapshot_offset) || !r.str("snapshot.data", &m.snapshot.data))
       return r.error();
   }
   if (!r.end()) return r.error();

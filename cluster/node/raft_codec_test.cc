@@ -72,7 +72,8 @@ TEST(RaftCodec, BadFieldsNameTheFieldAndOffset) {
   std::string p = encode_raft_message(sample_append());
   std::string bad = p;
   bad[1] = 42;
-  EXPECT_NE(decode_raft_message(bad).status().message().find("type: unknown raft message type 42 at byte 1"),
+  EXPECT_NE(decode_raft_message(bad).status().message().find(
+                "type: unknown raft message type 42 at byte 1"),
             std::string::npos);
   bad = p;
   bad[0] = 2;

@@ -68,8 +68,8 @@ class Parser {
     ClusterConfig c;
     c.path = name_;
     if (!root.IsMap()) fail(root, "(top level)", "expected a mapping");
-    only_keys(root, "", {"nodes", "timing", "fsync", "read_mode", "storage", "dedup",
-                         "compaction_bytes"});
+    only_keys(root, "",
+              {"nodes", "timing", "fsync", "read_mode", "storage", "dedup", "compaction_bytes"});
     const YAML::Node nodes = root["nodes"];
     if (!nodes) fail(root, "nodes", "missing");
     if (!nodes.IsSequence() || nodes.size() == 0) fail(nodes, "nodes", "expected a non-empty list");
@@ -82,7 +82,8 @@ class Parser {
       if (!n["id"]) fail(n, where + ".id", "missing");
       a.id = u64(n["id"], where + ".id");
       if (a.id == 0) fail(n["id"], where + ".id", "must be >= 1");
-      if (!seen.insert(a.id).second) fail(n["id"], where + ".id", "duplicate id " + std::to_string(a.id));
+      if (!seen.insert(a.id).second)
+        fail(n["id"], where + ".id", "duplicate id " + std::to_string(a.id));
       if (!n["listen"]) fail(n, where + ".listen", "missing");
       a.listen = address(n["listen"], where + ".listen");
       a.address = n["address"] ? address(n["address"], where + ".address") : a.listen;
@@ -105,7 +106,8 @@ class Parser {
     if (const YAML::Node t = root["timing"]) {
       only_keys(t, "timing", {"tick_ms", "election_timeout_ms", "heartbeat_ms"});
       if (t["tick_ms"]) c.tick_ms = positive_int(t["tick_ms"], "timing.tick_ms");
-      if (t["heartbeat_ms"]) c.heartbeat_ms = positive_int(t["heartbeat_ms"], "timing.heartbeat_ms");
+      if (t["heartbeat_ms"])
+        c.heartbeat_ms = positive_int(t["heartbeat_ms"], "timing.heartbeat_ms");
       if (const YAML::Node e = t["election_timeout_ms"]) {
         if (!e.IsSequence() || e.size() != 2)
           fail(e, "timing.election_timeout_ms", "expected [min, max]");
@@ -120,7 +122,7 @@ class Parser {
     }
     if (root["fsync"])
       c.fsync = choice(root["fsync"], "fsync", {"always", "never"}) == "always" ? FsyncMode::kAlways
-                                                                                 : FsyncMode::kNever;
+                                                                                : FsyncMode::kNever;
     if (root["read_mode"]) {
       std::string m = choice(root["read_mode"], "read_mode", {"read_index", "log", "local"});
       c.read_mode = m == "read_index" ? ReadMode::kReadIndex
@@ -135,7 +137,8 @@ class Parser {
       std::string d = choice(root["dedup"], "dedup", {"on", "off", "true", "false"});
       c.dedup = d == "on" || d == "true";
     }
-    if (root["compaction_bytes"]) c.compaction_bytes = u64(root["compaction_bytes"], "compaction_bytes");
+    if (root["compaction_bytes"])
+      c.compaction_bytes = u64(root["compaction_bytes"], "compaction_bytes");
     return c;
   }
 
@@ -184,14 +187,18 @@ std::vector<std::string> ClusterConfig::unsafe_settings() const {
 
 const char* read_mode_name(ReadMode m) {
   switch (m) {
-    case ReadMode::kReadIndex: return "read_index";
-    case ReadMode::kLog: return "log";
-    case ReadMode::kLocal: return "local";
+    case ReadMode::kReadIndex:
+      return "read_index";
+    case ReadMode::kLog:
+      return "log";
+    case ReadMode::kLocal:
+      return "local";
   }
   return "?";
 }
 
-common::Result<ClusterConfig> parse_cluster_config(const std::string& text, const std::string& name) {
+common::Result<ClusterConfig> parse_cluster_config(const std::string& text,
+                                                   const std::string& name) {
   try {
     return Parser(name).parse(YAML::Load(text));
   } catch (const ConfigError& e) {

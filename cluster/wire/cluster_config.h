@@ -13,9 +13,9 @@ namespace wire {
 
 struct NodeAddresses {
   uint64_t id = 0;
-  std::string listen;          // where the node binds its ROUTER socket
-  std::string address;         // where peers reach it (default: listen)
-  std::string client_address;  // where clients reach it (default: address)
+  std::string listen;                     // where the node binds its ROUTER socket
+  std::string address;                    // where peers reach it (default: listen)
+  std::string client_address;             // where clients reach it (default: address)
   std::map<uint64_t, std::string> peers;  // address THIS node uses to reach a peer (overrides)
 };
 
@@ -48,7 +48,8 @@ struct ClusterConfig {
 const char* read_mode_name(ReadMode m);
 
 // Parses YAML text; `name` is used in error messages (a file path).
-common::Result<ClusterConfig> parse_cluster_config(const std::string& text, const std::string& name);
+common::Result<ClusterConfig> parse_cluster_config(const std::string& text,
+                                                   const std::string& name);
 common::Result<ClusterConfig> load_cluster_config(const std::string& path);
 
 }  // namespace wire

@@ -13,10 +13,9 @@ common::Result<Frames> split_frames(std::vector<std::string> parts) {
   const std::string& type = parts[n - 2];
   if (type.size() != 1 || !valid_msg_type(static_cast<uint8_t>(type[0])))
     return common::Status::corruption("frame " + std::to_string(n - 2) + " (type): " +
-                                      (type.size() != 1 ? "expected 1 byte, got " +
-                                                              std::to_string(type.size())
-                                                        : "unknown type " +
-                                                              std::to_string(uint8_t(type[0]))) +
+                                      (type.size() != 1
+                                           ? "expected 1 byte, got " + std::to_string(type.size())
+                                           : "unknown type " + std::to_string(uint8_t(type[0]))) +
                                       " at byte 0");
   Frames f;
   f.type = static_cast<MsgType>(static_cast<uint8_t>(type[0]));

@@ -21,8 +21,9 @@ class Decoder {
     uint8_t v = 0;
     if (!r_.u8(&v)) return fail(at, "version", "truncated");
     if (v != kVersion)
-      return fail(at, "version", "unsupported version " + std::to_string(v) + " (expected " +
-                                     std::to_string(kVersion) + ")");
+      return fail(at, "version",
+                  "unsupported version " + std::to_string(v) + " (expected " +
+                      std::to_string(kVersion) + ")");
     return true;
   }
   bool u8(const char* field, uint8_t* v) {
@@ -60,11 +61,16 @@ class Decoder {
 
 const char* msg_type_name(MsgType t) {
   switch (t) {
-    case MsgType::kRaft: return "raft";
-    case MsgType::kClientRequest: return "client-request";
-    case MsgType::kClientReply: return "client-reply";
-    case MsgType::kStatusRequest: return "status-request";
-    case MsgType::kStatusReply: return "status-reply";
+    case MsgType::kRaft:
+      return "raft";
+    case MsgType::kClientRequest:
+      return "client-request";
+    case MsgType::kClientReply:
+      return "client-reply";
+    case MsgType::kStatusRequest:
+      return "status-request";
+    case MsgType::kStatusReply:
+      return "status-reply";
   }
   return "?";
 }
@@ -73,19 +79,26 @@ bool valid_msg_type(uint8_t t) { return t >= 1 && t <= 5; }
 
 const char* op_kind_name(OpKind k) {
   switch (k) {
-    case OpKind::kGet: return "get";
-    case OpKind::kPut: return "put";
-    case OpKind::kAppend: return "append";
+    case OpKind::kGet:
+      return "get";
+    case OpKind::kPut:
+      return "put";
+    case OpKind::kAppend:
+      return "append";
   }
   return "?";
 }
 
 const char* reply_code_name(ReplyCode c) {
   switch (c) {
-    case ReplyCode::kOk: return "ok";
-    case ReplyCode::kWrongLeader: return "wrong-leader";
-    case ReplyCode::kRetry: return "retry";
-    case ReplyCode::kError: return "error";
+    case ReplyCode::kOk:
+      return "ok";
+    case ReplyCode::kWrongLeader:
+      return "wrong-leader";
+    case ReplyCode::kRetry:
+      return "retry";
+    case ReplyCode::kError:
+      return "error";
   }
   return "?";
 }
@@ -146,9 +159,9 @@ common::Result<ClientReply> decode_client_reply(std::string_view payload) {
     return d.error();
   }
   m.code = static_cast<ReplyCode>(code);
-  if (!d.u64("client_id", &m.client_id) || !d.u64("seq", &m.seq) ||
-      !d.u64("node_id", &m.node_id) || !d.u64("leader_hint", &m.leader_hint) ||
-      !d.str("value", &m.value) || !d.str("error", &m.error) || !d.end())
+  if (!d.u64("client_id", &m.client_id) || !d.u64("seq", &m.seq) || !d.u64("node_id", &m.node_id) ||
+      !d.u64("leader_hint", &m.leader_hint) || !d.str("value", &m.value) ||
+      !d.str("error", &m.error) || !d.end())
     return d.error();
   return m;
 }
@@ -184,12 +197,12 @@ std::string encode(const StatusReply& m) {
 common::Result<StatusReply> decode_status_reply(std::string_view payload) {
   Decoder d("status reply", payload);
   StatusReply m;
-  if (!d.version() || !d.u64("nonce", &m.nonce) || !d.u64("id", &m.id) ||
-      !d.str("role", &m.role) || !d.u64("term", &m.term) || !d.u64("leader", &m.leader) ||
+  if (!d.version() || !d.u64("nonce", &m.nonce) || !d.u64("id", &m.id) || !d.str("role", &m.role) ||
+      !d.u64("term", &m.term) || !d.u64("leader", &m.leader) ||
       !d.u64("commit_index", &m.commit_index) || !d.u64("applied_index", &m.applied_index) ||
       !d.u64("last_index", &m.last_index) || !d.u64("log_bytes", &m.log_bytes) ||
-      !d.u64("snapshot_index", &m.snapshot_index) ||
-      !d.u64("snapshot_bytes", &m.snapshot_bytes) || !d.end())
+      !d.u64("snapshot_index", &m.snapshot_index) || !d.u64("snapshot_bytes", &m.snapshot_bytes) ||
+      !d.end())
     return d.error();
   return m;
 }

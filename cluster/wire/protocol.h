@@ -1,9 +1,9 @@
 #pragma once
 // The client protocol of the KV service (docs/protocol.md): message types, the client request and
 // reply, the status request and reply, and their binary payloads. Every ZeroMQ message is multipart
-// [envelope...][sender id][type][payload]; the payload starts with kVersion. Decoding never reads past
-// the input and reports the byte offset of the first bad field. Plain functions and values: any
-// thread may use them.
+// [envelope...][sender id][type][payload]; the payload starts with kVersion. Decoding never reads
+// past the input and reports the byte offset of the first bad field. Plain functions and values:
+// any thread may use them.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -155,7 +155,9 @@ LocalCluster::~LocalCluster() {
     if (pids_[i] > 0) stop_node(i, SIGKILL);
 }
 
-std::string LocalCluster::data_dir(int i) const { return dir_.path() + "/n" + std::to_string(i + 1); }
+std::string LocalCluster::data_dir(int i) const {
+  return dir_.path() + "/n" + std::to_string(i + 1);
+}
 std::string LocalCluster::log_path(int i) const {
   return dir_.path() + "/n" + std::to_string(i + 1) + ".log";
 }
@@ -164,7 +166,7 @@ common::Status LocalCluster::start_node(int i) {
   if (pids_[i] > 0) return common::Status::invalid_argument("node already running");
   int fd = open(log_path(i).c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (fd < 0) return common::Status::io_error(log_path(i) + ": " + std::strerror(errno));
-  std::vector<std::string> args{"--cluster", cluster_file_, "--id", std::to_string(node_id(i)),
+  std::vector<std::string> args{"--cluster",  cluster_file_, "--id", std::to_string(node_id(i)),
                                 "--data-dir", data_dir(i)};
   if (options_.unsafe) args.push_back("--unsafe");
   pid_t pid = spawn(options_.kvnode_path, args, fd);

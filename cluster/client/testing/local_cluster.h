@@ -4,13 +4,14 @@
 // node), starts, kills and restarts nodes by PID, and asks them for their status. Its destructor
 // SIGKILLs and reaps every child it started, so nothing outlives a failing test; children also get
 // PR_SET_PDEATHSIG so they die with a crashed parent. Owned and used by one thread.
+#include <sys/types.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "cluster/client/clerk.h"
@@ -71,12 +72,14 @@ class LocalCluster {
   common::Status start_node(int i);
   // Sends `sig`; for SIGKILL/SIGTERM also waits (bounded) and reaps. Returns the exit code
   // (-signal) if it was reaped.
-  std::optional<int> stop_node(int i, int sig, std::chrono::milliseconds wait = std::chrono::seconds(10));
+  std::optional<int> stop_node(int i, int sig,
+                               std::chrono::milliseconds wait = std::chrono::seconds(10));
   bool running(int i);
   pid_t pid(int i) const { return pids_[i]; }
 
   // Status of node i (nullopt if it does not answer within `timeout`).
-  std::optional<NodeStatus> status(int i, std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
+  std::optional<NodeStatus> status(
+      int i, std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
   // Polls until exactly one running node says it is leader and a majority agrees on it; returns its
   // position, or nullopt at the deadline.
   std::optional<int> wait_for_leader(std::chrono::milliseconds timeout);
