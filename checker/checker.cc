@@ -15,6 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr size_t kSmallHistory = 1000;  // operations
 constexpr const char* kStoppedNote = "not fully checked: stopped once the verdict was decided";
 
 double seconds_since(Clock::time_point start) {
@@ -169,6 +170,8 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
   unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads)
                                          : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, order.size()));
+  // Starting threads costs more than checking a small history on one.
+  if (options.threads == 0 && result.operations < kSmallHistory) threads = 1;
   if (threads <= 1) {
     worker();
   } else {

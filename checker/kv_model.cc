@@ -1,7 +1,6 @@
 // The key/value model: get/put/append on string values, one partition per key. An absent key
 // reads as "" (a get may record null for it).
-#include <unordered_map>
-
+#include "checker/flat_map.h"
 #include "checker/model.h"
 #include "checker/models.h"
 
@@ -57,9 +56,17 @@ class KvPartition final : public PartitionModel {
       case Kind::kPut:
         *next = c.arg;
         return true;
-      case Kind::kAppend:
-        *next = append(static_cast<uint32_t>(state), c.arg);
+      case Kind::kAppend: {
+        // The search retries an op in the state it last saw it in (after backtracking); a
+        // one-entry memo per op answers that without touching the shared table.
+        CompactOp& m = ops_[op];
+        if (m.last_state != state) {
+          m.last_state = static_cast<uint32_t>(state);
+          m.last_result = append(static_cast<uint32_t>(state), c.arg);
+        }
+        *next = m.last_result;
         return true;
+      }
     }
     return false;
   }
@@ -69,7 +76,8 @@ class KvPartition final : public PartitionModel {
   size_t memory_bytes() const override {
     // Node-based maps: roughly 48 bytes per element with the bucket array.
     return ops_.capacity() * sizeof(CompactOp) + values_.capacity() * sizeof(Value) +
-           (by_hash_.size() + appends_.size()) * 48 + text_bytes_;
+           same_hash_next_.capacity() * sizeof(uint32_t) + by_hash_.bytes() + appends_.bytes() +
+           text_bytes_;
   }
 
   std::string describe(State state) const override {
@@ -83,6 +91,8 @@ class KvPartition final : public PartitionModel {
   struct CompactOp {
     Kind kind;
     uint32_t arg;  // put/append: value id of the argument; get: expected value id or kUnchecked
+    uint32_t last_state = kNone;   // append: the last state it was applied to ...
+    uint32_t last_result = kNone;  // ... and the value that gave
   };
   // Value: either a literal (parent == kNone, piece holds the text) or parent + literal piece.
   struct Value {
@@ -114,13 +124,12 @@ class KvPartition final : public PartitionModel {
 
   // The id of an existing value equal to `text` with this hash/len, or kNone.
   uint32_t find_equal(uint64_t hash, uint64_t len, const std::string* text, uint32_t candidate) {
-    auto [lo, hi] = by_hash_.equal_range(key_of(hash, len));
-    for (auto it = lo; it != hi; ++it) {
-      const Value& v = values_[it->second];
+    for (uint32_t id = by_hash_.find(key_of(hash, len)); id != FlatMap64::kAbsent;
+         id = same_hash_next_[id]) {
+      const Value& v = values_[id];
       if (v.hash != hash || v.len != len) continue;
-      if (text != nullptr ? materialize(it->second) == *text
-                          : materialize(it->second) == materialize(candidate))
-        return it->second;
+      if (text != nullptr ? materialize(id) == *text : materialize(id) == materialize(candidate))
+        return id;
     }
     return kNone;
   }
@@ -136,14 +145,21 @@ class KvPartition final : public PartitionModel {
     values_.push_back({h, s.size(), pow, kNone, static_cast<uint32_t>(texts_.size())});
     texts_.push_back(s);
     text_bytes_ += s.capacity() + sizeof(std::string);
-    by_hash_.emplace(key_of(h, s.size()), id);
+    index(id);
     return id;
+  }
+
+  // Adds value `id` to the hash index (values with equal hash keys are chained).
+  void index(uint32_t id) {
+    const uint64_t key = key_of(values_[id].hash, values_[id].len);
+    same_hash_next_.resize(values_.size(), FlatMap64::kAbsent);
+    same_hash_next_[id] = by_hash_.find(key);
+    by_hash_.put(key, id);
   }
 
   uint32_t append(uint32_t state, uint32_t lit) {
     const uint64_t key = (uint64_t{state} << 32) | lit;
-    auto it = appends_.find(key);
-    if (it != appends_.end()) return it->second;
+    if (uint32_t known = appends_.find(key); known != FlatMap64::kAbsent) return known;
     const Value& a = values_[state];
     const Value& b = values_[lit];
     const uint64_t h = add_mod(mul_mod(a.hash, b.pow), b.hash);
@@ -158,18 +174,19 @@ class KvPartition final : public PartitionModel {
         values_.pop_back();
         id = same;
       } else {
-        by_hash_.emplace(key_of(h, len), id);
+        index(id);
       }
     }
-    appends_.emplace(key, id);
+    appends_.put(key, id);
     return id;
   }
 
   std::vector<CompactOp> ops_;
   std::vector<Value> values_;
   std::vector<std::string> texts_;
-  std::unordered_multimap<uint64_t, uint32_t> by_hash_;
-  std::unordered_map<uint64_t, uint32_t> appends_;
+  FlatMap64 by_hash_;                     // hash key -> latest value id with it
+  std::vector<uint32_t> same_hash_next_;  // value id -> previous value id with the same key
+  FlatMap64 appends_;                     // (value id << 32 | literal id) -> value id
   uint32_t empty_ = 0;
   size_t text_bytes_ = 0;
 };

@@ -86,19 +86,38 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
   const size_t n = ops.size();
   size_t remaining = 0;  // definite (ok) operations not yet linearized
   std::vector<uint8_t> definite(n);
-  std::vector<uint64_t> zobrist(n);
+  std::vector<uint64_t> zobrist(n);  // per-op hash keys; 0 for unknown ops (see ConfigCache)
+  const size_t words = (n + 63) / 64;
+  std::vector<uint64_t> unknown_mask(words, 0);
+  std::vector<uint8_t> sig_bit(n, 0);  // unknown op -> its signature bit (ordinal modulo 64)
+  size_t unknown_ordinal = 0;
   for (size_t i = 0; i < n; ++i) {
     definite[i] = ops[i]->status == OpStatus::kOk;
     remaining += definite[i];
-    zobrist[i] = splitmix64(i * 0x2545f4914f6cdd1dULL + 17);
+    zobrist[i] = definite[i] ? splitmix64(i * 0x2545f4914f6cdd1dULL + 17) : 0;
+    if (!definite[i]) {
+      unknown_mask[i >> 6] |= uint64_t{1} << (i & 63);
+      sig_bit[i] = static_cast<uint8_t>(unknown_ordinal++ & 63);
+    }
   }
+  // Signature of the unknown ops linearized now, kept with a count per bit for undo.
+  uint64_t sig = 0;
+  uint32_t sig_count[64] = {};
+  auto sig_add = [&](uint32_t op) {
+    if (definite[op]) return;
+    ++sig_count[sig_bit[op]];
+    sig |= uint64_t{1} << sig_bit[op];
+  };
+  auto sig_remove = [&](uint32_t op) {
+    if (definite[op]) return;
+    if (--sig_count[sig_bit[op]] == 0) sig &= ~(uint64_t{1} << sig_bit[op]);
+  };
   if (remaining == 0) return out;
 
   EntryList list(ops);
-  const size_t words = (n + 63) / 64;
   std::vector<uint64_t> bits(words, 0);
   uint64_t bits_hash = 0;
-  ConfigCache cache(words);
+  ConfigCache cache(words, std::move(unknown_mask));
   struct Frame {
     int32_t node;
     State state;   // before the operation
@@ -148,6 +167,7 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
       bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
       bits_hash ^= zobrist[op];
       remaining += definite[op];
+      sig_remove(op);
       list.unlift(top.node);
       if (!top.forced) {
         entry = list.next[top.node];
@@ -182,7 +202,8 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
     const bool read_only = model.is_read_only(op);
     bits[op >> 6] |= uint64_t{1} << (op & 63);
     bits_hash ^= zobrist[op];
-    if (cache.insert(bits_hash ^ splitmix64(next_state), next_state, bits.data())) {
+    sig_add(op);
+    if (cache.insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig)) {
       stack.push_back({entry, state, read_only});
       state = next_state;
       list.lift(entry);
@@ -192,6 +213,7 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
     }
     bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
     bits_hash ^= zobrist[op];
+    sig_remove(op);
     if (read_only) {
       // This configuration plus the read was explored and failed; since the read could go first
       // in any linearization from here, this configuration fails too.
