@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <ostream>
 
 #include "cluster/node/storage/disk_storage.h"
 #include "cluster/node/storage/faulty_file_system.h"
@@ -27,7 +28,7 @@ struct CompactionCase {
   raft::Index kept_from;         // first entry expected after it (0: none kept)
 };
 
-void PrintTo(const CompactionCase& c, std::ostream* os) { *os << c.name; }
+std::ostream& operator<<(std::ostream& os, const CompactionCase& c) { return os << c.name; }
 
 // Log 1..30 (term 1 up to 20, then 2), hard state {2, 1, 30}, all synced, over several segments.
 void build_log(FaultyFileSystem* fs, raft::Index earlier_snapshot) {
