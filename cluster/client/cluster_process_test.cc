@@ -154,6 +154,43 @@ TEST(ClusterProcess, CompactionBoundsTheLogAndSurvivesRestart) {
   EXPECT_EQ(g.value, std::string(100, char('a' + 290 % 26)) + "!");
 }
 
+TEST(ClusterProcess, FollowerFarBehindCatchesUpBySnapshot) {
+  auto c = start_cluster(3, "compaction_bytes: 2048\n");
+  ASSERT_TRUE(c);
+  auto leader = c->wait_for_leader(10s);
+  ASSERT_TRUE(leader);
+  const int lagging = (*leader + 1) % c->size();
+  c->stop_node(lagging, SIGKILL);
+  Clerk clerk = make_clerk(*c);
+  std::string expect;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_EQ(clerk.append("k", item(i), in(10s)).outcome, Outcome::kOk);
+    expect += item(i);
+  }
+  // The survivors compact past everything the stopped node has.
+  std::optional<NodeStatus> s;
+  for (auto until = Clock::now() + 10s; Clock::now() < until;) {
+    s = c->status(*leader);
+    if (s && s->snapshot_index > 0) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(s && s->snapshot_index > 0);
+  ASSERT_TRUE(c->start_node(lagging).is_ok());
+  bool caught_up = false;
+  for (auto until = Clock::now() + 10s; Clock::now() < until && !caught_up;) {
+    auto l = c->status(lagging, 200ms);
+    caught_up = l && l->applied_index >= s->commit_index && l->snapshot_index > 0;
+    if (!caught_up) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(caught_up) << node_log(*c, lagging);
+  EXPECT_NE(node_log(*c, lagging).find("installed snapshot"), std::string::npos);
+  // With the old leader gone, the restored follower must serve the full value.
+  c->stop_node(*leader, SIGKILL);
+  auto g = clerk.get("k", in(10s));
+  ASSERT_EQ(g.outcome, Outcome::kOk);
+  EXPECT_EQ(g.value, expect);
+}
+
 TEST(ClusterProcess, SigtermShutsDownCleanly) {
   auto c = start_cluster(1);
   ASSERT_TRUE(c);
