@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <map>
 #include <thread>
 
@@ -17,20 +20,31 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kSmallHistory = 1000;  // operations
 constexpr const char* kStoppedNote = "not fully checked: stopped once the verdict was decided";
+constexpr const char* kTimeoutNote = "timeout reached";
+constexpr const char* kMemoryNote = "memo cache reached the memory limit";
+// Steps a worker runs on one partition before moving to the next: partitions advance together,
+// so an easy violation is found while a hard partition is still being searched.
+constexpr uint64_t kSliceSteps = 20000;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Runs one partition's search and fills `r`. Called on a worker thread; touches only `r`.
-void check_partition(const History& history, const Model& model, const SearchControl& control,
-                     PartitionResult& r) {
-  const auto start = Clock::now();
+// PartitionJob: one partition's prepared model and resumable search. Built by the first worker
+// that takes it; handed between workers through the queue (under its mutex).
+struct PartitionJob {
+  PartitionResult* result = nullptr;
   std::vector<const Operation*> ops;
-  ops.reserve(r.ops.size());
-  for (size_t i : r.ops) ops.push_back(&history.ops[i]);
-  auto pm = model.prepare(ops);
-  SearchOutcome out = search_partition(*pm, ops, control);
+  std::unique_ptr<PartitionModel> model;
+  std::unique_ptr<PartitionSearch> search;
+  Clock::time_point started;
+  double seconds = 0;
+};
+
+// Copies a finished search's outcome into the job's result and frees the search.
+void finish_job(PartitionJob& job) {
+  PartitionResult& r = *job.result;
+  const SearchOutcome& out = job.search->outcome();
   r.configurations = out.configurations;
   r.cache_bytes = out.cache_bytes;
   r.steps = out.steps;
@@ -39,7 +53,7 @@ void check_partition(const History& history, const Model& model, const SearchCon
     case SearchVerdict::kLinearizable: r.verdict = Verdict::kLinearizable; break;
     case SearchVerdict::kViolation: {
       r.verdict = Verdict::kViolation;
-      StuckPoint sp = explain_stuck(*pm, ops, out.longest);
+      StuckPoint sp = explain_stuck(*job.model, job.ops, out.longest);
       r.states_after = std::move(sp.states_after);
       r.stuck_state = std::move(sp.state);
       for (uint32_t i : sp.candidates) r.stuck_ops.push_back(r.ops[i]);
@@ -47,18 +61,20 @@ void check_partition(const History& history, const Model& model, const SearchCon
     }
     case SearchVerdict::kTimeout:
       r.verdict = Verdict::kUnknown;
-      r.note = "timeout reached";
+      r.note = kTimeoutNote;
       break;
     case SearchVerdict::kOutOfMemory:
       r.verdict = Verdict::kUnknown;
-      r.note = "memo cache reached the memory limit";
+      r.note = kMemoryNote;
       break;
     case SearchVerdict::kCancelled:
       r.verdict = Verdict::kUnknown;
       r.note = kStoppedNote;
       break;
   }
-  r.seconds = seconds_since(start);
+  r.seconds = job.seconds;
+  job.search.reset();
+  job.model.reset();
 }
 
 std::string mib(int64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
@@ -142,29 +158,60 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
   control.memory_limit =
       options.max_memory_bytes > 0 ? options.max_memory_bytes : default_max_memory();
 
-  std::atomic<size_t> next{0};
+  std::vector<PartitionJob> jobs(order.size());
+  std::deque<size_t> queue;
+  for (size_t k = 0; k < order.size(); ++k) {
+    jobs[k].result = &result.partitions[order[k]];
+    queue.push_back(k);
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t in_flight = 0;
+  auto decide = [&](const PartitionResult& r) {
+    if (r.verdict == Verdict::kViolation) {
+      const int64_t at =
+          options.explain ? (Clock::now() + options.explain_budget).time_since_epoch().count() : 0;
+      int64_t cur = stop_at.load();
+      while (at < cur && !stop_at.compare_exchange_weak(cur, at)) {
+      }
+    } else if (r.verdict == Verdict::kUnknown && r.note != kStoppedNote) {
+      stop_at.store(0);  // timeout or memory: the verdict cannot be "linearizable" any more
+    }
+  };
   auto worker = [&]() {
+    std::unique_lock lock(mu);
     while (true) {
-      const size_t k = next.fetch_add(1);
-      if (k >= order.size()) return;
-      PartitionResult& r = result.partitions[order[k]];
-      if (Clock::now().time_since_epoch().count() >= stop_at.load()) {
-        r.verdict = Verdict::kUnknown;
-        r.note = kStoppedNote;
-        continue;
-      }
-      check_partition(history, *model, control, r);
-      if (r.verdict == Verdict::kViolation) {
-        const int64_t at =
-            options.explain
-                ? (Clock::now() + options.explain_budget).time_since_epoch().count()
-                : 0;
-        int64_t cur = stop_at.load();
-        while (at < cur && !stop_at.compare_exchange_weak(cur, at)) {
+      cv.wait(lock, [&] { return !queue.empty() || in_flight == 0; });
+      if (queue.empty()) return;
+      const size_t k = queue.front();
+      queue.pop_front();
+      ++in_flight;
+      lock.unlock();
+      PartitionJob& job = jobs[k];
+      bool finished = false;
+      const auto slice_start = Clock::now();
+      if (job.search == nullptr && slice_start.time_since_epoch().count() >= stop_at.load()) {
+        job.result->verdict = Verdict::kUnknown;
+        job.result->note = kStoppedNote;
+        finished = true;
+      } else {
+        if (job.search == nullptr) {
+          job.ops.reserve(job.result->ops.size());
+          for (size_t i : job.result->ops) job.ops.push_back(&history.ops[i]);
+          job.model = model->prepare(job.ops);
+          job.search = std::make_unique<PartitionSearch>(*job.model, job.ops, control);
         }
-      } else if (r.verdict == Verdict::kUnknown && r.note != kStoppedNote) {
-        stop_at.store(0);  // timeout or memory: the verdict cannot be "linearizable" any more
+        finished = job.search->run(kSliceSteps);
+        job.seconds += seconds_since(slice_start);
+        if (finished) {
+          finish_job(job);
+          decide(*job.result);
+        }
       }
+      lock.lock();
+      --in_flight;
+      if (!finished) queue.push_back(k);
+      cv.notify_all();
     }
   };
   unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads)
@@ -184,8 +231,8 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
     result.peak_cache_bytes = std::max(result.peak_cache_bytes, r.cache_bytes);
     any_violation |= r.verdict == Verdict::kViolation;
     any_unknown |= r.verdict == Verdict::kUnknown;
-    any_timeout |= r.note == "timeout reached";
-    any_memory |= r.note == "memo cache reached the memory limit";
+    any_timeout |= r.note == kTimeoutNote;
+    any_memory |= r.note == kMemoryNote;
   }
   if (any_violation) {
     result.verdict = Verdict::kViolation;

@@ -80,85 +80,102 @@ constexpr uint64_t kCheckEvery = 4096;  // steps between deadline/cancel/memory 
 
 }  // namespace
 
-SearchOutcome search_partition(PartitionModel& model, std::span<const Operation* const> ops,
-                               const SearchControl& control) {
+// The search's whole state, so that it can stop after a number of steps and resume later (the
+// checker interleaves partitions, as Porcupine runs each in its own goroutine).
+struct PartitionSearch::Impl {
+  struct Frame {
+    int32_t node;
+    State state;  // before the operation
+    bool forced;  // a read linearized greedily: no alternatives to try at this level
+  };
+
+  PartitionModel& model;
+  std::span<const Operation* const> ops;
+  const SearchControl& control;
   SearchOutcome out;
-  const size_t n = ops.size();
+  bool done = false;
+
   size_t remaining = 0;  // definite (ok) operations not yet linearized
-  std::vector<uint8_t> definite(n);
-  std::vector<uint64_t> zobrist(n);  // per-op hash keys; 0 for unknown ops (see ConfigCache)
-  const size_t words = (n + 63) / 64;
-  std::vector<uint64_t> unknown_mask(words, 0);
-  std::vector<uint8_t> sig_bit(n, 0);  // unknown op -> its signature bit (ordinal modulo 64)
-  size_t unknown_ordinal = 0;
-  for (size_t i = 0; i < n; ++i) {
-    definite[i] = ops[i]->status == OpStatus::kOk;
-    remaining += definite[i];
-    zobrist[i] = definite[i] ? splitmix64(i * 0x2545f4914f6cdd1dULL + 17) : 0;
-    if (!definite[i]) {
-      unknown_mask[i >> 6] |= uint64_t{1} << (i & 63);
-      sig_bit[i] = static_cast<uint8_t>(unknown_ordinal++ & 63);
+  std::vector<uint8_t> definite;
+  std::vector<uint64_t> zobrist;  // per-op hash keys; 0 for unknown ops (see ConfigCache)
+  std::vector<uint8_t> sig_bit;   // unknown op -> its signature bit (ordinal modulo 64)
+  uint64_t sig = 0;               // signature of the unknown ops linearized now ...
+  uint32_t sig_count[64] = {};    // ... with a count per bit for undo
+  EntryList list;
+  std::vector<uint64_t> bits;
+  uint64_t bits_hash = 0;
+  std::unique_ptr<ConfigCache> cache;
+  std::vector<Frame> stack;
+  int64_t accounted = 0;
+  State state = 0;
+  int32_t entry = 0;
+  uint64_t budget_check = kCheckEvery;
+
+  Impl(PartitionModel& m, std::span<const Operation* const> o, const SearchControl& c)
+      : model(m), ops(o), control(c), list(o) {
+    const size_t n = ops.size();
+    const size_t words = (n + 63) / 64;
+    definite.resize(n);
+    zobrist.resize(n);
+    sig_bit.assign(n, 0);
+    std::vector<uint64_t> unknown_mask(words, 0);
+    size_t unknown_ordinal = 0;
+    for (size_t i = 0; i < n; ++i) {
+      definite[i] = ops[i]->status == OpStatus::kOk;
+      remaining += definite[i];
+      zobrist[i] = definite[i] ? splitmix64(i * 0x2545f4914f6cdd1dULL + 17) : 0;
+      if (!definite[i]) {
+        unknown_mask[i >> 6] |= uint64_t{1} << (i & 63);
+        sig_bit[i] = static_cast<uint8_t>(unknown_ordinal++ & 63);
+      }
     }
+    bits.assign(words, 0);
+    cache = std::make_unique<ConfigCache>(words, std::move(unknown_mask));
+    stack.reserve(n);
+    state = model.init();
+    entry = list.next[list.head()];
   }
-  // Signature of the unknown ops linearized now, kept with a count per bit for undo.
-  uint64_t sig = 0;
-  uint32_t sig_count[64] = {};
-  auto sig_add = [&](uint32_t op) {
+
+  ~Impl() {
+    if (control.memory_used != nullptr) control.memory_used->fetch_sub(accounted);
+  }
+
+  void sig_add(uint32_t op) {
     if (definite[op]) return;
     ++sig_count[sig_bit[op]];
     sig |= uint64_t{1} << sig_bit[op];
-  };
-  auto sig_remove = [&](uint32_t op) {
+  }
+  void sig_remove(uint32_t op) {
     if (definite[op]) return;
     if (--sig_count[sig_bit[op]] == 0) sig &= ~(uint64_t{1} << sig_bit[op]);
-  };
-  if (remaining == 0) return out;
+  }
 
-  EntryList list(ops);
-  std::vector<uint64_t> bits(words, 0);
-  uint64_t bits_hash = 0;
-  ConfigCache cache(words, std::move(unknown_mask));
-  struct Frame {
-    int32_t node;
-    State state;   // before the operation
-    bool forced;   // a read linearized greedily: no alternatives to try at this level
-  };
-  std::vector<Frame> stack;
-  stack.reserve(n);
-  int64_t accounted = 0;
-
-  auto account = [&]() -> bool {  // returns false when over budget
-    const int64_t now = static_cast<int64_t>(cache.bytes() + model.memory_bytes());
-    if (control.memory_used != nullptr) {
-      const int64_t total = control.memory_used->fetch_add(now - accounted) + (now - accounted);
-      accounted = now;
-      return total <= control.memory_limit;
-    }
+  bool account() {  // returns false when over budget
+    const int64_t now = static_cast<int64_t>(cache->bytes() + model.memory_bytes());
+    const int64_t delta = now - accounted;
     accounted = now;
-    return now <= control.memory_limit;
-  };
-  auto finish = [&](SearchVerdict v) {
-    out.verdict = v;
-    out.configurations = cache.size();
-    out.cache_bytes = static_cast<int64_t>(cache.bytes());
-    if (control.memory_used != nullptr) control.memory_used->fetch_sub(accounted);
-    if (v == SearchVerdict::kLinearizable) {
-      out.longest.clear();
-      for (const Frame& f : stack) out.longest.push_back(static_cast<uint32_t>(list.op[f.node]));
-    }
-    return out;
-  };
+    if (control.memory_used == nullptr) return now <= control.memory_limit;
+    return control.memory_used->fetch_add(delta) + delta <= control.memory_limit;
+  }
 
-  State state = model.init();
-  int32_t entry = list.next[list.head()];
-  uint64_t budget_check = kCheckEvery;
+  void record_stack(std::vector<uint32_t>& into) const {
+    into.clear();
+    for (const Frame& f : stack) into.push_back(static_cast<uint32_t>(list.op[f.node]));
+  }
+
+  bool finish(SearchVerdict v) {
+    out.verdict = v;
+    out.configurations = cache->size();
+    out.cache_bytes = static_cast<int64_t>(cache->bytes());
+    if (v == SearchVerdict::kLinearizable) record_stack(out.longest);
+    done = true;
+    return true;
+  }
+
   // Undoes linearized operations until one that was a free choice (not a forced read), whose
   // alternatives are tried next. Returns false when nothing is left to undo: no linearization.
-  auto backtrack = [&]() -> bool {
-    if (stack.size() > out.longest.size()) {
-      out.longest.clear();
-      for (const Frame& f : stack) out.longest.push_back(static_cast<uint32_t>(list.op[f.node]));
-    }
+  bool backtrack() {
+    if (stack.size() > out.longest.size()) record_stack(out.longest);
     while (!stack.empty()) {
       const Frame top = stack.back();
       stack.pop_back();
@@ -175,53 +192,76 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
       }
     }
     return false;
-  };
-  while (true) {
-    if (remaining == 0) return finish(SearchVerdict::kLinearizable);
-    if (++out.steps >= budget_check) {
-      budget_check = out.steps + kCheckEvery;
-      const auto now = std::chrono::steady_clock::now();
-      if (control.stop_at_ns != nullptr &&
-          now.time_since_epoch().count() >= control.stop_at_ns->load(std::memory_order_relaxed))
-        return finish(SearchVerdict::kCancelled);
-      if (now > control.deadline) return finish(SearchVerdict::kTimeout);
-      if (!account()) return finish(SearchVerdict::kOutOfMemory);
-    }
-    const int32_t ret = list.match[entry];
-    if (ret < 0) {  // a return entry: that operation had to be linearized by now
-      if (!backtrack()) return finish(SearchVerdict::kViolation);
-      continue;
-    }
-    // A call entry: try to linearize it now.
-    const uint32_t op = static_cast<uint32_t>(list.op[entry]);
-    State next_state;
-    if (!model.step(state, op, &next_state)) {
-      entry = list.next[entry];
-      continue;
-    }
-    const bool read_only = model.is_read_only(op);
-    bits[op >> 6] |= uint64_t{1} << (op & 63);
-    bits_hash ^= zobrist[op];
-    sig_add(op);
-    if (cache.insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig)) {
-      stack.push_back({entry, state, read_only});
-      state = next_state;
-      list.lift(entry);
-      remaining -= definite[op];
-      entry = list.next[list.head()];
-      continue;
-    }
-    bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
-    bits_hash ^= zobrist[op];
-    sig_remove(op);
-    if (read_only) {
-      // This configuration plus the read was explored and failed; since the read could go first
-      // in any linearization from here, this configuration fails too.
-      if (!backtrack()) return finish(SearchVerdict::kViolation);
-      continue;
-    }
-    entry = list.next[entry];
   }
+
+  bool run(uint64_t max_steps) {
+    if (done) return true;
+    const uint64_t stop = out.steps + max_steps;
+    while (true) {
+      if (remaining == 0) return finish(SearchVerdict::kLinearizable);
+      if (++out.steps >= budget_check) {
+        budget_check = out.steps + kCheckEvery;
+        const auto now = std::chrono::steady_clock::now();
+        if (control.stop_at_ns != nullptr &&
+            now.time_since_epoch().count() >= control.stop_at_ns->load(std::memory_order_relaxed))
+          return finish(SearchVerdict::kCancelled);
+        if (now > control.deadline) return finish(SearchVerdict::kTimeout);
+        if (!account()) return finish(SearchVerdict::kOutOfMemory);
+      }
+      if (out.steps >= stop) return false;
+      if (list.match[entry] < 0) {  // a return entry: that operation had to be placed by now
+        if (!backtrack()) return finish(SearchVerdict::kViolation);
+        continue;
+      }
+      // A call entry: try to linearize it now.
+      const uint32_t op = static_cast<uint32_t>(list.op[entry]);
+      State next_state;
+      if (!model.step(state, op, &next_state)) {
+        entry = list.next[entry];
+        continue;
+      }
+      const bool read_only = model.is_read_only(op);
+      bits[op >> 6] |= uint64_t{1} << (op & 63);
+      bits_hash ^= zobrist[op];
+      sig_add(op);
+      if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig)) {
+        stack.push_back({entry, state, read_only});
+        state = next_state;
+        list.lift(entry);
+        remaining -= definite[op];
+        entry = list.next[list.head()];
+        continue;
+      }
+      bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
+      bits_hash ^= zobrist[op];
+      sig_remove(op);
+      if (read_only) {
+        // This configuration plus the read was explored and failed; since the read could go
+        // first in any linearization from here, this configuration fails too.
+        if (!backtrack()) return finish(SearchVerdict::kViolation);
+        continue;
+      }
+      entry = list.next[entry];
+    }
+  }
+};
+
+PartitionSearch::PartitionSearch(PartitionModel& model, std::span<const Operation* const> ops,
+                                 const SearchControl& control)
+    : impl_(std::make_unique<Impl>(model, ops, control)) {}
+
+PartitionSearch::~PartitionSearch() = default;
+
+bool PartitionSearch::run(uint64_t max_steps) { return impl_->run(max_steps); }
+
+const SearchOutcome& PartitionSearch::outcome() const { return impl_->out; }
+
+SearchOutcome search_partition(PartitionModel& model, std::span<const Operation* const> ops,
+                               const SearchControl& control) {
+  PartitionSearch search(model, ops, control);
+  while (!search.run(UINT64_MAX / 2)) {
+  }
+  return search.outcome();
 }
 
 StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const> ops,

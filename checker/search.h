@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,6 +36,23 @@ struct SearchOutcome {
   uint64_t steps = 0;          // model steps tried
   uint64_t configurations = 0; // distinct configurations memoized
   int64_t cache_bytes = 0;
+};
+
+// PartitionSearch: a resumable search of one partition. Owned by the checker; one thread at a
+// time may call run() (different threads over its life are fine with hand-over synchronization).
+class PartitionSearch {
+ public:
+  // `model`, `ops` and `control` must outlive the search.
+  PartitionSearch(PartitionModel& model, std::span<const Operation* const> ops,
+                  const SearchControl& control);
+  ~PartitionSearch();
+  // Runs up to about `max_steps` more steps; true once finished (outcome() is then final).
+  bool run(uint64_t max_steps);
+  const SearchOutcome& outcome() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Searches for a linearization of `ops` (ok and unknown ones; failed ops must be left out).
