@@ -126,6 +126,7 @@ double leader_kill_gap(client::testing::LocalCluster& c, zmq::context_t& ctx, in
 int main(int argc, char** argv) {
   CLI::App app{"kvbench: latency, throughput and leader-kill gap of a local kvnode cluster"};
   int nodes = 3, runs = 3, ops = 2000, seconds = 2;
+  uint64_t compaction_bytes = 0;
   std::string kvnode = KVNODE_PATH;
   std::string levels_s = "1,4,16,64";
   app.add_option("--nodes", nodes, "cluster size")->check(CLI::IsMember({3, 5}));
@@ -134,10 +135,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(10, 1000000));
   app.add_option("--seconds", seconds, "seconds per throughput level")->check(CLI::Range(1, 60));
   app.add_option("--kvnode", kvnode, "kvnode binary");
+  app.add_option("--compaction-bytes", compaction_bytes,
+                 "compact the log past this many bytes (0: never, the default)");
   CLI11_PARSE(app, argc, argv);
   const std::vector<int> levels = {1, 4, 16, 64};
 
-  auto cluster = client::testing::LocalCluster::start({kvnode, nodes, "fsync: always\n", false});
+  const std::string yaml =
+      "fsync: always\ncompaction_bytes: " + std::to_string(compaction_bytes) + "\n";
+  auto cluster = client::testing::LocalCluster::start({kvnode, nodes, yaml, false});
   if (!cluster) {
     std::fprintf(stderr, "kvbench: %s\n", cluster.status().message().c_str());
     return 2;
@@ -177,7 +182,8 @@ int main(int argc, char** argv) {
     for (const auto& f : all) v.push_back(get(f));
     return median(v);
   };
-  std::printf("\nkvbench: %d nodes, fsync always, %d runs (medians)\n", nodes, runs);
+  std::printf("\nkvbench: %d nodes, fsync always, compaction_bytes %llu, %d runs (medians)\n",
+              nodes, static_cast<unsigned long long>(compaction_bytes), runs);
   std::printf("  sequential put   p50 %.3f ms  p99 %.3f ms\n",
               med([](auto& f) { return f.put_p50_ms; }), med([](auto& f) { return f.put_p99_ms; }));
   std::printf("  sequential get   p50 %.3f ms  p99 %.3f ms  (read_index)\n",

@@ -83,18 +83,19 @@ common::Status Node::Impl::install_snapshot(const raft::Snapshot& snapshot) {
 
 common::Status Node::Impl::maybe_compact() {
   // issue 6: once the durable Raft state passes compaction_bytes, snapshot the state machine at the
-  // applied index and drop the log through it. The core may keep more log than asked for (entries
-  // a follower still needs); the store is then left alone until the core agrees, so a restarted
-  // node always holds every entry the core may still have to send.
+  // applied index and drop the log through it. The core keeps the image to send to followers that
+  // need compacted entries; if it refuses (see Raft::compact), the store is left alone too.
   const uint64_t limit = opts.cluster.compaction_bytes;
   if (limit == 0 || store->log_bytes() <= limit || applied <= store->snapshot_index()) return {};
+  const int64_t start = clock.now_ns();
   raft::Snapshot snap{applied, applied_term, opts.cluster.ids(), kv.serialize()};
   raft->compact(snap);
   if (raft->first_index() <= applied) return {};
   if (auto s = store->save_snapshot(snap); !s) return s;
   log.info("compacted", {{"index", snap.index},
                          {"snapshot_bytes", store->snapshot_bytes()},
-                         {"log_bytes", store->log_bytes()}});
+                         {"log_bytes", store->log_bytes()},
+                         {"ms", double(clock.now_ns() - start) / 1e6}});
   return {};
 }
 
