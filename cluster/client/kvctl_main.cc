@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
         return usage_error("--node " + std::to_string(node_id) + ": no such node in " +
                            cluster_file);
       int rc = 0;
-      std::printf("%-4s %-14s %-6s %-6s %-8s %-8s %-8s %-10s\n", "id", "role", "term", "leader",
-                  "commit", "applied", "last", "log_bytes");
+      std::printf("%-4s %-14s %-6s %-6s %-8s %-8s %-8s %-10s %-9s %-10s\n", "id", "role", "term",
+                  "leader", "commit", "applied", "last", "log_bytes", "snapshot", "snap_bytes");
       for (size_t i = 0; i < cfg->nodes.size(); ++i) {
         if (node_id != 0 && cfg->nodes[i].id != node_id) continue;
         auto s = clerk.status(i, std::min(timeout, std::chrono::milliseconds(2000)));
@@ -64,11 +64,12 @@ int main(int argc, char** argv) {
           rc = 1;
           continue;
         }
-        std::printf("%-4llu %-14s %-6llu %-6llu %-8llu %-8llu %-8llu %-10llu\n",
+        std::printf("%-4llu %-14s %-6llu %-6llu %-8llu %-8llu %-8llu %-10llu %-9llu %-10llu\n",
                     (unsigned long long)s->id, s->role.c_str(), (unsigned long long)s->term,
                     (unsigned long long)s->leader, (unsigned long long)s->commit_index,
                     (unsigned long long)s->applied_index, (unsigned long long)s->last_index,
-                    (unsigned long long)s->log_bytes);
+                    (unsigned long long)s->log_bytes, (unsigned long long)s->snapshot_index,
+                    (unsigned long long)s->snapshot_bytes);
       }
       return rc;
     }
