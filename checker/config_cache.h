@@ -41,43 +41,68 @@ class ConfigCache {
       if (s.hash == 0) {
         s.hash = hash;
         s.state = state;
-        s.head = add_entry(bits, sig, kNoEntry);
-        if (++groups_ * 2 > slots_.size()) grow();
+        if (any_unknown_) {
+          s.group = static_cast<uint32_t>(groups_.size());
+          groups_.emplace_back();
+          add_member(groups_.back(), bits, sig);
+        } else {
+          s.group = add_bits(bits);  // without unknown ops every group has one member
+        }
+        if (++used_ * 2 > slots_.size()) grow();
         return true;
       }
-      if (s.hash != hash || s.state != state || !same_definite(entry(s.head), bits)) continue;
-      // Only the newest members are compared: missing an older dominating one costs some
-      // repeated work, never a wrong answer, and keeps each lookup short.
-      int budget = kGroupScan;
-      for (uint32_t e = s.head; e != kNoEntry && budget-- > 0; e = links_[e].next) {
-        if ((links_[e].sig & ~sig) == 0 && unknown_subset(entry(e), bits)) return false;
+      if (s.hash != hash || s.state != state) continue;
+      if (!any_unknown_) {
+        if (std::memcmp(entry(s.group), bits, words_ * sizeof(uint64_t)) == 0) return false;
+        continue;
       }
-      s.head = add_entry(bits, sig, s.head);
+      Group& g = groups_[s.group];
+      if (!same_definite(entry(g.entries[0]), bits)) continue;
+      // Signatures are scanned first (contiguous); a member that dominates is swapped to the
+      // front, since small unknown sets tend to dominate again.
+      const size_t members = g.sigs.size();
+      for (size_t m = 0; m < members; ++m) {
+        if ((g.sigs[m] & ~sig) != 0 || !unknown_subset(entry(g.entries[m]), bits)) continue;
+        if (m != 0) {
+          std::swap(g.sigs[m], g.sigs[0]);
+          std::swap(g.entries[m], g.entries[0]);
+        }
+        return false;
+      }
+      add_member(g, bits, sig);
       return true;
     }
   }
 
-  size_t size() const { return links_.size(); }
+  size_t size() const { return entries_; }
   size_t bytes() const {
     return slots_.capacity() * sizeof(Slot) + arena_.capacity() * sizeof(uint64_t) +
-           links_.capacity() * sizeof(Link);
+           groups_.capacity() * sizeof(Group) + entries_ * (sizeof(uint64_t) + sizeof(uint32_t));
   }
 
  private:
-  static constexpr uint32_t kNoEntry = UINT32_MAX;
-  static constexpr int kGroupScan = INT32_MAX;
   struct Slot {
     uint64_t hash = 0;
     State state = 0;
-    uint32_t head = kNoEntry;  // newest entry of the group
+    uint32_t group = 0;  // index into groups_ (or, without unknown ops, the entry itself)
+  };
+  // Group: the explored configurations with one (state, definite set), differing in unknown ops.
+  struct Group {
+    std::vector<uint64_t> sigs;      // per member: unknown-op signature
+    std::vector<uint32_t> entries;   // per member: bitset index in arena_
   };
 
   const uint64_t* entry(uint32_t e) const { return &arena_[size_t{e} * words_]; }
 
-  uint32_t add_entry(const uint64_t* bits, uint64_t sig, uint32_t next) {
+  uint32_t add_bits(const uint64_t* bits) {
+    const uint32_t e = static_cast<uint32_t>(entries_++);
     arena_.insert(arena_.end(), bits, bits + words_);
-    links_.push_back({sig, next});
-    return static_cast<uint32_t>(links_.size() - 1);
+    return e;
+  }
+
+  void add_member(Group& g, const uint64_t* bits, uint64_t sig) {
+    g.sigs.push_back(sig);
+    g.entries.push_back(add_bits(bits));
   }
 
   bool same_definite(const uint64_t* stored, const uint64_t* bits) const {
@@ -113,14 +138,11 @@ class ConfigCache {
   std::vector<uint64_t> unknown_mask_;
   bool any_unknown_ = false;
   bool exact_sig_ = false;  // at most 64 unknown ops: signatures are exact
-  size_t groups_ = 0;
+  size_t entries_ = 0;
+  size_t used_ = 0;  // slots in use
   std::vector<Slot> slots_;
+  std::vector<Group> groups_;
   std::vector<uint64_t> arena_;   // entry e's bits at [e * words_, (e + 1) * words_)
-  struct Link {
-    uint64_t sig;   // the entry's unknown-op signature
-    uint32_t next;  // older entry of the same group
-  };
-  std::vector<Link> links_;
 };
 
 }  // namespace checker

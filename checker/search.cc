@@ -87,6 +87,7 @@ struct PartitionSearch::Impl {
     int32_t node;
     State state;  // before the operation
     bool forced;  // a read linearized greedily: no alternatives to try at this level
+    bool unknown_phase;  // chosen while trying unknown ops (see `unknown_phase` below)
   };
 
   PartitionModel& model;
@@ -110,6 +111,10 @@ struct PartitionSearch::Impl {
   State state = 0;
   int32_t entry = 0;
   uint64_t budget_check = kCheckEvery;
+  // Each level tries the candidate ok operations first and the unknown ones after them, so the
+  // configurations with fewer unknown ops are explored first and then dominate the others.
+  bool unknown_phase = false;
+  bool any_unknown = false;
 
   Impl(PartitionModel& m, std::span<const Operation* const> o, const SearchControl& c)
       : model(m), ops(o), control(c), list(o) {
@@ -129,6 +134,7 @@ struct PartitionSearch::Impl {
         sig_bit[i] = static_cast<uint8_t>(unknown_ordinal++ & 63);
       }
     }
+    any_unknown = unknown_ordinal > 0;
     bits.assign(words, 0);
     cache = std::make_unique<ConfigCache>(words, std::move(unknown_mask));
     stack.reserve(n);
@@ -188,6 +194,7 @@ struct PartitionSearch::Impl {
       list.unlift(top.node);
       if (!top.forced) {
         entry = list.next[top.node];
+        unknown_phase = top.unknown_phase;
         return true;
       }
     }
@@ -210,13 +217,24 @@ struct PartitionSearch::Impl {
       }
       if (out.steps >= stop) return false;
       if (list.match[entry] < 0) {  // a return entry: that operation had to be placed by now
+        if (any_unknown && !unknown_phase) {  // first try the unknown candidates
+          unknown_phase = true;
+          entry = list.next[list.head()];
+          continue;
+        }
         if (!backtrack()) return finish(SearchVerdict::kViolation);
         continue;
       }
       // A call entry: try to linearize it now.
       const uint32_t op = static_cast<uint32_t>(list.op[entry]);
+      if (any_unknown && unknown_phase == static_cast<bool>(definite[op])) {
+        entry = list.next[entry];  // not this phase's kind of operation
+        continue;
+      }
       State next_state;
-      if (!model.step(state, op, &next_state)) {
+      // An unknown op that would change nothing here is never worth placing here: leaving it out
+      // keeps it available for later, and it has no output to check.
+      if (!model.step(state, op, &next_state) || (!definite[op] && next_state == state)) {
         entry = list.next[entry];
         continue;
       }
@@ -225,11 +243,12 @@ struct PartitionSearch::Impl {
       bits_hash ^= zobrist[op];
       sig_add(op);
       if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig)) {
-        stack.push_back({entry, state, read_only});
+        stack.push_back({entry, state, read_only, unknown_phase});
         state = next_state;
         list.lift(entry);
         remaining -= definite[op];
         entry = list.next[list.head()];
+        unknown_phase = false;
         continue;
       }
       bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
