@@ -6,9 +6,9 @@ JOBS ?= $(shell nproc)
 PKGS := cmake g++ make pkg-config libzmq3-dev cppzmq-dev libyaml-cpp-dev libboost-dev \
         libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev \
         libgtest-dev libgmock-dev libbenchmark-dev
-SCENARIOS ?= scenarios/reference
+SCENARIOS ?= scenarios/reference scenarios/reference/snapshots
 
-.PHONY: all deps build test run demo soak bench asan tsan format clean
+.PHONY: all deps build test run demo soak ci-scenarios bench asan tsan format clean
 
 all: build
 
@@ -32,14 +32,29 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# The reference suite (lab-tests.md parts A and B), then its table beside the reference run's figures
+# (scripts/compare-reference.sh, needs jq). Exit status: faultline's (0 only if every check passed).
 run: build
-	$(BUILD)/app/faultline run $(SCENARIOS)
+	@status=0; $(BUILD)/app/faultline run $(SCENARIOS) || status=$$?; \
+	if command -v jq >/dev/null; then echo; echo "beside the reference run (lab-tests.md):"; \
+	  scripts/compare-reference.sh --runs-dir runs $(SCENARIOS) || true; \
+	else echo "(apt-get install jq to see the table beside the reference run's figures)"; fi; \
+	exit $$status
 
+# Runs that must FAIL: exit 0 only if every demo was caught with a violation or lost/duplicated data
+# whose report names the offending operations (scripts/run-demos.sh, needs jq).
 demo: build
-	$(BUILD)/app/faultline run --expect-fail scenarios/demo
+	FAULTLINE=$(BUILD)/app/faultline scripts/run-demos.sh --runs-dir runs scenarios/demo
 
+# The Jepsen set, round after round with fresh seeds (SOAK_ROUNDS, default 10); not part of CI.
 soak: build
-	$(BUILD)/app/faultline run --soak scenarios/jepsen
+	FAULTLINE=$(BUILD)/app/faultline scripts/soak.sh --runs-dir runs scenarios/jepsen
+
+# The CI gate after `make test`: the reference suite must pass, every demo must be caught.
+ci-scenarios: build
+	$(BUILD)/app/faultline run --runs-dir runs/ci $(SCENARIOS)
+	scripts/compare-reference.sh --runs-dir runs/ci $(SCENARIOS)
+	FAULTLINE=$(BUILD)/app/faultline scripts/run-demos.sh --runs-dir runs/ci scenarios/demo
 
 bench: build
 	$(BUILD)/bench/kvbench
