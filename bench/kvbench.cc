@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <thread>
 #include <zmq.hpp>
@@ -192,5 +194,26 @@ int main(int argc, char** argv) {
     std::printf("  %2d clients       %.0f puts/s\n", levels[i],
                 med([i](auto& f) { return f.ops_per_s[i]; }));
   std::printf("  leader-kill gap  %.0f ms\n", med([](auto& f) { return f.gap_ms; }));
+  if (compaction_bytes > 0) {  // how often each node compacted / installed a leader's snapshot
+    for (int i = 0; i < c.size(); ++i) {
+      std::ifstream in(c.log_path(i));
+      std::string line;
+      int compactions = 0, installs = 0;
+      double total_ms = 0, max_ms = 0;
+      while (std::getline(in, line)) {
+        if (line.find("\"msg\":\"compacted\"") != std::string::npos) {
+          ++compactions;
+          size_t at = line.find("\"ms\":");
+          double d = at == std::string::npos ? 0 : std::atof(line.c_str() + at + 5);
+          total_ms += d;
+          max_ms = std::max(max_ms, d);
+        }
+        installs += line.find("\"msg\":\"installed snapshot\"") != std::string::npos;
+      }
+      std::printf(
+          "  node %d: %d compactions (%.0f ms in all, longest %.1f ms), %d snapshots installed\n",
+          i + 1, compactions, total_ms, max_ms, installs);
+    }
+  }
   return 0;
 }
