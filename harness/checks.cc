@@ -142,8 +142,8 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
                      p["key"].get<std::string>() + "': " + p["problem"].get<std::string>() + " '" +
                      p["value"].get<std::string>() + "'";
   } else {
-    result.summary = std::to_string(confirmed) + " acknowledged appends present once and in order in " +
-                     std::to_string(reads) + " reads";
+    result.summary = "every acknowledged append present once and in order (" + std::to_string(confirmed) +
+                     " confirmations over " + std::to_string(reads) + " reads)";
   }
   return result;
 }

@@ -354,9 +354,11 @@ void RunContext::run() {
     r_.error = st.message();
     return;
   }
+  set_phase("starting the cluster");
+  common::Status st = start_cluster();
+  // Started after the cluster so it only ever reads a fully built FaultInjector.
   std::thread progress;
   if (!opts_.quiet) progress = std::thread([this] { progress_loop(); });
-  common::Status st = start_cluster();
   for (size_t p = 0; st && p < s_.phases.size(); ++p) {
     for (int i = 0; st && i < s_.phases[p].repeat; ++i) {
       st = run_phase(s_.phases[p], static_cast<int>(p), i);

@@ -52,9 +52,10 @@ std::string summary_table(const std::vector<RunResults>& results) {
 }
 
 int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out) {
+  std::ostream& err = options.out ? *options.out : std::cerr;
   auto files = collect_scenario_files(paths);
   if (!files) {
-    out << "faultline run: " << files.status().message() << "\n";
+    err << "faultline run: " << files.status().message() << "\n";
     return 2;
   }
   std::vector<Scenario> scenarios;
@@ -62,14 +63,14 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
   for (const auto& f : *files) {
     auto s = load_scenario_file(f);
     if (!s) {
-      out << s.status().message() << "\n";
+      err << s.status().message() << "\n";
       invalid = true;
       continue;
     }
     scenarios.push_back(std::move(*s));
   }
   if (invalid) {
-    out << "faultline run: invalid scenario(s); nothing was run\n";
+    err << "faultline run: invalid scenario(s); nothing was run\n";
     return 2;
   }
   std::vector<RunResults> results;
