@@ -10,19 +10,19 @@ common::Status Node::Impl::process_ready() {
   if (!rd.snapshot.empty())
     if (auto s = install_snapshot(rd.snapshot); !s) return s;
   // Like etcd's MustSync: new entries, a new term or a vote must be durable before anything that
-  // depends on them is sent; a commit-index change alone need not be (commit is recoverable), so
-  // it is only handed to the OS. This keeps the leader's commit advance off the fsync path.
+  // depends on them is sent. A commit-index change alone need not be (commit is recoverable): it
+  // stays queued in the store and goes out with the next write, which keeps the leader's commit
+  // advance, on the way to every client reply, free of disk calls.
   const bool must_sync = !rd.entries.empty() ||
                          (rd.has_hard_state &&
                           (rd.hard_state.term != synced_term || rd.hard_state.vote != synced_vote));
-  const bool dirty = !rd.entries.empty() || rd.has_hard_state;
   if (!rd.entries.empty())
     if (auto s = store->append(rd.entries); !s) return s;
   if (rd.has_hard_state)
     if (auto s = store->set_hard_state(rd.hard_state); !s) return s;
-  if (dirty) {  // one fsync for the whole batch (group commit)
-    common::Status s = must_sync && opts.cluster.fsync == wire::FsyncMode::kAlways ? store->sync()
-                                                                                   : store->flush();
+  if (must_sync) {  // one fsync for the whole batch (group commit)
+    common::Status s =
+        opts.cluster.fsync == wire::FsyncMode::kAlways ? store->sync() : store->flush();
     if (!s) return s;
     if (rd.has_hard_state) {
       synced_term = rd.hard_state.term;
