@@ -56,7 +56,11 @@ void finish_job(PartitionJob& job) {
       StuckPoint sp = explain_stuck(*job.model, job.ops, out.longest);
       r.states_after = std::move(sp.states_after);
       r.stuck_state = std::move(sp.state);
-      for (uint32_t i : sp.candidates) r.stuck_ops.push_back(r.ops[i]);
+      // Report the candidates the state contradicts (the culprits); all of them if none is.
+      const bool any_rejected =
+          std::find(sp.rejected.begin(), sp.rejected.end(), true) != sp.rejected.end();
+      for (size_t c = 0; c < sp.candidates.size(); ++c)
+        if (sp.rejected[c] || !any_rejected) r.stuck_ops.push_back(r.ops[sp.candidates[c]]);
       break;
     }
     case SearchVerdict::kTimeout:

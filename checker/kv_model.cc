@@ -32,6 +32,7 @@ class KvPartition final : public PartitionModel {
   explicit KvPartition(std::span<const Operation* const> ops) {
     empty_ = literal("");
     ops_.reserve(ops.size());
+    prepare_get_prefixes(ops);
     for (const Operation* op : ops) {
       CompactOp c;
       if (op->f == "get") {
@@ -73,6 +74,30 @@ class KvPartition final : public PartitionModel {
 
   bool is_read_only(uint32_t op) const override { return ops_[op].kind == Kind::kGet; }
 
+  // Appends only extend a value, so an unplaced ok get must read something that starts with the
+  // current value, unless a put could come first. Checks the candidate gets; a hash mismatch
+  // proves the prefix differs (equal strings always hash equal).
+  bool dead_end(State state, const uint64_t* linearized, uint32_t first, uint32_t last) override {
+    if (gets_.empty()) return false;
+    const Value& v = values_[state];
+    int checked = 0;
+    for (size_t w = first >> 6; w <= last >> 6 && checked < kGetsChecked; ++w) {
+      uint64_t pending = get_mask_[w] & ~linearized[w];
+      while (pending != 0 && checked < kGetsChecked) {
+        const uint32_t op = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
+        if (op > last) break;
+        pending &= pending - 1;
+        const GetCheck& g = gets_[get_index_[op]];
+        bool put_may_precede = false;
+        for (uint32_t p : g.puts_before) put_may_precede |= !(linearized[p >> 6] >> (p & 63) & 1);
+        if (put_may_precede) continue;
+        ++checked;
+        if (v.len > g.prefix_hash.size() - 1 || g.prefix_hash[v.len] != v.hash) return true;
+      }
+    }
+    return false;
+  }
+
   size_t memory_bytes() const override {
     // Node-based maps: roughly 48 bytes per element with the bucket array.
     return ops_.capacity() * sizeof(CompactOp) + values_.capacity() * sizeof(Value) +
@@ -102,6 +127,37 @@ class KvPartition final : public PartitionModel {
     uint32_t parent;  // value id, or kNone
     uint32_t piece;   // literal: index into texts_; append: value id of the appended literal
   };
+
+  static constexpr int kGetsChecked = 4;
+  // GetCheck: an ok get's output as prefix hashes, and the puts that might be placed before it.
+  struct GetCheck {
+    std::vector<uint64_t> prefix_hash;  // [k] = hash of the first k characters
+    std::vector<uint32_t> puts_before;  // puts (any outcome) called before the get returned
+  };
+
+  void prepare_get_prefixes(std::span<const Operation* const> ops) {
+    get_mask_.assign((ops.size() + 63) / 64, 0);
+    get_index_.assign(ops.size(), UINT32_MAX);
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation* op = ops[i];
+      if (op->f != "get" || op->status != OpStatus::kOk) continue;
+      GetCheck g;
+      const std::string out = as_string(op->output);
+      g.prefix_hash.reserve(out.size() + 1);
+      uint64_t h = 0;
+      g.prefix_hash.push_back(h);
+      for (unsigned char ch : out) {
+        h = add_mod(mul_mod(h, kBase), ch + 1);
+        g.prefix_hash.push_back(h);
+      }
+      for (uint32_t j = 0; j < ops.size(); ++j) {
+        if (ops[j]->f == "put" && ops[j]->call_time <= op->return_time) g.puts_before.push_back(j);
+      }
+      get_mask_[i >> 6] |= uint64_t{1} << (i & 63);
+      get_index_[i] = static_cast<uint32_t>(gets_.size());
+      gets_.push_back(std::move(g));
+    }
+  }
 
   static std::string as_string(const nlohmann::json& v) {
     if (v.is_null()) return "";
@@ -189,6 +245,9 @@ class KvPartition final : public PartitionModel {
   FlatMap64 appends_;                     // (value id << 32 | literal id) -> value id
   uint32_t empty_ = 0;
   size_t text_bytes_ = 0;
+  std::vector<GetCheck> gets_;
+  std::vector<uint64_t> get_mask_;   // bitset of ok gets
+  std::vector<uint32_t> get_index_;  // op -> index in gets_
 };
 class KvModel final : public Model {
  public:

@@ -31,6 +31,14 @@ class PartitionModel {
   // is a candidate and the state accepts it, without trying other orders: if any linearization
   // exists from there, one exists that places the read first.
   virtual bool is_read_only(uint32_t op) const = 0;
+  // Optional shortcut: true only when no linearization can complete from this configuration.
+  // `linearized` is the bitset of placed ops; the ops that could be placed next by real time all
+  // have indices in [first_candidate, last_candidate]. Returning false is always correct; true
+  // must be certain. Looking only at candidates keeps explanations pointing at the culprit.
+  virtual bool dead_end(State /*state*/, const uint64_t* /*linearized*/,
+                        uint32_t /*first_candidate*/, uint32_t /*last_candidate*/) {
+    return false;
+  }
   // Bytes of memory held (interned values, memo tables), for the memory limit.
   virtual size_t memory_bytes() const = 0;
   // Human-readable state, for explanations.

@@ -115,6 +115,7 @@ struct PartitionSearch::Impl {
   // configurations with fewer unknown ops are explored first and then dominate the others.
   bool unknown_phase = false;
   bool any_unknown = false;
+  bool calls_in_index_order = true;  // ops sorted by call time (so the list head has the min index)
 
   Impl(PartitionModel& m, std::span<const Operation* const> o, const SearchControl& c)
       : model(m), ops(o), control(c), list(o) {
@@ -135,6 +136,7 @@ struct PartitionSearch::Impl {
       }
     }
     any_unknown = unknown_ordinal > 0;
+    for (size_t i = 1; i < n; ++i) calls_in_index_order &= ops[i - 1]->call_time <= ops[i]->call_time;
     bits.assign(words, 0);
     cache = std::make_unique<ConfigCache>(words, std::move(unknown_mask));
     stack.reserve(n);
@@ -201,6 +203,23 @@ struct PartitionSearch::Impl {
     return false;
   }
 
+  // Once `placing` is placed: the index range of the candidate ops (calls before the first
+  // return entry). Ops are indexed in call order, so the range holds every candidate; when they
+  // are not (times out of line order), an empty range disables the model's shortcut.
+  std::pair<uint32_t, uint32_t> candidate_range(uint32_t placing) const {
+    if (!calls_in_index_order) return {1, 0};
+    const int32_t tail = static_cast<int32_t>(list.next.size()) - 1;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (int32_t e = list.next[list.head()]; e != tail; e = list.next[e]) {
+      const uint32_t op = static_cast<uint32_t>(list.op[e]);
+      if (op == placing) continue;
+      if (list.match[e] < 0) break;
+      lo = std::min(lo, op);
+      hi = std::max(hi, op);
+    }
+    return {lo, hi};
+  }
+
   bool run(uint64_t max_steps) {
     if (done) return true;
     const uint64_t stop = out.steps + max_steps;
@@ -243,6 +262,19 @@ struct PartitionSearch::Impl {
       bits_hash ^= zobrist[op];
       sig_add(op);
       if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig)) {
+        const auto [lo, hi] = candidate_range(op);
+        if (lo <= hi && model.dead_end(next_state, bits.data(), lo, hi)) {
+          // Explored and failed as far as the memo is concerned; undo and treat like a hit.
+          bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
+          bits_hash ^= zobrist[op];
+          sig_remove(op);
+          if (read_only) {
+            if (!backtrack()) return finish(SearchVerdict::kViolation);
+            continue;
+          }
+          entry = list.next[entry];
+          continue;
+        }
         stack.push_back({entry, state, read_only, unknown_phase});
         state = next_state;
         list.lift(entry);
