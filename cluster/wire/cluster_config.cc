@@ -15,6 +15,8 @@ struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Parser: walks one YAML document into a ClusterConfig, throwing ConfigError with
+// "file:line: field: reason" at the first problem. One per parse; not shared.
 class Parser {
  public:
   explicit Parser(std::string name) : name_(std::move(name)) {}
