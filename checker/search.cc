@@ -264,7 +264,13 @@ struct PartitionSearch::Impl {
       if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig)) {
         const auto [lo, hi] = candidate_range(op);
         if (lo <= hi && model.dead_end(next_state, bits.data(), lo, hi)) {
-          // Explored and failed as far as the memo is concerned; undo and treat like a hit.
+          // Explored and failed as far as the memo is concerned; undo and treat like a hit. The
+          // configuration itself is linearizable, so it counts for the longest prefix (the
+          // explanation then shows the get that cannot follow).
+          if (stack.size() + 1 > out.longest.size()) {
+            record_stack(out.longest);
+            out.longest.push_back(op);
+          }
           bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
           bits_hash ^= zobrist[op];
           sig_remove(op);
