@@ -23,6 +23,9 @@ struct RunArgs {
   std::string runs_dir = "runs";
   std::string kvnode;
   bool quiet = false;
+  int repeat = 1;
+  bool expect_fail = false;
+  bool soak = false;
 };
 
 // The kvnode binary: --kvnode, else $FAULTLINE_KVNODE, else beside this executable in a build tree.
@@ -52,6 +55,11 @@ void add_run_command(CLI::App& cli, int& exit_code) {
   run->add_option("--runs-dir", args->runs_dir, "where run directories go")->capture_default_str();
   run->add_option("--kvnode", args->kvnode, "the kvnode binary (default: $FAULTLINE_KVNODE or the build tree's)");
   run->add_flag("--quiet,-q", args->quiet, "no progress or per-check lines; only the final table");
+  run->add_option("--repeat", args->repeat, "runs per scenario, each with a fresh seed unless --seed")
+      ->check(CLI::Range(1, 100000));
+  run->add_flag("--soak", args->soak, "soak: 10 runs per scenario (unless --repeat says otherwise)");
+  run->add_flag("--expect-fail", args->expect_fail,
+                "for demos: exit 0 only if every run fails a check (1 if one passes, 2 on error)");
   run->final_callback([args, &exit_code] {
     harness::ClusterProcesses::install_interrupt_handler();
     harness::RunOptions opts;
@@ -60,7 +68,10 @@ void add_run_command(CLI::App& cli, int& exit_code) {
     opts.seed = args->seed;
     opts.quiet = args->quiet;
     opts.out = &std::cerr;
-    exit_code = harness::run_suite(args->paths, opts, std::cout);
+    harness::SuiteOptions suite;
+    suite.repeat = args->soak && args->repeat == 1 ? 10 : args->repeat;
+    suite.expect_fail = args->expect_fail;
+    exit_code = harness::run_suite(args->paths, opts, std::cout, suite);
   });
 }
 

@@ -356,6 +356,7 @@ void RunContext::run() {
   }
   set_phase("starting the cluster");
   common::Status st = start_cluster();
+  const bool cluster_started = st.is_ok();
   // Started after the cluster so it only ever reads a fully built FaultInjector.
   std::thread progress;
   if (!opts_.quiet) progress = std::thread([this] { progress_loop(); });
@@ -405,7 +406,8 @@ void RunContext::run() {
   }
   progress_.cv.notify_all();
   if (progress.joinable()) progress.join();
-  evaluate_checks();
+  // Without a cluster there is nothing to judge: the run is a harness error (exit 2), not a verdict.
+  if (cluster_started) evaluate_checks();
 }
 
 }  // namespace

@@ -51,7 +51,8 @@ std::string summary_table(const std::vector<RunResults>& results) {
   return o.str();
 }
 
-int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out) {
+int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out,
+              const SuiteOptions& suite) {
   std::ostream& err = options.out ? *options.out : std::cerr;
   auto files = collect_scenario_files(paths);
   if (!files) {
@@ -75,14 +76,25 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
   }
   std::vector<RunResults> results;
   int exit_code = 0;
+  bool harness_error = false;
+  bool some_passed = false;
   for (const auto& s : scenarios) {
-    RunResults r = run_scenario(s, options);
-    exit_code = std::max(exit_code, r.exit_code());
-    results.push_back(std::move(r));
+    for (int k = 0; k < std::max(1, suite.repeat); ++k) {
+      RunResults r = run_scenario(s, options);
+      exit_code = std::max(exit_code, r.exit_code());
+      harness_error = harness_error || !r.error.empty();
+      some_passed = some_passed || r.passed();
+      results.push_back(std::move(r));
+    }
   }
   out << "\n" << summary_table(results);
   const int failed = static_cast<int>(std::count_if(results.begin(), results.end(), [](const RunResults& r) { return !r.passed(); }));
-  out << results.size() - static_cast<size_t>(failed) << "/" << results.size() << " scenarios passed";
+  out << results.size() - static_cast<size_t>(failed) << "/" << results.size() << " runs passed";
+  if (suite.expect_fail) {
+    out << (harness_error ? " (harness error)" : some_passed ? " (expected every run to fail: a demo passed)"
+                                                              : " (every run failed, as expected)");
+    exit_code = harness_error ? 2 : some_passed ? 1 : 0;
+  }
   if (!results.empty()) out << "; latest run: " << results.back().run_dir;
   out << "\n";
   return exit_code;

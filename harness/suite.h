@@ -13,9 +13,16 @@ namespace harness {
 // Expands directories into their *.yaml files (sorted). Fails on a missing path or an empty list.
 common::Result<std::vector<std::string>> collect_scenario_files(const std::vector<std::string>& paths);
 
+struct SuiteOptions {
+  int repeat = 1;            // runs per scenario (each with its own seed unless --seed fixes it)
+  bool expect_fail = false;  // demos: success means every run FAILED a check
+};
+
 // Returns the exit status: 0 every check of every scenario passed, 1 a check failed, 2 a scenario
-// was invalid (nothing ran) or the harness failed on a scenario.
-int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out);
+// was invalid (nothing ran) or the harness failed on a scenario. With expect_fail, 0 means every
+// run failed a check (and none had a harness error), 1 that some run passed.
+int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out,
+              const SuiteOptions& suite = {});
 
 // The table printed at the end (also used by tests).
 std::string summary_table(const std::vector<RunResults>& results);
