@@ -116,7 +116,9 @@ struct LinkCounters {
 
 struct InterposerCounters {
   // Requests that entered any frontend (forwarded or dropped): the "messages" column, like the
-  // reference run's RPC count (each RPC counted once, whatever became of it).
+  // reference run's RPC count (each counted once, whatever became of it). kvnode sends a Raft
+  // response as a message of its own on its DEALER (not as a reply), so a Raft RPC counts twice
+  // here (request + response) while a client RPC counts once.
   uint64_t total_requests = 0;
   uint64_t total_replies = 0;  // replies that came back from any node (forwarded or dropped)
   uint64_t total_dropped = 0;  // requests + replies dropped
