@@ -192,8 +192,9 @@ TEST(Agreement, MessageCountsAreBounded) {
     ASSERT_TRUE(sim.run_until([&] { return sim.n_applied(idx.back()) == 3; }, 100));
     const uint64_t appends = sim.messages_sent(MessageType::kAppend) +
                              sim.messages_sent(MessageType::kAppendResponse) - before_appends;
-    // Per entry and follower: one append, one response, and at most one commit notice + answer.
-    EXPECT_LE(appends, 10u * 2 * 4 + 8);
+    // Per entry and follower: one append, one response, and at most one commit notice + answer;
+    // plus a few reject/probe round trips when the network reorders pipelined appends.
+    EXPECT_LE(appends, 10u * 2 * 4 + 24);
     // Idle: heartbeats only, one round per heartbeat interval.
     sim.run(10);
     const uint64_t idle_before = sim.messages_sent();

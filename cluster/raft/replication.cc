@@ -85,6 +85,7 @@ void Raft::Impl::bcast_append(bool send_if_empty) {
 
 void Raft::Impl::bcast_heartbeat(const std::string& context) {
   for (auto& [id, pr] : prs) {
+    if (pr.state == ProgressState::kSnapshot) pr.probe_sent = false;  // allow one chunk resend
     Message m;
     m.type = MessageType::kHeartbeat;
     m.to = id;
@@ -166,11 +167,13 @@ void Raft::Impl::handle_append_response(const Message& m) {
 void Raft::Impl::handle_heartbeat_response(const Message& m) {
   Progress& pr = prs.at(m.from);
   pr.recent_active = true;
-  pr.probe_sent = false;
   if (pr.state == ProgressState::kSnapshot) {
-    send_snapshot(m.from);  // resend the chunk the follower waits for (it may have been lost)
-  } else if (pr.match < log.last_index()) {
-    send_append(m.from, false);
+    // Resend the chunk the follower waits for (it may have been lost), at most once per
+    // heartbeat interval.
+    if (!pr.probe_sent) send_snapshot(m.from);
+  } else {
+    pr.probe_sent = false;
+    if (pr.match < log.last_index()) send_append(m.from, false);
   }
   if (!m.context.empty()) {
     for (auto& rs : read_only.ack(m.from, m.context, quorum())) read_states.push_back(rs);

@@ -45,6 +45,7 @@ bool Raft::Impl::send_snapshot(NodeId to) {
   m.snapshot_offset = offset;
   m.snapshot_done = offset + m.snapshot.data.size() >= size;
   m.commit = log.committed();
+  pr.probe_sent = true;  // a chunk is out; see handle_heartbeat_response
   send(std::move(m));
   return true;
 }

@@ -9,7 +9,10 @@ struct Interaction::Node {
   NodeId id = kNoNode;
   std::unique_ptr<Raft> raft;
   HardState hard_state;          // durable
-  std::vector<Entry> entries;    // durable
+  Snapshot snapshot;             // durable; its data is "image@<index>"
+  std::vector<Entry> entries;    // durable, after the snapshot: entries[k].index == snapshot.index+1+k
+  Index applied = 0;
+  Term applied_term = 0;
   std::vector<Message> inbox;
 };
 
@@ -74,6 +77,14 @@ std::string describe(const Message& m) {
     case MessageType::kHeartbeatResponse:
       if (!m.context.empty()) o << " ctx=" << m.context;
       break;
+    case MessageType::kSnapshot:
+      o << " snap=" << m.snapshot.term << "/" << m.snapshot.index << " offset=" << m.snapshot_offset
+        << " chunk=" << m.snapshot.data << (m.snapshot_done ? " done" : "");
+      break;
+    case MessageType::kSnapshotResponse:
+      o << " snap=" << m.index << " next-offset=" << m.snapshot_offset
+        << (m.reject ? " rejected" : "");
+      break;
     default:
       break;
   }
@@ -104,6 +115,10 @@ std::string Interaction::add_nodes(const std::vector<std::string>& args) {
       config_.pre_vote = false;
     } else if (args[k] == "check-quorum=false") {
       config_.check_quorum = false;
+    } else if (args[k].rfind("election=", 0) == 0) {
+      config_.election_tick_min = config_.election_tick_max = std::stoi(args[k].substr(9));
+    } else if (args[k].rfind("snapshot-chunk=", 0) == 0) {
+      config_.max_snapshot_chunk = std::stoull(args[k].substr(15));
     } else {
       throw std::invalid_argument("unknown option " + args[k]);
     }
@@ -126,6 +141,14 @@ std::string Interaction::process_ready(NodeId id) {
   Ready rd = n.raft->ready();
   std::ostringstream o;
   o << "> " << id << " handling Ready\n";
+  if (!rd.snapshot.empty()) {
+    o << "  Snapshot " << rd.snapshot.term << "/" << rd.snapshot.index << " " << rd.snapshot.data
+      << "\n";
+    n.snapshot = rd.snapshot;
+    n.entries.clear();
+    n.applied = rd.snapshot.index;
+    n.applied_term = rd.snapshot.term;
+  }
   if (rd.has_hard_state) {
     o << "  HardState term=" << rd.hard_state.term << " vote=" << rd.hard_state.vote
       << " commit=" << rd.hard_state.commit << "\n";
@@ -135,7 +158,7 @@ std::string Interaction::process_ready(NodeId id) {
     o << "  Entries:";
     for (const auto& e : rd.entries) o << " [" << describe(e) << "]";
     o << "\n";
-    n.entries.resize(rd.entries.front().index - 1);
+    n.entries.resize(rd.entries.front().index - n.snapshot.index - 1);
     n.entries.insert(n.entries.end(), rd.entries.begin(), rd.entries.end());
   }
   for (const auto* batch : {&rd.messages, &rd.messages_after_persist}) {
@@ -148,6 +171,8 @@ std::string Interaction::process_ready(NodeId id) {
     o << "  Apply:";
     for (const auto& e : rd.committed_entries) o << " [" << describe(e) << "]";
     o << "\n";
+    n.applied = rd.committed_entries.back().index;
+    n.applied_term = rd.committed_entries.back().term;
   }
   for (const auto& rs : rd.read_states) o << "  ReadState " << rs.context << " at " << rs.index << "\n";
   n.raft->advance();
@@ -238,10 +263,20 @@ std::string Interaction::run(const std::string& line) {
       Node& n = *nodes_.at(std::stoul(args[1]) - 1);
       Config c = config_;
       c.id = n.id;
-      n.raft = std::make_unique<Raft>(c, RestoredState{n.hard_state, {}, n.entries});
+      n.raft = std::make_unique<Raft>(c, RestoredState{n.hard_state, n.snapshot, n.entries});
+      n.applied = n.snapshot.index;
+      n.applied_term = n.snapshot.term;
       return "ok";
     }
     Node& n = node(args[1]);
+    if (cmd == "compact") {
+      Snapshot snap{n.applied, n.applied_term, config_.voters, "image@" + std::to_string(n.applied)};
+      n.raft->compact(snap);
+      if (n.raft->first_index() != snap.index + 1) return "not compacted";
+      n.entries.erase(n.entries.begin(), n.entries.begin() + (snap.index - n.snapshot.index));
+      n.snapshot = std::move(snap);
+      return "ok first_index=" + std::to_string(n.raft->first_index());
+    }
     if (cmd == "campaign") {
       n.raft->campaign();
       return "ok";

@@ -5,7 +5,8 @@
 // thread.
 //
 // Commands (one per line, arguments separated by spaces):
-//   add-nodes N [pre-vote=false] [check-quorum=false]   create nodes 1..N (no random timeouts fire)
+//   add-nodes N [pre-vote=false] [check-quorum=false] [snapshot-chunk=B] [election=T]
+//                         create nodes 1..N (no random timeouts fire)
 //   campaign ID | propose ID DATA | read-index ID CTX
 //   tick-election ID | tick-heartbeat ID                  tick until the timer fires
 //   process-ready ID...   run the node's Ready: persist, queue messages, apply
@@ -13,6 +14,7 @@
 //   stabilize             process-ready and deliver-msgs until nothing moves
 //   isolate ID | heal     drop messages to and from ID (when delivered) / stop dropping
 //   crash ID | restart ID lose everything not persisted / start from the persisted state
+//   compact ID            snapshot the node's state machine at its applied index
 //   status                one line per node: role, term, leader, commit, last index
 #include <map>
 #include <memory>
