@@ -37,7 +37,11 @@ class KvPartition final : public PartitionModel {
       CompactOp c;
       if (op->f == "get") {
         c.kind = Kind::kGet;
-        c.arg = op->status == OpStatus::kOk ? literal(as_string(op->output)) : kUnchecked;
+        c.arg = kUnchecked;
+        if (op->status == OpStatus::kOk) {
+          c.arg = literal(as_string(op->output));
+          gets_[get_index_[ops_.size()]].output = c.arg;
+        }
       } else {
         c.kind = op->f == "put" ? Kind::kPut : Kind::kAppend;
         c.arg = literal(as_string(op->input));
@@ -87,11 +91,12 @@ class KvPartition final : public PartitionModel {
         const uint32_t op = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
         if (op > last) break;
         pending &= pending - 1;
-        const GetCheck& g = gets_[get_index_[op]];
+        GetCheck& g = gets_[get_index_[op]];
         bool put_may_precede = false;
         for (uint32_t p : g.puts_before) put_may_precede |= !(linearized[p >> 6] >> (p & 63) & 1);
         if (put_may_precede) continue;
         ++checked;
+        if (g.prefix_hash.empty()) hash_prefixes(g);
         if (v.len > g.prefix_hash.size() - 1 || g.prefix_hash[v.len] != v.hash) return true;
       }
     }
@@ -131,27 +136,34 @@ class KvPartition final : public PartitionModel {
   static constexpr int kGetsChecked = 4;
   // GetCheck: an ok get's output as prefix hashes, and the puts that might be placed before it.
   struct GetCheck {
-    std::vector<uint64_t> prefix_hash;  // [k] = hash of the first k characters
+    uint32_t output = kNone;            // value id of what the get returned
+    std::vector<uint64_t> prefix_hash;  // [k] = hash of the first k characters (built lazily)
     std::vector<uint32_t> puts_before;  // puts (any outcome) called before the get returned
   };
+
+  void hash_prefixes(GetCheck& g) const {
+    const std::string& out = texts_[values_[g.output].piece];  // outputs are literals
+    g.prefix_hash.reserve(out.size() + 1);
+    uint64_t h = 0;
+    g.prefix_hash.push_back(h);
+    for (unsigned char ch : out) {
+      h = add_mod(mul_mod(h, kBase), ch + 1);
+      g.prefix_hash.push_back(h);
+    }
+  }
 
   void prepare_get_prefixes(std::span<const Operation* const> ops) {
     get_mask_.assign((ops.size() + 63) / 64, 0);
     get_index_.assign(ops.size(), UINT32_MAX);
+    std::vector<uint32_t> puts;
+    for (uint32_t j = 0; j < ops.size(); ++j)
+      if (ops[j]->f == "put") puts.push_back(j);
     for (uint32_t i = 0; i < ops.size(); ++i) {
       const Operation* op = ops[i];
       if (op->f != "get" || op->status != OpStatus::kOk) continue;
       GetCheck g;
-      const std::string out = as_string(op->output);
-      g.prefix_hash.reserve(out.size() + 1);
-      uint64_t h = 0;
-      g.prefix_hash.push_back(h);
-      for (unsigned char ch : out) {
-        h = add_mod(mul_mod(h, kBase), ch + 1);
-        g.prefix_hash.push_back(h);
-      }
-      for (uint32_t j = 0; j < ops.size(); ++j) {
-        if (ops[j]->f == "put" && ops[j]->call_time <= op->return_time) g.puts_before.push_back(j);
+      for (uint32_t j : puts) {
+        if (ops[j]->call_time <= op->return_time) g.puts_before.push_back(j);
       }
       get_mask_[i >> 6] |= uint64_t{1} << (i & 63);
       get_index_[i] = static_cast<uint32_t>(gets_.size());
@@ -184,8 +196,11 @@ class KvPartition final : public PartitionModel {
          id = same_hash_next_[id]) {
       const Value& v = values_[id];
       if (v.hash != hash || v.len != len) continue;
-      if (text != nullptr ? materialize(id) == *text : materialize(id) == materialize(candidate))
+      if (text != nullptr) {
+        if (v.parent == kNone ? texts_[v.piece] == *text : materialize(id) == *text) return id;
+      } else if (materialize(id) == materialize(candidate)) {
         return id;
+      }
     }
     return kNone;
   }
@@ -196,6 +211,10 @@ class KvPartition final : public PartitionModel {
       h = add_mod(mul_mod(h, kBase), ch + 1);
       pow = mul_mod(pow, kBase);
     }
+    return literal(s, h, pow);
+  }
+
+  uint32_t literal(const std::string& s, uint64_t h, uint64_t pow) {
     if (uint32_t id = find_equal(h, s.size(), &s, kNone); id != kNone) return id;
     const uint32_t id = static_cast<uint32_t>(values_.size());
     values_.push_back({h, s.size(), pow, kNone, static_cast<uint32_t>(texts_.size())});
