@@ -128,6 +128,11 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
       }
     }
   }
+  // Keep results.json readable: the count is exact, the list holds the first kMaxListed.
+  constexpr size_t kMaxListed = 100;
+  const size_t problem_count = problems.size();
+  if (problems.size() > kMaxListed) problems.erase(problems.begin() + kMaxListed, problems.end());
+  result.details["problem_count"] = problem_count;
   result.details["reads"] = reads;
   result.details["acknowledged_appends_confirmed"] = confirmed;
   result.details["problems"] = problems;
@@ -138,7 +143,7 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
   } else if (!problems.empty()) {
     result.verdict = "fail";
     const auto& p = problems[0];
-    result.summary = std::to_string(problems.size()) + " problem(s); first: key '" +
+    result.summary = std::to_string(problem_count) + " problem(s); first: key '" +
                      p["key"].get<std::string>() + "': " + p["problem"].get<std::string>() + " '" +
                      p["value"].get<std::string>() + "'";
   } else {
