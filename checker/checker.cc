@@ -104,10 +104,14 @@ int exit_code(Verdict v) {
 }
 
 int64_t default_max_memory() {
-  const long pages = sysconf(_SC_PHYS_PAGES);
-  const long page_size = sysconf(_SC_PAGE_SIZE);
-  int64_t quarter = pages > 0 && page_size > 0 ? int64_t{pages} * page_size / 4 : 0;
-  return std::max<int64_t>(quarter, int64_t{256} << 20);
+  // sysconf(_SC_PHYS_PAGES) reads /proc; the answer does not change, so ask once.
+  static const int64_t bytes = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGE_SIZE);
+    const int64_t quarter = pages > 0 && page_size > 0 ? int64_t{pages} * page_size / 4 : 0;
+    return std::max<int64_t>(quarter, int64_t{256} << 20);
+  }();
+  return bytes;
 }
 
 common::Result<CheckResult> check(const History& history, const CheckOptions& options) {
