@@ -26,6 +26,7 @@ struct RunArgs {
   int repeat = 1;
   bool expect_fail = false;
   bool soak = false;
+  bool validate = false;
 };
 
 // The kvnode binary: --kvnode, else $FAULTLINE_KVNODE, else beside this executable in a build tree.
@@ -58,6 +59,7 @@ void add_run_command(CLI::App& cli, int& exit_code) {
   run->add_option("--repeat", args->repeat, "runs per scenario, each with a fresh seed unless --seed")
       ->check(CLI::Range(1, 100000));
   run->add_flag("--soak", args->soak, "soak: 10 runs per scenario (unless --repeat says otherwise)");
+  run->add_flag("--validate", args->validate, "only load and validate the scenarios (exit 0 or 2)");
   run->add_flag("--expect-fail", args->expect_fail,
                 "for demos: exit 0 only if every run fails a check (1 if one passes, 2 on error)");
   run->final_callback([args, &exit_code] {
@@ -71,6 +73,7 @@ void add_run_command(CLI::App& cli, int& exit_code) {
     harness::SuiteOptions suite;
     suite.repeat = args->soak && args->repeat == 1 ? 10 : args->repeat;
     suite.expect_fail = args->expect_fail;
+    suite.validate_only = args->validate;
     exit_code = harness::run_suite(args->paths, opts, std::cout, suite);
   });
 }

@@ -74,6 +74,10 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
     err << "faultline run: invalid scenario(s); nothing was run\n";
     return 2;
   }
+  if (suite.validate_only) {
+    for (const auto& s : scenarios) out << "valid: " << s.file << " (" << s.name << ")\n";
+    return 0;
+  }
   std::vector<RunResults> results;
   int exit_code = 0;
   bool harness_error = false;

@@ -16,6 +16,7 @@ common::Result<std::vector<std::string>> collect_scenario_files(const std::vecto
 struct SuiteOptions {
   int repeat = 1;            // runs per scenario (each with its own seed unless --seed fixes it)
   bool expect_fail = false;  // demos: success means every run FAILED a check
+  bool validate_only = false;  // load and validate every scenario, run nothing
 };
 
 // Returns the exit status: 0 every check of every scenario passed, 1 a check failed, 2 a scenario
