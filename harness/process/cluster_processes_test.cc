@@ -290,7 +290,7 @@ TEST(HarnessChild, StartClusterAndWait) {
   FAIL() << "the parent test never killed this harness";
 }
 
-// Starts the child harness, returns its PID and the node PIDs it reported.
+// Starts the child harness; returns its PID (-1 if it exited before reporting) and the node PIDs.
 pid_t spawn_child_harness(const fs::path& dir, bool handler, std::vector<int>* node_pids) {
   fs::create_directories(dir);
   std::string exe = fs::read_symlink("/proc/self/exe").string();
@@ -303,7 +303,9 @@ pid_t spawn_child_harness(const fs::path& dir, bool handler, std::vector<int>* n
     ::_exit(127);
   }
   auto deadline = Clock::now() + std::chrono::seconds(20);
+  int ws = 0;
   while (!fs::exists(dir / "pids") && Clock::now() < deadline) {
+    if (::waitpid(child, &ws, WNOHANG) == child) return -1;  // it failed before writing the PIDs
     std::this_thread::sleep_for(milliseconds(10));
   }
   std::ifstream f(dir / "pids");
