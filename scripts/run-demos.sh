@@ -34,24 +34,26 @@ for p in "${paths[@]}"; do
   fi
 done
 
-# Prints what the run's report names as offending, or nothing if it names nothing.
+# Prints what the run's report names as offending; returns 1 if a violation names no operation.
 evidence() {
-  local run="$1"
-  jq -r '.checks[] | select(.name == "linearizable" and .verdict == "violation") | .summary' \
-    "$run/results.json"
-  if jq -e '.checks[] | select(.name == "linearizable" and .verdict == "violation")' \
-       "$run/results.json" >/dev/null; then
-    # The checker's explanation must name concrete operations (f, key, value, process).
-    if [ -s "$run/linearizability.txt" ] && grep -Eq '(get|put|append)' "$run/linearizability.txt"; then
-      grep -E '(get|put|append)' "$run/linearizability.txt" | head -4 | sed 's/^/    /'
-    else
+  local run="$1" results="$1/results.json"
+  if jq -e '.checks[] | select(.name == "linearizable" and .verdict == "violation")' "$results" \
+       >/dev/null; then
+    jq -r '.checks[] | select(.name == "linearizable") | .summary' "$results"
+    # The checker's explanation must name concrete operations (process, f, key, value, times).
+    if ! grep -Eq '^ *p[0-9]+ (get|put|append) key=' "$run/linearizability.txt" 2>/dev/null; then
       echo "    (violation, but linearizability.txt is missing or names no operation)"
       return 1
     fi
+    # The first violating key and the operations no linearization can place next.
+    awk '/cannot be linearized/ && !k { k = 1; print "    " $0 }
+         /can come next/ && !n { n = 1; next }
+         n == 1 && /^ *p[0-9]+ (get|put|append) key=/ && c < 3 { c++; sub(/^ */, "      "); print }
+         n == 1 && /^$/ { n = 2 }' "$run/linearizability.txt"
   fi
-  jq -r '.checks[] | select(.name == "appends" and .verdict != "pass") | .details.problems[]? |
+  jq -r '[.checks[] | select(.name == "appends" and .verdict != "pass") | .details.problems[]?][:4][] |
          "    appends: key \(.key): \(.problem) \(.value // "")" + (if .read_line then
-         " (read at history line \(.read_line))" else "" end)' "$run/results.json" | head -4
+         " (read at history line \(.read_line))" else "" end)' "$results"
 }
 
 caught=0
