@@ -59,7 +59,8 @@ struct PartitionResult {
   // For a linearizable partition: a full linearization. For a violation: the longest
   // linearizable prefix the search found.
   std::vector<size_t> linearization;
-  // Violations only: the state after each prefix operation, the state after the whole prefix, and
+  // Violations only: the state after each prefix operation (the last 200; earlier ones empty),
+  // the state after the whole prefix, and
   // the operations that could come next by real time, none of which the model accepts there.
   std::vector<std::string> states_after;
   std::string stuck_state;

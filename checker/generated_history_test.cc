@@ -110,5 +110,35 @@ TEST(GeneratedHistory, KvWithSomeUnknownOperations) { check_generated(true, 2000
 TEST(GeneratedHistory, RegisterFiveThousandOps) { check_generated(false, 5000, 1, 300, 0, 3); }
 TEST(GeneratedHistory, RegisterManyKeysSomeUnknown) { check_generated(false, 20000, 50, 250, 0.002, 4); }
 
+// A 100,000-operation history with one violating key still gives a page of a few MB, drawn
+// around the point of failure.
+TEST(GeneratedHistory, HtmlOfHundredThousandOpsStaysSmall) {
+  common::Rng rng(6);
+  History h = sequential_history(rng, true, 100000, 10, 150, 0);
+  for (size_t i = h.ops.size() * 3 / 4; i < h.ops.size(); ++i) {
+    if (h.ops[i].f == "get" && h.ops[i].status == OpStatus::kOk) {
+      h.ops[i].output = "impossible";
+      break;
+    }
+  }
+  CheckOptions opts;
+  opts.explain = true;
+  opts.max_memory_bytes = int64_t{512} << 20;
+  auto r = check(h, opts);
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->verdict, Verdict::kViolation);
+  const std::string page = render_html(h, *r);
+  EXPECT_LT(page.size(), 5u << 20) << "page of " << page.size() << " bytes";
+  const size_t from = page.find("id=\"data\">") + 10;
+  const nlohmann::json data =
+      nlohmann::json::parse(page.substr(from, page.find("</script>", from) - from), nullptr, false);
+  ASSERT_FALSE(data.is_discarded());
+  ASSERT_EQ(data["drawn"].size(), 1u);
+  EXPECT_GT(data["drawn"][0]["skipped"].get<size_t>(), 0u);
+  EXPECT_LE(data["drawn"][0]["ops"].size(), 5000u);
+  EXPECT_FALSE(data["drawn"][0]["stuck"].empty()) << "the impossible read is drawn";
+  EXPECT_EQ(page.find("https://"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace checker

@@ -1,7 +1,9 @@
 // render_html()/write_html(): one self-contained page (inline CSS/JS, data embedded as JSON).
 // Violating keys are drawn in full; the other keys are one table row each, so the page stays a
 // few MB even for very large histories.
+#include <algorithm>
 #include <fstream>
+#include <unordered_map>
 
 #include "checker/checker.h"
 #include "checker/report_html_page.h"
@@ -11,6 +13,8 @@ namespace {
 
 constexpr size_t kMaxDrawnPartitions = 8;
 constexpr size_t kMaxStateChars = 400;
+constexpr size_t kMaxDrawnOps = 5000;
+constexpr size_t kWindowPrefix = 1500;
 
 std::string clip(const std::string& s, size_t max) {
   if (s.size() <= max) return s;
@@ -22,8 +26,26 @@ nlohmann::json drawn_partition(const History& h, const PartitionResult& p) {
   j["key"] = p.key;
   std::unordered_map<size_t, size_t> local;  // history index -> index in j["ops"]
   nlohmann::json ops = nlohmann::json::array();
+  // A huge partition is drawn around the point of failure: from the earliest call among the
+  // last kWindowPrefix prefix operations on, at most kMaxDrawnOps operations.
+  int64_t from_time = INT64_MIN;
+  if (p.ops.size() > kMaxDrawnOps) {
+    const size_t tail = p.linearization.size() > kWindowPrefix ? p.linearization.size() - kWindowPrefix : 0;
+    from_time = INT64_MAX;
+    for (size_t k = tail; k < p.linearization.size(); ++k)
+      from_time = std::min(from_time, h.ops[p.linearization[k]].call_time);
+    for (size_t i : p.stuck_ops) from_time = std::min(from_time, h.ops[i].call_time);
+  }
+  std::unordered_map<size_t, bool> in_prefix;
+  for (size_t i : p.linearization) in_prefix[i] = true;
+  size_t skipped = 0;
   for (size_t i : p.ops) {
     const Operation& op = h.ops[i];
+    const bool before = op.return_time < from_time && op.call_time < from_time;
+    if (from_time != INT64_MIN && (before || ops.size() >= kMaxDrawnOps)) {
+      ++skipped;
+      continue;
+    }
     local[i] = ops.size();
     ops.push_back({{"p", op.process},
                    {"f", op.f},
@@ -36,15 +58,24 @@ nlohmann::json drawn_partition(const History& h, const PartitionResult& p) {
                    {"line", op.call_line}});
   }
   j["ops"] = std::move(ops);
+  j["skipped"] = skipped;
   nlohmann::json lin = nlohmann::json::array(), states = nlohmann::json::array();
+  size_t lin_skipped = 0;
   for (size_t k = 0; k < p.linearization.size(); ++k) {
-    lin.push_back(local[p.linearization[k]]);
+    auto it = local.find(p.linearization[k]);
+    if (it == local.end()) {
+      ++lin_skipped;
+      continue;
+    }
+    lin.push_back(it->second);
     states.push_back(k < p.states_after.size() ? clip(p.states_after[k], kMaxStateChars) : "");
   }
+  j["lin_skipped"] = lin_skipped;
   j["lin"] = std::move(lin);
   j["states"] = std::move(states);
   nlohmann::json stuck = nlohmann::json::array();
-  for (size_t i : p.stuck_ops) stuck.push_back(local[i]);
+  for (size_t i : p.stuck_ops)
+    if (auto it = local.find(i); it != local.end()) stuck.push_back(it->second);
   j["stuck"] = std::move(stuck);
   j["stuck_state"] = clip(p.stuck_state, 4 * kMaxStateChars);
   return j;

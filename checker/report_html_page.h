@@ -111,7 +111,7 @@ function drawPartition(part, el, step) {
   if (pts.length) s += `<polyline class="linpath" points="${pts.map(p => p[0] + "," + p[1]).join(" ")}"/>`;
   pts.forEach(([x, y, i], k) => {
     s += `<circle class="lp${k === pts.length - 1 ? " last" : ""}" data-i="${i}" cx="${x}" cy="${y}" r="${step >= 10 ? 6.5 : 4}"/>`;
-    if (step >= 10) s += `<text class="lpn" x="${x}" y="${y + 3}">${(k + 1) % 1000}</text>`;
+    if (step >= 10) s += `<text class="lpn" x="${x}" y="${y + 3}">${(k + 1 + part.lin_skipped) % 1000}</text>`;
   });
   el.innerHTML = s + "</svg>";
   const tip = $("tip");
@@ -120,7 +120,7 @@ function drawPartition(part, el, step) {
     if (t === null || t === undefined) { tip.style.display = "none"; return; }
     const i = +t, o = ops[i];
     let h = `<b>${esc(opText(o))}</b><br><span class="k">call</span> ${o.c} · <span class="k">return</span> ${o.r === null ? "never (unknown outcome)" : o.r} · <span class="k">line</span> ${o.line}`;
-    if (linPos.has(i)) h += `<br><span class="k">#${linPos.get(i) + 1} in the longest linearization; state after:</span><br>${esc(part.states[linPos.get(i)])}`;
+    if (linPos.has(i)) h += `<br><span class="k">#${linPos.get(i) + 1 + part.lin_skipped} in the longest linearization; state after:</span><br>${esc(part.states[linPos.get(i)] || "(not recorded: early in the prefix)")}`;
     if (stuck.has(i)) h += `<br><span class="x">cannot come next:</span> <span class="k">the state after the prefix is</span><br>${esc(part.stuck_state)}`;
     tip.innerHTML = h; tip.style.display = "block";
     const w = tip.offsetWidth;
@@ -136,7 +136,7 @@ D.drawn.forEach((part, n) => {
   const last = part.lin.slice(-3).map(i => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">line ${part.ops[i].line}</span></li>`).join("");
   const stuckList = part.stuck.map(i => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">call ${part.ops[i].c}, return ${part.ops[i].r === null ? "never" : part.ops[i].r}, line ${part.ops[i].line}</span></li>`).join("");
   card.innerHTML = `<h2>Key ${esc(keyName(part.key))} <span class="badge b-violation">violation</span></h2>` +
-    `<div>${part.ops.length} operations cannot be linearized. The longest linearizable prefix has <b>${part.lin.length}</b> operations` +
+    `<div>${part.ops.length + part.skipped} operations cannot be linearized. The longest linearizable prefix has <b>${part.lin.length + part.lin_skipped}</b> operations` +
     (part.lin.length ? `, ending with:<ul class="stuck">${last}</ul>` : ".") + `</div>` +
     `<div style="margin-top:8px">State after it:</div><div class="state mono">${esc(part.stuck_state)}</div>` +
     `<div>None of these can come next (each contradicts that state):</div><ul class="stuck">${stuckList}</ul>` +
@@ -146,6 +146,7 @@ D.drawn.forEach((part, n) => {
     `<span><i class="sw" style="background:#eef0f2;border-color:var(--unk);border-style:dashed"></i>unknown outcome</span>` +
     `<span>x axis: event order (one step per call or return) · lanes: processes · hover for details</span>` +
     `<span class="zoom">zoom<button data-z="0.5">−</button><button data-z="2">+</button></span></div>` +
+    (part.skipped ? `<div class="note">Drawn: the ${part.ops.length} operations around the point of failure (${part.skipped} earlier or later ones left out).</div>` : "") +
     `<div class="scroll" id="tl${n}"></div>`;
   $("parts").appendChild(card);
   let step = part.ops.length > 2000 ? 4 : 14;

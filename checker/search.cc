@@ -326,12 +326,17 @@ StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const
   StuckPoint sp;
   State state = model.init();
   std::vector<bool> placed(ops.size(), false);
-  for (uint32_t op : prefix) {
+  // States are described for the end of the prefix only: a kv value can be long, and all of
+  // them together would grow with the square of the prefix.
+  constexpr size_t kDescribedStates = 200;
+  const size_t describe_from = prefix.size() > kDescribedStates ? prefix.size() - kDescribedStates : 0;
+  for (size_t k = 0; k < prefix.size(); ++k) {
+    const uint32_t op = prefix[k];
     State next = state;
     model.step(state, op, &next);
     state = next;
     placed[op] = true;
-    sp.states_after.push_back(model.describe(state));
+    sp.states_after.push_back(k >= describe_from ? model.describe(state) : std::string());
   }
   sp.state = model.describe(state);
   // Earliest return among the remaining definite operations: nothing that starts after it can

@@ -63,7 +63,7 @@ SearchOutcome search_partition(PartitionModel& model, std::span<const Operation*
 // Why the search stopped after the longest prefix: the state it leaves and the operations that
 // were candidates to come next (all of which the model rejects in that state).
 struct StuckPoint {
-  std::vector<std::string> states_after;  // model state after each prefix operation
+  std::vector<std::string> states_after;  // state after each prefix op (the last 200; others "")
   std::string state;                      // state after the whole prefix
   std::vector<uint32_t> candidates;       // ops that could come next by real time
   std::vector<bool> rejected;             // per candidate: the model contradicts it
