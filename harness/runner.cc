@@ -22,6 +22,7 @@
 #include "harness/net/interposer.h"
 #include "harness/process/cluster_processes.h"
 #include "harness/report.h"
+#include "harness/run_checks.h"
 #include "harness/run_dir.h"
 #include "harness/scenario_loader.h"
 #include "harness/schedule.h"
@@ -284,63 +285,13 @@ void RunContext::progress_loop() {
 }
 
 void RunContext::evaluate_checks() {
-  const std::string dir = r_.run_dir;
-  auto history = checker::parse_history_file(dir + "/history.jsonl");
-  if (!history) {
-    r_.error = "history: " + history.status().message();
-    return;
-  }
-  std::set<int64_t> clients = workload_processes_;
-  for (const auto& op : history->ops) {
-    if (op.status == checker::OpStatus::kOk) ++r_.figures.completed_ops;
-    if (op.status == checker::OpStatus::kUnknown) ++r_.figures.unknown_ops;
-  }
-  const ChecksSpec& c = s_.checks;
-  if (c.linearizable) {
-    checker::CheckOptions copts;
-    copts.model = "kv";
-    copts.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.checker_timeout);
-    auto result = checker::check(*history, copts);
-    CheckOutcome o;
-    o.name = "linearizable";
-    if (!result) {
-      o.verdict = "unknown";
-      o.summary = result.status().message();
-    } else {
-      r_.figures.checker_seconds = result->seconds;
-      o.verdict = result->verdict == checker::Verdict::kLinearizable ? "pass"
-                  : result->verdict == checker::Verdict::kViolation  ? "violation"
-                                                                     : "unknown";
-      std::ostringstream s;
-      s << result->operations << " operations (" << result->unknown << " unknown) in " << result->partitions.size()
-        << " keys, checked in " << std::setprecision(3) << result->seconds << " s";
-      if (result->verdict == checker::Verdict::kViolation) {
-        for (const auto& p : result->partitions) {
-          if (p.verdict == checker::Verdict::kViolation) {
-            s << "; violation on key '" << p.key << "'";
-            break;
-          }
-        }
-        const std::string html = checker::render_html(*history, *result);
-        if (!html.empty()) (void)write_text_file(dir + "/linearizability.html", html);
-        (void)checker::write_json(*history, *result, dir + "/linearizability.json");
-        (void)write_text_file(dir + "/linearizability.txt", checker::format_text(*history, *result));
-      }
-      if (!result->message.empty()) s << "; " << result->message;
-      o.summary = s.str();
-      o.details = {{"operations", result->operations}, {"unknown", result->unknown}, {"failed", result->failed},
-                   {"keys", result->partitions.size()}, {"seconds", result->seconds}};
-    }
-    r_.checks.push_back(o);
-  }
-  if (c.appends) r_.checks.push_back(check_appends(*history, verifiers_));
-  if (c.min_ops) r_.checks.push_back(check_min_ops(*history, clients, *c.min_ops));
-  if (c.max_mean_latency) r_.checks.push_back(check_mean_latency(*history, clients, c.latency_f, *c.max_mean_latency));
-  if (c.max_raft_state_bytes) r_.checks.push_back(check_raft_state(samples_, *c.max_raft_state_bytes));
-  if (c.max_snapshot_bytes) r_.checks.push_back(check_snapshot_size(samples_, *c.max_snapshot_bytes));
-  if (c.no_snapshot) r_.checks.push_back(check_no_snapshot(samples_));
-  for (auto& o : script_outcomes_) r_.checks.push_back(o);
-  if (c.deadline) r_.checks.push_back(check_deadline(r_.figures.seconds, *c.deadline));
+  RunCheckInputs in;
+  in.spec = &s_.checks;
+  in.clients = workload_processes_;
+  in.verifiers = verifiers_;
+  in.samples = samples_;
+  in.script = script_outcomes_;
+  if (auto st = evaluate_run_checks(in, &r_); !st) r_.error = st.message();
 }
 
 void RunContext::run() {
