@@ -51,9 +51,12 @@ soak: build
 	FAULTLINE=$(BUILD)/app/faultline scripts/soak.sh --runs-dir runs scenarios/jepsen
 
 # The CI gate after `make test`: the reference suite must pass, every demo must be caught.
+# A run that ended in ERROR because a kvnode could not bind its port (a known harness race) is rerun
+# once; the gate is then the newest run of every scenario (compare-reference.sh --strict).
 ci-scenarios: build
-	$(BUILD)/app/faultline run --runs-dir runs/ci $(SCENARIOS)
-	scripts/compare-reference.sh --runs-dir runs/ci $(SCENARIOS)
+	-$(BUILD)/app/faultline run --runs-dir runs/ci $(SCENARIOS)
+	FAULTLINE=$(BUILD)/app/faultline scripts/rerun-bind-errors.sh --runs-dir runs/ci $(SCENARIOS)
+	scripts/compare-reference.sh --strict --runs-dir runs/ci $(SCENARIOS)
 	FAULTLINE=$(BUILD)/app/faultline scripts/run-demos.sh --runs-dir runs/ci scenarios/demo
 
 bench: build

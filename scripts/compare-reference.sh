@@ -2,16 +2,19 @@
 # Prints the scenario table of the newest runs beside the reference run's figures from
 # ../shared/spec/lab-tests.md ("The reference run, for comparison"): for every scenario file given
 # (files or directories of *.yaml), the newest RUNS_DIR/<name>/<time>/results.json.
-#   usage: scripts/compare-reference.sh [--runs-dir DIR] SCENARIO.yaml|DIR...
-# Needs jq. Exit status 0 (the table is informational); 2 on bad usage or a missing run.
+#   usage: scripts/compare-reference.sh [--runs-dir DIR] [--strict] SCENARIO.yaml|DIR...
+# Needs jq. Exit status 0 (the table is informational; with --strict: only if every newest run
+# passed, else 1); 2 on bad usage or a missing run.
 set -euo pipefail
 
 runs_dir=runs
+strict=0
 paths=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs-dir) runs_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --strict) strict=1; shift ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) paths+=("$1"); shift ;;
   esac
 done
@@ -40,9 +43,10 @@ for p in "${paths[@]}"; do
   fi
 done
 
-printf '%-52s %-7s %7s %5s %9s %7s %8s | %7s %5s %9s %6s %7s\n' \
+printf '%-60s %-7s %7s %5s %9s %7s %8s | %7s %5s %9s %6s %7s\n' \
   scenario verdict seconds peers messages ops checker ref_s peers messages ops ops/ref
 missing=0
+failed=0
 for f in "${files[@]}"; do
   name=$(sed -n 's/^name: *\([A-Za-z0-9_.-]*\).*/\1/p' "$f" | head -1)
   [ -n "$name" ] || name=$(basename "$f" .yaml)
@@ -51,7 +55,7 @@ for f in "${files[@]}"; do
     if [ -f "$d/results.json" ]; then run=$d; break; fi
   done
   if [ -z "$run" ] || [ ! -f "$run/results.json" ]; then
-    printf '%-52s %-7s (no run in %s)\n' "$name" "-" "$runs_dir/$name"
+    printf '%-60s %-7s (no run in %s)\n' "$name" "-" "$runs_dir/$name"
     missing=1
     continue
   fi
@@ -61,8 +65,11 @@ for f in "${files[@]}"; do
      .figures.completed_ops, (.figures.checker_seconds * 100 | round / 100)] | @tsv' "$run/results.json")
   read -r rs rp rm ro < <(reference "${name:0:2}")
   ratio="-"
+  [ "$verdict" = PASS ] || failed=1
   [ "$ro" != "-" ] && ratio=$(awk -v a="$ops" -v b="$ro" 'BEGIN { printf "%.1fx", a / b }')
-  printf '%-52s %-7s %7s %5s %9s %7s %7ss | %7s %5s %9s %6s %7s\n' \
+  printf '%-60s %-7s %7s %5s %9s %7s %7ss | %7s %5s %9s %6s %7s\n' \
     "$name" "$verdict" "$secs" "$peers" "$msgs" "$ops" "$checker" "$rs" "$rp" "$rm" "$ro" "$ratio"
 done
 [ $missing -eq 0 ] || exit 2
+[ $strict -eq 0 ] || [ $failed -eq 0 ] || exit 1
+exit 0
