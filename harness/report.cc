@@ -87,7 +87,7 @@ std::string chart(const std::string& title, const std::string& unit, const std::
   std::ostringstream o;
   o.precision(5);
   o << "<svg class=chart viewBox='0 0 " << w << " " << h << "' width='" << w << "' height='" << h << "'>";
-  o << "<text x='" << left << "' y='16' class=ct>" << esc(title) << "</text>";
+  o << "<text x='" << left << "' y='16' class=ct>" << esc(title) << " (" << esc(unit) << ")</text>";
   for (const auto& f : faults) {
     o << "<rect class=fault x='" << x(f.from) << "' y='" << top << "' width='" << std::max(1.0, x(f.to) - x(f.from))
       << "' height='" << ph << "'><title>" << esc(f.label) << " (" << f.from << "s - " << f.to << "s)</title></rect>";
@@ -116,7 +116,7 @@ std::string chart(const std::string& title, const std::string& unit, const std::
     o << "<text class=ax x='" << lx << "' y='16' text-anchor=end fill='" << s.color << "'>" << esc(s.name) << "</text>";
     lx -= 120;
   }
-  o << "<text class=ax x='4' y='" << top + ph / 2 << "'>" << esc(unit) << "</text></svg>";
+  o << "</svg>";
   return o.str();
 }
 
