@@ -60,6 +60,7 @@ common::Status Node::Impl::start() {
     if (!r) return r.status();
     store = std::move(r.value());
   }
+  snapshot_worker = std::make_unique<SnapshotWorker>(store->snapshot_file_writer());
   for (const auto& w : recovered.warnings) log.warn("storage recovery", {{"note", w}});
   raft::Config rc;
   rc.id = opts.id;
@@ -116,15 +117,20 @@ common::Status Node::Impl::run(const std::atomic<bool>& stop) {
   const int64_t tick = tick_ns();
   const int64_t max_pending_age = 2 * int64_t(opts.cluster.election_timeout_max_ms) * 1000000;
   int64_t next_tick = clock.now_ns() + tick;
-  zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, snapshot_worker->wake_fd(), ZMQ_POLLIN, 0}};
   std::vector<std::string> parts;
   common::Status result;
   while (!stop.load(std::memory_order_relaxed)) {
     int64_t wait_ns = raft->has_ready() ? 0 : std::max<int64_t>(0, next_tick - clock.now_ns());
     try {
-      zmq::poll(items, 1, std::chrono::milliseconds((wait_ns + 999999) / 1000000));
+      zmq::poll(items, 2, std::chrono::milliseconds((wait_ns + 999999) / 1000000));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
+    }
+    if (items[1].revents & ZMQ_POLLIN) {
+      if (auto done = snapshot_worker->take_done()) result = finish_compaction(std::move(*done));
+      if (!result) break;
     }
     for (int i = 0; i < kMaxDrainPerRound && wire::recv_multipart(router, &parts); ++i)
       handle(std::move(parts));

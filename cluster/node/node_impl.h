@@ -12,6 +12,7 @@
 #include "cluster/node/json_log.h"
 #include "cluster/node/node.h"
 #include "cluster/node/pending.h"
+#include "cluster/node/snapshot_worker.h"
 #include "cluster/node/storage/disk_storage.h"
 #include "cluster/node/storage/storage.h"
 #include "cluster/raft/raft.h"
@@ -43,6 +44,9 @@ struct Node::Impl {
   raft::NodeId synced_vote = raft::kNoNode;
   uint64_t garbage_count = 0;
   common::SteadyClock clock;
+  double compact_loop_ms = 0;  // loop time spent on the compaction in flight (serialize, submit)
+  // Declared after `store` and `fs`: destroyed (its write finished, its thread joined) first.
+  std::unique_ptr<SnapshotWorker> snapshot_worker;
 
   Impl(NodeOptions o, zmq::context_t* ctx)
       : opts(std::move(o)),
@@ -67,6 +71,7 @@ struct Node::Impl {
   void serve_reads();
   common::Status install_snapshot(const raft::Snapshot& snapshot);
   common::Status maybe_compact();
+  common::Status finish_compaction(SnapshotWorker::Done done);
   void observe_role();
   void send_raft(const raft::Message& m);
   void reply(const Waiter& w, wire::ReplyCode code, std::string value = {}, std::string error = {});

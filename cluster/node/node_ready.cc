@@ -73,6 +73,10 @@ void Node::Impl::serve_reads() {
 
 common::Status Node::Impl::install_snapshot(const raft::Snapshot& snapshot) {
   // The leader sent a state-machine image newer than our log: make it durable, then adopt it.
+  // Our own snapshot write in flight writes the same file: let it finish first, then drop it
+  // (the leader's image is newer than anything we applied).
+  if (snapshot_worker->busy())
+    if (auto s = snapshot_worker->wait().status; !s) return s;
   if (auto s = store->save_snapshot(snapshot); !s) return s;
   if (auto s = kv.restore(snapshot.data); !s) return s;
   applied = snapshot.index;
@@ -83,19 +87,36 @@ common::Status Node::Impl::install_snapshot(const raft::Snapshot& snapshot) {
 
 common::Status Node::Impl::maybe_compact() {
   // issue 6: once the durable Raft state passes compaction_bytes, snapshot the state machine at the
-  // applied index and drop the log through it. The core keeps the image to send to followers that
-  // need compacted entries; if it refuses (see Raft::compact), the store is left alone too.
+  // applied index. The snapshot file (several fsyncs) is written by the worker thread while the
+  // loop keeps serving; finish_compaction() does the rest when it is durable. One at a time.
   const uint64_t limit = opts.cluster.compaction_bytes;
-  if (limit == 0 || store->log_bytes() <= limit || applied <= store->snapshot_index()) return {};
+  if (limit == 0 || snapshot_worker->busy() || store->log_bytes() <= limit ||
+      applied <= store->snapshot_index() || applied < raft->first_index())
+    return {};
   const int64_t start = clock.now_ns();
-  raft::Snapshot snap{applied, applied_term, opts.cluster.ids(), kv.serialize()};
+  snapshot_worker->submit(
+      raft::Snapshot{applied, applied_term, opts.cluster.ids(), kv.serialize()});
+  compact_loop_ms = double(clock.now_ns() - start) / 1e6;
+  return {};
+}
+
+common::Status Node::Impl::finish_compaction(SnapshotWorker::Done done) {
+  // The snapshot file is durable: tell the core, which keeps the image to send to followers that
+  // need compacted entries, and drop the log through it. If the core refuses (see Raft::compact)
+  // or a leader's newer snapshot was installed meanwhile, the log is left alone: the file is then
+  // only ahead of the log, which open() completes after a crash.
+  if (!done.status) return done.status;  // fail-stop: we cannot keep our durable state
+  const raft::Snapshot& snap = done.snapshot;
+  if (snap.index <= store->snapshot_index()) return {};
+  const int64_t start = clock.now_ns();
   raft->compact(snap);
-  if (raft->first_index() <= applied) return {};
-  if (auto s = store->save_snapshot(snap); !s) return s;
+  if (raft->first_index() <= snap.index) return {};
+  if (auto s = store->compact_through(snap, done.file_bytes); !s) return s;
   log.info("compacted", {{"index", snap.index},
                          {"snapshot_bytes", store->snapshot_bytes()},
                          {"log_bytes", store->log_bytes()},
-                         {"ms", double(clock.now_ns() - start) / 1e6}});
+                         {"ms", compact_loop_ms + double(clock.now_ns() - start) / 1e6},
+                         {"write_ms", done.write_ms}});
   return {};
 }
 

@@ -30,6 +30,15 @@ common::Status write_file_atomically(FileSystem& fs, const std::string& dir,
   if (s) s = fs.sync_dir(dir);
   return s;
 }
+
+common::Status check_snapshot_fits(const raft::Snapshot& snapshot) {
+  if (snapshot.data.size() + 8 * snapshot.voters.size() > kMaxRecordPayload - 64) {
+    return common::Status::invalid_argument(
+        "save_snapshot: " + std::to_string(snapshot.data.size()) +
+        " bytes is larger than a record may be");
+  }
+  return common::Status::ok();
+}
 }  // namespace
 
 DiskStorage::DiskStorage(FileSystem* fs, std::string dir, const DiskStorageOptions& options)
@@ -329,28 +338,47 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
   return open_current();
 }
 
+common::Result<uint64_t> DiskStorage::write_snapshot_file(FileSystem* fs, const std::string& dir,
+                                                          const raft::Snapshot& snapshot) {
+  if (common::Status s = check_snapshot_fits(snapshot); !s) return s;
+  std::string bytes;
+  append_record(&bytes, RecordType::kSnapshot, encode_snapshot(snapshot));
+  common::Status s = write_file_atomically(*fs, dir, dir + "/" + kSnapshotName, bytes);
+  if (!s) return s;
+  return uint64_t{bytes.size()};
+}
+
+Storage::SnapshotFileWriter DiskStorage::snapshot_file_writer() {
+  return [fs = fs_, dir = dir_](const raft::Snapshot& snapshot) {
+    return write_snapshot_file(fs, dir, snapshot);
+  };
+}
+
 common::Status DiskStorage::save_snapshot(const raft::Snapshot& snapshot) {
   if (!failed_) return failed_;
   if (snapshot.index <= snapshot_index_) return common::Status::ok();
-  if (snapshot.data.size() + 8 * snapshot.voters.size() > kMaxRecordPayload - 64) {
-    return common::Status::invalid_argument(
-        "save_snapshot: " + std::to_string(snapshot.data.size()) +
-        " bytes is larger than a record may be");
-  }
+  if (common::Status s = check_snapshot_fits(snapshot); !s) return s;  // before any I/O
   if (common::Status s = sync(); !s) return s;
+  common::Result<uint64_t> written = write_snapshot_file(fs_, dir_, snapshot);
+  if (!written) return fail(written.status());
+  return compact_through(snapshot, written.value());
+}
 
-  std::string bytes;
-  append_record(&bytes, RecordType::kSnapshot, encode_snapshot(snapshot));
-  common::Status s = write_file_atomically(*fs_, dir_, dir_ + "/" + kSnapshotName, bytes);
-  if (!s) return fail(s);
+common::Status DiskStorage::compact_through(const raft::Snapshot& snapshot, uint64_t file_bytes) {
+  if (!failed_) return failed_;
+  if (snapshot.index <= snapshot_index_) return common::Status::ok();
+  // The entries the new segment keeps are read back from the segment files, so everything queued
+  // is written first. No fsync: the new segment is fsynced with all of it before the old ones go,
+  // and until then a crash leaves the old log exactly as a crash before this call would.
+  if (common::Status s = flush(); !s) return s;
   snapshot_index_ = snapshot.index;
   snapshot_term_ = snapshot.term;
-  snapshot_bytes_ = bytes.size();
+  snapshot_bytes_ = file_bytes;
 
   // Raft's InstallSnapshot rule: later entries survive only if the log agrees at snapshot.index.
   std::vector<raft::Entry> kept;
   if (snapshot.index < last_index() && term_at(snapshot.index) == snapshot.term) {
-    if (s = read_entries(snapshot.index + 1, &kept); !s) return fail(s);
+    if (common::Status s = read_entries(snapshot.index + 1, &kept); !s) return fail(s);
   }
   return compact_log(snapshot.index, snapshot.term, kept);
 }

@@ -39,6 +39,13 @@ class DiskStorage : public Storage {
   common::Status flush() override;
   common::Status sync() override;
   common::Status save_snapshot(const raft::Snapshot& snapshot) override;
+  SnapshotFileWriter snapshot_file_writer() override;
+  common::Status compact_through(const raft::Snapshot& snapshot, uint64_t file_bytes) override;
+  // Writes <dir>/snapshot.snap crash-safely (temp file, fsync, rename, fsync of `dir`) and returns
+  // its size. Uses only `fs` and the snapshot file: safe on another thread than the store's owner
+  // if `fs` is (PosixFileSystem is). invalid_argument when the snapshot is too large for a record.
+  static common::Result<uint64_t> write_snapshot_file(FileSystem* fs, const std::string& dir,
+                                                      const raft::Snapshot& snapshot);
   common::Result<raft::Snapshot> load_snapshot() override;
 
   raft::Index last_index() const override { return base_index_ + log_.size(); }

@@ -18,6 +18,13 @@ class MemoryStorage : public Storage {
   common::Status flush() override { return common::Status::ok(); }
   common::Status sync() override { return common::Status::ok(); }
   common::Status save_snapshot(const raft::Snapshot& snapshot) override;
+  // Nothing to write: the snapshot is kept by compact_through(), which is save_snapshot().
+  SnapshotFileWriter snapshot_file_writer() override {
+    return [](const raft::Snapshot&) -> common::Result<uint64_t> { return uint64_t{0}; };
+  }
+  common::Status compact_through(const raft::Snapshot& snapshot, uint64_t) override {
+    return save_snapshot(snapshot);
+  }
   common::Result<raft::Snapshot> load_snapshot() override { return snapshot_; }
 
   raft::Index last_index() const override { return snapshot_.index + entries_.size(); }

@@ -7,6 +7,7 @@
 // After any I/O error a Storage is failed for good and returns that error from every call: the
 // node must stop (fail-stop), because the kernel may have dropped the data it could not write.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,19 @@ class Storage {
   // kept only if the log holds snapshot.index with snapshot.term (Raft's InstallSnapshot rule).
   // A snapshot not newer than the current one is ignored. Syncs anything queued first.
   virtual common::Status save_snapshot(const raft::Snapshot& snapshot) = 0;
+  // save_snapshot() split in two, so that a node can keep its event loop running while the
+  // snapshot file is written and fsynced (issue 6):
+  //  1. snapshot_file_writer() returns a function that writes the snapshot file crash-safely (temp
+  //     file, fsync, rename, fsync of the directory) and returns its size in bytes. It may run on
+  //     ONE other thread at a time while the owner keeps using this store, provided no
+  //     save_snapshot() runs until it returned. It touches only the snapshot file, never the log.
+  //  2. once it returned ok, compact_through(snapshot, file_bytes) (owner's thread) adopts the
+  //     snapshot and compacts the log through it exactly as save_snapshot() does after its file
+  //     write; ignored unless snapshot.index is newer than the current snapshot.
+  // A crash between 1 and 2 leaves a snapshot newer than the log's start, which open() completes.
+  using SnapshotFileWriter = std::function<common::Result<uint64_t>(const raft::Snapshot&)>;
+  virtual SnapshotFileWriter snapshot_file_writer() = 0;
+  virtual common::Status compact_through(const raft::Snapshot& snapshot, uint64_t file_bytes) = 0;
   // The current snapshot with its data (empty() when there is none).
   virtual common::Result<raft::Snapshot> load_snapshot() = 0;
 
