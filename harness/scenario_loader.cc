@@ -1,8 +1,9 @@
 #include "harness/scenario_loader.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "harness/step_parser.h"
@@ -144,7 +145,10 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
     YamlValue f = rootv;
     if (top.maybe("name", &f)) {
       s.name = f.as_string();
-      if (!std::regex_match(s.name, std::regex("[A-Za-z0-9_.-]+"))) {
+      const bool safe = !s.name.empty() && std::all_of(s.name.begin(), s.name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
+      });
+      if (!safe) {
         f.fail("a name may hold only letters, digits, '_', '-', '.' (it names the run directory)");
       }
     }
