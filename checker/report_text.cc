@@ -42,6 +42,20 @@ std::string op_line(const Operation& op) {
   return s.str();
 }
 
+// For a read of a long string: where it first differs from the state (both as JSON text), since
+// the shortened values above may hide it. Empty when the state is not a string.
+std::string difference(const nlohmann::json& read, const std::string& state) {
+  const std::string r = read.dump();
+  if (state.empty() || state[0] != '"' || r.size() <= 70) return "";
+  size_t at = 0;
+  while (at < r.size() && at < state.size() && r[at] == state[at]) ++at;
+  const size_t from = at > 12 ? at - 12 : 0;
+  std::ostringstream s;
+  s << "      first difference at character " << at << ": read ..." << r.substr(from, 30)
+    << "... state ..." << state.substr(from, 30) << "...\n";
+  return s.str();
+}
+
 }  // namespace
 
 std::string format_text(const History& history, const CheckResult& result) {
@@ -85,8 +99,11 @@ std::string format_text(const History& history, const CheckResult& result) {
     }
     s << "  state after it: " << shorten(p.stuck_state) << "\n";
     s << "  none of these can come next (the state contradicts each):\n";
-    for (size_t i = 0; i < p.stuck_ops.size() && i < kStuckShown; ++i)
-      s << "    " << op_line(history.ops[p.stuck_ops[i]]) << "\n";
+    for (size_t i = 0; i < p.stuck_ops.size() && i < kStuckShown; ++i) {
+      const Operation& op = history.ops[p.stuck_ops[i]];
+      s << "    " << op_line(op) << "\n";
+      if (op.status == OpStatus::kOk && op.output.is_string()) s << difference(op.output, p.stuck_state);
+    }
     if (p.stuck_ops.size() > kStuckShown)
       s << "    (" << p.stuck_ops.size() - kStuckShown << " more)\n";
   }
