@@ -55,12 +55,15 @@ common::Status Node::Impl::start() {
   if (c.storage == wire::StorageMode::kMemory) {
     store = std::make_unique<storage::MemoryStorage>();
   } else {
-    auto r =
-        storage::DiskStorage::open(&fs, opts.data_dir, storage::DiskStorageOptions{}, &recovered);
+    storage::DiskStorageOptions disk_options;
+    disk_options.defer_segment_removal = true;  // the snapshot worker unlinks them
+    auto r = storage::DiskStorage::open(&fs, opts.data_dir, disk_options, &recovered);
     if (!r) return r.status();
+    disk = r.value().get();
     store = std::move(r.value());
   }
-  snapshot_worker = std::make_unique<SnapshotWorker>(store->snapshot_file_writer());
+  snapshot_worker = std::make_unique<SnapshotWorker>(
+      store->snapshot_file_writer(), [fs = &fs](const std::string& path) { fs->remove(path); });
   for (const auto& w : recovered.warnings) log.warn("storage recovery", {{"note", w}});
   raft::Config rc;
   rc.id = opts.id;

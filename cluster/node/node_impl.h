@@ -30,6 +30,7 @@ struct Node::Impl {
   std::map<raft::NodeId, zmq::socket_t> peers;
   storage::PosixFileSystem fs;  // outlives `store`, which points at it
   std::unique_ptr<storage::Storage> store;
+  storage::DiskStorage* disk = nullptr;  // `store` when it is on disk, for its superseded segments
   std::unique_ptr<raft::Raft> raft;
   kv::KvStateMachine kv;
   PendingRequests pending;

@@ -78,6 +78,7 @@ common::Status Node::Impl::install_snapshot(const raft::Snapshot& snapshot) {
   if (snapshot_worker->busy())
     if (auto s = snapshot_worker->wait().status; !s) return s;
   if (auto s = store->save_snapshot(snapshot); !s) return s;
+  if (disk) snapshot_worker->remove_files(disk->take_superseded_segments());
   if (auto s = kv.restore(snapshot.data); !s) return s;
   applied = snapshot.index;
   applied_term = snapshot.term;
@@ -111,11 +112,15 @@ common::Status Node::Impl::finish_compaction(SnapshotWorker::Done done) {
   const int64_t start = clock.now_ns();
   raft->compact(snap);
   if (raft->first_index() <= snap.index) return {};
+  const int64_t store_start = clock.now_ns();
   if (auto s = store->compact_through(snap, done.file_bytes); !s) return s;
+  const double store_ms = double(clock.now_ns() - store_start) / 1e6;
+  if (disk) snapshot_worker->remove_files(disk->take_superseded_segments());
   log.info("compacted", {{"index", snap.index},
                          {"snapshot_bytes", store->snapshot_bytes()},
                          {"log_bytes", store->log_bytes()},
                          {"ms", compact_loop_ms + double(clock.now_ns() - start) / 1e6},
+                         {"log_ms", store_ms},
                          {"write_ms", done.write_ms}});
   return {};
 }

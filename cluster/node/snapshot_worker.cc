@@ -8,11 +8,14 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace node {
 
-SnapshotWorker::SnapshotWorker(storage::Storage::SnapshotFileWriter write)
-    : write_(std::move(write)), event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+SnapshotWorker::SnapshotWorker(storage::Storage::SnapshotFileWriter write, FileRemover remove)
+    : write_(std::move(write)),
+      remove_(std::move(remove)),
+      event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (event_fd_ < 0)
     throw std::runtime_error(std::string("snapshot worker: eventfd: ") + std::strerror(errno));
   thread_ = std::thread([this] { run(); });
@@ -59,6 +62,15 @@ SnapshotWorker::Done SnapshotWorker::wait() {
   return out;
 }
 
+void SnapshotWorker::remove_files(std::vector<std::string> paths) {
+  if (paths.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::string& p : paths) removals_.push_back(std::move(p));
+  }
+  cv_.notify_all();
+}
+
 void SnapshotWorker::drain_wake_fd() {
   uint64_t count = 0;  // non-blocking: EAGAIN when there was nothing to drain
   while (::read(event_fd_, &count, sizeof count) < 0 && errno == EINTR) {
@@ -68,7 +80,14 @@ void SnapshotWorker::drain_wake_fd() {
 void SnapshotWorker::run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    cv_.wait(lock, [this] { return stop_ || job_.has_value(); });
+    cv_.wait(lock, [this] { return stop_ || job_.has_value() || !removals_.empty(); });
+    if (!removals_.empty()) {
+      std::vector<std::string> paths = std::exchange(removals_, {});
+      lock.unlock();
+      for (const std::string& p : paths) remove_(p);
+      lock.lock();
+      continue;
+    }
     if (!job_) return;  // stopping, nothing left to write
     Done done;
     done.snapshot = std::move(*job_);

@@ -5,13 +5,17 @@
 // serving, and collects the outcome with take_done() once wake_fd() — an eventfd in the loop's
 // poll set — is readable; or it blocks in wait() when it must (before writing the same file
 // itself, e.g. to install a leader's snapshot). The loop then does the cheap rest of a compaction
-// (Raft::compact, Storage::compact_through). Owned by the node; every member function is for the
+// (Raft::compact, Storage::compact_through) and hands back the log segments that made obsolete,
+// for the worker to unlink (remove_files). Owned by the node; every member function is for the
 // loop thread only. The destructor lets a write in progress finish, then joins the thread.
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "cluster/node/storage/storage.h"
 #include "cluster/raft/types.h"
@@ -28,8 +32,11 @@ class SnapshotWorker {
     double write_ms = 0;      // time the worker spent writing
   };
 
-  // `write` runs on the worker thread (storage::Storage::snapshot_file_writer()).
-  explicit SnapshotWorker(storage::Storage::SnapshotFileWriter write);
+  // Removes a file the log no longer needs; failures are the store's open() to clean up.
+  using FileRemover = std::function<void(const std::string& path)>;
+
+  // `write` and `remove` run on the worker thread (storage::Storage::snapshot_file_writer()).
+  SnapshotWorker(storage::Storage::SnapshotFileWriter write, FileRemover remove);
   ~SnapshotWorker();
   SnapshotWorker(const SnapshotWorker&) = delete;
   SnapshotWorker& operator=(const SnapshotWorker&) = delete;
@@ -44,18 +51,22 @@ class SnapshotWorker {
   std::optional<Done> take_done();
   // Blocks until the submitted write finished and returns its outcome. Precondition: busy().
   Done wait();
+  // Queues superseded log segments to be removed off the loop (no outcome is reported).
+  void remove_files(std::vector<std::string> paths);
 
  private:
   void run();
   void drain_wake_fd();  // with mu_ held
 
   storage::Storage::SnapshotFileWriter write_;
+  FileRemover remove_;
   int event_fd_ = -1;
   bool busy_ = false;  // loop thread only
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<raft::Snapshot> job_;  // guarded by mu_
   std::optional<Done> done_;           // guarded by mu_
+  std::vector<std::string> removals_;  // guarded by mu_
   bool stop_ = false;                  // guarded by mu_
   std::thread thread_;                 // last: started once everything above exists
 };

@@ -1,6 +1,7 @@
 #include "cluster/node/storage/disk_storage.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "cluster/node/storage/log_format.h"
 #include "cluster/node/storage/log_replay.h"
@@ -328,7 +329,11 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
   // No directory sync for the removals: a removed segment that reappears after a power cut is
   // older than the new one, which starts the log, and open() removes it again.
   for (const Segment& old : segments_) {
-    if (s = fs_->remove(segment_path(old.seq)); !s) return fail(s);
+    if (options_.defer_segment_removal) {
+      superseded_.push_back(segment_path(old.seq));
+    } else if (s = fs_->remove(segment_path(old.seq)); !s) {
+      return fail(s);
+    }
   }
   segments_ = {{seq, header.size() + body.size()}};
   unsynced_ = false;
@@ -409,6 +414,10 @@ common::Status DiskStorage::read_entries(raft::Index from, std::vector<raft::Ent
     out->push_back(std::move(e));
   }
   return common::Status::ok();
+}
+
+std::vector<std::string> DiskStorage::take_superseded_segments() {
+  return std::exchange(superseded_, {});
 }
 
 common::Result<raft::Snapshot> DiskStorage::load_snapshot() {

@@ -22,6 +22,10 @@ namespace storage {
 
 struct DiskStorageOptions {
   uint64_t segment_bytes = 8 << 20;  // a segment is rolled once it reaches this size
+  // Compaction leaves the segments it superseded for the owner to remove (see
+  // take_superseded_segments), e.g. off its event loop: unlinking them can take milliseconds.
+  // Safe because a superseded segment is garbage; open() removes any that are left.
+  bool defer_segment_removal = false;
 };
 
 class DiskStorage : public Storage {
@@ -53,6 +57,9 @@ class DiskStorage : public Storage {
   uint64_t log_bytes() const override;
   uint64_t snapshot_bytes() const override { return snapshot_bytes_; }
   size_t segment_count() const { return segments_.size(); }
+  // Paths of the segments compactions superseded since the last call (defer_segment_removal only).
+  // Removing them is optional and needs no ordering: any thread whose FileSystem allows it.
+  std::vector<std::string> take_superseded_segments();
 
  private:
   struct Segment {
@@ -105,6 +112,7 @@ class DiskStorage : public Storage {
   raft::Term snapshot_term_ = 0;
   uint64_t snapshot_bytes_ = 0;
   common::Status failed_;
+  std::vector<std::string> superseded_;  // see take_superseded_segments()
 };
 
 }  // namespace storage

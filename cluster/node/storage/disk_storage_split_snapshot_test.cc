@@ -114,6 +114,33 @@ TEST(DiskStorageSplitSnapshot, EveryCrashPointOfBothStepsRecovers) {
   EXPECT_TRUE(completed) << "the two steps never completed within the crash-point budget";
 }
 
+TEST(DiskStorageSplitSnapshot, DeferredRemovalHandsOverTheSupersededSegmentsAndOpenRemovesThem) {
+  FaultyFileSystem fs;
+  DiskStorageOptions deferred = kSmallSegments;
+  deferred.defer_segment_removal = true;
+  Recovered rec;
+  auto st = open_or_die(&fs, kDir, &rec, deferred);
+  ASSERT_TRUE(st);
+  ASSERT_TRUE(st->append(entries(1, 20, 1)).is_ok());
+  ASSERT_TRUE(st->set_hard_state({1, 1, 20}).is_ok());
+  ASSERT_TRUE(st->sync().is_ok());
+  const size_t before = st->segment_count();
+  ASSERT_GT(before, 1u);
+  ASSERT_TRUE(st->save_snapshot(kSnapshot).is_ok());
+  std::vector<std::string> superseded = st->take_superseded_segments();
+  EXPECT_EQ(superseded.size(), before);
+  EXPECT_TRUE(st->take_superseded_segments().empty());
+  for (const std::string& path : superseded) EXPECT_TRUE(fs.exists(path)) << path;
+  ASSERT_TRUE(fs.remove(superseded.front()).is_ok());  // the owner removed only one of them
+  st.reset();
+  fs.power_cut();
+  st = open_or_die(&fs, kDir, &rec, deferred);
+  ASSERT_TRUE(st);
+  for (const std::string& path : superseded) EXPECT_FALSE(fs.exists(path)) << path;
+  EXPECT_EQ(rec.state.snapshot.index, 12u);
+  expect_entries(rec, 13, 20, "deferred removal");
+}
+
 TEST(MemoryStorageSplitSnapshot, CompactThroughIsSaveSnapshot) {
   MemoryStorage st;
   ASSERT_TRUE(st.append(entries(1, 20, 1)).is_ok());
