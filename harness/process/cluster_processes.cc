@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <zmq.hpp>
 
+#include "common/free_port.h"
 #include "harness/process/child_launcher.h"
 #include "harness/process/cluster_file.h"
 
@@ -29,31 +31,17 @@ constexpr std::chrono::milliseconds kStatusProbe{200};
 constexpr size_t kLogTailLines = 15;
 
 // Picks `n` distinct free loopback ports: all sockets stay bound until every port is known.
+// Ports below the ephemeral range: see common/free_port.h (a port from the ephemeral range can be
+// taken by an outgoing connection before the node binds it).
 common::Result<std::vector<int>> pick_free_ports(int n) {
-  std::vector<int> fds;
+  std::set<int> taken;
   std::vector<int> ports;
-  Status error;
-  for (int i = 0; i < n && error.is_ok(); ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-      error = Status::io_error("socket(): " + std::string(std::strerror(errno)));
-      break;
-    }
-    fds.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      error = Status::io_error("cannot pick a free port: " + std::string(std::strerror(errno)));
-      break;
-    }
-    ports.push_back(ntohs(addr.sin_port));
+  for (int i = 0; i < n; ++i) {
+    int port = common::pick_free_loopback_port(taken);
+    if (port == 0) return Status::io_error("cannot find a free port on 127.0.0.1 in [20000, 32000)");
+    taken.insert(port);
+    ports.push_back(port);
   }
-  for (int fd : fds) ::close(fd);
-  if (!error) return error;
   return ports;
 }
 

@@ -1,5 +1,7 @@
 #include "cluster/client/testing/local_cluster.h"
 
+#include "common/free_port.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -70,24 +72,7 @@ std::string read_all(const std::string& path) {
 
 }  // namespace
 
-int free_port() {
-  // Below Linux's ephemeral range (32768+), so an outgoing connection's local port cannot take it
-  // between this probe and the node's bind; random, so parallel tests rarely probe the same one.
-  std::mt19937_64 rng(std::random_device{}() ^ uint64_t(getpid()));
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int port = 20000 + static_cast<int>(rng() % 12000);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return 0;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    close(fd);
-    if (ok) return port;
-  }
-  return 0;
-}
+int free_port() { return common::pick_free_loopback_port(); }
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
