@@ -136,7 +136,7 @@ D.drawn.forEach((part, n) => {
   const last = part.lin.slice(-3).map(i => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">line ${part.ops[i].line}</span></li>`).join("");
   const stuckList = part.stuck.map(i => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">call ${part.ops[i].c}, return ${part.ops[i].r === null ? "never" : part.ops[i].r}, line ${part.ops[i].line}</span></li>`).join("");
   card.innerHTML = `<h2>Key ${esc(keyName(part.key))} <span class="badge b-violation">violation</span></h2>` +
-    `<div>${part.ops.length + part.skipped} operations cannot be linearized. The longest linearizable prefix has <b>${part.lin.length + part.lin_skipped}</b> operations` +
+    `<div>${part.ops.length + part.skipped} operations on this key cannot be linearized together. The longest linearizable prefix has <b>${part.lin.length + part.lin_skipped}</b> operations` +
     (part.lin.length ? `, ending with:<ul class="stuck">${last}</ul>` : ".") + `</div>` +
     `<div style="margin-top:8px">State after it:</div><div class="state mono">${esc(part.stuck_state)}</div>` +
     `<div>None of these can come next (each contradicts that state):</div><ul class="stuck">${stuckList}</ul>` +

@@ -86,7 +86,7 @@ std::string format_text(const History& history, const CheckResult& result) {
       break;
     }
     s << "\nkey " << nlohmann::json(p.key).dump() << ": " << p.ops.size()
-      << " operations cannot be linearized\n";
+      << " operations on this key cannot be linearized together\n";
     s << "  longest linearizable prefix: " << p.linearization.size() << " operations";
     if (p.linearization.empty()) {
       s << " (none: the first operations already contradict the initial state)\n";
