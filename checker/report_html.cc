@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "checker/checker.h"
+#include "checker/report_common.h"
 #include "checker/report_html_page.h"
 
 namespace checker {
@@ -84,16 +85,7 @@ nlohmann::json drawn_partition(const History& h, const PartitionResult& p) {
 }  // namespace
 
 std::string render_html(const History& history, const CheckResult& result) {
-  nlohmann::json data;
-  data["source"] = history.source;
-  data["format"] = history.format;
-  data["model"] = result.model;
-  data["verdict"] = verdict_name(result.verdict);
-  data["message"] = result.message;
-  data["operations"] = result.operations;
-  data["failed"] = result.failed;
-  data["unknown"] = result.unknown;
-  data["seconds"] = result.seconds;
+  nlohmann::json data = summary_fields(history, result);
   nlohmann::json summary = nlohmann::json::array(), drawn = nlohmann::json::array();
   for (const auto& p : result.partitions) {
     summary.push_back({{"key", p.key},

@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include "checker/checker.h"
+#include "checker/report_common.h"
 
 namespace checker {
 namespace {
@@ -34,7 +35,7 @@ nlohmann::json op_json(const History& h, size_t index) {
 
 }  // namespace
 
-nlohmann::json to_json(const History& history, const CheckResult& result) {
+nlohmann::json summary_fields(const History& history, const CheckResult& result) {
   nlohmann::json j;
   j["source"] = history.source;
   j["format"] = history.format;
@@ -45,6 +46,11 @@ nlohmann::json to_json(const History& history, const CheckResult& result) {
   j["failed"] = result.failed;
   j["unknown"] = result.unknown;
   j["seconds"] = result.seconds;
+  return j;
+}
+
+nlohmann::json to_json(const History& history, const CheckResult& result) {
+  nlohmann::json j = summary_fields(history, result);
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& p : result.partitions) {
     nlohmann::json pj;
