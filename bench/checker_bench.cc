@@ -1,6 +1,6 @@
 // checker_bench: times checker::check() on the Porcupine test histories (parse excluded; one
 // warm-up, then the median of 5 runs) and the HTML explanation of kv/c50-bad.txt. Prints figures;
-// never passes or fails. Usage: checker_bench [DATA_DIR] (default: the shared Porcupine data).
+// never passes or fails. Usage: checker_bench [--runs N] [DATA_DIR] (see --help).
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -12,6 +12,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "checker/checker.h"
 
@@ -43,25 +45,35 @@ double cpu_ms() {
          (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
-// Median wall time of 5 runs after a warm-up, and the median CPU time (all threads) of the same
-// runs: on a busy shared machine the CPU time shows what the wall time would be on an idle one.
-std::pair<double, double> median_ms(const std::vector<const Loaded*>& set) {
+// Median wall time of `runs` runs after a warm-up, and the median CPU time (all threads) of the
+// same runs: on a busy shared machine the CPU time shows what the wall time would be on an idle one.
+std::pair<double, double> median_ms(const std::vector<const Loaded*>& set, int runs) {
   check_all(set);  // warm-up
   std::vector<double> wall, cpu;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < runs; ++i) {
     const double c0 = cpu_ms();
     wall.push_back(check_all(set));
     cpu.push_back(cpu_ms() - c0);
   }
   std::sort(wall.begin(), wall.end());
   std::sort(cpu.begin(), cpu.end());
-  return {wall[2], cpu[2]};
+  return {wall[wall.size() / 2], cpu[cpu.size() / 2]};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string dir = argc > 1 ? argv[1] : FL_PORCUPINE_DATA;
+  CLI::App app{"checker_bench: times the linearizability checker on the Porcupine histories "
+               "(parse excluded) beside Porcupine's figures, and the HTML explanation of "
+               "kv/c50-bad.txt"};
+  std::string dir = FL_PORCUPINE_DATA;
+  int runs = 5;
+  app.add_option("DATA_DIR", dir, "directory holding kv/ and jepsen/ histories")
+      ->capture_default_str();
+  app.add_option("--runs", runs, "timed runs after a warm-up; figures are medians")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 101));
+  CLI11_PARSE(app, argc, argv);
   std::vector<Loaded> all;
   std::vector<std::string> names;
   for (const char* sub : {"kv", "jepsen"}) {
@@ -104,11 +116,12 @@ int main(int argc, char** argv) {
   };
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) < 1) load[0] = -1;
-  std::printf("threads: %u, load average: %.2f\n", std::thread::hardware_concurrency(), load[0]);
+  std::printf("threads: %u, load average: %.2f, median of %d runs\n",
+              std::thread::hardware_concurrency(), load[0], runs);
   std::printf("%-26s %6s %10s %10s %14s %13s\n", "histories", "files", "wall (ms)", "cpu (ms)",
               "porcupine (ms)", "speedup wall");
   for (const auto& c : cases) {
-    const auto [wall, cpu] = median_ms(c.set);
+    const auto [wall, cpu] = median_ms(c.set, runs);
     std::printf("%-26s %6zu %10.3f %10.3f %14.1f %12.1fx\n", c.label, c.set.size(), wall, cpu,
                 c.porcupine_ms, c.porcupine_ms / wall);
   }

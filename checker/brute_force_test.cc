@@ -75,8 +75,10 @@ bool brute_force_linearizable(const History& h) {
 }
 
 // A random small history: half the time outputs come from a real execution (so most are
-// linearizable), sometimes with one output perturbed; otherwise outputs are random.
-History random_history(common::Rng& rng, bool kv) {
+// linearizable), sometimes with one output perturbed; otherwise outputs are random. With
+// `long_values`, kv values are 2-5 characters, so reads cross the kv model's 4-character hash
+// chunks and share prefixes of different lengths.
+History random_history(common::Rng& rng, bool kv, bool long_values) {
   History h;
   h.source = "random";
   h.model_hint = kv ? "kv" : "register";
@@ -94,11 +96,15 @@ History random_history(common::Rng& rng, bool kv) {
     op.key = rng.chance(0.7) ? "a" : "b";
     const int64_t kind = rng.uniform(0, 2);
     if (kv) {
-      static const char* kValues[] = {"x", "y", "xy"};
-      static const char* kReads[] = {"", "x", "y", "xy", "yx", "xx", "xyx"};
+      static const char* kShortValues[] = {"x", "y", "xy"};
+      static const char* kShortReads[] = {"", "x", "y", "xy", "yx", "xx", "xyx"};
+      static const char* kLongValues[] = {"ab", "cde", "fghij"};
+      static const char* kLongReads[] = {"", "ab", "abcde", "abcdefghij", "cdeab", "abab", "fghijab"};
+      const char** values = long_values ? kLongValues : kShortValues;
+      const char** reads = long_values ? kLongReads : kShortReads;
       op.f = kind == 0 ? "get" : kind == 1 ? "put" : "append";
-      if (op.f == "get") op.output = kReads[rng.uniform(0, 6)];
-      else op.input = kValues[rng.uniform(0, 2)];
+      if (op.f == "get") op.output = reads[rng.uniform(0, 6)];
+      else op.input = values[rng.uniform(0, 2)];
     } else {
       op.f = kind == 0 ? "read" : kind == 1 ? "write" : "cas";
       auto value = [&]() { return rng.chance(0.2) ? nlohmann::json(nullptr) : nlohmann::json(rng.uniform(1, 3)); };
@@ -148,11 +154,11 @@ History random_history(common::Rng& rng, bool kv) {
   return h;
 }
 
-void agree_on_random_histories(bool kv, uint64_t seed, int count) {
+void agree_on_random_histories(bool kv, uint64_t seed, int count, bool long_values = false) {
   common::Rng rng(seed);
   int linearizable = 0;
   for (int i = 0; i < count; ++i) {
-    History h = random_history(rng, kv);
+    History h = random_history(rng, kv, long_values);
     const bool expected = brute_force_linearizable(h);
     CheckOptions opts;
     opts.threads = 1 + i % 2;
@@ -168,6 +174,10 @@ void agree_on_random_histories(bool kv, uint64_t seed, int count) {
 }
 
 TEST(BruteForce, KvAgreesOnSixThousandRandomHistories) { agree_on_random_histories(true, 11, 6000); }
+
+TEST(BruteForce, KvWithLongerValuesAgreesOnThreeThousandRandomHistories) {
+  agree_on_random_histories(true, 13, 3000, /*long_values=*/true);
+}
 
 TEST(BruteForce, RegisterAgreesOnSixThousandRandomHistories) {
   agree_on_random_histories(false, 12, 6000);

@@ -7,8 +7,8 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <map>
 #include <thread>
+#include <unordered_map>
 
 #include "checker/model.h"
 #include "checker/search.h"
@@ -128,7 +128,7 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
   CheckResult result;
   result.model = model_name;
   result.operations = history.ops.size();
-  std::map<std::string, size_t> by_key;
+  std::unordered_map<std::string_view, size_t> by_key;  // views of the history's keys
   for (size_t i = 0; i < history.ops.size(); ++i) {
     const Operation& op = history.ops[i];
     if (common::Status s = model->validate(history, op); !s) return s;
@@ -143,7 +143,7 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
     auto [it, inserted] = by_key.try_emplace(model->partition_key(op), result.partitions.size());
     if (inserted) {
       result.partitions.emplace_back();
-      result.partitions.back().key = it->first;
+      result.partitions.back().key = std::string(it->first);
     }
     result.partitions[it->second].ops.push_back(i);
   }
@@ -222,8 +222,9 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
       cv.notify_all();
     }
   };
-  unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads)
-                                         : std::max(1u, std::thread::hardware_concurrency());
+  // hardware_concurrency() reads /sys on every call; the answer does not change, so ask once.
+  static const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads) : cores;
   threads = static_cast<unsigned>(std::min<size_t>(threads, order.size()));
   // Starting threads costs more than checking a small history on one.
   if (options.threads == 0 && result.operations < kSmallHistory) threads = 1;

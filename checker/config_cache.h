@@ -7,6 +7,8 @@
 // state, the same definite operations and a subset of its unknown ones: whatever can follow the
 // larger one can follow the smaller one. The hash covers the definite operations and the state
 // only, and insert() refuses a configuration that an explored one dominates.
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -18,13 +20,14 @@ namespace checker {
 class ConfigCache {
  public:
   // `unknown_mask`: the bits of unknown-outcome operations (all zero when there are none).
-  ConfigCache(size_t bitset_words, std::vector<uint64_t> unknown_mask)
+  // `operations`: how many the partition has; the table starts in proportion and grows.
+  ConfigCache(size_t bitset_words, std::vector<uint64_t> unknown_mask, size_t operations)
       : words_(bitset_words), unknown_mask_(std::move(unknown_mask)) {
     size_t unknown = 0;
     for (uint64_t w : unknown_mask_) unknown += static_cast<size_t>(__builtin_popcountll(w));
     any_unknown_ = unknown > 0;
     exact_sig_ = unknown <= 64;
-    slots_.resize(1024);
+    slots_.resize(std::bit_ceil(std::clamp<size_t>(4 * operations, 64, 1024)));
   }
 
   // Inserts (bits, state) unless it or a configuration dominating it is present. `hash` must be

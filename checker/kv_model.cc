@@ -1,6 +1,9 @@
 // The key/value model: get/put/append on string values, one partition per key. An absent key
 // reads as "" (a get may record null for it).
+#include <forward_list>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "checker/flat_map.h"
 #include "checker/model.h"
@@ -14,18 +17,18 @@ namespace {
 constexpr uint64_t kMod = (uint64_t{1} << 61) - 1;
 constexpr uint64_t kBase = 1000003;
 
-uint64_t mul_mod(uint64_t a, uint64_t b) {
+constexpr uint64_t mul_mod(uint64_t a, uint64_t b) {
   const __uint128_t p = static_cast<__uint128_t>(a) * b;
   uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61);
   return r >= kMod ? r - kMod : r;
 }
 
-uint64_t add_mod(uint64_t a, uint64_t b) {
+constexpr uint64_t add_mod(uint64_t a, uint64_t b) {
   const uint64_t r = a + b;
   return r >= kMod ? r - kMod : r;
 }
 
-uint64_t pow_mod(uint64_t b, uint64_t e) {
+constexpr uint64_t pow_mod(uint64_t b, uint64_t e) {
   uint64_t r = 1;
   for (; e != 0; e >>= 1) {
     if (e & 1) r = mul_mod(r, b);
@@ -34,46 +37,50 @@ uint64_t pow_mod(uint64_t b, uint64_t e) {
   return r;
 }
 
-// The same hash as folding h = h * kBase + (ch + 1) over the characters, four at a time: the four
-// products of a chunk do not depend on each other, so they overlap in the pipeline.
+constexpr uint64_t kBase2 = pow_mod(kBase, 2), kBase3 = pow_mod(kBase, 3), kBase4 = pow_mod(kBase, 4);
+
+uint64_t char_code(char ch) { return static_cast<uint64_t>(static_cast<unsigned char>(ch)) + 1; }
+
+// The hash of four characters; its four products do not depend on each other, so they overlap in
+// the pipeline.
+uint64_t hash_chunk(const char* p) {
+  return add_mod(add_mod(mul_mod(char_code(p[0]), kBase3), mul_mod(char_code(p[1]), kBase2)),
+                 add_mod(mul_mod(char_code(p[2]), kBase), char_code(p[3])));
+}
+
+// The same hash as folding h = h * kBase + (ch + 1) over the characters, four at a time.
 uint64_t hash_text(std::string_view s) {
-  static const uint64_t b2 = mul_mod(kBase, kBase), b3 = mul_mod(b2, kBase), b4 = mul_mod(b3, kBase);
   uint64_t h = 0;
   size_t i = 0;
-  const auto c = [&](size_t k) { return static_cast<uint64_t>(static_cast<unsigned char>(s[k])) + 1; };
-  for (; i + 4 <= s.size(); i += 4) {
-    const uint64_t chunk = add_mod(add_mod(mul_mod(c(i), b3), mul_mod(c(i + 1), b2)),
-                                   add_mod(mul_mod(c(i + 2), kBase), c(i + 3)));
-    h = add_mod(mul_mod(h, b4), chunk);
-  }
-  for (; i < s.size(); ++i) h = add_mod(mul_mod(h, kBase), c(i));
+  for (; i + 4 <= s.size(); i += 4) h = add_mod(mul_mod(h, kBase4), hash_chunk(&s[i]));
+  for (; i < s.size(); ++i) h = add_mod(mul_mod(h, kBase), char_code(s[i]));
   return h;
 }
 
 // KvPartition: a state is the id of an interned string value, so comparing two states is one
 // integer comparison. Values built by appends are stored as (previous value, appended literal)
 // chains with their hash; equal strings always get the same id (a hash match is confirmed by
-// comparing the characters), and each (value, literal) append is computed once.
+// comparing the characters), and each (value, literal) append is computed once. Literal texts
+// are views of the operations' own strings, which outlive the partition (Model::prepare).
 class KvPartition final : public PartitionModel {
  public:
   explicit KvPartition(std::span<const Operation* const> ops) {
+    // Every op adds at most one literal, and the search typically one append value per op.
+    values_.reserve(2 * ops.size() + 1);
+    same_hash_next_.reserve(2 * ops.size() + 1);
+    texts_.reserve(ops.size() + 1);
+    gets_.reserve(ops.size());
     empty_ = literal("");
-    ops_.reserve(ops.size());
-    prepare_get_prefixes(ops);
-    for (const Operation* op : ops) {
-      CompactOp c;
-      if (op->f == "get") {
-        c.kind = Kind::kGet;
-        c.arg = kUnchecked;
-        if (op->status == OpStatus::kOk) {
-          c.arg = literal(as_string(op->output));
-          gets_[get_index_[ops_.size()]].output = c.arg;
-        }
-      } else {
-        c.kind = op->f == "put" ? Kind::kPut : Kind::kAppend;
-        c.arg = literal(as_string(op->input));
+    ops_.resize(ops.size());
+    for (uint32_t i = 0; i < ops.size(); ++i) ops_[i].kind = kind_of(*ops[i]);
+    prepare_gets(ops);
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      CompactOp& c = ops_[i];
+      if (c.kind != Kind::kGet) {
+        c.arg = literal(text_of(ops[i]->input));
+      } else if (ops[i]->status == OpStatus::kOk) {
+        c.arg = gets_[get_index_[i]].output;
       }
-      ops_.push_back(c);
     }
   }
 
@@ -117,10 +124,55 @@ class KvPartition final : public PartitionModel {
            gets_contradict(state, linearized, last + 1, static_cast<uint32_t>(ops_.size() - 1));
   }
 
+  size_t memory_bytes() const override {
+    return ops_.capacity() * sizeof(CompactOp) + values_.capacity() * sizeof(Value) +
+           same_hash_next_.capacity() * sizeof(uint32_t) + by_hash_.bytes() + appends_.bytes() +
+           texts_.capacity() * sizeof(std::string_view) + owned_bytes_ +
+           prefix_hashes_.capacity() * sizeof(uint64_t) + puts_before_.capacity() * sizeof(uint32_t) +
+           gets_.capacity() * sizeof(GetCheck);
+  }
+
+  std::string describe(State state) const override {
+    return nlohmann::json(materialize(static_cast<uint32_t>(state))).dump();
+  }
+
+ private:
+  enum class Kind : uint8_t { kGet, kPut, kAppend };
+  static constexpr uint32_t kUnchecked = UINT32_MAX;
+  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr int kGetsChecked = 4;
+  struct CompactOp {
+    Kind kind = Kind::kGet;
+    uint32_t arg = kUnchecked;  // put/append: value id of the argument; get: expected value id or kUnchecked
+    uint32_t last_state = kNone;   // append: the last state it was applied to ...
+    uint32_t last_result = kNone;  // ... and the value that gave
+  };
+  // Value: either a literal (parent == kNone, piece indexes texts_) or parent + appended literal.
+  struct Value {
+    uint64_t hash;
+    uint64_t len;
+    uint64_t pow;     // kBase^len mod kMod (literals only; appends use their piece's)
+    uint32_t parent;  // value id, or kNone
+    uint32_t piece;   // literal: index into texts_; append: value id of the appended literal
+  };
+  // GetCheck: an ok get's output, the hashes of its prefixes and the puts that might be placed
+  // before it (ranges of prefix_hashes_ and puts_before_).
+  struct GetCheck {
+    uint32_t output = kNone;  // value id of what the get returned (a literal)
+    uint32_t prefixes = 0;    // prefix_hashes_[prefixes + k]: hash of the first 4k characters
+    uint32_t puts_begin = 0, puts_end = 0;
+    uint32_t last_state = kNone;  // the last state checked against it ...
+    bool last_contradicts = false;  // ... and the answer
+  };
+
+  static Kind kind_of(const Operation& op) {
+    if (op.f == "get") return Kind::kGet;
+    return op.f == "put" ? Kind::kPut : Kind::kAppend;
+  }
+
   // True if one of the first kGetsChecked unplaced ok gets in [first, last] that no put can
   // precede reads a value that does not start with `state`'s value.
-  bool gets_contradict(State state, const uint64_t* linearized, uint32_t first,
-                       uint32_t last) {
+  bool gets_contradict(State state, const uint64_t* linearized, uint32_t first, uint32_t last) {
     if (first > last || first >= ops_.size()) return false;
     const Value& v = values_[state];
     int checked = 0;
@@ -133,137 +185,144 @@ class KvPartition final : public PartitionModel {
         pending &= pending - 1;
         GetCheck& g = gets_[get_index_[op]];
         bool put_may_precede = false;
-        for (uint32_t p : g.puts_before) put_may_precede |= !(linearized[p >> 6] >> (p & 63) & 1);
+        for (uint32_t k = g.puts_begin; k < g.puts_end; ++k) {
+          const uint32_t p = puts_before_[k];
+          put_may_precede |= !(linearized[p >> 6] >> (p & 63) & 1);
+        }
         if (put_may_precede) continue;
         ++checked;
-        if (g.prefix_hash.empty()) hash_prefixes(g);
-        if (v.len > values_[g.output].len || prefix_hash(g, v.len) != v.hash) return true;
+        // The search meets the same state again after backtracking: remember the last answer.
+        if (g.last_state != state) {
+          g.last_state = static_cast<uint32_t>(state);
+          g.last_contradicts = v.len > values_[g.output].len || prefix_hash(g, v.len) != v.hash;
+        }
+        if (g.last_contradicts) return true;
       }
     }
     return false;
   }
 
-  size_t memory_bytes() const override {
-    // Node-based maps: roughly 48 bytes per element with the bucket array.
-    return ops_.capacity() * sizeof(CompactOp) + values_.capacity() * sizeof(Value) +
-           same_hash_next_.capacity() * sizeof(uint32_t) + by_hash_.bytes() + appends_.bytes() +
-           text_bytes_;
-  }
-
-  std::string describe(State state) const override {
-    return nlohmann::json(materialize(static_cast<uint32_t>(state))).dump();
-  }
-
- private:
-  enum class Kind : uint8_t { kGet, kPut, kAppend };
-  static constexpr uint32_t kUnchecked = UINT32_MAX;
-  static constexpr uint32_t kNone = UINT32_MAX;
-  struct CompactOp {
-    Kind kind;
-    uint32_t arg;  // put/append: value id of the argument; get: expected value id or kUnchecked
-    uint32_t last_state = kNone;   // append: the last state it was applied to ...
-    uint32_t last_result = kNone;  // ... and the value that gave
-  };
-  // Value: either a literal (parent == kNone, piece holds the text) or parent + literal piece.
-  struct Value {
-    uint64_t hash;
-    uint64_t len;
-    uint64_t pow;     // kBase^len mod kMod (literals only; appends use their piece's)
-    uint32_t parent;  // value id, or kNone
-    uint32_t piece;   // literal: index into texts_; append: value id of the appended literal
-  };
-
-  static constexpr int kGetsChecked = 4;
-  // GetCheck: an ok get's output as prefix hashes, and the puts that might be placed before it.
-  struct GetCheck {
-    uint32_t output = kNone;            // value id of what the get returned
-    std::vector<uint64_t> prefix_hash;  // [k] = hash of the first 4k characters (built lazily)
-    std::vector<uint32_t> puts_before;  // puts (any outcome) called before the get returned
-  };
-
-  // Hashes of every fourth prefix of the get's output: one serial multiply per four characters.
-  void hash_prefixes(GetCheck& g) const {
-    const std::string& out = texts_[values_[g.output].piece];  // outputs are literals
-    g.prefix_hash.reserve(out.size() / 4 + 1);
-    g.prefix_hash.push_back(0);
-    for (size_t i = 0; i + 4 <= out.size(); i += 4)
-      g.prefix_hash.push_back(add_mod(mul_mod(g.prefix_hash.back(), b4_), hash_text({&out[i], 4})));
-  }
-
   // Hash of the first `len` characters of the get's output (len <= its length).
   uint64_t prefix_hash(const GetCheck& g, uint64_t len) const {
-    const std::string& out = texts_[values_[g.output].piece];
-    uint64_t h = g.prefix_hash[len / 4];
-    for (uint64_t i = len / 4 * 4; i < len; ++i)
-      h = add_mod(mul_mod(h, kBase), static_cast<unsigned char>(out[i]) + 1);
+    return prefix_hash(g.prefixes, texts_[values_[g.output].piece], len);
+  }
+
+  // Hash of the first `len` characters of `text`, whose every fourth prefix hash is in
+  // prefix_hashes_ from `start` on.
+  uint64_t prefix_hash(uint32_t start, std::string_view text, uint64_t len) const {
+    uint64_t h = prefix_hashes_[start + len / 4];
+    for (uint64_t i = len / 4 * 4; i < len; ++i) h = add_mod(mul_mod(h, kBase), char_code(text[i]));
     return h;
   }
 
-  const uint64_t b4_ = pow_mod(kBase, 4);
-
-  void prepare_get_prefixes(std::span<const Operation* const> ops) {
+  // Interns every ok get's output and notes the puts that might precede it. The prefix hashes of
+  // outputs that are prefixes of one another (reads of a growing value) share one run in
+  // prefix_hashes_, so each character is hashed once per run, not once per get.
+  void prepare_gets(std::span<const Operation* const> ops) {
     get_mask_.assign((ops.size() + 63) / 64, 0);
-    get_index_.assign(ops.size(), UINT32_MAX);
+    get_index_.assign(ops.size(), kNone);
     std::vector<uint32_t> puts;
     for (uint32_t j = 0; j < ops.size(); ++j)
-      if (ops[j]->f == "put") puts.push_back(j);
+      if (ops_[j].kind == Kind::kPut) puts.push_back(j);
+    std::string_view run;  // the longest output hashed into the current run
+    uint32_t run_start = 0;
     for (uint32_t i = 0; i < ops.size(); ++i) {
       const Operation* op = ops[i];
-      if (op->f != "get" || op->status != OpStatus::kOk) continue;
+      if (ops_[i].kind != Kind::kGet || op->status != OpStatus::kOk) continue;
       GetCheck g;
-      for (uint32_t j : puts) {
-        if (ops[j]->call_time <= op->return_time) g.puts_before.push_back(j);
+      const std::string_view out = text_of(op->output);
+      const size_t common = std::min(run.size(), out.size());
+      if (prefix_hashes_.empty() || run.compare(0, common, out, 0, common) != 0) {  // a new run
+        run = {};
+        run_start = static_cast<uint32_t>(prefix_hashes_.size());
+        prefix_hashes_.push_back(0);
       }
+      if (out.size() > run.size()) {  // extend the run: hash the characters after it
+        uint64_t h = prefix_hashes_.back();
+        for (size_t k = run.size() / 4 * 4; k + 4 <= out.size(); k += 4) {
+          h = add_mod(mul_mod(h, kBase4), hash_chunk(&out[k]));
+          prefix_hashes_.push_back(h);
+        }
+        run = out;
+      }
+      g.prefixes = run_start;
+      g.output = literal(out, prefix_hash(run_start, out, out.size()));
+      g.puts_begin = static_cast<uint32_t>(puts_before_.size());
+      for (uint32_t j : puts)
+        if (ops[j]->call_time <= op->return_time) puts_before_.push_back(j);
+      g.puts_end = static_cast<uint32_t>(puts_before_.size());
       get_mask_[i >> 6] |= uint64_t{1} << (i & 63);
       get_index_[i] = static_cast<uint32_t>(gets_.size());
-      gets_.push_back(std::move(g));
+      gets_.push_back(g);
     }
   }
 
-  static std::string as_string(const nlohmann::json& v) {
-    if (v.is_null()) return "";
-    if (v.is_string()) return v.get<std::string>();
-    return v.dump();
+  // A value as text: a view of the operation's string (null reads as ""); any other JSON value
+  // stands for its JSON text, kept here.
+  std::string_view text_of(const nlohmann::json& v) {
+    if (v.is_null()) return {};
+    if (v.is_string()) return v.get_ref<const std::string&>();
+    const std::string& s = owned_.emplace_front(v.dump());
+    owned_bytes_ += s.capacity() + sizeof(std::string);
+    return s;
   }
 
   static uint64_t key_of(uint64_t hash, uint64_t len) { return hash ^ (len * 0x9e3779b97f4a7c15ULL); }
 
+  std::string_view piece_text(const Value& v) const { return texts_[values_[v.piece].piece]; }
+
   std::string materialize(uint32_t id) const {
-    std::vector<uint32_t> pieces;
-    while (values_[id].parent != kNone) {
-      pieces.push_back(values_[id].piece);
-      id = values_[id].parent;
+    std::string s(values_[id].len, '\0');
+    size_t end = s.size();
+    for (; values_[id].parent != kNone; id = values_[id].parent) {
+      const std::string_view piece = piece_text(values_[id]);
+      end -= piece.size();
+      piece.copy(s.data() + end, piece.size());
     }
-    std::string s = texts_[values_[id].piece];
-    for (auto it = pieces.rbegin(); it != pieces.rend(); ++it) s += texts_[values_[*it].piece];
+    texts_[values_[id].piece].copy(s.data(), end);
     return s;
   }
 
-  // The id of an existing value equal to `text` with this hash/len, or kNone.
-  uint32_t find_equal(uint64_t hash, uint64_t len, const std::string* text, uint32_t candidate) {
+  // True if value `id` spells `text`: compares piece by piece from the end, without building it.
+  bool spells(uint32_t id, std::string_view text) const {
+    if (values_[id].len != text.size()) return false;
+    size_t end = text.size();
+    for (; values_[id].parent != kNone; id = values_[id].parent) {
+      const std::string_view piece = piece_text(values_[id]);
+      end -= piece.size();
+      if (text.compare(end, piece.size(), piece) != 0) return false;
+    }
+    return text.substr(0, end) == texts_[values_[id].piece];
+  }
+
+  // The id of an existing value equal to `text` (or, when `text` is null, to value `candidate`)
+  // with this hash and length; kNone if there is none.
+  uint32_t find_equal(uint64_t hash, uint64_t len, const std::string_view* text, uint32_t candidate) {
+    std::string built;  // `candidate` spelled out, only if compared with another append chain
     for (uint32_t id = by_hash_.find(key_of(hash, len)); id != FlatMap64::kAbsent;
          id = same_hash_next_[id]) {
       const Value& v = values_[id];
       if (v.hash != hash || v.len != len) continue;
       if (text != nullptr) {
-        if (v.parent == kNone ? texts_[v.piece] == *text : materialize(id) == *text) return id;
-      } else if (materialize(id) == materialize(candidate)) {
-        return id;
+        if (spells(id, *text)) return id;
+      } else if (v.parent == kNone) {
+        if (spells(candidate, texts_[v.piece])) return id;
+      } else {
+        if (built.empty()) built = materialize(candidate);
+        if (spells(id, built)) return id;
       }
     }
     return kNone;
   }
 
-  uint32_t literal(const std::string& s) {
-    return literal(s, hash_text(s), pow_mod(kBase, s.size()));
-  }
+  uint32_t literal(std::string_view s) { return literal(s, hash_text(s)); }
 
-  uint32_t literal(const std::string& s, uint64_t h, uint64_t pow) {
+  uint32_t literal(std::string_view s, uint64_t h) {
     if (uint32_t id = find_equal(h, s.size(), &s, kNone); id != kNone) return id;
     const uint32_t id = static_cast<uint32_t>(values_.size());
-    values_.push_back({h, s.size(), pow, kNone, static_cast<uint32_t>(texts_.size())});
+    values_.push_back({h, s.size(), pow_mod(kBase, s.size()), kNone,
+                       static_cast<uint32_t>(texts_.size())});
     texts_.push_back(s);
-    text_bytes_ += s.capacity() + sizeof(std::string);
     index(id);
     return id;
   }
@@ -302,16 +361,20 @@ class KvPartition final : public PartitionModel {
 
   std::vector<CompactOp> ops_;
   std::vector<Value> values_;
-  std::vector<std::string> texts_;
+  std::vector<std::string_view> texts_;   // literal texts (views of ops' strings or of owned_)
+  std::forward_list<std::string> owned_;  // texts of non-string JSON values
+  size_t owned_bytes_ = 0;
   FlatMap64 by_hash_;                     // hash key -> latest value id with it
   std::vector<uint32_t> same_hash_next_;  // value id -> previous value id with the same key
   FlatMap64 appends_;                     // (value id << 32 | literal id) -> value id
   uint32_t empty_ = 0;
-  size_t text_bytes_ = 0;
   std::vector<GetCheck> gets_;
-  std::vector<uint64_t> get_mask_;   // bitset of ok gets
-  std::vector<uint32_t> get_index_;  // op -> index in gets_
+  std::vector<uint64_t> prefix_hashes_;  // per get, see GetCheck::prefixes
+  std::vector<uint32_t> puts_before_;    // per get, see GetCheck::puts_begin
+  std::vector<uint64_t> get_mask_;       // bitset of ok gets
+  std::vector<uint32_t> get_index_;      // op -> index in gets_
 };
+
 class KvModel final : public Model {
  public:
   std::string_view name() const override { return "kv"; }

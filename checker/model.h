@@ -54,7 +54,8 @@ class Model {
   // names the history line.
   virtual common::Status validate(const History& h, const Operation& op) const = 0;
   // Operations with different partition keys never constrain each other (P-compositionality).
-  virtual std::string partition_key(const Operation& op) const { return op.key; }
+  // The view must stay valid as long as `op` does.
+  virtual std::string_view partition_key(const Operation& op) const { return op.key; }
   // True when an unknown-outcome op has no effect on the state (a read): it can be dropped.
   virtual bool is_read_only(const Operation& op) const = 0;
   // Prepares the model for one partition. `ops` stay valid while the PartitionModel lives.

@@ -138,7 +138,7 @@ struct PartitionSearch::Impl {
     any_unknown = unknown_ordinal > 0;
     for (size_t i = 1; i < n; ++i) calls_in_index_order &= ops[i - 1]->call_time <= ops[i]->call_time;
     bits.assign(words, 0);
-    cache = std::make_unique<ConfigCache>(words, std::move(unknown_mask));
+    cache = std::make_unique<ConfigCache>(words, std::move(unknown_mask), n);
     stack.reserve(n);
     state = model.init();
     entry = list.next[list.head()];
