@@ -56,11 +56,16 @@ void finish_job(PartitionJob& job) {
       StuckPoint sp = explain_stuck(*job.model, job.ops, out.longest);
       r.states_after = std::move(sp.states_after);
       r.stuck_state = std::move(sp.state);
-      // Report the candidates the state contradicts (the culprits); all of them if none is.
+      // Report the operations that can never follow the state, if the model can tell; else the
+      // candidates the state contradicts; else every candidate.
       const bool any_rejected =
           std::find(sp.rejected.begin(), sp.rejected.end(), true) != sp.rejected.end();
-      for (size_t c = 0; c < sp.candidates.size(); ++c)
-        if (sp.rejected[c] || !any_rejected) r.stuck_ops.push_back(r.ops[sp.candidates[c]]);
+      if (!sp.doomed.empty()) {
+        for (uint32_t i : sp.doomed) r.stuck_ops.push_back(r.ops[i]);
+      } else {
+        for (size_t c = 0; c < sp.candidates.size(); ++c)
+          if (sp.rejected[c] || !any_rejected) r.stuck_ops.push_back(r.ops[sp.candidates[c]]);
+      }
       break;
     }
     case SearchVerdict::kTimeout:
@@ -149,6 +154,16 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
   }
   std::sort(result.partitions.begin(), result.partitions.end(),
             [](const PartitionResult& a, const PartitionResult& b) { return a.key < b.key; });
+  // The search wants each partition's ops in call-time order (the kv model's pruning relies on
+  // it). Histories are in invocation order as written, which a recorder with several threads may
+  // break by a few microseconds; a stable sort restores it without reordering equal times.
+  const auto called_earlier = [&](size_t a, size_t b) {
+    return history.ops[a].call_time < history.ops[b].call_time;
+  };
+  for (PartitionResult& p : result.partitions) {
+    if (!std::is_sorted(p.ops.begin(), p.ops.end(), called_earlier))
+      std::stable_sort(p.ops.begin(), p.ops.end(), called_earlier);
+  }
 
   // Largest partitions first, so the slowest one starts early.
   std::vector<size_t> order(result.partitions.size());

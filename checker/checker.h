@@ -60,8 +60,9 @@ struct PartitionResult {
   // linearizable prefix the search found.
   std::vector<size_t> linearization;
   // Violations only: the state after each prefix operation (the last 200; earlier ones empty),
-  // the state after the whole prefix, and
-  // the operations that could come next by real time, none of which the model accepts there.
+  // the state after the whole prefix, and the operations that contradict that state: the first
+  // few that can never follow it (a kv get whose value does not extend it), or, when the model
+  // cannot tell, those that could come next by real time, none of which it accepts there.
   std::vector<std::string> states_after;
   std::string stuck_state;
   std::vector<size_t> stuck_ops;

@@ -118,18 +118,30 @@ class KvPartition final : public PartitionModel {
   // The candidates are checked first, so an explanation names the get that cannot follow; then a
   // few later gets, which prunes appends-only stretches whose only read comes at the end (5
   // clients appending to one key, then one final get: without it every order is explored).
+  // Each call costs about the number of operations concurrent with the candidates, not the
+  // history's length: puts are found through a bitset, and a get called after the first unplaced
+  // put may always follow that put, so the look-ahead stops there.
   bool dead_end(State state, const uint64_t* linearized, uint32_t first, uint32_t last) override {
     if (gets_.empty()) return false;
-    return gets_contradict(state, linearized, first, last) ||
-           gets_contradict(state, linearized, last + 1, static_cast<uint32_t>(ops_.size() - 1));
+    const NextPut put = first_unplaced_put(linearized, first);
+    if (gets_contradict(state, linearized, first, last, put.call)) return true;
+    const uint32_t end = std::min(put.op, static_cast<uint32_t>(ops_.size() - 1));
+    return last + 1 < ops_.size() &&
+           gets_contradict(state, linearized, next_get_[last + 1], end, put.call);
+  }
+
+  bool never_after(State state, const uint64_t* linearized, uint32_t op) override {
+    return get_index_[op] != kNone &&
+           fit(state, op, first_unplaced_put(linearized, 0).call) == Fit::kContradicts;
   }
 
   size_t memory_bytes() const override {
     return ops_.capacity() * sizeof(CompactOp) + values_.capacity() * sizeof(Value) +
            same_hash_next_.capacity() * sizeof(uint32_t) + by_hash_.bytes() + appends_.bytes() +
            texts_.capacity() * sizeof(std::string_view) + owned_bytes_ +
-           prefix_hashes_.capacity() * sizeof(uint64_t) + puts_before_.capacity() * sizeof(uint32_t) +
-           gets_.capacity() * sizeof(GetCheck);
+           prefix_hashes_.capacity() * sizeof(uint64_t) + gets_.capacity() * sizeof(GetCheck) +
+           (put_mask_.capacity() + get_mask_.capacity() + call_time_.capacity()) * sizeof(uint64_t) +
+           (get_index_.capacity() + next_get_.capacity()) * sizeof(uint32_t);
   }
 
   std::string describe(State state) const override {
@@ -155,12 +167,12 @@ class KvPartition final : public PartitionModel {
     uint32_t parent;  // value id, or kNone
     uint32_t piece;   // literal: index into texts_; append: value id of the appended literal
   };
-  // GetCheck: an ok get's output, the hashes of its prefixes and the puts that might be placed
-  // before it (ranges of prefix_hashes_ and puts_before_).
+  // GetCheck: an ok get's output, the hashes of its prefixes (a range of prefix_hashes_) and when
+  // it returned (a put called by then may come before it).
   struct GetCheck {
     uint32_t output = kNone;  // value id of what the get returned (a literal)
     uint32_t prefixes = 0;    // prefix_hashes_[prefixes + k]: hash of the first 4k characters
-    uint32_t puts_begin = 0, puts_end = 0;
+    int64_t return_time = 0;
     uint32_t last_state = kNone;  // the last state checked against it ...
     bool last_contradicts = false;  // ... and the answer
   };
@@ -170,11 +182,51 @@ class KvPartition final : public PartitionModel {
     return op.f == "put" ? Kind::kPut : Kind::kAppend;
   }
 
+  // How an unplaced ok get's output relates to a state: a put may still come before it (no
+  // constraint), or its output starts with the state's value, or it cannot follow the state.
+  enum class Fit : uint8_t { kPutMayPrecede, kExtends, kContradicts };
+
+  // The unplaced put called first (its index and call time), or {kNone, INT64_MAX}.
+  struct NextPut {
+    uint32_t op = kNone;
+    int64_t call = INT64_MAX;
+  };
+
+  // Scans the puts from index `from` on (every op before `from` must be placed). With ops in call
+  // order the first unplaced put is the one; otherwise every unplaced put is compared.
+  NextPut first_unplaced_put(const uint64_t* linearized, uint32_t from) const {
+    NextPut best;
+    if (last_put_ == kNone || from > last_put_) return best;
+    for (size_t w = from >> 6; w <= last_put_ >> 6; ++w) {
+      uint64_t pending = put_mask_[w] & ~linearized[w];
+      if (w == (from >> 6)) pending &= ~uint64_t{0} << (from & 63);
+      for (; pending != 0; pending &= pending - 1) {
+        const uint32_t op = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
+        if (call_time_[op] < best.call) best = {op, call_time_[op]};
+        if (calls_sorted_) return best;
+      }
+    }
+    return best;
+  }
+
+  // `put_call`: when the first unplaced put was called (INT64_MAX if none is left).
+  Fit fit(State state, uint32_t op, int64_t put_call) {
+    GetCheck& g = gets_[get_index_[op]];
+    if (put_call <= g.return_time) return Fit::kPutMayPrecede;
+    // The search meets the same state again after backtracking: remember the last answer.
+    if (g.last_state != state) {
+      const Value& v = values_[state];
+      g.last_state = static_cast<uint32_t>(state);
+      g.last_contradicts = v.len > values_[g.output].len || prefix_hash(g, v.len) != v.hash;
+    }
+    return g.last_contradicts ? Fit::kContradicts : Fit::kExtends;
+  }
+
   // True if one of the first kGetsChecked unplaced ok gets in [first, last] that no put can
   // precede reads a value that does not start with `state`'s value.
-  bool gets_contradict(State state, const uint64_t* linearized, uint32_t first, uint32_t last) {
+  bool gets_contradict(State state, const uint64_t* linearized, uint32_t first, uint32_t last,
+                       int64_t put_call) {
     if (first > last || first >= ops_.size()) return false;
-    const Value& v = values_[state];
     int checked = 0;
     for (size_t w = first >> 6; w <= last >> 6 && checked < kGetsChecked; ++w) {
       uint64_t pending = get_mask_[w] & ~linearized[w];
@@ -183,20 +235,10 @@ class KvPartition final : public PartitionModel {
         const uint32_t op = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
         if (op > last) break;
         pending &= pending - 1;
-        GetCheck& g = gets_[get_index_[op]];
-        bool put_may_precede = false;
-        for (uint32_t k = g.puts_begin; k < g.puts_end; ++k) {
-          const uint32_t p = puts_before_[k];
-          put_may_precede |= !(linearized[p >> 6] >> (p & 63) & 1);
-        }
-        if (put_may_precede) continue;
+        const Fit f = fit(state, op, put_call);
+        if (f == Fit::kPutMayPrecede) continue;
         ++checked;
-        // The search meets the same state again after backtracking: remember the last answer.
-        if (g.last_state != state) {
-          g.last_state = static_cast<uint32_t>(state);
-          g.last_contradicts = v.len > values_[g.output].len || prefix_hash(g, v.len) != v.hash;
-        }
-        if (g.last_contradicts) return true;
+        if (f == Fit::kContradicts) return true;
       }
     }
     return false;
@@ -215,15 +257,21 @@ class KvPartition final : public PartitionModel {
     return h;
   }
 
-  // Interns every ok get's output and notes the puts that might precede it. The prefix hashes of
+  // Interns every ok get's output and indexes the gets and puts for dead_end(). The prefix hashes of
   // outputs that are prefixes of one another (reads of a growing value) share one run in
   // prefix_hashes_, so each character is hashed once per run, not once per get.
   void prepare_gets(std::span<const Operation* const> ops) {
     get_mask_.assign((ops.size() + 63) / 64, 0);
+    put_mask_.assign((ops.size() + 63) / 64, 0);
     get_index_.assign(ops.size(), kNone);
-    std::vector<uint32_t> puts;
-    for (uint32_t j = 0; j < ops.size(); ++j)
-      if (ops_[j].kind == Kind::kPut) puts.push_back(j);
+    call_time_.resize(ops.size());
+    for (uint32_t j = 0; j < ops.size(); ++j) {
+      call_time_[j] = ops[j]->call_time;
+      calls_sorted_ &= j == 0 || ops[j - 1]->call_time <= ops[j]->call_time;
+      if (ops_[j].kind != Kind::kPut) continue;
+      put_mask_[j >> 6] |= uint64_t{1} << (j & 63);
+      last_put_ = j;
+    }
     std::string_view run;  // the longest output hashed into the current run
     uint32_t run_start = 0;
     for (uint32_t i = 0; i < ops.size(); ++i) {
@@ -247,14 +295,15 @@ class KvPartition final : public PartitionModel {
       }
       g.prefixes = run_start;
       g.output = literal(out, prefix_hash(run_start, out, out.size()));
-      g.puts_begin = static_cast<uint32_t>(puts_before_.size());
-      for (uint32_t j : puts)
-        if (ops[j]->call_time <= op->return_time) puts_before_.push_back(j);
-      g.puts_end = static_cast<uint32_t>(puts_before_.size());
+      g.return_time = op->return_time;
       get_mask_[i >> 6] |= uint64_t{1} << (i & 63);
       get_index_[i] = static_cast<uint32_t>(gets_.size());
       gets_.push_back(g);
     }
+    // next_get_[i]: the first ok get at index i or later (ops.size() if none).
+    next_get_.assign(ops.size() + 1, static_cast<uint32_t>(ops.size()));
+    for (size_t i = ops.size(); i-- > 0;)
+      next_get_[i] = get_index_[i] != kNone ? static_cast<uint32_t>(i) : next_get_[i + 1];
   }
 
   // A value as text: a view of the operation's string (null reads as ""); any other JSON value
@@ -370,8 +419,12 @@ class KvPartition final : public PartitionModel {
   uint32_t empty_ = 0;
   std::vector<GetCheck> gets_;
   std::vector<uint64_t> prefix_hashes_;  // per get, see GetCheck::prefixes
-  std::vector<uint32_t> puts_before_;    // per get, see GetCheck::puts_begin
   std::vector<uint64_t> get_mask_;       // bitset of ok gets
+  std::vector<uint64_t> put_mask_;       // bitset of puts (any outcome kept in the partition)
+  uint32_t last_put_ = kNone;            // index of the last put
+  std::vector<int64_t> call_time_;       // per op
+  bool calls_sorted_ = true;             // ops are in call-time order
+  std::vector<uint32_t> next_get_;       // see prepare_gets()
   std::vector<uint32_t> get_index_;      // op -> index in gets_
 };
 

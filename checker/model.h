@@ -39,6 +39,12 @@ class PartitionModel {
                         uint32_t /*first_candidate*/, uint32_t /*last_candidate*/) {
     return false;
   }
+  // Optional, for explanations: true only when `op` (ok, not placed in `linearized`) can never
+  // be placed after `state` whatever comes between (a kv get whose output does not extend the
+  // current value, with no put left that could come first). Returning false is always correct.
+  virtual bool never_after(State /*state*/, const uint64_t* /*linearized*/, uint32_t /*op*/) {
+    return false;
+  }
   // Bytes of memory held (interned values, memo tables), for the memory limit.
   virtual size_t memory_bytes() const = 0;
   // Human-readable state, for explanations.

@@ -139,7 +139,7 @@ D.drawn.forEach((part, n) => {
     `<div>${part.ops.length + part.skipped} operations on this key cannot be linearized together. The longest linearizable prefix has <b>${part.lin.length + part.lin_skipped}</b> operations` +
     (part.lin.length ? `, ending with:<ul class="stuck">${last}</ul>` : ".") + `</div>` +
     `<div style="margin-top:8px">State after it:</div><div class="state mono">${esc(part.stuck_state)}</div>` +
-    `<div>None of these can come next (each contradicts that state):</div><ul class="stuck">${stuckList}</ul>` +
+    `<div>None of these can follow it (each contradicts that state):</div><ul class="stuck">${stuckList}</ul>` +
     `<div class="legend"><span><i class="sw" style="background:#d4efe2;border-color:var(--lin)"></i>in the longest linearization (dots: order)</span>` +
     `<span><i class="sw" style="background:#fbdcda;border-color:var(--bad)"></i>cannot come next</span>` +
     `<span><i class="sw" style="background:#d7e6f8;border-color:var(--ok)"></i>not reached</span>` +

@@ -98,7 +98,7 @@ std::string format_text(const History& history, const CheckResult& result) {
         s << "    " << op_line(history.ops[p.linearization[i]]) << "\n";
     }
     s << "  state after it: " << shorten(p.stuck_state) << "\n";
-    s << "  none of these can come next (the state contradicts each):\n";
+    s << "  none of these can follow it (the state contradicts each):\n";
     for (size_t i = 0; i < p.stuck_ops.size() && i < kStuckShown; ++i) {
       const Operation& op = history.ops[p.stuck_ops[i]];
       s << "    " << op_line(op) << "\n";

@@ -325,6 +325,7 @@ StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const
                          const std::vector<uint32_t>& prefix) {
   StuckPoint sp;
   State state = model.init();
+  std::vector<State> states_before(prefix.size());  // [k]: the state before prefix[k]
   std::vector<bool> placed(ops.size(), false);
   // States are described for the end of the prefix only: a kv value can be long, and all of
   // them together would grow with the square of the prefix.
@@ -332,6 +333,7 @@ StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const
   const size_t describe_from = prefix.size() > kDescribedStates ? prefix.size() - kDescribedStates : 0;
   for (size_t k = 0; k < prefix.size(); ++k) {
     const uint32_t op = prefix[k];
+    states_before[k] = state;
     State next = state;
     model.step(state, op, &next);
     state = next;
@@ -352,6 +354,28 @@ StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const
     sp.candidates.push_back(i);
     sp.rejected.push_back(!model.step(state, i, &next));
   }
+  // The operations that can never follow the state, candidates or not (a rejected candidate may
+  // only need other operations first; a doomed one cannot be placed at all). The prefix is the
+  // deepest the search reached, which may end with wrong choices that doom reads a better order
+  // would satisfy; so walking back along it, keep the ops doomed the longest: the culprits.
+  constexpr size_t kDoomedConsidered = 256;
+  constexpr size_t kDoomedShown = 8;
+  std::vector<uint64_t> bits((ops.size() + 63) / 64, 0);
+  for (uint32_t i : prefix) bits[i >> 6] |= uint64_t{1} << (i & 63);
+  for (uint32_t i = 0; i < ops.size() && sp.doomed.size() < kDoomedConsidered; ++i) {
+    if (placed[i] || ops[i]->status != OpStatus::kOk) continue;
+    if (model.never_after(state, bits.data(), i)) sp.doomed.push_back(i);
+  }
+  std::vector<uint32_t> still;
+  for (size_t k = prefix.size(); k-- > 0 && sp.doomed.size() > 1;) {
+    bits[prefix[k] >> 6] &= ~(uint64_t{1} << (prefix[k] & 63));
+    still.clear();
+    for (uint32_t i : sp.doomed)
+      if (model.never_after(states_before[k], bits.data(), i)) still.push_back(i);
+    if (still.empty()) break;
+    sp.doomed.swap(still);
+  }
+  if (sp.doomed.size() > kDoomedShown) sp.doomed.resize(kDoomedShown);
   return sp;
 }
 

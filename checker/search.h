@@ -67,6 +67,9 @@ struct StuckPoint {
   std::string state;                      // state after the whole prefix
   std::vector<uint32_t> candidates;       // ops that could come next by real time
   std::vector<bool> rejected;             // per candidate: the model contradicts it
+  // The first ok operations (candidates or later ones, in call order) that can never follow the
+  // state whatever comes between (Model::never_after): the culprits when the model knows them.
+  std::vector<uint32_t> doomed;
 };
 StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const> ops,
                          const std::vector<uint32_t>& prefix);
