@@ -47,7 +47,7 @@ evidence() {
     fi
     # The first violating key and the operations no linearization can place next.
     awk '/cannot be linearized/ && !k { k = 1; print "    " $0 }
-         /can come next/ && !n { n = 1; next }
+         /can follow it/ && !n { n = 1; next }
          n == 1 && /^ *p[0-9]+ (get|put|append) key=/ && c < 3 { c++; sub(/^ */, "      "); print }
          n == 1 && /^$/ { n = 2 }' "$run/linearizability.txt"
   fi
@@ -56,6 +56,7 @@ evidence() {
          " (read at history line \(.read_line))" else "" end)' "$results"
 }
 
+mkdir -p "$runs_dir" || { echo "$0: cannot create $runs_dir" >&2; exit 2; }
 caught=0
 missed=0
 for f in "${files[@]}"; do
