@@ -20,10 +20,18 @@ void HistoryWriter::record(int64_t process, const std::string& type, const std::
   event.key = key;
   event.value = value;
   event.time = time_ns;
-  const std::string line = checker::to_json_line(event);
+  std::string line = checker::to_json_line(event);  // outside the lock: values can be long
   if (type == "ok") ok_.fetch_add(1);
   if (type == "info") info_.fetch_add(1);
   std::lock_guard lock(mu_);
+  if (time_ns < last_time_ns_) {
+    // Another thread wrote a later time first. Moving this event later keeps the file in time
+    // order and stays sound: an invocation is recorded before its request is sent and a
+    // completion after its reply arrived, so the interval still holds the real execution.
+    event.time = last_time_ns_;
+    line = checker::to_json_line(event);
+  }
+  last_time_ns_ = event.time;
   out_ << line << '\n';
   if (time_ns - last_flush_ns_ > 100'000'000) {
     out_.flush();

@@ -1,8 +1,10 @@
 #pragma once
 // HistoryWriter: appends history events (docs/history-format.md) to history.jsonl as client
 // threads produce them. Thread-safe: many client threads call record(); a mutex serializes the
-// writes so every line is whole. Events are flushed at least every 100 ms and at close(), so a
-// crash of the harness loses at most the last moment. Owned by the Runner for one run.
+// writes so every line is whole and times never go backwards down the file (an event whose time
+// is older than the last one written gets that time: sound, see record()). Events are flushed at
+// least every 100 ms and at close(), so a crash of the harness loses at most the last moment.
+// Owned by the Runner for one run.
 #include <atomic>
 #include <cstdint>
 #include <fstream>
@@ -30,6 +32,7 @@ class HistoryWriter {
   std::mutex mu_;
   std::ofstream out_;
   int64_t last_flush_ns_ = 0;
+  int64_t last_time_ns_ = INT64_MIN;
   std::atomic<uint64_t> ok_{0};
   std::atomic<uint64_t> info_{0};
 };
