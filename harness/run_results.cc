@@ -22,7 +22,8 @@ nlohmann::json to_json(const RunResults& r) {
   nlohmann::json j;
   j["scenario"] = r.scenario;
   j["file"] = r.file;
-  j["seed"] = r.seed;
+  // A string: seeds use all 64 bits, and jq or JavaScript would round a number above 2^53.
+  j["seed"] = std::to_string(r.seed);
   j["started_utc"] = r.started_utc;
   j["run_dir"] = r.run_dir;
   j["passed"] = r.passed();
@@ -50,7 +51,8 @@ common::Result<RunResults> results_from_json(const nlohmann::json& j) {
     RunResults r;
     r.scenario = j.at("scenario").get<std::string>();
     r.file = j.value("file", "");
-    r.seed = j.at("seed").get<uint64_t>();
+    const auto& seed = j.at("seed");
+    r.seed = seed.is_string() ? std::stoull(seed.get<std::string>()) : seed.get<uint64_t>();
     r.started_utc = j.value("started_utc", "");
     r.run_dir = j.value("run_dir", "");
     if (j.contains("error") && j["error"].is_string()) r.error = j["error"].get<std::string>();

@@ -13,7 +13,7 @@ namespace {
 RunResults sample() {
   RunResults r;
   r.scenario = "s";
-  r.seed = 42;
+  r.seed = 16855679490826602430u;  // above 2^63
   r.figures.seconds = 1.5;
   r.figures.peers = 5;
   r.figures.messages = 100;
@@ -27,7 +27,8 @@ TEST(RunResults, JsonRoundTrip) {
   RunResults r = sample();
   auto back = results_from_json(to_json(r));
   ASSERT_TRUE(back.is_ok()) << back.status().message();
-  EXPECT_EQ(back->seed, 42u);
+  EXPECT_EQ(back->seed, 16855679490826602430u);
+  EXPECT_EQ(to_json(r)["seed"], "16855679490826602430") << "a string: jq would round a number";
   EXPECT_EQ(back->figures.messages, 100u);
   ASSERT_EQ(back->checks.size(), 1u);
   EXPECT_EQ(back->checks[0].verdict, "pass");

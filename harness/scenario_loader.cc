@@ -153,7 +153,7 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
       }
     }
     if (top.maybe("description", &f)) s.description = f.as_string();
-    if (top.maybe("seed", &f)) s.seed = static_cast<uint64_t>(f.as_int(0, INT64_MAX));
+    if (top.maybe("seed", &f)) s.seed = f.as_uint64();
     if (top.maybe("unsafe", &f)) s.unsafe = f.as_bool();
     parse_cluster(top, s.unsafe, &s.cluster);
     StepParser steps(s.cluster.nodes);

@@ -182,6 +182,20 @@ TEST(ScenarioLoader, SeedIsRecordedInTheTextAsRun) {
   EXPECT_EQ(*s->seed, 12345u);
 }
 
+TEST(ScenarioLoader, SeedsAboveInt64MaxRerunFromTheRecordedText) {
+  // Half of all random seeds are above 2^63; the run directory's scenario.yaml must load again.
+  const uint64_t seed = 16855679490826602430u;
+  auto s = load_scenario_text(scenario_text_with_seed(kGood, seed), "good.yaml");
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ(*s->seed, seed);
+  std::string text = scenario_text_with_seed(kGood, 1);
+  text.replace(text.find("seed: 1"), 7, "seed: -1");
+  auto bad = load_scenario_text(text, "bad.yaml");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("'-1' is not an unsigned integer"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(ScenarioLoader, MissingFileIsAnError) {
   auto s = load_scenario_file("/nonexistent/x.yaml");
   ASSERT_FALSE(s.is_ok());

@@ -1,5 +1,6 @@
 #include "harness/yaml_fields.h"
 
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -68,6 +69,19 @@ int64_t YamlValue::as_int(int64_t lo, int64_t hi) const {
     fail(std::to_string(value) + " is out of range [" + std::to_string(lo) + ", " +
          std::to_string(hi) + "]");
   }
+  return value;
+}
+
+uint64_t YamlValue::as_uint64() const {
+  if (!node_.IsScalar()) fail("expected an unsigned integer");
+  const std::string text = node_.Scalar();
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec == std::errc::result_out_of_range)
+    fail("'" + text + "' is out of range [0, 18446744073709551615]");
+  if (ec != std::errc() || ptr != end || text.empty())
+    fail("'" + text + "' is not an unsigned integer");
   return value;
 }
 

@@ -54,6 +54,7 @@ class YamlValue {
 
   std::string as_string() const;
   int64_t as_int(int64_t lo, int64_t hi) const;
+  uint64_t as_uint64() const;  // the whole range, for seeds
   double as_double(double lo, double hi) const;
   bool as_bool() const;
   std::chrono::microseconds as_duration() const { return parse_duration(place_, node_); }
