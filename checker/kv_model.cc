@@ -1,83 +1,39 @@
 // The key/value model: get/put/append on string values, one partition per key. An absent key
 // reads as "" (a get may record null for it).
-#include <forward_list>
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "checker/flat_map.h"
+#include "checker/kv_values.h"
 #include "checker/model.h"
 #include "checker/models.h"
 
 namespace checker {
 namespace {
 
-// Polynomial string hash modulo the Mersenne prime 2^61-1: hash(s + t) follows from hash(s),
-// hash(t) and len(t) in O(1), so appending never touches the characters.
-constexpr uint64_t kMod = (uint64_t{1} << 61) - 1;
-constexpr uint64_t kBase = 1000003;
+using kv_hash::add_mod;
+using kv_hash::kBase4;
+using kv_hash::mul_mod;
 
-constexpr uint64_t mul_mod(uint64_t a, uint64_t b) {
-  const __uint128_t p = static_cast<__uint128_t>(a) * b;
-  uint64_t r = static_cast<uint64_t>(p & kMod) + static_cast<uint64_t>(p >> 61);
-  return r >= kMod ? r - kMod : r;
-}
-
-constexpr uint64_t add_mod(uint64_t a, uint64_t b) {
-  const uint64_t r = a + b;
-  return r >= kMod ? r - kMod : r;
-}
-
-constexpr uint64_t pow_mod(uint64_t b, uint64_t e) {
-  uint64_t r = 1;
-  for (; e != 0; e >>= 1) {
-    if (e & 1) r = mul_mod(r, b);
-    b = mul_mod(b, b);
-  }
-  return r;
-}
-
-constexpr uint64_t kBase2 = pow_mod(kBase, 2), kBase3 = pow_mod(kBase, 3), kBase4 = pow_mod(kBase, 4);
-
-uint64_t char_code(char ch) { return static_cast<uint64_t>(static_cast<unsigned char>(ch)) + 1; }
-
-// The hash of four characters; its four products do not depend on each other, so they overlap in
-// the pipeline.
-uint64_t hash_chunk(const char* p) {
-  return add_mod(add_mod(mul_mod(char_code(p[0]), kBase3), mul_mod(char_code(p[1]), kBase2)),
-                 add_mod(mul_mod(char_code(p[2]), kBase), char_code(p[3])));
-}
-
-// The same hash as folding h = h * kBase + (ch + 1) over the characters, four at a time.
-uint64_t hash_text(std::string_view s) {
-  uint64_t h = 0;
-  size_t i = 0;
-  for (; i + 4 <= s.size(); i += 4) h = add_mod(mul_mod(h, kBase4), hash_chunk(&s[i]));
-  for (; i < s.size(); ++i) h = add_mod(mul_mod(h, kBase), char_code(s[i]));
-  return h;
-}
-
-// KvPartition: a state is the id of an interned string value, so comparing two states is one
-// integer comparison. Values built by appends are stored as (previous value, appended literal)
-// chains with their hash; equal strings always get the same id (a hash match is confirmed by
-// comparing the characters), and each (value, literal) append is computed once. Literal texts
-// are views of the operations' own strings, which outlive the partition (Model::prepare).
+// KvPartition: a state is a KvValues id, so comparing two states is one integer comparison.
+// Literal texts are views of the operations' own strings, which outlive the partition
+// (Model::prepare). Besides stepping, it tells the search when no linearization can complete
+// (dead_end): appends only extend a value, so every read still to come must start with it.
 class KvPartition final : public PartitionModel {
  public:
   explicit KvPartition(std::span<const Operation* const> ops) {
     // Every op adds at most one literal, and the search typically one append value per op.
     values_.reserve(2 * ops.size() + 1);
-    same_hash_next_.reserve(2 * ops.size() + 1);
-    texts_.reserve(ops.size() + 1);
     gets_.reserve(ops.size());
-    empty_ = literal("");
+    empty_ = values_.literal("");
     ops_.resize(ops.size());
     for (uint32_t i = 0; i < ops.size(); ++i) ops_[i].kind = kind_of(*ops[i]);
     prepare_gets(ops);
     for (uint32_t i = 0; i < ops.size(); ++i) {
       CompactOp& c = ops_[i];
       if (c.kind != Kind::kGet) {
-        c.arg = literal(text_of(ops[i]->input));
+        c.arg = values_.literal(text_of(ops[i]->input));
       } else if (ops[i]->status == OpStatus::kOk) {
         c.arg = gets_[get_index_[i]].output;
       }
@@ -101,7 +57,7 @@ class KvPartition final : public PartitionModel {
         CompactOp& m = ops_[op];
         if (m.last_state != state) {
           m.last_state = static_cast<uint32_t>(state);
-          m.last_result = append(static_cast<uint32_t>(state), c.arg);
+          m.last_result = values_.append(static_cast<uint32_t>(state), c.arg);
         }
         *next = m.last_result;
         return true;
@@ -136,36 +92,26 @@ class KvPartition final : public PartitionModel {
   }
 
   size_t memory_bytes() const override {
-    return ops_.capacity() * sizeof(CompactOp) + values_.capacity() * sizeof(Value) +
-           same_hash_next_.capacity() * sizeof(uint32_t) + by_hash_.bytes() + appends_.bytes() +
-           texts_.capacity() * sizeof(std::string_view) + owned_bytes_ +
+    return values_.memory_bytes() + ops_.capacity() * sizeof(CompactOp) +
            prefix_hashes_.capacity() * sizeof(uint64_t) + gets_.capacity() * sizeof(GetCheck) +
            (put_mask_.capacity() + get_mask_.capacity() + call_time_.capacity()) * sizeof(uint64_t) +
            (get_index_.capacity() + next_get_.capacity()) * sizeof(uint32_t);
   }
 
   std::string describe(State state) const override {
-    return nlohmann::json(materialize(static_cast<uint32_t>(state))).dump();
+    return nlohmann::json(values_.materialize(static_cast<uint32_t>(state))).dump();
   }
 
  private:
   enum class Kind : uint8_t { kGet, kPut, kAppend };
   static constexpr uint32_t kUnchecked = UINT32_MAX;
-  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint32_t kNone = KvValues::kNone;
   static constexpr int kGetsChecked = 4;
   struct CompactOp {
     Kind kind = Kind::kGet;
     uint32_t arg = kUnchecked;  // put/append: value id of the argument; get: expected value id or kUnchecked
     uint32_t last_state = kNone;   // append: the last state it was applied to ...
     uint32_t last_result = kNone;  // ... and the value that gave
-  };
-  // Value: either a literal (parent == kNone, piece indexes texts_) or parent + appended literal.
-  struct Value {
-    uint64_t hash;
-    uint64_t len;
-    uint64_t pow;     // kBase^len mod kMod (literals only; appends use their piece's)
-    uint32_t parent;  // value id, or kNone
-    uint32_t piece;   // literal: index into texts_; append: value id of the appended literal
   };
   // GetCheck: an ok get's output, the hashes of its prefixes (a range of prefix_hashes_) and when
   // it returned (a put called by then may come before it).
@@ -215,9 +161,10 @@ class KvPartition final : public PartitionModel {
     if (put_call <= g.return_time) return Fit::kPutMayPrecede;
     // The search meets the same state again after backtracking: remember the last answer.
     if (g.last_state != state) {
-      const Value& v = values_[state];
-      g.last_state = static_cast<uint32_t>(state);
-      g.last_contradicts = v.len > values_[g.output].len || prefix_hash(g, v.len) != v.hash;
+      const uint32_t v = static_cast<uint32_t>(state);
+      g.last_state = v;
+      g.last_contradicts = values_.length(v) > values_.length(g.output) ||
+                           prefix_hash(g, values_.length(v)) != values_.hash(v);
     }
     return g.last_contradicts ? Fit::kContradicts : Fit::kExtends;
   }
@@ -246,15 +193,13 @@ class KvPartition final : public PartitionModel {
 
   // Hash of the first `len` characters of the get's output (len <= its length).
   uint64_t prefix_hash(const GetCheck& g, uint64_t len) const {
-    return prefix_hash(g.prefixes, texts_[values_[g.output].piece], len);
+    return prefix_hash(g.prefixes, values_.literal_text(g.output), len);
   }
 
   // Hash of the first `len` characters of `text`, whose every fourth prefix hash is in
   // prefix_hashes_ from `start` on.
   uint64_t prefix_hash(uint32_t start, std::string_view text, uint64_t len) const {
-    uint64_t h = prefix_hashes_[start + len / 4];
-    for (uint64_t i = len / 4 * 4; i < len; ++i) h = add_mod(mul_mod(h, kBase), char_code(text[i]));
-    return h;
+    return kv_hash::extend(prefix_hashes_[start + len / 4], text.substr(len / 4 * 4, len % 4));
   }
 
   // Interns every ok get's output and indexes the gets and puts for dead_end(). The prefix hashes of
@@ -288,13 +233,13 @@ class KvPartition final : public PartitionModel {
       if (out.size() > run.size()) {  // extend the run: hash the characters after it
         uint64_t h = prefix_hashes_.back();
         for (size_t k = run.size() / 4 * 4; k + 4 <= out.size(); k += 4) {
-          h = add_mod(mul_mod(h, kBase4), hash_chunk(&out[k]));
+          h = add_mod(mul_mod(h, kBase4), kv_hash::hash_chunk(&out[k]));
           prefix_hashes_.push_back(h);
         }
         run = out;
       }
       g.prefixes = run_start;
-      g.output = literal(out, prefix_hash(run_start, out, out.size()));
+      g.output = values_.literal(out, prefix_hash(run_start, out, out.size()));
       g.return_time = op->return_time;
       get_mask_[i >> 6] |= uint64_t{1} << (i & 63);
       get_index_[i] = static_cast<uint32_t>(gets_.size());
@@ -307,115 +252,15 @@ class KvPartition final : public PartitionModel {
   }
 
   // A value as text: a view of the operation's string (null reads as ""); any other JSON value
-  // stands for its JSON text, kept here.
+  // stands for its JSON text, kept by values_.
   std::string_view text_of(const nlohmann::json& v) {
     if (v.is_null()) return {};
     if (v.is_string()) return v.get_ref<const std::string&>();
-    const std::string& s = owned_.emplace_front(v.dump());
-    owned_bytes_ += s.capacity() + sizeof(std::string);
-    return s;
-  }
-
-  static uint64_t key_of(uint64_t hash, uint64_t len) { return hash ^ (len * 0x9e3779b97f4a7c15ULL); }
-
-  std::string_view piece_text(const Value& v) const { return texts_[values_[v.piece].piece]; }
-
-  std::string materialize(uint32_t id) const {
-    std::string s(values_[id].len, '\0');
-    size_t end = s.size();
-    for (; values_[id].parent != kNone; id = values_[id].parent) {
-      const std::string_view piece = piece_text(values_[id]);
-      end -= piece.size();
-      piece.copy(s.data() + end, piece.size());
-    }
-    texts_[values_[id].piece].copy(s.data(), end);
-    return s;
-  }
-
-  // True if value `id` spells `text`: compares piece by piece from the end, without building it.
-  bool spells(uint32_t id, std::string_view text) const {
-    if (values_[id].len != text.size()) return false;
-    size_t end = text.size();
-    for (; values_[id].parent != kNone; id = values_[id].parent) {
-      const std::string_view piece = piece_text(values_[id]);
-      end -= piece.size();
-      if (text.compare(end, piece.size(), piece) != 0) return false;
-    }
-    return text.substr(0, end) == texts_[values_[id].piece];
-  }
-
-  // The id of an existing value equal to `text` (or, when `text` is null, to value `candidate`)
-  // with this hash and length; kNone if there is none.
-  uint32_t find_equal(uint64_t hash, uint64_t len, const std::string_view* text, uint32_t candidate) {
-    std::string built;  // `candidate` spelled out, only if compared with another append chain
-    for (uint32_t id = by_hash_.find(key_of(hash, len)); id != FlatMap64::kAbsent;
-         id = same_hash_next_[id]) {
-      const Value& v = values_[id];
-      if (v.hash != hash || v.len != len) continue;
-      if (text != nullptr) {
-        if (spells(id, *text)) return id;
-      } else if (v.parent == kNone) {
-        if (spells(candidate, texts_[v.piece])) return id;
-      } else {
-        if (built.empty()) built = materialize(candidate);
-        if (spells(id, built)) return id;
-      }
-    }
-    return kNone;
-  }
-
-  uint32_t literal(std::string_view s) { return literal(s, hash_text(s)); }
-
-  uint32_t literal(std::string_view s, uint64_t h) {
-    if (uint32_t id = find_equal(h, s.size(), &s, kNone); id != kNone) return id;
-    const uint32_t id = static_cast<uint32_t>(values_.size());
-    values_.push_back({h, s.size(), pow_mod(kBase, s.size()), kNone,
-                       static_cast<uint32_t>(texts_.size())});
-    texts_.push_back(s);
-    index(id);
-    return id;
-  }
-
-  // Adds value `id` to the hash index (values with equal hash keys are chained).
-  void index(uint32_t id) {
-    const uint64_t key = key_of(values_[id].hash, values_[id].len);
-    same_hash_next_.resize(values_.size(), FlatMap64::kAbsent);
-    same_hash_next_[id] = by_hash_.find(key);
-    by_hash_.put(key, id);
-  }
-
-  uint32_t append(uint32_t state, uint32_t lit) {
-    const uint64_t key = (uint64_t{state} << 32) | lit;
-    if (uint32_t known = appends_.find(key); known != FlatMap64::kAbsent) return known;
-    const Value& a = values_[state];
-    const Value& b = values_[lit];
-    const uint64_t h = add_mod(mul_mod(a.hash, b.pow), b.hash);
-    const uint64_t len = a.len + b.len;
-    uint32_t id;
-    if (b.len == 0) {
-      id = state;
-    } else {
-      id = static_cast<uint32_t>(values_.size());
-      values_.push_back({h, len, 0, state, lit});
-      if (uint32_t same = find_equal(h, len, nullptr, id); same != kNone) {
-        values_.pop_back();
-        id = same;
-      } else {
-        index(id);
-      }
-    }
-    appends_.put(key, id);
-    return id;
+    return values_.keep(v.dump());
   }
 
   std::vector<CompactOp> ops_;
-  std::vector<Value> values_;
-  std::vector<std::string_view> texts_;   // literal texts (views of ops' strings or of owned_)
-  std::forward_list<std::string> owned_;  // texts of non-string JSON values
-  size_t owned_bytes_ = 0;
-  FlatMap64 by_hash_;                     // hash key -> latest value id with it
-  std::vector<uint32_t> same_hash_next_;  // value id -> previous value id with the same key
-  FlatMap64 appends_;                     // (value id << 32 | literal id) -> value id
+  KvValues values_;
   uint32_t empty_ = 0;
   std::vector<GetCheck> gets_;
   std::vector<uint64_t> prefix_hashes_;  // per get, see GetCheck::prefixes
