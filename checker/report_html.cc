@@ -74,10 +74,20 @@ nlohmann::json drawn_partition(const History& h, const PartitionResult& p) {
   j["lin_skipped"] = lin_skipped;
   j["lin"] = std::move(lin);
   j["states"] = std::move(states);
-  nlohmann::json stuck = nlohmann::json::array();
-  for (size_t i : p.stuck_ops)
-    if (auto it = local.find(i); it != local.end()) stuck.push_back(it->second);
+  nlohmann::json stuck = nlohmann::json::array(), diffs = nlohmann::json::array();
+  for (size_t i : p.stuck_ops) {
+    auto it = local.find(i);
+    if (it == local.end()) continue;
+    stuck.push_back(it->second);
+    const Operation& op = h.ops[i];
+    const auto d = op.status == OpStatus::kOk ? first_difference(op.output, p.stuck_state)
+                                              : std::nullopt;
+    diffs.push_back(d ? nlohmann::json{{"at", d->at}, {"context", d->context}, {"read", d->read},
+                                       {"state", d->state}}
+                      : nlohmann::json(nullptr));
+  }
   j["stuck"] = std::move(stuck);
+  j["stuck_diffs"] = std::move(diffs);  // per stuck op: where its value leaves the state, or null
   j["stuck_state"] = clip(p.stuck_state, 4 * kMaxStateChars);
   return j;
 }

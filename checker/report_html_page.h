@@ -47,6 +47,8 @@ ul.stuck{margin:4px 0 0;padding-left:20px}
 .sw{display:inline-block;width:22px;height:10px;border-radius:3px;vertical-align:middle;margin-right:5px;border:1.2px solid}
 .zoom button{border:1px solid var(--line);background:#fff;border-radius:6px;padding:1px 9px;margin-left:4px;cursor:pointer}
 .note{color:var(--mute);font-size:12px}
+.diff{font-size:12px;margin:2px 0 6px;color:var(--mute)}
+.diff mark{background:#fbdcda;color:inherit;border-radius:2px}
 </style></head><body>
 <header><h1>Linearizability check <span id="verdict"></span></h1><div class="sub" id="subtitle"></div>
 <div class="stats" id="stats"></div></header>
@@ -66,6 +68,12 @@ const nViol = D.partitions.filter(p => p.verdict === "violation").length;
 const stats = [["operations", D.operations], ["failed (dropped)", D.failed], ["unknown outcome", D.unknown],
   ["keys", D.partitions.length], ["violating keys", nViol], ["check time", (D.seconds * 1e3).toFixed(1) + " ms"]];
 $("stats").innerHTML = stats.map(([k, v]) => `<div class="stat"><b>${v}</b><span>${k}</span></div>`).join("");
+
+// JSON-lines histories are timed in nanoseconds: shown as milliseconds since the first call.
+function timeText(t) {
+  if (t === null) return "never";
+  return D.time_origin === undefined ? String(t) : "+" + ((t - D.time_origin) / 1e6).toFixed(3) + " ms";
+}
 
 function opText(o) {
   let s = `p${o.p} ${o.f}`;
@@ -119,9 +127,9 @@ function drawPartition(part, el, step) {
     const t = ev2.target.getAttribute && ev2.target.getAttribute("data-i");
     if (t === null || t === undefined) { tip.style.display = "none"; return; }
     const i = +t, o = ops[i];
-    let h = `<b>${esc(opText(o))}</b><br><span class="k">call</span> ${o.c} · <span class="k">return</span> ${o.r === null ? "never (unknown outcome)" : o.r} · <span class="k">line</span> ${o.line}`;
+    let h = `<b>${esc(opText(o))}</b><br><span class="k">call</span> ${timeText(o.c)} · <span class="k">return</span> ${o.r === null ? "never (unknown outcome)" : timeText(o.r)} · <span class="k">line</span> ${o.line}`;
     if (linPos.has(i)) h += `<br><span class="k">#${linPos.get(i) + 1 + part.lin_skipped} in the longest linearization; state after:</span><br>${esc(part.states[linPos.get(i)] || "(not recorded: early in the prefix)")}`;
-    if (stuck.has(i)) h += `<br><span class="x">cannot come next:</span> <span class="k">the state after the prefix is</span><br>${esc(part.stuck_state)}`;
+    if (stuck.has(i)) h += `<br><span class="x">cannot follow the prefix:</span> <span class="k">the state after the prefix is</span><br>${esc(part.stuck_state)}`;
     tip.innerHTML = h; tip.style.display = "block";
     const w = tip.offsetWidth;
     tip.style.left = Math.min(ev2.clientX + 14, window.innerWidth - w - 8) + "px";
@@ -134,14 +142,18 @@ D.drawn.forEach((part, n) => {
   const card = document.createElement("div");
   card.className = "card";
   const last = part.lin.slice(-3).map(i => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">line ${part.ops[i].line}</span></li>`).join("");
-  const stuckList = part.stuck.map(i => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">call ${part.ops[i].c}, return ${part.ops[i].r === null ? "never" : part.ops[i].r}, line ${part.ops[i].line}</span></li>`).join("");
+  const diffText = d => d === null ? "" :
+    `<div class="diff mono">first difference at character ${d.at}:<br>` +
+    `read&nbsp;&nbsp; …${esc(d.read.slice(0, d.context))}<mark>${esc(d.read.slice(d.context))}</mark>…<br>` +
+    `state&nbsp; …${esc(d.state.slice(0, d.context))}<mark>${esc(d.state.slice(d.context))}</mark>…</div>`;
+  const stuckList = part.stuck.map((i, k) => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">call ${timeText(part.ops[i].c)}, return ${timeText(part.ops[i].r)}, line ${part.ops[i].line}</span>${diffText(part.stuck_diffs[k])}</li>`).join("");
   card.innerHTML = `<h2>Key ${esc(keyName(part.key))} <span class="badge b-violation">violation</span></h2>` +
     `<div>${part.ops.length + part.skipped} operations on this key cannot be linearized together. The longest linearizable prefix has <b>${part.lin.length + part.lin_skipped}</b> operations` +
     (part.lin.length ? `, ending with:<ul class="stuck">${last}</ul>` : ".") + `</div>` +
     `<div style="margin-top:8px">State after it:</div><div class="state mono">${esc(part.stuck_state)}</div>` +
     `<div>None of these can follow it (each contradicts that state):</div><ul class="stuck">${stuckList}</ul>` +
     `<div class="legend"><span><i class="sw" style="background:#d4efe2;border-color:var(--lin)"></i>in the longest linearization (dots: order)</span>` +
-    `<span><i class="sw" style="background:#fbdcda;border-color:var(--bad)"></i>cannot come next</span>` +
+    `<span><i class="sw" style="background:#fbdcda;border-color:var(--bad)"></i>cannot follow the prefix</span>` +
     `<span><i class="sw" style="background:#d7e6f8;border-color:var(--ok)"></i>not reached</span>` +
     `<span><i class="sw" style="background:#eef0f2;border-color:var(--unk);border-style:dashed"></i>unknown outcome</span>` +
     `<span>x axis: event order (one step per call or return) · lanes: processes · hover for details</span>` +

@@ -1,4 +1,6 @@
 // to_json()/write_json(): the check result as data (schema in docs/history-format.md).
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 
 #include "checker/checker.h"
@@ -46,7 +48,36 @@ nlohmann::json summary_fields(const History& history, const CheckResult& result)
   j["failed"] = result.failed;
   j["unknown"] = result.unknown;
   j["seconds"] = result.seconds;
+  if (const TimeLabels labels(history); labels.relative()) j["time_origin"] = labels.origin();
   return j;
+}
+
+std::optional<FirstDifference> first_difference(const nlohmann::json& read, const std::string& state,
+                                                size_t context, size_t width) {
+  const std::string r = read.dump();
+  if (state.empty() || state[0] != '"' || r.size() <= 70) return std::nullopt;
+  FirstDifference d;
+  while (d.at < r.size() && d.at < state.size() && r[d.at] == state[d.at]) ++d.at;
+  const size_t from = d.at > context ? d.at - context : 0;
+  d.context = d.at - from;
+  d.read = r.substr(from, width);
+  d.state = state.substr(from, width);
+  return d;
+}
+
+TimeLabels::TimeLabels(const History& history) {
+  relative_ = history.format == "json" && !history.ops.empty();
+  origin_ = INT64_MAX;
+  for (const Operation& op : history.ops) origin_ = std::min(origin_, op.call_time);
+  if (!relative_) origin_ = 0;
+}
+
+std::string TimeLabels::operator()(int64_t time) const {
+  if (time == kNeverReturned) return "never";
+  if (!relative_) return std::to_string(time);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "+%.3f ms", static_cast<double>(time - origin_) / 1e6);
+  return buf;
 }
 
 nlohmann::json to_json(const History& history, const CheckResult& result) {

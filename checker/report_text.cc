@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "checker/checker.h"
+#include "checker/report_common.h"
 
 namespace checker {
 namespace {
@@ -22,12 +23,8 @@ std::string duration(double seconds) {
   return buf;
 }
 
-std::string time_text(int64_t t) {
-  return t == kNeverReturned ? std::string("never") : std::to_string(t);
-}
-
 // One operation on one line: "p3 append "x 3 7 y" -> ok   [call 120, return 180] (line 12)".
-std::string op_line(const Operation& op) {
+std::string op_line(const Operation& op, const TimeLabels& time_text) {
   std::ostringstream s;
   s << "p" << op.process << " " << op.f;
   if (!op.key.empty()) s << " key=" << shorten(op.key, 20);
@@ -37,22 +34,19 @@ std::string op_line(const Operation& op) {
   } else {
     s << " -> unknown";
   }
-  s << "  [call " << op.call_time << ", return " << time_text(op.return_time) << "] (line "
+  s << "  [call " << time_text(op.call_time) << ", return " << time_text(op.return_time) << "] (line "
     << op.call_line << ")";
   return s.str();
 }
 
-// For a read of a long string: where it first differs from the state (both as JSON text), since
-// the shortened values above may hide it. Empty when the state is not a string.
+// For a read of a long string: where it first differs from the state, since the shortened
+// values above may hide it.
 std::string difference(const nlohmann::json& read, const std::string& state) {
-  const std::string r = read.dump();
-  if (state.empty() || state[0] != '"' || r.size() <= 70) return "";
-  size_t at = 0;
-  while (at < r.size() && at < state.size() && r[at] == state[at]) ++at;
-  const size_t from = at > 12 ? at - 12 : 0;
+  const auto d = first_difference(read, state, 12, 30);
+  if (!d) return "";
   std::ostringstream s;
-  s << "      first difference at character " << at << ": read ..." << r.substr(from, 30)
-    << "... state ..." << state.substr(from, 30) << "...\n";
+  s << "      first difference at character " << d->at << ": read ..." << d->read
+    << "... state ..." << d->state << "...\n";
   return s.str();
 }
 
@@ -78,6 +72,7 @@ std::string format_text(const History& history, const CheckResult& result) {
   if (!result.message.empty()) s << "  " << result.message << "\n";
 
   constexpr size_t kShown = 3, kPrefixTail = 4, kStuckShown = 6;
+  const TimeLabels times(history);
   size_t shown = 0;
   for (const auto& p : result.partitions) {
     if (p.verdict != Verdict::kViolation) continue;
@@ -95,13 +90,13 @@ std::string format_text(const History& history, const CheckResult& result) {
       const size_t from = p.linearization.size() > kPrefixTail ? p.linearization.size() - kPrefixTail : 0;
       if (from > 0) s << "    ...\n";
       for (size_t i = from; i < p.linearization.size(); ++i)
-        s << "    " << op_line(history.ops[p.linearization[i]]) << "\n";
+        s << "    " << op_line(history.ops[p.linearization[i]], times) << "\n";
     }
     s << "  state after it: " << shorten(p.stuck_state) << "\n";
     s << "  none of these can follow it (the state contradicts each):\n";
     for (size_t i = 0; i < p.stuck_ops.size() && i < kStuckShown; ++i) {
       const Operation& op = history.ops[p.stuck_ops[i]];
-      s << "    " << op_line(op) << "\n";
+      s << "    " << op_line(op, times) << "\n";
       if (op.status == OpStatus::kOk && op.output.is_string()) s << difference(op.output, p.stuck_state);
     }
     if (p.stuck_ops.size() > kStuckShown)
