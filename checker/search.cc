@@ -148,6 +148,18 @@ struct PartitionSearch::Impl {
     if (control.memory_used != nullptr) control.memory_used->fetch_sub(accounted);
   }
 
+  // Adds `op` to (removes it from) the linearized set: bitset, its hash, unknown-op signature.
+  void mark(uint32_t op) {
+    bits[op >> 6] |= uint64_t{1} << (op & 63);
+    bits_hash ^= zobrist[op];
+    sig_add(op);
+  }
+  void unmark(uint32_t op) {
+    bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
+    bits_hash ^= zobrist[op];
+    sig_remove(op);
+  }
+
   void sig_add(uint32_t op) {
     if (definite[op]) return;
     ++sig_count[sig_bit[op]];
@@ -189,10 +201,8 @@ struct PartitionSearch::Impl {
       stack.pop_back();
       const uint32_t op = static_cast<uint32_t>(list.op[top.node]);
       state = top.state;
-      bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
-      bits_hash ^= zobrist[op];
+      unmark(op);
       remaining += definite[op];
-      sig_remove(op);
       list.unlift(top.node);
       if (!top.forced) {
         entry = list.next[top.node];
@@ -258,9 +268,7 @@ struct PartitionSearch::Impl {
         continue;
       }
       const bool read_only = model.is_read_only(op);
-      bits[op >> 6] |= uint64_t{1} << (op & 63);
-      bits_hash ^= zobrist[op];
-      sig_add(op);
+      mark(op);
       if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig)) {
         const auto [lo, hi] = candidate_range(op);
         if (lo <= hi && model.dead_end(next_state, bits.data(), lo, hi)) {
@@ -271,9 +279,7 @@ struct PartitionSearch::Impl {
             record_stack(out.longest);
             out.longest.push_back(op);
           }
-          bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
-          bits_hash ^= zobrist[op];
-          sig_remove(op);
+          unmark(op);
           if (read_only) {
             if (!backtrack()) return finish(SearchVerdict::kViolation);
             continue;
@@ -289,9 +295,7 @@ struct PartitionSearch::Impl {
         unknown_phase = false;
         continue;
       }
-      bits[op >> 6] &= ~(uint64_t{1} << (op & 63));
-      bits_hash ^= zobrist[op];
-      sig_remove(op);
+      unmark(op);
       if (read_only) {
         // This configuration plus the read was explored and failed; since the read could go
         // first in any linearization from here, this configuration fails too.

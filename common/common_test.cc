@@ -2,6 +2,7 @@
 
 #include "common/binary.h"
 #include "common/crc32c.h"
+#include "common/markup.h"
 #include "common/random.h"
 #include "common/status.h"
 
@@ -73,3 +74,9 @@ TEST(Status, CarriesCodeAndMessage) {
 
 }  // namespace
 }  // namespace common
+
+TEST(Markup, EscapesEveryCharacterThatCouldEndTextOrAnAttribute) {
+  EXPECT_EQ(common::escape_markup(R"(<a href="x">'&'</a>)"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  EXPECT_EQ(common::escape_markup("plain"), "plain");
+}

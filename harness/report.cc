@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/history.h"
+#include "common/markup.h"
 #include "harness/run_results.h"
 
 namespace harness {
@@ -17,20 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return common::escape_markup(s); }
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/markup.h"
+
 namespace harness {
 
 bool RunResults::passed() const {
@@ -106,42 +108,26 @@ common::Result<RunResults> read_results_json(const std::string& path) {
   return r;
 }
 
-namespace {
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-}  // namespace
-
 std::string junit_xml(const RunResults& r) {
   int failures = 0;
   for (const auto& c : r.checks) failures += c.passed() ? 0 : 1;
   std::ostringstream x;
   x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  x << "<testsuites>\n<testsuite name=\"" << xml_escape(r.scenario) << "\" tests=\""
+  x << "<testsuites>\n<testsuite name=\"" << common::escape_markup(r.scenario) << "\" tests=\""
     << r.checks.size() + (r.error.empty() ? 0 : 1) << "\" failures=\"" << failures << "\" errors=\""
     << (r.error.empty() ? 0 : 1) << "\" time=\"" << r.figures.seconds << "\">\n";
   x << "  <properties><property name=\"seed\" value=\"" << r.seed << "\"/></properties>\n";
   if (!r.error.empty()) {
-    x << "  <testcase classname=\"" << xml_escape(r.scenario) << "\" name=\"harness\">\n"
-      << "    <error message=\"" << xml_escape(r.error) << "\"/>\n  </testcase>\n";
+    x << "  <testcase classname=\"" << common::escape_markup(r.scenario) << "\" name=\"harness\">\n"
+      << "    <error message=\"" << common::escape_markup(r.error) << "\"/>\n  </testcase>\n";
   }
   for (const auto& c : r.checks) {
-    x << "  <testcase classname=\"" << xml_escape(r.scenario) << "\" name=\"" << xml_escape(c.name) << "\"";
+    x << "  <testcase classname=\"" << common::escape_markup(r.scenario) << "\" name=\"" << common::escape_markup(c.name) << "\"";
     if (c.passed()) {
       x << "/>\n";
     } else {
-      x << ">\n    <failure message=\"" << xml_escape(c.verdict + ": " + c.summary) << "\">"
-        << xml_escape(c.details.dump(2)) << "</failure>\n  </testcase>\n";
+      x << ">\n    <failure message=\"" << common::escape_markup(c.verdict + ": " + c.summary) << "\">"
+        << common::escape_markup(c.details.dump(2)) << "</failure>\n  </testcase>\n";
     }
   }
   x << "</testsuite>\n</testsuites>\n";
