@@ -6,6 +6,7 @@
 # Needs jq. Exit status 0 (the table is informational; with --strict: only if every newest run
 # passed, else 1); 2 on bad usage or a missing run.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 runs_dir=runs
 strict=0
@@ -48,12 +49,8 @@ printf '%-60s %-7s %7s %5s %9s %7s %8s | %7s %5s %9s %6s %7s\n' \
 missing=0
 failed=0
 for f in "${files[@]}"; do
-  name=$(sed -n 's/^name: *\([A-Za-z0-9_.-]*\).*/\1/p' "$f" | head -1)
-  [ -n "$name" ] || name=$(basename "$f" .yaml)
-  run=""
-  for d in $(ls -1d "$runs_dir/$name"/*/ 2>/dev/null | sort -r); do
-    if [ -f "$d/results.json" ]; then run=$d; break; fi
-  done
+  name=$(scenario_name "$f")
+  run=$(latest_run_dir "$runs_dir" "$name")
   if [ -z "$run" ] || [ ! -f "$run/results.json" ]; then
     printf '%-60s %-7s (no run in %s)\n' "$name" "-" "$runs_dir/$name"
     missing=1

@@ -5,6 +5,7 @@
 # reruns it once, loudly. Any other error or failed check is left alone for the caller to see.
 #   usage: scripts/rerun-bind-errors.sh [--runs-dir DIR] [--faultline BIN] SCENARIO.yaml|DIR...
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 
 runs_dir=runs
 faultline=${FAULTLINE:-build/app/faultline}
@@ -20,9 +21,9 @@ command -v jq >/dev/null || { echo "$0: needs jq (apt-get install -y jq)" >&2; e
 for p in "${paths[@]}"; do
   if [ -d "$p" ]; then find "$p" -maxdepth 1 -name '*.yaml' | sort; else echo "$p"; fi
 done | while IFS= read -r f; do
-  name=$(sed -n 's/^name: *\([A-Za-z0-9_.-]*\).*/\1/p' "$f" | head -1)
-  run=$(ls -1d "$runs_dir/$name"/*/ 2>/dev/null | sort | tail -1)
-  [ -n "$run" ] && [ -f "$run/results.json" ] || continue
+  name=$(scenario_name "$f")
+  run=$(latest_run_dir "$runs_dir" "$name")
+  [ -n "$run" ] || continue
   if jq -e '.error // "" | test("Address already in use")' "$run/results.json" >/dev/null; then
     echo "=== $name: kvnode could not bind its port (harness port race, see $run); rerunning once"
     "$faultline" run --runs-dir "$runs_dir" "$f"

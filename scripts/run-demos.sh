@@ -7,6 +7,7 @@
 # Each demo runs N times (default 1), each time with a fresh random seed (printed). Exit 0 only if
 # every run was caught; 1 otherwise; 2 on bad usage. Needs jq.
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 
 runs_dir=runs
 rounds=1
@@ -61,14 +62,10 @@ caught=0
 missed=0
 for f in "${files[@]}"; do
   for ((r = 1; r <= rounds; r++)); do
-    name=$(sed -n 's/^name: *\([A-Za-z0-9_.-]*\).*/\1/p' "$f" | head -1)
-    [ -n "$name" ] || name=$(basename "$f" .yaml)
+    name=$(scenario_name "$f")
     "$faultline" run --runs-dir "$runs_dir" -q "$f" >/dev/null 2>"$runs_dir/.demo-$name.err"
     status=$?
-    run=""
-    for d in $(ls -1d "$runs_dir/$name"/*/ 2>/dev/null | sort -r); do
-      if [ -f "$d/results.json" ]; then run=${d%/}; break; fi
-    done
+    run=$(latest_run_dir "$runs_dir" "$name")
     seed=$( [ -n "$run" ] && sed -n 's/^seed: *\([0-9]*\).*/\1/p' "$run/scenario.yaml" | head -1)
     if [ "$status" -ne 1 ] || [ -z "$run" ]; then
       echo "MISSED $name (round $r, seed ${seed:-?}): faultline exited $status, expected 1 (a check failed)"
