@@ -69,26 +69,26 @@ class KvPartition final : public PartitionModel {
   bool is_read_only(uint32_t op) const override { return ops_[op].kind == Kind::kGet; }
 
   // Appends only extend a value, so an unplaced ok get must read something that starts with the
-  // current value, unless a put could come first. Checks the candidate gets; a hash mismatch
-  // proves the prefix differs (equal strings always hash equal).
+  // current value, or with the value of a put still unplaced that may come before it (called by
+  // the time the get returned). Checks the candidate gets; a hash mismatch proves a prefix
+  // differs (equal strings always hash equal).
   // The candidates are checked first, so an explanation names the get that cannot follow; then a
-  // few later gets, which prunes appends-only stretches whose only read comes at the end (5
-  // clients appending to one key, then one final get: without it every order is explored).
-  // Each call costs about the number of operations concurrent with the candidates, not the
-  // history's length: puts are found through a bitset, and a get called after the first unplaced
-  // put may always follow that put, so the look-ahead stops there.
+  // few later gets, up to the first unplaced put, which prunes appends-only stretches whose only
+  // read comes at the end (5 clients appending to one key, then one final get: without it every
+  // order is explored). Each call looks at a bounded number of gets and puts (found through
+  // bitsets), whatever the history's length.
   bool dead_end(State state, const uint64_t* linearized, uint32_t first, uint32_t last) override {
     if (gets_.empty()) return false;
-    const NextPut put = first_unplaced_put(linearized, first);
-    if (gets_contradict(state, linearized, first, last, put.call)) return true;
-    const uint32_t end = std::min(put.op, static_cast<uint32_t>(ops_.size() - 1));
+    if (gets_contradict(state, linearized, first, first, last)) return true;
+    // The look-ahead stops at the first unplaced put: a get called after it may read its value.
+    const uint32_t end = std::min(first_unplaced_put(linearized, first),
+                                  static_cast<uint32_t>(ops_.size() - 1));
     return last + 1 < ops_.size() &&
-           gets_contradict(state, linearized, next_get_[last + 1], end, put.call);
+           gets_contradict(state, linearized, first, next_get_[last + 1], end);
   }
 
   bool never_after(State state, const uint64_t* linearized, uint32_t op) override {
-    return get_index_[op] != kNone &&
-           fit(state, op, first_unplaced_put(linearized, 0).call) == Fit::kContradicts;
+    return get_index_[op] != kNone && fit(state, op, linearized, 0) == Fit::kContradicts;
   }
 
   size_t memory_bytes() const override {
@@ -106,7 +106,9 @@ class KvPartition final : public PartitionModel {
   enum class Kind : uint8_t { kGet, kPut, kAppend };
   static constexpr uint32_t kUnchecked = UINT32_MAX;
   static constexpr uint32_t kNone = KvValues::kNone;
-  static constexpr int kGetsChecked = 4;
+  static constexpr int kGetsChecked = 4;     // gets whose fit is decided, per range
+  static constexpr int kGetsExamined = 16;   // gets looked at, per range
+  static constexpr int kPutsChecked = 8;     // puts that may come first, per get
   struct CompactOp {
     Kind kind = Kind::kGet;
     uint32_t arg = kUnchecked;  // put/append: value id of the argument; get: expected value id or kUnchecked
@@ -120,7 +122,7 @@ class KvPartition final : public PartitionModel {
     uint32_t prefixes = 0;    // prefix_hashes_[prefixes + k]: hash of the first 4k characters
     int64_t return_time = 0;
     uint32_t last_state = kNone;  // the last state checked against it ...
-    bool last_contradicts = false;  // ... and the answer
+    bool last_extends = false;    // ... and whether the output starts with it
   };
 
   static Kind kind_of(const Operation& op) {
@@ -128,61 +130,77 @@ class KvPartition final : public PartitionModel {
     return op.f == "put" ? Kind::kPut : Kind::kAppend;
   }
 
-  // How an unplaced ok get's output relates to a state: a put may still come before it (no
-  // constraint), or its output starts with the state's value, or it cannot follow the state.
-  enum class Fit : uint8_t { kPutMayPrecede, kExtends, kContradicts };
+  // How an unplaced ok get's output relates to a state: it starts with the state's value; or it
+  // does not, but with the value of a put that may still come first (or too many such puts to
+  // tell); or it can never follow the state.
+  enum class Fit : uint8_t { kExtends, kPutMayPrecede, kContradicts };
 
-  // The unplaced put called first (its index and call time), or {kNone, INT64_MAX}.
-  struct NextPut {
-    uint32_t op = kNone;
-    int64_t call = INT64_MAX;
-  };
+  // `from`: every op before it is placed (0 when unknown).
+  Fit fit(State state, uint32_t op, const uint64_t* linearized, uint32_t from) {
+    GetCheck& g = gets_[get_index_[op]];
+    // The search meets the same state again after backtracking: remember the last answer.
+    if (g.last_state != state) {
+      g.last_state = static_cast<uint32_t>(state);
+      g.last_extends = starts_with(g, static_cast<uint32_t>(state));
+    }
+    if (g.last_extends) return Fit::kExtends;
+    return put_may_precede(g, linearized, from) ? Fit::kPutMayPrecede : Fit::kContradicts;
+  }
 
-  // Scans the puts from index `from` on (every op before `from` must be placed). With ops in call
-  // order the first unplaced put is the one; otherwise every unplaced put is compared.
-  NextPut first_unplaced_put(const uint64_t* linearized, uint32_t from) const {
-    NextPut best;
-    if (last_put_ == kNone || from > last_put_) return best;
+  // True if the get's output starts with value `v`.
+  bool starts_with(const GetCheck& g, uint32_t v) const {
+    const uint64_t len = values_.length(v);
+    return len <= values_.length(g.output) && prefix_hash(g, len) == values_.hash(v);
+  }
+
+  // The index of the first unplaced put at or after `from` (kNone if none is left).
+  uint32_t first_unplaced_put(const uint64_t* linearized, uint32_t from) const {
+    if (last_put_ == kNone || from > last_put_) return kNone;
+    for (size_t w = from >> 6; w <= last_put_ >> 6; ++w) {
+      uint64_t pending = put_mask_[w] & ~linearized[w];
+      if (w == (from >> 6)) pending &= ~uint64_t{0} << (from & 63);
+      if (pending != 0) return static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
+    }
+    return kNone;
+  }
+
+  // True if an unplaced put called by the time get `g` returned writes a value the get's output
+  // starts with (the get may read that value, extended by appends); also true, to be safe, past
+  // kPutsChecked such puts. Puts are scanned in index order from `from`: with ops in call order
+  // the scan stops at the first put called after the get returned.
+  bool put_may_precede(const GetCheck& g, const uint64_t* linearized, uint32_t from) const {
+    if (last_put_ == kNone || from > last_put_) return false;
+    int seen = 0;
     for (size_t w = from >> 6; w <= last_put_ >> 6; ++w) {
       uint64_t pending = put_mask_[w] & ~linearized[w];
       if (w == (from >> 6)) pending &= ~uint64_t{0} << (from & 63);
       for (; pending != 0; pending &= pending - 1) {
-        const uint32_t op = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
-        if (call_time_[op] < best.call) best = {op, call_time_[op]};
-        if (calls_sorted_) return best;
+        const uint32_t p = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
+        if (call_time_[p] > g.return_time) {
+          if (calls_sorted_) return false;
+          continue;
+        }
+        if (++seen > kPutsChecked || starts_with(g, ops_[p].arg)) return true;
       }
     }
-    return best;
+    return false;
   }
 
-  // `put_call`: when the first unplaced put was called (INT64_MAX if none is left).
-  Fit fit(State state, uint32_t op, int64_t put_call) {
-    GetCheck& g = gets_[get_index_[op]];
-    if (put_call <= g.return_time) return Fit::kPutMayPrecede;
-    // The search meets the same state again after backtracking: remember the last answer.
-    if (g.last_state != state) {
-      const uint32_t v = static_cast<uint32_t>(state);
-      g.last_state = v;
-      g.last_contradicts = values_.length(v) > values_.length(g.output) ||
-                           prefix_hash(g, values_.length(v)) != values_.hash(v);
-    }
-    return g.last_contradicts ? Fit::kContradicts : Fit::kExtends;
-  }
-
-  // True if one of the first kGetsChecked unplaced ok gets in [first, last] that no put can
-  // precede reads a value that does not start with `state`'s value.
-  bool gets_contradict(State state, const uint64_t* linearized, uint32_t first, uint32_t last,
-                       int64_t put_call) {
-    if (first > last || first >= ops_.size()) return false;
-    int checked = 0;
-    for (size_t w = first >> 6; w <= last >> 6 && checked < kGetsChecked; ++w) {
+  // True if one of the first kGetsChecked unplaced ok gets in [begin, last] whose fit is decided
+  // cannot follow `state` (at most kGetsExamined gets are looked at). `first`: every op before
+  // it is placed.
+  bool gets_contradict(State state, const uint64_t* linearized, uint32_t first, uint32_t begin,
+                       uint32_t last) {
+    if (begin > last || begin >= ops_.size()) return false;
+    int checked = 0, examined = 0;
+    for (size_t w = begin >> 6; w <= last >> 6 && checked < kGetsChecked; ++w) {
       uint64_t pending = get_mask_[w] & ~linearized[w];
-      if (w == (first >> 6)) pending &= ~uint64_t{0} << (first & 63);
+      if (w == (begin >> 6)) pending &= ~uint64_t{0} << (begin & 63);
       while (pending != 0 && checked < kGetsChecked) {
         const uint32_t op = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
-        if (op > last) break;
+        if (op > last || ++examined > kGetsExamined) return false;
         pending &= pending - 1;
-        const Fit f = fit(state, op, put_call);
+        const Fit f = fit(state, op, linearized, first);
         if (f == Fit::kPutMayPrecede) continue;
         ++checked;
         if (f == Fit::kContradicts) return true;
