@@ -122,6 +122,42 @@ TEST(GeneratedHistory, KvWithSomeUnknownOperations) { check_generated(true, 2000
 TEST(GeneratedHistory, RegisterFiveThousandOps) { check_generated(false, 5000, 1, 300, 0, 3); }
 TEST(GeneratedHistory, RegisterManyKeysSomeUnknown) { check_generated(false, 20000, 50, 250, 0.002, 4); }
 
+// 20,000 appends in a row, a put, then 256 concurrent gets of a value nothing wrote: all 256 are
+// doomed after the long prefix, and the explanation names the first of them. (Walking back along
+// the prefix once cost 256 model calls per step, each scanning every put: seconds here, minutes
+// at 500,000 operations.)
+TEST(GeneratedHistory, ManyImpossibleReadsAfterALongPrefixAreNamed) {
+  History h;
+  h.source = "generated";
+  h.model_hint = "kv";
+  int64_t t = 0;
+  auto add = [&](int64_t process, std::string f, nlohmann::json in, nlohmann::json out,
+                 int64_t call, int64_t ret) {
+    Operation op;
+    op.process = process;
+    op.call_line = h.ops.size() + 1;
+    op.f = std::move(f);
+    op.key = "k";
+    op.input = std::move(in);
+    op.output = std::move(out);
+    op.status = OpStatus::kOk;
+    op.call_time = call;
+    op.return_time = ret;
+    h.ops.push_back(std::move(op));
+  };
+  for (int i = 0; i < 20000; ++i, t += 10) add(1, "append", "a", "a", t, t + 5);
+  add(2, "put", "q", "q", t, t + 5);
+  t += 10;
+  for (int j = 0; j < 256; ++j) add(10 + j, "get", nullptr, "zzz", t + j, t + 256 + j);
+  auto r = check(h, CheckOptions{});
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->verdict, Verdict::kViolation);
+  const PartitionResult& p = r->partitions.at(0);
+  ASSERT_EQ(p.stuck_ops.size(), 8u);
+  for (size_t i : p.stuck_ops) EXPECT_EQ(h.ops[i].output, "zzz");
+  EXPECT_EQ(p.stuck_ops.front(), 20001u) << "the first impossible read, in call order";
+}
+
 // A 100,000-operation history with one violating key still gives a page of a few MB, drawn
 // around the point of failure.
 TEST(GeneratedHistory, HtmlOfHundredThousandOpsStaysSmall) {

@@ -42,6 +42,9 @@ struct History {
   std::string format;                // "json", "kv-edn" or "jepsen-log"
   std::string model_hint;            // "kv" or "register": what the format or operation names imply
   std::vector<Operation> ops;        // in invocation order
+  // True when times are nanoseconds on a clock (a JSON-lines history with "time" fields); false
+  // when they are logical (line numbers, or the format's own counter).
+  bool times_in_ns = false;
 };
 
 enum class HistoryFormat { kAuto, kJson, kKvEdn, kJepsenLog };

@@ -316,6 +316,7 @@ Result<History> parse_history_text(std::string_view text, HistoryFormat format,
   }
   if (h.model_hint.empty() && !h.ops.empty())
     h.model_hint = is_register_op(h.ops.front().f) ? "register" : "kv";
+  h.times_in_ns = format == HistoryFormat::kJson && any_time;
   return h;
 }
 

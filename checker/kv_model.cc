@@ -87,15 +87,17 @@ class KvPartition final : public PartitionModel {
            gets_contradict(state, linearized, first, next_get_[last + 1], end);
   }
 
-  bool never_after(State state, const uint64_t* linearized, uint32_t op) override {
-    return get_index_[op] != kNone && fit(state, op, linearized, 0) == Fit::kContradicts;
+  bool never_after(State state, const uint64_t* linearized, uint32_t first_unplaced,
+                   uint32_t op) override {
+    return get_index_[op] != kNone &&
+           fit(state, op, linearized, first_unplaced) == Fit::kContradicts;
   }
 
   size_t memory_bytes() const override {
     return values_.memory_bytes() + ops_.capacity() * sizeof(CompactOp) +
            prefix_hashes_.capacity() * sizeof(uint64_t) + gets_.capacity() * sizeof(GetCheck) +
            (put_mask_.capacity() + get_mask_.capacity() + call_time_.capacity()) * sizeof(uint64_t) +
-           (get_index_.capacity() + next_get_.capacity()) * sizeof(uint32_t);
+           (get_index_.capacity() + next_get_.capacity() + next_put_.capacity()) * sizeof(uint32_t);
   }
 
   std::string describe(State state) const override {
@@ -156,6 +158,7 @@ class KvPartition final : public PartitionModel {
   // The index of the first unplaced put at or after `from` (kNone if none is left).
   uint32_t first_unplaced_put(const uint64_t* linearized, uint32_t from) const {
     if (last_put_ == kNone || from > last_put_) return kNone;
+    from = next_put_[from];  // skips a stretch without puts at once
     for (size_t w = from >> 6; w <= last_put_ >> 6; ++w) {
       uint64_t pending = put_mask_[w] & ~linearized[w];
       if (w == (from >> 6)) pending &= ~uint64_t{0} << (from & 63);
@@ -170,6 +173,7 @@ class KvPartition final : public PartitionModel {
   // the scan stops at the first put called after the get returned.
   bool put_may_precede(const GetCheck& g, const uint64_t* linearized, uint32_t from) const {
     if (last_put_ == kNone || from > last_put_) return false;
+    from = next_put_[from];  // skips a stretch without puts at once
     int seen = 0;
     for (size_t w = from >> 6; w <= last_put_ >> 6; ++w) {
       uint64_t pending = put_mask_[w] & ~linearized[w];
@@ -263,16 +267,19 @@ class KvPartition final : public PartitionModel {
       get_index_[i] = static_cast<uint32_t>(gets_.size());
       gets_.push_back(g);
     }
-    // next_get_[i]: the first ok get at index i or later (ops.size() if none).
+    // next_get_[i] (next_put_[i]): the first ok get (put) at index i or later (ops.size() if none).
     next_get_.assign(ops.size() + 1, static_cast<uint32_t>(ops.size()));
-    for (size_t i = ops.size(); i-- > 0;)
+    next_put_.assign(ops.size() + 1, static_cast<uint32_t>(ops.size()));
+    for (size_t i = ops.size(); i-- > 0;) {
       next_get_[i] = get_index_[i] != kNone ? static_cast<uint32_t>(i) : next_get_[i + 1];
+      next_put_[i] = ops_[i].kind == Kind::kPut ? static_cast<uint32_t>(i) : next_put_[i + 1];
+    }
   }
 
   // A value as text: a view of the operation's string (null reads as ""); any other JSON value
   // stands for its JSON text, kept by values_.
   std::string_view text_of(const nlohmann::json& v) {
-    if (v.is_null()) return {};
+    if (v.is_null()) return "";  // not {}: a null data pointer must not reach memcmp
     if (v.is_string()) return v.get_ref<const std::string&>();
     return values_.keep(v.dump());
   }
@@ -288,6 +295,7 @@ class KvPartition final : public PartitionModel {
   std::vector<int64_t> call_time_;       // per op
   bool calls_sorted_ = true;             // ops are in call-time order
   std::vector<uint32_t> next_get_;       // see prepare_gets()
+  std::vector<uint32_t> next_put_;       // see prepare_gets()
   std::vector<uint32_t> get_index_;      // op -> index in gets_
 };
 

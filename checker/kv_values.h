@@ -68,7 +68,9 @@ class KvValues {
   uint32_t literal(std::string_view text, uint64_t hash);
   // Keeps `text` here and returns a view of it (for texts the caller does not own).
   std::string_view keep(std::string text);
-  // The id of value `value` followed by literal `literal`.
+  // The id of value `value` followed by literal `literal`. `literal` must be an id literal()
+  // returned before any append() built an equal string (literal() answers with the existing id
+  // of an equal string, which may be an append chain): intern every literal first.
   uint32_t append(uint32_t value, uint32_t literal);
 
   uint64_t length(uint32_t id) const { return values_[id].len; }

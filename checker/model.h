@@ -41,8 +41,10 @@ class PartitionModel {
   }
   // Optional, for explanations: true only when `op` (ok, not placed in `linearized`) can never
   // be placed after `state` whatever comes between (a kv get whose output does not extend the
-  // current value, with no put left that could come first). Returning false is always correct.
-  virtual bool never_after(State /*state*/, const uint64_t* /*linearized*/, uint32_t /*op*/) {
+  // current value, nor any put's that could come first). Every op before `first_unplaced` is
+  // placed. Returning false is always correct.
+  virtual bool never_after(State /*state*/, const uint64_t* /*linearized*/,
+                           uint32_t /*first_unplaced*/, uint32_t /*op*/) {
     return false;
   }
   // Bytes of memory held (interned values, memo tables), for the memory limit.

@@ -15,19 +15,25 @@ namespace checker {
 nlohmann::json summary_fields(const History& history, const CheckResult& result);
 
 // Where a read's value first differs from a state, both as JSON text (the values may be too long
-// to compare by eye): the offset, and `width` characters of each from `context` before it.
+// to compare by eye): how many characters agree, then up to `context` characters before the
+// difference and about `width` bytes after it from each. Cuts fall between UTF-8 characters.
 // Nothing when the read is short (the whole value is shown anyway) or the state is not a string.
 struct FirstDifference {
-  size_t at = 0;       // offset of the first differing character
-  size_t context = 0;  // characters of `read` and `state` before it
-  std::string read, state;
+  size_t at = 0;  // characters (UTF-8 code points) before the first difference
+  std::string before;                   // the common text just before it
+  std::string read_after, state_after;  // each side from the difference on
 };
 std::optional<FirstDifference> first_difference(const nlohmann::json& read, const std::string& state,
                                                 size_t context = 12, size_t width = 40);
 
-// TimeLabels: how reports show an operation's times. A JSON-lines history's times are
+// `s` cut to about `max` bytes by dropping its middle (marked with `mark`); cuts fall between
+// UTF-8 characters.
+std::string shorten_middle(const std::string& s, size_t max, const std::string& mark);
+
+// TimeLabels: how reports show an operation's times. A JSON-lines history's "time" fields are
 // nanoseconds on a monotonic clock, unreadable as such, so they are shown as milliseconds since
-// the first invocation ("+2184.503 ms"); other formats' times are logical and shown as recorded.
+// the first invocation ("+2184.503 ms"); logical times (line numbers when a history has no
+// times, other formats' counters) are shown as recorded.
 class TimeLabels {
  public:
   explicit TimeLabels(const History& history);

@@ -17,10 +17,7 @@ constexpr size_t kMaxStateChars = 400;
 constexpr size_t kMaxDrawnOps = 5000;
 constexpr size_t kWindowPrefix = 1500;
 
-std::string clip(const std::string& s, size_t max) {
-  if (s.size() <= max) return s;
-  return s.substr(0, max / 2) + " … " + s.substr(s.size() - max / 2);
-}
+std::string clip(const std::string& s, size_t max) { return shorten_middle(s, max, " … "); }
 
 nlohmann::json drawn_partition(const History& h, const PartitionResult& p) {
   nlohmann::json j;
@@ -82,8 +79,8 @@ nlohmann::json drawn_partition(const History& h, const PartitionResult& p) {
     const Operation& op = h.ops[i];
     const auto d = op.status == OpStatus::kOk ? first_difference(op.output, p.stuck_state)
                                               : std::nullopt;
-    diffs.push_back(d ? nlohmann::json{{"at", d->at}, {"context", d->context}, {"read", d->read},
-                                       {"state", d->state}}
+    diffs.push_back(d ? nlohmann::json{{"at", d->at}, {"before", d->before},
+                                       {"read", d->read_after}, {"state", d->state_after}}
                       : nlohmann::json(nullptr));
   }
   j["stuck"] = std::move(stuck);

@@ -8,9 +8,8 @@
 namespace checker {
 namespace {
 
-std::string shorten(std::string s, size_t max = 70) {
-  if (s.size() <= max) return s;
-  return s.substr(0, max / 2 - 2) + " ... " + s.substr(s.size() - (max / 2 - 3));
+std::string shorten(const std::string& s, size_t max = 70) {
+  return shorten_middle(s, max, " ... ");
 }
 
 std::string value_of(const nlohmann::json& v) { return shorten(v.dump()); }
@@ -42,11 +41,11 @@ std::string op_line(const Operation& op, const TimeLabels& time_text) {
 // For a read of a long string: where it first differs from the state, since the shortened
 // values above may hide it.
 std::string difference(const nlohmann::json& read, const std::string& state) {
-  const auto d = first_difference(read, state, 12, 30);
+  const auto d = first_difference(read, state, 12, 18);
   if (!d) return "";
   std::ostringstream s;
-  s << "      first difference at character " << d->at << ": read ..." << d->read
-    << "... state ..." << d->state << "...\n";
+  s << "      first difference at character " << d->at << ": read ..." << d->before << d->read_after
+    << "... state ..." << d->before << d->state_after << "...\n";
   return s.str();
 }
 

@@ -362,20 +362,31 @@ StuckPoint explain_stuck(PartitionModel& model, std::span<const Operation* const
   // only need other operations first; a doomed one cannot be placed at all). The prefix is the
   // deepest the search reached, which may end with wrong choices that doom reads a better order
   // would satisfy; so walking back along it, keep the ops doomed the longest: the culprits.
+  // Bounded by kExplainChecks model calls, so an explanation costs at most about a second.
   constexpr size_t kDoomedConsidered = 256;
   constexpr size_t kDoomedShown = 8;
+  constexpr size_t kExplainChecks = size_t{1} << 20;
+  size_t checks = 0;
   std::vector<uint64_t> bits((ops.size() + 63) / 64, 0);
   for (uint32_t i : prefix) bits[i >> 6] |= uint64_t{1} << (i & 63);
-  for (uint32_t i = 0; i < ops.size() && sp.doomed.size() < kDoomedConsidered; ++i) {
+  uint32_t first_unplaced = 0;  // every op before it is placed
+  while (first_unplaced < ops.size() && placed[first_unplaced]) ++first_unplaced;
+  for (uint32_t i = first_unplaced; i < ops.size() && sp.doomed.size() < kDoomedConsidered &&
+                                    checks < kExplainChecks;
+       ++i) {
     if (placed[i] || ops[i]->status != OpStatus::kOk) continue;
-    if (model.never_after(state, bits.data(), i)) sp.doomed.push_back(i);
+    ++checks;
+    if (model.never_after(state, bits.data(), first_unplaced, i)) sp.doomed.push_back(i);
   }
   std::vector<uint32_t> still;
-  for (size_t k = prefix.size(); k-- > 0 && sp.doomed.size() > 1;) {
+  for (size_t k = prefix.size(); k-- > 0 && sp.doomed.size() > 1 && checks < kExplainChecks;) {
     bits[prefix[k] >> 6] &= ~(uint64_t{1} << (prefix[k] & 63));
+    first_unplaced = std::min(first_unplaced, prefix[k]);
     still.clear();
-    for (uint32_t i : sp.doomed)
-      if (model.never_after(states_before[k], bits.data(), i)) still.push_back(i);
+    for (uint32_t i : sp.doomed) {
+      ++checks;
+      if (model.never_after(states_before[k], bits.data(), first_unplaced, i)) still.push_back(i);
+    }
     if (still.empty()) break;
     sp.doomed.swap(still);
   }
