@@ -3,6 +3,12 @@
 // operations, model state). An open-addressing hash set; the bitsets live in one arena, so an
 // insert does no allocation except when the table or arena grows. Owned by one search (one thread).
 //
+// A set is stored as a window of its bitset: words [base, base + count), where every operation in
+// the words below `base` is linearized and every word from base + count on is empty. The search
+// passes base = (first operation not linearized) / 64 and base + count = (last linearized) / 64 + 1,
+// so on a long history an entry holds the few words around the operations in flight, not one bit
+// per operation of the whole history.
+//
 // Unknown-outcome operations are optional, so a configuration is dominated by one with the same
 // state, the same definite operations and a subset of its unknown ones: whatever can follow the
 // larger one can follow the smaller one. The hash covers the definite operations and the state
@@ -30,14 +36,16 @@ class ConfigCache {
     slots_.resize(std::bit_ceil(std::clamp<size_t>(4 * operations, 64, 1024)));
   }
 
-  // Inserts (bits, state) unless it or a configuration dominating it is present. `hash` must be
-  // a hash of the state and the definite operations' bits only: all configurations differing only
-  // in unknown operations form one group (one slot), whose members are scanned in turn.
-  // Returns true if inserted.
+  // Inserts (bits, state) unless it or a configuration dominating it is present. `bits` is the
+  // whole bitset; [base, end) the window described above. `hash` must be a hash of the state and
+  // the definite operations' bits only: all configurations differing only in unknown operations
+  // form one group (one slot), whose members are scanned in turn. Returns true if inserted.
   // `sig` summarizes the unknown operations in `bits` (a bit per unknown op, modulo 64): a subset
   // of unknown ops has a subset signature, so most group members are ruled out without their bits.
-  bool insert(uint64_t hash, State state, const uint64_t* bits, uint64_t sig) {
+  bool insert(uint64_t hash, State state, const uint64_t* bits, uint64_t sig, size_t base,
+              size_t end) {
     if (hash == 0) hash = 1;  // 0 marks an empty slot
+    const Window probe{static_cast<uint32_t>(base), static_cast<uint32_t>(end - base)};
     size_t mask = slots_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
@@ -47,40 +55,41 @@ class ConfigCache {
         if (any_unknown_) {
           s.group = static_cast<uint32_t>(groups_.size());
           groups_.emplace_back();
-          add_member(groups_.back(), bits, sig);
+          add_member(groups_.back(), bits, probe, sig);
         } else {
-          s.group = add_bits(bits);  // without unknown ops every group has one member
+          s.group = add_bits(bits, probe);  // without unknown ops every group has one member
         }
         if (++used_ * 2 > slots_.size()) grow();
         return true;
       }
       if (s.hash != hash || s.state != state) continue;
       if (!any_unknown_) {
-        if (std::memcmp(entry(s.group), bits, words_ * sizeof(uint64_t)) == 0) return false;
+        if (same_window(s.group, bits, probe)) return false;
         continue;
       }
       Group& g = groups_[s.group];
-      if (!same_definite(entry(g.entries[0]), bits)) continue;
+      if (!same_definite(g.entries[0], bits, probe)) continue;
       // Signatures are scanned first (contiguous); a member that dominates is swapped to the
       // front, since small unknown sets tend to dominate again.
       const size_t members = g.sigs.size();
       for (size_t m = 0; m < members; ++m) {
-        if ((g.sigs[m] & ~sig) != 0 || !unknown_subset(entry(g.entries[m]), bits)) continue;
+        if ((g.sigs[m] & ~sig) != 0 || !unknown_subset(g.entries[m], bits, probe)) continue;
         if (m != 0) {
           std::swap(g.sigs[m], g.sigs[0]);
           std::swap(g.entries[m], g.entries[0]);
         }
         return false;
       }
-      add_member(g, bits, sig);
+      add_member(g, bits, probe, sig);
       return true;
     }
   }
 
-  size_t size() const { return entries_; }
+  size_t size() const { return entries_.size(); }
   size_t bytes() const {
     return slots_.capacity() * sizeof(Slot) + arena_.capacity() * sizeof(uint64_t) +
-           groups_.capacity() * sizeof(Group) + entries_ * (sizeof(uint64_t) + sizeof(uint32_t));
+           entries_.capacity() * sizeof(Window) + groups_.capacity() * sizeof(Group) +
+           (any_unknown_ ? entries_.size() * (sizeof(uint64_t) + sizeof(uint32_t)) : 0);
   }
 
  private:
@@ -92,35 +101,62 @@ class ConfigCache {
   // Group: the explored configurations with one (state, definite set), differing in unknown ops.
   struct Group {
     std::vector<uint64_t> sigs;      // per member: unknown-op signature
-    std::vector<uint32_t> entries;   // per member: bitset index in arena_
+    std::vector<uint32_t> entries;   // per member: entry index
+  };
+  // Window: an entry's words [base, base + count), stored in arena_ from `offset` on.
+  struct Window {
+    uint32_t base = 0;
+    uint32_t count = 0;
+    uint64_t offset = 0;
   };
 
-  const uint64_t* entry(uint32_t e) const { return &arena_[size_t{e} * words_]; }
-
-  uint32_t add_bits(const uint64_t* bits) {
-    const uint32_t e = static_cast<uint32_t>(entries_++);
-    arena_.insert(arena_.end(), bits, bits + words_);
-    return e;
+  uint32_t add_bits(const uint64_t* bits, Window w) {
+    w.offset = arena_.size();
+    arena_.insert(arena_.end(), bits + w.base, bits + w.base + w.count);
+    entries_.push_back(w);
+    return static_cast<uint32_t>(entries_.size() - 1);
   }
 
-  void add_member(Group& g, const uint64_t* bits, uint64_t sig) {
+  void add_member(Group& g, const uint64_t* bits, Window w, uint64_t sig) {
     g.sigs.push_back(sig);
-    g.entries.push_back(add_bits(bits));
+    g.entries.push_back(add_bits(bits, w));
   }
 
-  bool same_definite(const uint64_t* stored, const uint64_t* bits) const {
-    if (!any_unknown_) return std::memcmp(stored, bits, words_ * sizeof(uint64_t)) == 0;
-    for (size_t w = 0; w < words_; ++w) {
-      if (((stored[w] ^ bits[w]) & ~unknown_mask_[w]) != 0) return false;
+  // Word `i` of entry `e`'s bitset.
+  uint64_t word(uint32_t e, size_t i) const {
+    const Window& w = entries_[e];
+    if (i < w.base) return ~uint64_t{0};
+    if (i >= size_t{w.base} + w.count) return 0;
+    return arena_[w.offset + (i - w.base)];
+  }
+
+  // The words where entry `e` or the probe can differ from all ones / all zeros.
+  std::pair<size_t, size_t> span(uint32_t e, Window probe) const {
+    const Window& w = entries_[e];
+    return {std::min(w.base, probe.base),
+            std::max(size_t{w.base} + w.count, size_t{probe.base} + probe.count)};
+  }
+
+  bool same_window(uint32_t e, const uint64_t* bits, Window probe) const {
+    const Window& w = entries_[e];
+    return w.base == probe.base && w.count == probe.count &&
+           std::memcmp(&arena_[w.offset], bits + probe.base, probe.count * sizeof(uint64_t)) == 0;
+  }
+
+  bool same_definite(uint32_t e, const uint64_t* bits, Window probe) const {
+    const auto [from, to] = span(e, probe);
+    for (size_t i = from; i < to && i < words_; ++i) {
+      if (((word(e, i) ^ bits[i]) & ~unknown_mask_[i]) != 0) return false;
     }
     return true;
   }
 
   // Within a group: the stored unknown operations are a subset of those in `bits`.
-  bool unknown_subset(const uint64_t* stored, const uint64_t* bits) const {
+  bool unknown_subset(uint32_t e, const uint64_t* bits, Window probe) const {
     if (!any_unknown_ || exact_sig_) return true;
-    for (size_t w = 0; w < words_; ++w) {
-      if ((stored[w] & ~bits[w]) != 0) return false;
+    const auto [from, to] = span(e, probe);
+    for (size_t i = from; i < to && i < words_; ++i) {
+      if ((word(e, i) & ~bits[i]) != 0) return false;
     }
     return true;
   }
@@ -141,11 +177,11 @@ class ConfigCache {
   std::vector<uint64_t> unknown_mask_;
   bool any_unknown_ = false;
   bool exact_sig_ = false;  // at most 64 unknown ops: signatures are exact
-  size_t entries_ = 0;
   size_t used_ = 0;  // slots in use
   std::vector<Slot> slots_;
   std::vector<Group> groups_;
-  std::vector<uint64_t> arena_;   // entry e's bits at [e * words_, (e + 1) * words_)
+  std::vector<Window> entries_;
+  std::vector<uint64_t> arena_;   // the entries' words, one window after another
 };
 
 }  // namespace checker

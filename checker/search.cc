@@ -88,6 +88,7 @@ struct PartitionSearch::Impl {
     State state;  // before the operation
     bool forced;  // a read linearized greedily: no alternatives to try at this level
     bool unknown_phase;  // chosen while trying unknown ops (see `unknown_phase` below)
+    uint32_t prev_end_word;  // end_word before the operation
   };
 
   PartitionModel& model;
@@ -105,6 +106,7 @@ struct PartitionSearch::Impl {
   EntryList list;
   std::vector<uint64_t> bits;
   uint64_t bits_hash = 0;
+  uint32_t end_word = 0;  // 1 + the word of the highest linearized op (0 when none is)
   std::unique_ptr<ConfigCache> cache;
   std::vector<Frame> stack;
   int64_t accounted = 0;
@@ -201,6 +203,7 @@ struct PartitionSearch::Impl {
       stack.pop_back();
       const uint32_t op = static_cast<uint32_t>(list.op[top.node]);
       state = top.state;
+      end_word = top.prev_end_word;
       unmark(op);
       remaining += definite[op];
       list.unlift(top.node);
@@ -211,6 +214,18 @@ struct PartitionSearch::Impl {
       }
     }
     return false;
+  }
+
+  // Once `placing` is placed: the word of the lowest op not linearized (every op below it is).
+  // With ops in call order that is the first entry of the list (a call: a return entry's call
+  // comes before it); otherwise word 0, which is always correct.
+  uint32_t base_word(uint32_t placing) const {
+    if (!calls_in_index_order) return 0;
+    const int32_t tail = static_cast<int32_t>(list.next.size()) - 1;
+    for (int32_t e = list.next[list.head()]; e != tail; e = list.next[e]) {
+      if (list.op[e] != static_cast<int32_t>(placing)) return static_cast<uint32_t>(list.op[e]) >> 6;
+    }
+    return static_cast<uint32_t>(bits.size());  // everything is linearized
   }
 
   // Once `placing` is placed: the index range of the candidate ops (calls before the first
@@ -269,7 +284,9 @@ struct PartitionSearch::Impl {
       }
       const bool read_only = model.is_read_only(op);
       mark(op);
-      if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig)) {
+      const uint32_t next_end_word = std::max(end_word, (op >> 6) + 1);
+      if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig,
+                        base_word(op), next_end_word)) {
         const auto [lo, hi] = candidate_range(op);
         if (lo <= hi && model.dead_end(next_state, bits.data(), lo, hi)) {
           // Explored and failed as far as the memo is concerned; undo and treat like a hit. The
@@ -287,8 +304,9 @@ struct PartitionSearch::Impl {
           entry = list.next[entry];
           continue;
         }
-        stack.push_back({entry, state, read_only, unknown_phase});
+        stack.push_back({entry, state, read_only, unknown_phase, end_word});
         state = next_state;
+        end_word = next_end_word;
         list.lift(entry);
         remaining -= definite[op];
         entry = list.next[list.head()];
