@@ -36,13 +36,7 @@ reference() {
 }
 
 files=()
-for p in "${paths[@]}"; do
-  if [ -d "$p" ]; then
-    while IFS= read -r f; do files+=("$f"); done < <(find "$p" -maxdepth 1 -name '*.yaml' | sort)
-  else
-    files+=("$p")
-  fi
-done
+while IFS= read -r f; do files+=("$f"); done < <(scenario_files "${paths[@]}")
 
 printf '%-60s %-7s %7s %5s %9s %7s %8s | %7s %5s %9s %6s %7s\n' \
   scenario verdict seconds peers messages ops checker ref_s peers messages ops ops/ref

@@ -18,3 +18,12 @@ latest_run_dir() {
   done
   return 0
 }
+
+# scenario_files PATH...: the scenario files named, directories expanded to their *.yaml (sorted,
+# not recursive), one per line.
+scenario_files() {
+  local p
+  for p in "$@"; do
+    if [ -d "$p" ]; then find "$p" -maxdepth 1 -name '*.yaml' | sort; else echo "$p"; fi
+  done
+}

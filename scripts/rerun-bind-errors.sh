@@ -18,9 +18,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 command -v jq >/dev/null || { echo "$0: needs jq (apt-get install -y jq)" >&2; exit 2; }
-for p in "${paths[@]}"; do
-  if [ -d "$p" ]; then find "$p" -maxdepth 1 -name '*.yaml' | sort; else echo "$p"; fi
-done | while IFS= read -r f; do
+scenario_files "${paths[@]}" | while IFS= read -r f; do
   name=$(scenario_name "$f")
   run=$(latest_run_dir "$runs_dir" "$name")
   [ -n "$run" ] || continue

@@ -27,13 +27,7 @@ command -v jq >/dev/null || { echo "$0: needs jq (apt-get install -y jq)" >&2; e
 [ -x "$faultline" ] || { echo "$0: $faultline: not an executable (build first, or --faultline)" >&2; exit 2; }
 
 files=()
-for p in "${paths[@]}"; do
-  if [ -d "$p" ]; then
-    while IFS= read -r f; do files+=("$f"); done < <(find "$p" -maxdepth 1 -name '*.yaml' | sort)
-  else
-    files+=("$p")
-  fi
-done
+while IFS= read -r f; do files+=("$f"); done < <(scenario_files "${paths[@]}")
 
 # Prints what the run's report names as offending; returns 1 if a violation names no operation.
 evidence() {
