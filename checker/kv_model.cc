@@ -155,16 +155,27 @@ class KvPartition final : public PartitionModel {
     return len <= values_.length(g.output) && prefix_hash(g, len) == values_.hash(v);
   }
 
+  // The first op in [from, last] (last < ops_.size()) whose bit is set in `mask` but not in
+  // `linearized`; kNone if there is none.
+  static uint32_t next_unplaced(const std::vector<uint64_t>& mask, const uint64_t* linearized,
+                                uint32_t from, uint32_t last) {
+    if (from > last) return kNone;
+    for (size_t w = from >> 6; w <= last >> 6; ++w) {
+      uint64_t pending = mask[w] & ~linearized[w];
+      if (w == (from >> 6)) pending &= ~uint64_t{0} << (from & 63);
+      if (pending != 0) {
+        const uint32_t op = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
+        return op <= last ? op : kNone;
+      }
+    }
+    return kNone;
+  }
+
   // The index of the first unplaced put at or after `from` (kNone if none is left).
   uint32_t first_unplaced_put(const uint64_t* linearized, uint32_t from) const {
     if (last_put_ == kNone || from > last_put_) return kNone;
-    from = next_put_[from];  // skips a stretch without puts at once
-    for (size_t w = from >> 6; w <= last_put_ >> 6; ++w) {
-      uint64_t pending = put_mask_[w] & ~linearized[w];
-      if (w == (from >> 6)) pending &= ~uint64_t{0} << (from & 63);
-      if (pending != 0) return static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
-    }
-    return kNone;
+    // next_put_ skips a stretch without puts at once.
+    return next_unplaced(put_mask_, linearized, next_put_[from], last_put_);
   }
 
   // True if an unplaced put called by the time get `g` returned writes a value the get's output
@@ -172,20 +183,14 @@ class KvPartition final : public PartitionModel {
   // kPutsChecked such puts. Puts are scanned in index order from `from`: with ops in call order
   // the scan stops at the first put called after the get returned.
   bool put_may_precede(const GetCheck& g, const uint64_t* linearized, uint32_t from) const {
-    if (last_put_ == kNone || from > last_put_) return false;
-    from = next_put_[from];  // skips a stretch without puts at once
     int seen = 0;
-    for (size_t w = from >> 6; w <= last_put_ >> 6; ++w) {
-      uint64_t pending = put_mask_[w] & ~linearized[w];
-      if (w == (from >> 6)) pending &= ~uint64_t{0} << (from & 63);
-      for (; pending != 0; pending &= pending - 1) {
-        const uint32_t p = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
-        if (call_time_[p] > g.return_time) {
-          if (calls_sorted_) return false;
-          continue;
-        }
-        if (++seen > kPutsChecked || starts_with(g, ops_[p].arg)) return true;
+    for (uint32_t p = first_unplaced_put(linearized, from); p != kNone;
+         p = next_unplaced(put_mask_, linearized, p + 1, last_put_)) {
+      if (call_time_[p] > g.return_time) {
+        if (calls_sorted_) return false;
+        continue;
       }
+      if (++seen > kPutsChecked || starts_with(g, ops_[p].arg)) return true;
     }
     return false;
   }
@@ -195,20 +200,16 @@ class KvPartition final : public PartitionModel {
   // it is placed.
   bool gets_contradict(State state, const uint64_t* linearized, uint32_t first, uint32_t begin,
                        uint32_t last) {
-    if (begin > last || begin >= ops_.size()) return false;
+    if (begin >= ops_.size()) return false;
     int checked = 0, examined = 0;
-    for (size_t w = begin >> 6; w <= last >> 6 && checked < kGetsChecked; ++w) {
-      uint64_t pending = get_mask_[w] & ~linearized[w];
-      if (w == (begin >> 6)) pending &= ~uint64_t{0} << (begin & 63);
-      while (pending != 0 && checked < kGetsChecked) {
-        const uint32_t op = static_cast<uint32_t>(w * 64 + __builtin_ctzll(pending));
-        if (op > last || ++examined > kGetsExamined) return false;
-        pending &= pending - 1;
-        const Fit f = fit(state, op, linearized, first);
-        if (f == Fit::kPutMayPrecede) continue;
-        ++checked;
-        if (f == Fit::kContradicts) return true;
-      }
+    for (uint32_t op = next_unplaced(get_mask_, linearized, begin, last);
+         op != kNone && checked < kGetsChecked;
+         op = next_unplaced(get_mask_, linearized, op + 1, last)) {
+      if (++examined > kGetsExamined) return false;
+      const Fit f = fit(state, op, linearized, first);
+      if (f == Fit::kPutMayPrecede) continue;
+      ++checked;
+      if (f == Fit::kContradicts) return true;
     }
     return false;
   }
