@@ -1,6 +1,8 @@
 // checker_bench: times checker::check() on the Porcupine test histories (parse excluded; one
 // warm-up, then the median of 5 runs) and the HTML explanation of kv/c50-bad.txt. Prints figures;
-// never passes or fails. Usage: checker_bench [--runs N] [DATA_DIR] (see --help).
+// never passes or fails. Partitions run on a WorkerPool started once, as a Go program's goroutines
+// run on threads its runtime started once (Porcupine's figures); --no-pool starts threads per check.
+// Usage: checker_bench [--runs N] [--no-pool] [DATA_DIR] (see --help).
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -8,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -16,6 +19,7 @@
 #include <CLI/CLI.hpp>
 
 #include "checker/checker.h"
+#include "checker/worker_pool.h"
 
 namespace {
 
@@ -26,10 +30,12 @@ struct Loaded {
   checker::History history;
 };
 
-double check_all(const std::vector<const Loaded*>& set) {
+double check_all(const std::vector<const Loaded*>& set, checker::WorkerPool* pool) {
   const auto start = Clock::now();
+  checker::CheckOptions opts;
+  opts.pool = pool;
   for (const Loaded* l : set) {
-    auto r = checker::check(l->history, checker::CheckOptions{});
+    auto r = checker::check(l->history, opts);
     if (!r) {
       std::fprintf(stderr, "%s: %s\n", l->name.c_str(), r.status().message().c_str());
       std::exit(2);
@@ -47,12 +53,13 @@ double cpu_ms() {
 
 // Median wall time of `runs` runs after a warm-up, and the median CPU time (all threads) of the
 // same runs: on a busy shared machine the CPU time shows what the wall time would be on an idle one.
-std::pair<double, double> median_ms(const std::vector<const Loaded*>& set, int runs) {
-  check_all(set);  // warm-up
+std::pair<double, double> median_ms(const std::vector<const Loaded*>& set, int runs,
+                                    checker::WorkerPool* pool) {
+  check_all(set, pool);  // warm-up
   std::vector<double> wall, cpu;
   for (int i = 0; i < runs; ++i) {
     const double c0 = cpu_ms();
-    wall.push_back(check_all(set));
+    wall.push_back(check_all(set, pool));
     cpu.push_back(cpu_ms() - c0);
   }
   std::sort(wall.begin(), wall.end());
@@ -73,6 +80,9 @@ int main(int argc, char** argv) {
   app.add_option("--runs", runs, "timed runs after a warm-up; figures are medians")
       ->capture_default_str()
       ->check(CLI::Range(1, 101));
+  bool no_pool = false;
+  app.add_flag("--no-pool", no_pool,
+               "start threads in each check (histories under 1,000 operations then run on one)");
   CLI11_PARSE(app, argc, argv);
   std::vector<Loaded> all;
   std::vector<std::string> names;
@@ -114,14 +124,18 @@ int main(int argc, char** argv) {
       {"jepsen/etcd_*.log (all)", pick([](const std::string& n) { return n.rfind("jepsen/etcd_", 0) == 0; }), 413},
       {"whole set", pick([](const std::string&) { return true; }), 607},
   };
+  std::optional<checker::WorkerPool> kept;
+  if (!no_pool) kept.emplace();
+  checker::WorkerPool* pool = kept ? &*kept : nullptr;
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) < 1) load[0] = -1;
-  std::printf("threads: %u, load average: %.2f, median of %d runs\n",
-              std::thread::hardware_concurrency(), load[0], runs);
+  std::printf("threads: %u (%s), load average: %.2f, median of %d runs\n",
+              std::thread::hardware_concurrency(), pool ? "kept in a pool" : "started per check",
+              load[0], runs);
   std::printf("%-26s %6s %10s %10s %14s %13s\n", "histories", "files", "wall (ms)", "cpu (ms)",
               "porcupine (ms)", "speedup wall");
   for (const auto& c : cases) {
-    const auto [wall, cpu] = median_ms(c.set, runs);
+    const auto [wall, cpu] = median_ms(c.set, runs, pool);
     std::printf("%-26s %6zu %10.3f %10.3f %14.1f %12.1fx\n", c.label, c.set.size(), wall, cpu,
                 c.porcupine_ms, c.porcupine_ms / wall);
   }
@@ -132,6 +146,7 @@ int main(int argc, char** argv) {
     const auto start = Clock::now();
     checker::CheckOptions opts;
     opts.explain = true;
+    opts.pool = pool;
     auto r = checker::check(bad[0]->history, opts);
     const std::string path = std::filesystem::temp_directory_path() / "checker_bench_c50-bad.html";
     auto s = checker::write_html(bad[0]->history, *r, path);

@@ -12,6 +12,7 @@
 
 #include "checker/model.h"
 #include "checker/search.h"
+#include "checker/worker_pool.h"
 
 namespace checker {
 namespace {
@@ -19,6 +20,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kSmallHistory = 1000;  // operations
+// Below this many operations a check is over before a kept thread would wake to help.
+constexpr size_t kPooledHistory = 64;
 constexpr const char* kStoppedNote = "not fully checked: stopped once the verdict was decided";
 constexpr const char* kTimeoutNote = "timeout reached";
 constexpr const char* kMemoryNote = "memo cache reached the memory limit";
@@ -241,13 +244,17 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
   static const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads) : cores;
   threads = static_cast<unsigned>(std::min<size_t>(threads, order.size()));
-  // Starting threads costs more than checking a small history on one.
-  if (options.threads == 0 && result.operations < kSmallHistory) threads = 1;
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::jthread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+  const bool pooled = threads > 1 && options.pool != nullptr &&
+                      result.operations >= kPooledHistory && options.pool->run(worker, threads - 1);
+  if (!pooled) {
+    // Starting threads costs more than checking a small history on one.
+    if (options.threads == 0 && result.operations < kSmallHistory) threads = 1;
+    if (threads <= 1) {
+      worker();
+    } else {
+      std::vector<std::jthread> started;
+      for (unsigned t = 0; t < threads; ++t) started.emplace_back(worker);
+    }
   }
 
   bool any_violation = false, any_timeout = false, any_memory = false, any_unknown = false;

@@ -25,6 +25,8 @@
 
 namespace checker {
 
+class WorkerPool;
+
 enum class Verdict { kLinearizable, kViolation, kUnknown };
 std::string_view verdict_name(Verdict v);  // "linearizable", "violation", "unknown"
 int exit_code(Verdict v);                   // 0, 1, 2
@@ -34,6 +36,9 @@ struct CheckOptions {
   std::chrono::milliseconds timeout{0};    // whole check; 0 = no limit. Reached => kUnknown
   int64_t max_memory_bytes = 0;            // memo caches, all partitions; 0 = default_max_memory()
   int threads = 0;                         // 0 = all cores
+  // Kept threads to check partitions on (see WorkerPool); null: a history big enough to gain
+  // from it starts threads of its own, a small one is checked on the calling thread.
+  WorkerPool* pool = nullptr;
   // Check every partition even after one violates (no early stop), so that reports show all of
   // them. Without it, the other partitions are reported as "not checked".
   bool explain = false;

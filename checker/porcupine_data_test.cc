@@ -1,4 +1,5 @@
-// Verdicts on the public Porcupine histories must match EXPECTED.tsv exactly.
+// Verdicts on the public Porcupine histories must match EXPECTED.tsv exactly, checked with threads
+// started per check and on a WorkerPool.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -6,6 +7,7 @@
 #include <sstream>
 
 #include "checker/checker.h"
+#include "checker/worker_pool.h"
 
 namespace checker {
 namespace {
@@ -18,6 +20,7 @@ TEST(PorcupineData, VerdictsMatchExpected) {
   std::string line;
   std::getline(tsv, line);  // header
   int files = 0, violations = 0;
+  WorkerPool pool(2);
   while (std::getline(tsv, line)) {
     std::istringstream fields(line);
     std::string file, model, ops, expected;
@@ -28,18 +31,23 @@ TEST(PorcupineData, VerdictsMatchExpected) {
     auto h = parse_history_file(dir + "/" + file);
     ASSERT_TRUE(h.is_ok()) << h.status().message();
     EXPECT_EQ(h->ops.size(), std::stoul(ops)) << file;
-    auto r = check(*h, CheckOptions{});
-    ASSERT_TRUE(r.is_ok()) << r.status().message();
-    EXPECT_EQ(verdict_name(r->verdict), expected) << file;
+    CheckOptions pooled;
+    pooled.pool = &pool;
+    pooled.threads = 3;
+    for (const CheckOptions& opts : {CheckOptions{}, pooled}) {
+      auto r = check(*h, opts);
+      ASSERT_TRUE(r.is_ok()) << r.status().message();
+      EXPECT_EQ(verdict_name(r->verdict), expected) << file << (opts.pool ? " (pool)" : "");
+      if (r->verdict == Verdict::kViolation) {
+        // The explanation is consistent: a violating key with stuck operations.
+        bool explained = false;
+        for (const auto& p : r->partitions)
+          explained |= p.verdict == Verdict::kViolation && !p.stuck_ops.empty();
+        EXPECT_TRUE(explained) << file;
+      }
+    }
     ++files;
     violations += expected == "violation";
-    if (r->verdict == Verdict::kViolation) {
-      // The explanation is consistent: a violating key with stuck operations.
-      bool explained = false;
-      for (const auto& p : r->partitions)
-        explained |= p.verdict == Verdict::kViolation && !p.stuck_ops.empty();
-      EXPECT_TRUE(explained) << file;
-    }
   }
   EXPECT_EQ(files, 109);
   EXPECT_GT(violations, 0);
