@@ -58,13 +58,13 @@ TEST(WorkerPool, ASecondRunWhileOneIsInProgressIsRefused) {
         0);
   });
   entered.get_future().wait();
-  int second_calls = 0;
+  std::atomic<int> second_calls{0};
   EXPECT_FALSE(pool.run([&] { ++second_calls; }, 1));
-  EXPECT_EQ(second_calls, 0);
+  EXPECT_EQ(second_calls.load(), 0);
   release.set_value();
   EXPECT_TRUE(first.get());
   EXPECT_TRUE(pool.run([&] { ++second_calls; }, 1));  // free again
-  EXPECT_GE(second_calls, 1);
+  EXPECT_GE(second_calls.load(), 1);
 }
 
 TEST(WorkerPool, ChecksOnAPoolGiveTheSameVerdictsAsWithout) {
