@@ -19,9 +19,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Below this many operations a history is checked on the calling thread: starting a thread, or
+// handing partitions to a kept one (WorkerPool), costs more than it saves (kv/c10-ok.txt, 337
+// operations in 10 keys: 0.09 ms on one thread, 0.11 ms on two kept ones).
 constexpr size_t kSmallHistory = 1000;  // operations
-// Below this many operations a check is over before a kept thread would wake to help.
-constexpr size_t kPooledHistory = 64;
 constexpr const char* kStoppedNote = "not fully checked: stopped once the verdict was decided";
 constexpr const char* kTimeoutNote = "timeout reached";
 constexpr const char* kMemoryNote = "memo cache reached the memory limit";
@@ -244,11 +245,10 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
   static const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads) : cores;
   threads = static_cast<unsigned>(std::min<size_t>(threads, order.size()));
-  const bool pooled = threads > 1 && options.pool != nullptr &&
-                      result.operations >= kPooledHistory && options.pool->run(worker, threads - 1);
+  if (options.threads == 0 && result.operations < kSmallHistory) threads = 1;
+  const bool pooled =
+      threads > 1 && options.pool != nullptr && options.pool->run(worker, threads - 1);
   if (!pooled) {
-    // Starting threads costs more than checking a small history on one.
-    if (options.threads == 0 && result.operations < kSmallHistory) threads = 1;
     if (threads <= 1) {
       worker();
     } else {

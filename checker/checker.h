@@ -36,8 +36,9 @@ struct CheckOptions {
   std::chrono::milliseconds timeout{0};    // whole check; 0 = no limit. Reached => kUnknown
   int64_t max_memory_bytes = 0;            // memo caches, all partitions; 0 = default_max_memory()
   int threads = 0;                         // 0 = all cores
-  // Kept threads to check partitions on (see WorkerPool); null: a history big enough to gain
-  // from it starts threads of its own, a small one is checked on the calling thread.
+  // Kept threads to check partitions on (see WorkerPool); null: threads are started for this
+  // check. Either way, with threads = 0 a history under 1,000 operations is checked on the
+  // calling thread.
   WorkerPool* pool = nullptr;
   // Check every partition even after one violates (no early stop), so that reports show all of
   // them. Without it, the other partitions are reported as "not checked".

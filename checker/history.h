@@ -45,6 +45,8 @@ struct History {
   // True when times are nanoseconds on a clock (a JSON-lines history with "time" fields); false
   // when they are logical (line numbers, or the format's own counter).
   bool times_in_ns = false;
+  // Events of Jepsen's nemesis (process :nemesis), skipped: faults, not operations.
+  size_t non_client_events = 0;
 };
 
 enum class HistoryFormat { kAuto, kJson, kKvEdn, kJepsenLog };

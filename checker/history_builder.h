@@ -19,6 +19,9 @@ struct RawEvent {
   nlohmann::json value;
   int64_t time = 0;
   size_t line = 0;
+  // Logged by Jepsen's nemesis (process :nemesis, or "nemesis" in JSON lines), not by a client:
+  // not an operation on the data, so the parsers skip it.
+  bool non_client = false;
 };
 
 class HistoryBuilder {

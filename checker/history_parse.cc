@@ -63,7 +63,12 @@ Result<RawEvent> parse_json_line(std::string_view text, size_t line, const LineE
   RawEvent e;
   e.line = line;
   auto proc = j.find("process");
-  if (proc == j.end() || !proc->is_number_integer()) return err("field 'process': missing or not an integer");
+  if (proc != j.end() && *proc == "nemesis") {
+    e.non_client = true;
+    return e;
+  }
+  if (proc == j.end() || !proc->is_number_integer())
+    return err("field 'process': missing, or neither an integer (a client) nor \"nemesis\"");
   e.process = proc->get<int64_t>();
   auto type = j.find("type");
   if (type == j.end() || !type->is_string()) return err("field 'type': missing or not a string");
@@ -96,8 +101,9 @@ Result<RawEvent> parse_json_line(std::string_view text, size_t line, const LineE
 
 // ---- Jepsen-style EDN maps (kv) ------------------------------------------------------------------
 
-// EdnReader: reads the flat map subset used by the kv histories: keywords, strings, integers, nil
-// and vectors of those.
+// EdnReader: reads the EDN subset found in Jepsen histories: keywords (as strings without the
+// colon), strings, integers, decimals, booleans, nil, vectors, lists and sets (as arrays), and
+// maps (as objects; a key that is not a keyword or string is keyed by its JSON text).
 class EdnReader {
  public:
   explicit EdnReader(std::string_view s) : s_(s) {}
@@ -118,34 +124,72 @@ class EdnReader {
   bool value(nlohmann::json* out, std::string* error) {
     skip_space();
     if (pos_ >= s_.size()) { *error = "unexpected end of line (truncated?)"; return false; }
-    char c = s_[pos_];
+    const char c = s_[pos_];
     if (c == '"') return string(out, error);
-    if (c == '[') {
+    if (c == '[') return sequence(']', "vector", out, error);
+    if (c == '(') return sequence(')', "list", out, error);
+    if (c == '#' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '{') {
       ++pos_;
-      *out = nlohmann::json::array();
-      while (!consume(']')) {
-        if (pos_ >= s_.size()) { *error = "unterminated vector (truncated?)"; return false; }
-        nlohmann::json item;
-        if (!value(&item, error)) return false;
-        out->push_back(std::move(item));
-      }
-      return true;
+      return sequence('}', "set", out, error);
     }
+    if (c == '{') return map(out, error);
     size_t start = pos_;
     while (pos_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[pos_])) &&
-           s_[pos_] != ',' && s_[pos_] != '}' && s_[pos_] != ']')
+           s_[pos_] != ',' && s_[pos_] != '}' && s_[pos_] != ']' && s_[pos_] != ')')
       ++pos_;
     std::string_view tok = s_.substr(start, pos_ - start);
     int64_t n = 0;
     if (tok == "nil") {
       *out = nullptr;
+    } else if (tok == "true" || tok == "false") {
+      *out = tok == "true";
     } else if (tok.size() > 1 && tok[0] == ':') {
       *out = std::string(tok.substr(1));
     } else if (parse_int(tok, &n)) {
       *out = n;
+    } else if (double d = 0; parse_decimal(tok, &d)) {
+      *out = d;
     } else {
       *error = "unexpected token '" + std::string(tok) + "' at column " + std::to_string(start + 1);
       return false;
+    }
+    return true;
+  }
+
+ private:
+  static bool parse_decimal(std::string_view tok, double* out) {
+    if (tok.empty()) return false;
+    auto [ptr, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), *out);
+    return ec == std::errc() && ptr == tok.data() + tok.size();
+  }
+
+  // The items up to `close`, after the opening character at pos_.
+  bool sequence(char close, const char* what, nlohmann::json* out, std::string* error) {
+    ++pos_;
+    *out = nlohmann::json::array();
+    while (!consume(close)) {
+      if (at_end()) {
+        *error = std::string("unterminated ") + what + " (truncated?)";
+        return false;
+      }
+      nlohmann::json item;
+      if (!value(&item, error)) return false;
+      out->push_back(std::move(item));
+    }
+    return true;
+  }
+
+  bool map(nlohmann::json* out, std::string* error) {
+    ++pos_;
+    *out = nlohmann::json::object();
+    while (!consume('}')) {
+      if (at_end()) {
+        *error = "unterminated map (truncated?)";
+        return false;
+      }
+      nlohmann::json k, v;
+      if (!value(&k, error) || !value(&v, error)) return false;
+      (*out)[k.is_string() ? k.get<std::string>() : k.dump()] = std::move(v);
     }
     return true;
   }
@@ -184,8 +228,12 @@ Result<RawEvent> parse_edn_line(std::string_view text, size_t line, const LineEr
   RawEvent e;
   e.line = line;
   e.time = static_cast<int64_t>(line);
+  if (fields.contains("process") && fields["process"] == "nemesis") {
+    e.non_client = true;  // :process :nemesis
+    return e;
+  }
   if (!fields.contains("process") || !fields["process"].is_number_integer())
-    return err("field ':process': missing or not an integer");
+    return err("field ':process': missing, or neither an integer (a client) nor :nemesis");
   e.process = fields["process"].get<int64_t>();
   if (!fields.contains("type") || !fields["type"].is_string())
     return err("field ':type': missing or not a keyword");
@@ -224,7 +272,13 @@ Result<RawEvent> parse_jepsen_line(std::string_view text, size_t line, const Lin
   e.line = line;
   e.time = static_cast<int64_t>(line);
   std::string_view proc = next_token(), type = next_token(), f = next_token();
-  if (!parse_int(proc, &e.process)) return err("process: expected an integer, got '" + std::string(proc) + "'");
+  if (proc == ":nemesis") {
+    e.non_client = true;
+    return e;
+  }
+  if (!parse_int(proc, &e.process))
+    return err("process: expected an integer (a client) or :nemesis, got '" + std::string(proc) +
+               "'");
   if (type.size() < 2 || type[0] != ':') return err("type: expected a keyword like :invoke (truncated line?)");
   auto et = event_type(type.substr(1), err);
   if (!et) return et.status();
@@ -282,7 +336,7 @@ Result<History> parse_history_text(std::string_view text, HistoryFormat format,
   }
   HistoryBuilder builder(source_name);
   bool any_time = false, any_without_time = false;
-  size_t line_no = 0, pos = 0;
+  size_t line_no = 0, pos = 0, non_client_events = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
@@ -295,7 +349,7 @@ Result<History> parse_history_text(std::string_view text, HistoryFormat format,
     if (format == HistoryFormat::kJson) {
       bool has_time = false;
       event = parse_json_line(line, line_no, err, &has_time);
-      if (event) {
+      if (event && !event->non_client) {
         (has_time ? any_time : any_without_time) = true;
         if (any_time && any_without_time)
           return err("field 'time': either every event has a time or none does");
@@ -306,17 +360,22 @@ Result<History> parse_history_text(std::string_view text, HistoryFormat format,
       event = parse_jepsen_line(line, line_no, err);
     }
     if (!event) return event.status();
+    if (event->non_client) {
+      ++non_client_events;
+      continue;
+    }
     if (Status s = builder.add(std::move(event).value()); !s) return s;
   }
   History h;
   switch (format) {
     case HistoryFormat::kJson: h = builder.finish("json", ""); break;
-    case HistoryFormat::kKvEdn: h = builder.finish("kv-edn", "kv"); break;
+    case HistoryFormat::kKvEdn: h = builder.finish("kv-edn", ""); break;
     default: h = builder.finish("jepsen-log", "register"); break;
   }
   if (h.model_hint.empty() && !h.ops.empty())
     h.model_hint = is_register_op(h.ops.front().f) ? "register" : "kv";
   h.times_in_ns = format == HistoryFormat::kJson && any_time;
+  h.non_client_events = non_client_events;
   return h;
 }
 

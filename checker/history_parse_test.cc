@@ -68,6 +68,56 @@ TEST(HistoryParse, JepsenLogLinesWithTabsOrSpaces) {
   EXPECT_EQ(h.ops[1].status, OpStatus::kUnknown);
 }
 
+TEST(HistoryParse, NemesisEventsAreSkippedAndCountedInEveryFormat) {
+  // Real Jepsen histories interleave the nemesis's :start/:stop events with the clients'.
+  History edn = parse_ok(
+      "{:process 1, :type :invoke, :f :put, :key \"0\", :value \"a\"}\n"
+      "{:process :nemesis, :type :info, :f :start, :value nil}\n"
+      "{:process 1, :type :ok, :f :put, :key \"0\", :value \"a\"}\n"
+      "{:process :nemesis, :type :info, :f :start, :value [:isolated {\"n1\" #{\"n2\"}}], "
+      ":time 12.5, :ok? true, :error (:a :b)}\n");
+  EXPECT_EQ(edn.ops.size(), 1u);
+  EXPECT_EQ(edn.non_client_events, 2u);
+  EXPECT_EQ(edn.model_hint, "kv");
+  History log = parse_ok(
+      "INFO  jepsen.util - 1\t:invoke\t:write\t4\n"
+      "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n"
+      "INFO  jepsen.util - 1\t:ok\t:write\t4\n");
+  EXPECT_EQ(log.ops.size(), 1u);
+  EXPECT_EQ(log.non_client_events, 1u);
+  History json = parse_ok(
+      R"({"process":"nemesis","type":"info","f":"start","value":null})"
+      "\n"
+      R"({"process":1,"type":"invoke","f":"get","key":"k","value":null,"time":5})"
+      "\n");
+  EXPECT_EQ(json.ops.size(), 1u);
+  EXPECT_EQ(json.non_client_events, 1u);
+  EXPECT_TRUE(json.times_in_ns);  // the nemesis line without a time does not count against it
+  // Any other named process is still an error that names the field.
+  EXPECT_NE(parse_error("{:process :x, :type :invoke, :f :get, :key \"0\", :value nil}\n")
+                .find("':process'"),
+            std::string::npos);
+}
+
+TEST(HistoryParse, EdnRegisterHistoriesImplyTheRegisterModel) {
+  History h = parse_ok(
+      "{:process 0, :type :invoke, :f :write, :value 3}\n"
+      "{:process 0, :type :ok, :f :write, :value 3}\n");
+  EXPECT_EQ(h.model_hint, "register");
+}
+
+TEST(HistoryParse, AnOperationOfTheOtherModelSuggestsTheRightOne) {
+  History mixed = parse_ok(
+      R"({"process":0,"type":"invoke","f":"get","key":"k","value":null})"
+      "\n"
+      R"({"process":1,"type":"invoke","f":"write","key":"k","value":1})"
+      "\n");
+  auto r = check(mixed, CheckOptions{});
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("--model register"), std::string::npos)
+      << r.status().message();
+}
+
 TEST(HistoryParse, TruncatedLineNamesTheLine) {
   std::string err = parse_error(
       R"({"process":1,"type":"invoke","f":"get","key":"a","time":1})"

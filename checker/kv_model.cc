@@ -317,8 +317,11 @@ class KvModel final : public Model {
                                    value_text(op.input));
       return common::Status::ok();
     }
+    const bool register_op = op.f == "read" || op.f == "write" || op.f == "cas";
     return op_error(h, op, "field 'f': unknown operation '" + op.f +
-                               "' for model kv (expected get, put or append)");
+                               "' for model kv (expected get, put or append)" +
+                               (register_op ? "; for a read/write/cas history use --model register"
+                                            : ""));
   }
 
   bool is_read_only(const Operation& op) const override { return op.f == "get"; }

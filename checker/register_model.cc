@@ -99,8 +99,10 @@ class RegisterModel final : public Model {
         return op_error(h, op, "field 'value': cas needs [from, to] integers, got " + value_text(v));
       return common::Status::ok();
     }
+    const bool kv_op = op.f == "get" || op.f == "put" || op.f == "append";
     return op_error(h, op, "field 'f': unknown operation '" + op.f +
-                               "' for model register (expected read, write or cas)");
+                               "' for model register (expected read, write or cas)" +
+                               (kv_op ? "; for a get/put/append history use --model kv" : ""));
   }
 
   bool is_read_only(const Operation& op) const override { return op.f == "read"; }

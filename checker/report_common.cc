@@ -16,6 +16,7 @@ nlohmann::json summary_fields(const History& history, const CheckResult& result)
   j["operations"] = result.operations;
   j["failed"] = result.failed;
   j["unknown"] = result.unknown;
+  j["non_client_events"] = history.non_client_events;
   j["seconds"] = result.seconds;
   if (const TimeLabels labels(history); labels.relative()) j["time_origin"] = labels.origin();
   return j;

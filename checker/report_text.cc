@@ -61,7 +61,10 @@ std::string format_text(const History& history, const CheckResult& result) {
   s << "history: " << history.source << " (" << history.format << ", model " << result.model
     << ")\n";
   s << "operations: " << result.operations << " (" << result.failed << " failed, "
-    << result.unknown << " unknown); partitions: " << result.partitions.size();
+    << result.unknown << " unknown";
+  if (history.non_client_events > 0)
+    s << "; " << history.non_client_events << " nemesis events skipped";
+  s << "); partitions: " << result.partitions.size();
   if (violating > 0) s << ", " << violating << " violating";
   if (unchecked > 0) s << ", " << unchecked << " unknown/unchecked";
   s << "\n";
