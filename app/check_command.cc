@@ -1,7 +1,13 @@
 // `faultline check HISTORY`: parse a history, check linearizability, print the summary and write
 // the optional JSON and HTML reports.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <utility>
 
 #include "app/commands.h"
 #include "checker/checker.h"
@@ -23,16 +29,44 @@ struct CheckArgs {
   bool quiet = false;
 };
 
+// An output file must not be the history itself, and its folder must be writable: found out
+// before a long check, not after it (a failed write would also hide the verdict's exit status).
+std::string output_problem(const std::string& option, const std::string& path,
+                           const std::string& history) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec) && fs::equivalent(path, history, ec))
+    return option + " " + path + ": is the history being checked; choose another file";
+  if (fs::is_directory(path, ec)) return option + " " + path + ": is a directory";
+  const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
+  if (!fs::is_directory(dir, ec)) return option + " " + path + ": no such directory " + dir.string();
+  if (::access(dir.c_str(), W_OK) != 0)
+    return option + " " + path + ": cannot write in " + dir.string() + " (" + std::strerror(errno) + ")";
+  return "";
+}
+
 int run_check(const CheckArgs& a) {
   auto format = checker::parse_format_name(a.format);
   if (!format) {
     std::cerr << "faultline check: " << format.status().message() << "\n";
     return 2;
   }
+  for (const auto& [option, path] : {std::pair{"--json", a.json_path}, {"--html", a.html_path}}) {
+    if (path.empty()) continue;
+    if (const std::string problem = output_problem(option, path, a.history); !problem.empty()) {
+      std::cerr << "faultline check: " << problem << "\n";
+      return 2;
+    }
+  }
   auto history = checker::parse_history_file(a.history, *format);
   if (!history) {
     std::cerr << "faultline check: " << history.status().message() << "\n";
     return 2;
+  }
+  if (history->ops.empty()) {
+    // Linearizable, trivially; but a recorder that crashed or a full disk also leaves this.
+    std::cerr << "faultline check: warning: " << a.history
+              << " holds no client operations (verdict linearizable, trivially)\n";
   }
   checker::CheckOptions opts;
   opts.model = a.model;

@@ -147,6 +147,41 @@ TEST_F(CheckCommand, BadUsageExitsTwoAndHelpExitsZero) {
   EXPECT_EQ(faultline("--help").status, 0);
 }
 
+TEST_F(CheckCommand, UnusableReportPathsAreRefusedBeforeChecking) {
+  const std::string history = write("bad.jsonl", kBad);
+  ProcessRun r = faultline("check " + history + " --html " + history);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("is the history being checked"), std::string::npos) << r.output;
+  std::stringstream still;
+  still << std::ifstream(history).rdbuf();
+  EXPECT_EQ(still.str(), kBad) << "the history was overwritten";
+  r = faultline("check " + history + " --json " + (dir_ / "no" / "such" / "r.json").string());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("no such directory"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("verdict:"), std::string::npos) << "refused before the check ran";
+}
+
+TEST_F(CheckCommand, EmptyHistoryWarns) {
+  ProcessRun r = faultline("check " + write("empty.jsonl", ""));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("warning:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no client operations"), std::string::npos) << r.output;
+}
+
+TEST_F(CheckCommand, JepsenNemesisLinesAreSkippedAndCounted) {
+  const std::string path =
+      write("jepsen.edn",
+            "{:process 0, :type :invoke, :f :write, :value 3}\n"
+            "{:process :nemesis, :type :info, :f :start, :value {\"n1\" #{\"n2\" \"n3\"}}}\n"
+            "{:process 0, :type :ok, :f :write, :value 3}\n"
+            "{:process 1, :type :invoke, :f :read, :value nil}\n"
+            "{:process 1, :type :ok, :f :read, :value 3}\n");
+  ProcessRun r = faultline("check " + path);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("model register"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 nemesis event skipped"), std::string::npos) << r.output;
+}
+
 TEST_F(CheckCommand, MemoryLimitGivesUnknownNotACrash) {
   // Many overlapping puts on one key and a read no put explains: every subset of the puts is a
   // distinct configuration, so the memo cache needs far more than 1 MiB. (Appends would not do:
