@@ -3,6 +3,7 @@
 // call/return times and outcomes, plus the parsers for the formats we read (docs/history-format.md).
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,11 @@ struct History {
   // True when times are nanoseconds on a clock (a JSON-lines history with "time" fields); false
   // when they are logical (line numbers, or the format's own counter).
   bool times_in_ns = false;
+  // Where relative times in reports count from (clock times only): by default the first call;
+  // a recorder that logs other events on the same clock (the harness's faults) sets its own, so
+  // that every time in a run's reports counts from one origin. The label names it for readers.
+  std::optional<int64_t> time_origin;
+  std::string time_origin_label = "the first call";
   // Events of Jepsen's nemesis (process :nemesis), skipped: faults, not operations.
   size_t non_client_events = 0;
 };

@@ -18,7 +18,10 @@ nlohmann::json summary_fields(const History& history, const CheckResult& result)
   j["unknown"] = result.unknown;
   j["non_client_events"] = history.non_client_events;
   j["seconds"] = result.seconds;
-  if (const TimeLabels labels(history); labels.relative()) j["time_origin"] = labels.origin();
+  if (const TimeLabels labels(history); labels.relative()) {
+    j["time_origin"] = labels.origin();
+    j["time_origin_label"] = history.time_origin_label;
+  }
   return j;
 }
 
@@ -68,6 +71,7 @@ TimeLabels::TimeLabels(const History& history) {
   relative_ = history.times_in_ns && !history.ops.empty();
   origin_ = INT64_MAX;
   for (const Operation& op : history.ops) origin_ = std::min(origin_, op.call_time);
+  if (history.time_origin) origin_ = *history.time_origin;
   if (!relative_) origin_ = 0;
 }
 

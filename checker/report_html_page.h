@@ -69,7 +69,8 @@ const stats = [["operations", D.operations], ["failed (dropped)", D.failed], ["u
   ["keys", D.partitions.length], ["violating keys", nViol], ["check time", (D.seconds * 1e3).toFixed(1) + " ms"]];
 $("stats").innerHTML = stats.map(([k, v]) => `<div class="stat"><b>${v}</b><span>${k}</span></div>`).join("");
 
-// JSON-lines histories are timed in nanoseconds: shown as milliseconds since the first call.
+// JSON-lines histories are timed in nanoseconds: shown as milliseconds since D.time_origin (the
+// first call, or the run's start in a harness run).
 function timeText(t) {
   if (t === null) return "never";
   return D.time_origin === undefined ? String(t) : "+" + ((t - D.time_origin) / 1e6).toFixed(3) + " ms";
@@ -156,7 +157,8 @@ D.drawn.forEach((part, n) => {
     `<span><i class="sw" style="background:#fbdcda;border-color:var(--bad)"></i>cannot follow the prefix</span>` +
     `<span><i class="sw" style="background:#d7e6f8;border-color:var(--ok)"></i>not reached</span>` +
     `<span><i class="sw" style="background:#eef0f2;border-color:var(--unk);border-style:dashed"></i>unknown outcome</span>` +
-    `<span>x axis: event order (one step per call or return) · lanes: processes · hover for details</span>` +
+    `<span>x axis: event order (one step per call or return) · lanes: processes · hover for details` +
+    (D.time_origin === undefined ? "" : ` · times: ms since ${esc(D.time_origin_label)}`) + `</span>` +
     `<span class="zoom">zoom<button data-z="0.5">−</button><button data-z="2">+</button></span></div>` +
     (part.skipped ? `<div class="note">Drawn: the ${part.ops.length} operations around the point of failure (${part.skipped} earlier or later ones left out).</div>` : "") +
     `<div class="scroll" id="tl${n}"></div>`;

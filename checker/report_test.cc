@@ -33,6 +33,24 @@ TEST(TextReport, ClockTimesAreShownAsMillisecondsSinceTheFirstCall) {
   EXPECT_NE(text.find("[call +2.000 ms, return +2.500 ms]"), std::string::npos) << text;
 }
 
+TEST(TextReport, ARecordersOwnTimeOriginIsUsedAndNamedInEveryReport) {
+  History h = parse(
+      R"({"process":1,"type":"invoke","f":"append","key":"k","value":"x","time":5000000000})" "\n"
+      R"({"process":1,"type":"ok","f":"append","key":"k","value":"x","time":5001000000})" "\n"
+      R"({"process":2,"type":"invoke","f":"get","key":"k","value":null,"time":5002000000})" "\n"
+      R"({"process":2,"type":"ok","f":"get","key":"k","value":"y","time":5002500000})" "\n");
+  h.time_origin = 4000000000;  // the run started a second before the first call
+  h.time_origin_label = "the run's start";
+  const std::string text = report(h);
+  EXPECT_NE(text.find("[call +1002.000 ms, return +1002.500 ms]"), std::string::npos) << text;
+  EXPECT_NE(text.find("times: ms since the run's start"), std::string::npos) << text;
+  auto r = check(h, CheckOptions{});
+  ASSERT_TRUE(r.is_ok());
+  const nlohmann::json j = to_json(h, *r);
+  EXPECT_EQ(j["time_origin"], 4000000000);
+  EXPECT_EQ(j["time_origin_label"], "the run's start");
+}
+
 TEST(TextReport, HistoriesWithoutTimesShowTheirLineOrder) {
   const History h = parse(
       R"({"process":1,"type":"invoke","f":"append","key":"k","value":"x"})" "\n"

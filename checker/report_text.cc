@@ -76,6 +76,8 @@ std::string format_text(const History& history, const CheckResult& result) {
 
   constexpr size_t kShown = 3, kPrefixTail = 4, kStuckShown = 6;
   const TimeLabels times(history);
+  if (times.relative() && result.verdict == Verdict::kViolation)
+    s << "times: ms since " << history.time_origin_label << "\n";
   size_t shown = 0;
   for (const auto& p : result.partitions) {
     if (p.verdict != Verdict::kViolation) continue;

@@ -12,6 +12,9 @@ common::Status evaluate_run_checks(const RunCheckInputs& in, RunResults* out) {
   const std::string dir = r.run_dir;
   auto history = checker::parse_history_file(dir + "/history.jsonl");
   if (!history) return common::Status::corruption("history: " + history.status().message());
+  // The reports count from the run's start, as report.html's charts and fault list do.
+  history->time_origin = r.origin_ns;
+  history->time_origin_label = "the run's start";
   const std::set<int64_t>& clients = in.clients;
   for (const auto& op : history->ops) {
     if (op.status == checker::OpStatus::kOk) ++r.figures.completed_ops;
