@@ -8,21 +8,55 @@
 // the library (e.g. `harness`) in app/CMakeLists.txt.
 #include <exception>
 #include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "app/commands.h"
+
+namespace {
+
+// The subcommand names, in the order they were added ("check, run, report").
+std::string subcommand_names(const CLI::App& cli) {
+  std::string names;
+  for (const CLI::App* sub : cli.get_subcommands([](const CLI::App*) { return true; })) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  }
+  return names;
+}
+
+bool is_subcommand(const CLI::App& cli, std::string_view word) {
+  return !cli.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == word; }).empty();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"faultline: fault-injection tests for a Raft key/value cluster, with a "
                "linearizability checker"};
   cli.require_subcommand(1);
+  cli.set_version_flag("--version", std::string("faultline ") + FAULTLINE_VERSION);
   int exit_code = 0;
   app::add_check_command(cli, exit_code);
   app::add_run_command(cli, exit_code);
   app::add_report_command(cli, exit_code);
+  // `faultline help [SUBCOMMAND]` is `faultline [SUBCOMMAND] --help`.
+  std::vector<char*> args(argv, argv + argc);
+  std::string help_flag = "--help";
+  if (args.size() >= 2 && std::string_view(args[1]) == "help") {
+    args.erase(args.begin() + 1);
+    args.push_back(help_flag.data());
+  }
+  // CLI11 would only say "A subcommand is required" for a mistyped one.
+  if (args.size() >= 2 && args[1][0] != '-' && !is_subcommand(cli, args[1])) {
+    std::cerr << "faultline: unknown subcommand '" << args[1]
+              << "' (expected: " << subcommand_names(cli) << "; see faultline --help)\n";
+    return 2;
+  }
   try {
-    cli.parse(argc, argv);
+    cli.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
-    const int rc = cli.exit(e);  // prints help (rc 0) or the usage error
+    const int rc = cli.exit(e);  // prints help or the version (rc 0), or the usage error
     return rc == 0 ? 0 : 2;
   } catch (const std::exception& e) {
     std::cerr << "faultline: " << e.what() << "\n";

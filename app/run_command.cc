@@ -2,6 +2,7 @@
 // Only parses arguments and calls harness::run_suite.
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -19,7 +20,7 @@ namespace fs = std::filesystem;
 // RunArgs: the parsed options; owned by the CLI callback (main thread).
 struct RunArgs {
   std::vector<std::string> paths;
-  std::optional<uint64_t> seed;
+  std::string seed;  // decimal text; parsed by parse_seed (CLI11 would wrap -1 to 2^64-1)
   std::string runs_dir = "runs";
   std::string kvnode;
   bool quiet = false;
@@ -42,6 +43,21 @@ std::string find_kvnode(const std::string& given) {
     }
   }
   return "kvnode";
+}
+
+// The --seed text as an unsigned 64-bit decimal, or an error message.
+std::optional<uint64_t> parse_seed(const std::string& text, std::string* error) {
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec == std::errc::result_out_of_range) {
+    *error = "'" + text + "' is out of range [0, 18446744073709551615]";
+  } else if (ec != std::errc() || ptr != end || text.empty()) {
+    *error = "'" + text + "' is not an unsigned decimal integer";
+  } else {
+    return value;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -67,7 +83,15 @@ void add_run_command(CLI::App& cli, int& exit_code) {
     harness::RunOptions opts;
     opts.kvnode_path = find_kvnode(args->kvnode);
     opts.runs_dir = args->runs_dir;
-    opts.seed = args->seed;
+    if (!args->seed.empty()) {
+      std::string error;
+      opts.seed = parse_seed(args->seed, &error);
+      if (!opts.seed) {
+        std::cerr << "faultline run: --seed: " << error << "\n";
+        exit_code = 2;
+        return;
+      }
+    }
     opts.quiet = args->quiet;
     opts.out = &std::cerr;
     harness::SuiteOptions suite;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <set>
 
 #include "harness/net/interposer.h"
@@ -53,6 +54,10 @@ LiveCluster::LiveCluster(Interposer& net, ClusterProcesses& procs, NetworkRule b
     : net_(net), procs_(procs), baseline_(std::move(baseline)) {}
 
 int LiveCluster::num_nodes() const { return procs_.num_nodes(); }
+
+std::string LiveCluster::node_log(int node) const {
+  return "logs/" + std::filesystem::path(procs_.log_path(node)).filename().string();
+}
 
 common::Status LiveCluster::set_partition(const std::vector<std::vector<int>>& sides,
                                           int clients_side) {

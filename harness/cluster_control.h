@@ -4,6 +4,7 @@
 // run's Interposer and ClusterProcesses; tests substitute a fake. Implementations must be
 // thread-safe (the nemesis thread and the main thread both call them).
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,9 @@ class ClusterControl {
  public:
   virtual ~ClusterControl() = default;
   virtual int num_nodes() const = 0;
+  // Node `node`'s log file relative to the run directory, e.g. "logs/n1.log": processes, their
+  // files and their own log lines are numbered by Raft id, which is not the scenario's index.
+  virtual std::string node_log(int node) const = 0;
   // Nodes on different sides cannot talk; clients reach only `clients_side` (-1: every node).
   virtual common::Status set_partition(const std::vector<std::vector<int>>& sides,
                                        int clients_side) = 0;
@@ -41,6 +45,7 @@ class LiveCluster final : public ClusterControl {
  public:
   LiveCluster(Interposer& net, ClusterProcesses& procs, NetworkRule baseline);
   int num_nodes() const override;
+  std::string node_log(int node) const override;
   common::Status set_partition(const std::vector<std::vector<int>>& sides, int clients_side) override;
   common::Status cut_links(const std::vector<std::pair<int, int>>& pairs) override;
   void heal() override;

@@ -287,6 +287,9 @@ void FaultInjector::log_locked(const ScheduledEvent& event, const std::vector<in
   line["undo"] = event.undo;
   line["detail"] = event.describe();
   line["nodes"] = nodes;
+  nlohmann::json logs = nlohmann::json::array();
+  for (int n : nodes) logs.push_back(cluster_.node_log(n));
+  line["node_logs"] = logs;  // beside `nodes`: a user looking for n0's log finds logs/n1.log
   if (!sides_.empty()) line["sides"] = sides_;
   line["active"] = active_faults_locked();
   line["ok"] = status.is_ok();

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace harness {
 namespace {
 
@@ -12,6 +14,9 @@ class FakeCluster : public ClusterControl {
  public:
   explicit FakeCluster(int n) : n_(n) {}
   int num_nodes() const override { return n_; }
+  std::string node_log(int node) const override {
+    return "logs/n" + std::to_string(node + 1) + ".log";
+  }
   common::Status set_partition(const std::vector<std::vector<int>>& sides, int clients_side) override {
     sides_ = sides;
     clients_side_ = clients_side;
@@ -144,6 +149,25 @@ TEST(FaultInjector, RingCutsEveryNonNeighbourLink) {
     const int d = std::abs(a - b);
     EXPECT_TRUE(d == 2 || d == 3) << a << "-" << b << " are neighbours on the ring";
   }
+}
+
+TEST(FaultInjector, NemesisLineNamesTheLogOfEachNodeItTouched) {
+  FakeCluster cluster(5);
+  common::ManualClock clock;
+  const std::string path = testing::TempDir() + "/fault_injector_node_logs.jsonl";
+  JsonlWriter log;
+  ASSERT_TRUE(log.open(path).is_ok());
+  FaultInjector faults(cluster, &log, clock);
+  auto kill = event(Step::Kind::kKill);
+  kill.action.target.kind = NodeTarget::Kind::kLeader;  // node 3
+  ASSERT_TRUE(faults.apply(kill).is_ok());
+  log.close();
+  std::ifstream in(path);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["nodes"], nlohmann::json::array({3})) << line;
+  EXPECT_EQ(j["node_logs"], nlohmann::json::array({"logs/n4.log"})) << line;
 }
 
 TEST(FaultInjector, HealEverythingResumesRestartsAndHeals) {

@@ -108,6 +108,24 @@ std::string chart(const std::string& title, const std::string& unit, const std::
   return o.str();
 }
 
+// The nodes a nemesis.jsonl line acted on, each with its log file: "  nodes: n0 (logs/n1.log)"
+// (scenario indexes count from 0, Raft ids and so log files from 1). Empty for partitions, whose
+// sides the active-fault text already shows, and for lines without nodes.
+std::string touched_nodes(const nlohmann::json& event) {
+  const nlohmann::json nodes = event.value("nodes", nlohmann::json::array());
+  const nlohmann::json logs = event.value("node_logs", nlohmann::json::array());
+  if (event.value("action", "") == "partition" || !nodes.is_array()) return "";
+  std::string out;
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    if (!nodes[k].is_number_integer()) continue;
+    out += (out.empty() ? "  nodes: n" : ", n") + std::to_string(nodes[k].get<int>());
+    if (logs.is_array() && k < logs.size() && logs[k].is_string()) {
+      out += " (" + logs[k].get<std::string>() + ")";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 common::Status write_report(const std::string& run_dir) {
@@ -203,9 +221,10 @@ common::Status write_report(const std::string& run_dir) {
     while (std::getline(in, line) && shown < 2000) {
       auto j = nlohmann::json::parse(line, nullptr, false);
       if (j.is_discarded()) continue;
-      o << static_cast<double>(j.value("time", int64_t{0}) - origin) / 1e9 << "s  " << esc(j.value("detail", ""))
-        << (j.value("ok", true) ? "" : "  FAILED: " + esc(j.value("error", ""))) << "  [" << esc(j.value("active", ""))
-        << "]\n";
+      o << static_cast<double>(j.value("time", int64_t{0}) - origin) / 1e9 << "s  "
+        << esc(j.value("detail", "")) << esc(touched_nodes(j))
+        << (j.value("ok", true) ? "" : "  FAILED: " + esc(j.value("error", ""))) << "  ["
+        << esc(j.value("active", "")) << "]\n";
       ++shown;
     }
   }

@@ -85,6 +85,25 @@ TEST(RunProcess, KillAllAndRestartLosesNoAcknowledgedAppend) {
   EXPECT_EQ(appends->verdict, "pass") << appends->summary;
   EXPECT_GT(appends->details.value("acknowledged_appends_confirmed", 0), 0);
   EXPECT_TRUE(r.passed()) << all_checks(r);
+  // Scenario index i is Raft id i + 1: each nemesis line names the log file of every node it hit.
+  std::ifstream nemesis(r.run_dir + "/nemesis.jsonl");
+  int kills = 0;
+  for (std::string line; std::getline(nemesis, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["action"] != "kill") continue;
+    ++kills;
+    ASSERT_EQ(j["node_logs"].size(), j["nodes"].size()) << line;
+    for (size_t k = 0; k < j["nodes"].size(); ++k) {
+      const std::string log = j["node_logs"][k];
+      EXPECT_EQ(log, "logs/n" + std::to_string(j["nodes"][k].get<int>() + 1) + ".log") << line;
+      EXPECT_TRUE(fs::exists(r.run_dir + "/" + log)) << log;
+    }
+  }
+  EXPECT_GT(kills, 0);
+  std::stringstream report;
+  report << std::ifstream(r.run_dir + "/report.html").rdbuf();
+  EXPECT_NE(report.str().find("kill all  nodes: n0 (logs/n1.log), n1 (logs/n2.log)"),
+            std::string::npos);
 }
 
 TEST(RunProcess, ScriptedMinorityMakesNoProgressAndCompletesAfterHeal) {

@@ -12,6 +12,16 @@
 namespace harness {
 namespace {
 
+// Why `name` cannot name the run directory runs/<name>/, or "" if it can.
+std::string reserved_name_problem(const std::string& name) {
+  if (name == "latest") return "'latest' is reserved: runs/latest is the link to the newest run";
+  if (!name.empty() && name[0] == '.') {
+    return "'" + name + "': a name may not start with '.' ('..' would put the run directory " +
+           "outside the runs directory, '.' in it)";
+  }
+  return "";
+}
+
 void parse_cluster(MapReader& top, bool unsafe, ClusterSpec* c) {
   YamlValue v(YAML::Node(), top.place());
   if (!top.maybe("cluster", &v)) return;
@@ -151,6 +161,10 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
       if (!safe) {
         f.fail("a name may hold only letters, digits, '_', '-', '.' (it names the run directory)");
       }
+      if (const std::string why = reserved_name_problem(s.name); !why.empty()) f.fail(why);
+    } else if (const std::string why = reserved_name_problem(s.name); !why.empty()) {
+      fail_at(YamlPlace{file, "name", root.Mark()},
+              why + " (the name comes from the file name; set `name:`)");
     }
     if (top.maybe("description", &f)) s.description = f.as_string();
     if (top.maybe("seed", &f)) s.seed = f.as_uint64();

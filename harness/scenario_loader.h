@@ -1,7 +1,8 @@
 #pragma once
 // Loading a scenario: YAML text -> validated Scenario, or an error naming file:line:col and field.
-// Validation is complete before anything starts: unknown keys, wrong types, node indexes out of
-// range, unsafe modes without `unsafe: true`, and schedules that cannot happen are all refused.
+// Validation is complete before anything starts: unknown or repeated keys, wrong types, node
+// indexes out of range, unsafe modes without `unsafe: true`, schedules that cannot happen, and names
+// that cannot name a run directory (`..`, `latest`) are all refused.
 // Stateless functions; any thread.
 #include <string>
 

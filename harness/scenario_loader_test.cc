@@ -156,6 +156,22 @@ const BadCase kBad[] = {
      "bad.yaml:3:13: phases[0].steps[0].op: a put needs a value"},
     {"name unfit for a directory", "name: a/b\nphases: [{steps: [heal]}]\n",
      "bad.yaml:1:7: name: a name may hold only letters"},
+    {"name that leaves the runs directory", "name: ..\nphases: [{steps: [heal]}]\n",
+     "bad.yaml:1:7: name: '..': a name may not start with '.'"},
+    {"name that is the runs directory", "name: .\nphases: [{steps: [heal]}]\n",
+     "bad.yaml:1:7: name: '.': a name may not start with '.'"},
+    {"name of the latest link", "name: latest\nphases: [{steps: [heal]}]\n",
+     "bad.yaml:1:7: name: 'latest' is reserved"},
+    {"duplicate nested key", "cluster:\n  nodes: 3\n  nodes: 99\nphases: [{steps: [heal]}]\n",
+     "bad.yaml:3:3: cluster.nodes: duplicate key 'nodes' (first at line 2)"},
+    {"duplicate key in a flow mapping",
+     "cluster: {nodes: 3, nodes: 5}\nphases: [{steps: [heal]}]\n",
+     "bad.yaml:1:21: cluster.nodes: duplicate key 'nodes'"},
+    {"duplicate top-level block",
+     "phases: [{steps: [heal]}]\nchecks: {linearizable: true}\nchecks: {bogus: 1}\n",
+     "bad.yaml:3:1: checks: duplicate key 'checks' (first at line 2)"},
+    {"duplicate key in a list item", "phases:\n  - steps: [heal]\n    steps: [heal]\n",
+     "bad.yaml:3:5: phases[0].steps: duplicate key 'steps'"},
     {"more readers than clients", "clients: {count: 2, readers: 3}\nphases: [{steps: [heal]}]\n",
      "bad.yaml:1:30: clients.readers: more readers than clients"},
     {"confined clients on a ring",
@@ -170,6 +186,15 @@ TEST(ScenarioLoader, BadFilesNameFileLineAndField) {
     EXPECT_NE(s.status().message().find(c.expected), std::string::npos)
         << c.name << ": got \"" << s.status().message() << "\"";
   }
+}
+
+TEST(ScenarioLoader, FileNameThatWouldNameTheLatestLinkNeedsAName) {
+  auto s = load_scenario_text("phases: [{steps: [heal]}]\n", "dir/latest.yaml");
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.status().message().find("dir/latest.yaml:1:1: name: 'latest' is reserved"),
+            std::string::npos)
+      << s.status().message();
+  EXPECT_TRUE(load_scenario_text("name: ok\nphases: [{steps: [heal]}]\n", "latest.yaml").is_ok());
 }
 
 TEST(ScenarioLoader, SeedIsRecordedInTheTextAsRun) {

@@ -11,18 +11,50 @@
 namespace harness {
 namespace fs = std::filesystem;
 
+namespace {
+
+// The *.yaml / *.yml files directly in `dir` (not recursive), sorted.
+std::vector<std::string> yaml_files_in(const fs::path& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const auto ext = entry.path().extension().string();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+      found.push_back(entry.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// The error for a directory without scenario files; names its subdirectories that hold some, since
+// directories are deliberately not expanded recursively (scenarios/reference must not include
+// scenarios/reference/snapshots).
+common::Status no_scenarios_in(const std::string& dir) {
+  std::vector<std::string> subdirs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_directory() && !yaml_files_in(entry.path()).empty())
+      subdirs.push_back(entry.path().string());
+  }
+  if (subdirs.empty())
+    return common::Status::not_found(dir + ": no *.yaml scenario files in this directory");
+  std::sort(subdirs.begin(), subdirs.end());
+  std::string list;
+  for (const auto& d : subdirs) list += (list.empty() ? "" : ", ") + d;
+  return common::Status::not_found(
+      dir + ": no *.yaml scenario files here; its subdirectories hold some: " + list +
+      " (directories are not searched recursively: name them)");
+}
+
+}  // namespace
+
 common::Result<std::vector<std::string>> collect_scenario_files(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      std::vector<std::string> found;
-      for (const auto& entry : fs::directory_iterator(p, ec)) {
-        const auto ext = entry.path().extension().string();
-        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) found.push_back(entry.path().string());
-      }
-      std::sort(found.begin(), found.end());
-      if (found.empty()) return common::Status::not_found(p + ": no *.yaml scenario files in this directory");
+      const std::vector<std::string> found = yaml_files_in(p);
+      if (found.empty()) return no_scenarios_in(p);
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(p, ec)) {
       files.push_back(p);

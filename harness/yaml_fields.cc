@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 namespace harness {
@@ -138,6 +139,19 @@ std::vector<YamlValue> YamlValue::items() const {
 
 MapReader::MapReader(const YamlValue& value) : node_(value.node()), place_(value.place()) {
   if (!node_.IsMap()) fail_at(place_, "expected a mapping (key: value lines)");
+  // yaml-cpp keeps every pair of a mapping and look-ups find the first, so a repeated key would be
+  // ignored without a word: refuse it here, where each mapping is read.
+  std::map<std::string, YAML::Mark> seen;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string key = it->first.Scalar();
+    const auto [first, inserted] = seen.emplace(key, it->first.Mark());
+    if (inserted) continue;
+    const std::string path = place_.path.empty() ? key : place_.path + "." + key;
+    fail_at(YamlPlace{place_.file, path, it->first.Mark()},
+            "duplicate key '" + key + "' (first at line " + std::to_string(first->second.line + 1) +
+                ")");
+  }
 }
 
 bool MapReader::has(const std::string& key) const { return static_cast<bool>(node_[key]); }

@@ -1,7 +1,8 @@
 #pragma once
 // Strict reading of YAML scenario nodes. Every error names file:line:column and the dotted field path
 // (e.g. "phases[0].nemesis[1].every"), so a bad scenario is rejected before anything starts.
-// MapReader remembers which keys were read; finish() rejects every key nobody asked for.
+// MapReader refuses a mapping with a repeated key, remembers which keys were read, and finish()
+// rejects every key nobody asked for.
 // Single-threaded helpers used only while loading a scenario.
 #include <yaml-cpp/yaml.h>
 
@@ -68,7 +69,8 @@ class YamlValue {
   YamlPlace place_;
 };
 
-// A mapping being read. Call finish() after reading every known key.
+// A mapping being read; the constructor fails on a repeated key (file:line:col of the second).
+// Call finish() after reading every known key.
 class MapReader {
  public:
   explicit MapReader(const YamlValue& value);
