@@ -1,4 +1,5 @@
 // `faultline report RUN_DIR`: rebuild a run's report.html (and junit.xml) from its files.
+#include <filesystem>
 #include <iostream>
 
 #include "app/commands.h"
@@ -9,8 +10,10 @@ namespace app {
 
 void add_report_command(CLI::App& cli, int& exit_code) {
   auto dir = std::make_shared<std::string>();
-  CLI::App* report = cli.add_subcommand("report", "Rebuild RUN_DIR/report.html and junit.xml from results.json, "
-                                                  "history.jsonl and nemesis.jsonl");
+  CLI::App* report = cli.add_subcommand(
+      "report", "Rebuild RUN_DIR/report.html and junit.xml from results.json, history.jsonl and "
+                "nemesis.jsonl; the exit status is the run's (0 all checks passed, 1 a check "
+                "failed), 2 if the report cannot be built");
   report->add_option("run_dir", *dir, "a run directory (e.g. runs/latest)")->required();
   report->final_callback([dir, &exit_code] {
     auto results = harness::read_results_json(*dir + "/results.json");
@@ -28,6 +31,12 @@ void add_report_command(CLI::App& cli, int& exit_code) {
       std::cerr << "faultline report: " << st.message() << "\n";
       exit_code = 2;
       return;
+    }
+    for (const char* file : {"history.jsonl", "nemesis.jsonl"}) {
+      std::error_code ec;
+      if (!std::filesystem::exists(*dir + "/" + file, ec))
+        std::cerr << "faultline report: warning: " << *dir << "/" << file
+                  << " is missing; the report leaves out what it holds\n";
     }
     std::cout << *dir << "/report.html\n";
     exit_code = results->exit_code();

@@ -105,7 +105,19 @@ void parse_clients(MapReader& top, ClientsSpec* c) {
   if (c->attempt_timeout.count() <= 0) fail_at(v.place(), "attempt_timeout must be positive");
 }
 
-void parse_checks(MapReader& top, const ClusterSpec& cluster, ChecksSpec* c) {
+// The clients' time the phases take at the least (repeats times workload durations), in seconds.
+double least_client_seconds(const std::vector<Phase>& phases) {
+  double total = 0;
+  for (const Phase& p : phases) {
+    if (p.workload && p.workload->duration) total += p.repeat * p.workload->duration->count() / 1e6;
+  }
+  return total;
+}
+
+// Checks that need the rest of the scenario: a deadline the phases cannot meet, a latency bound
+// on an operation the mix never issues.
+void parse_checks(MapReader& top, const ClusterSpec& cluster, const ClientsSpec& clients,
+                  const std::vector<Phase>& phases, ChecksSpec* c) {
   YamlValue v(YAML::Node(), top.place());
   if (!top.maybe("checks", &v)) return;
   MapReader m(v);
@@ -121,12 +133,29 @@ void parse_checks(MapReader& top, const ClusterSpec& cluster, ChecksSpec* c) {
       f.fail("no_snapshot needs compaction off (cluster.compaction_bytes: 0)");
     }
   }
-  if (m.maybe("deadline", &f)) c->deadline = f.as_duration();
+  if (m.maybe("deadline", &f)) {
+    c->deadline = f.as_duration();
+    const double least = least_client_seconds(phases);
+    if (least >= c->deadline->count() / 1e6) {
+      std::ostringstream why;
+      why << "the phases' workloads alone take " << least << " s (repeats x durations), no less "
+          << "than the deadline of " << c->deadline->count() / 1e6 << " s: the run could never pass";
+      f.fail(why.str());
+    }
+  }
   if (m.maybe("mean_latency", &f)) {
     MapReader lat(f);
     c->max_mean_latency = lat.get("max").as_duration();
     YamlValue op = f;
     if (lat.maybe("f", &op)) c->latency_f = op.as_choice({"get", "put", "append", "any"});
+    const int weight = c->latency_f == "get"      ? clients.get_weight
+                       : c->latency_f == "put"    ? clients.put_weight
+                       : c->latency_f == "append" ? clients.append_weight
+                                                  : 1;
+    if (weight == 0) {
+      op.fail("clients.mix never issues '" + c->latency_f +
+              "' (f defaults to append): there would be no latency to bound");
+    }
     lat.finish();
   }
   if (m.maybe("checker_timeout", &f)) c->checker_timeout = f.as_duration();
@@ -174,7 +203,7 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
     if (top.maybe("network", &f)) s.network = steps.network_rule(f);
     parse_clients(top, &s.clients);
     s.phases = steps.phases(top.get("phases"), s.clients);
-    parse_checks(top, s.cluster, &s.checks);
+    parse_checks(top, s.cluster, s.clients, s.phases, &s.checks);
     top.finish();
     return s;
   } catch (const ScenarioError& e) {

@@ -174,6 +174,13 @@ const BadCase kBad[] = {
      "bad.yaml:3:5: phases[0].steps: duplicate key 'steps'"},
     {"more readers than clients", "clients: {count: 2, readers: 3}\nphases: [{steps: [heal]}]\n",
      "bad.yaml:1:30: clients.readers: more readers than clients"},
+    {"deadline the phases cannot meet",
+     "clients: {count: 1}\nphases:\n  - workload: {duration: 60s}\n    repeat: 3\nchecks: {deadline: 10s}\n",
+     "bad.yaml:5:20: checks.deadline: the phases' workloads alone take 180 s"},
+    {"latency bound on an operation never issued",
+     "clients: {count: 1, mix: {get: 100}}\nphases:\n  - workload: {duration: 1s}\n"
+     "checks: {mean_latency: {max: 10ms}}\n",
+     "checks.mean_latency: clients.mix never issues 'append'"},
     {"confined clients on a ring",
      "phases:\n  - steps:\n      - partition: {kind: ring, clients: 0}\n",
      "phases[0].steps[0].partition.clients: ring has no sides"},
