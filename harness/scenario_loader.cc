@@ -172,6 +172,15 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
     } catch (const YAML::Exception& e) {
       std::ostringstream msg;
       msg << file << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg;
+      // yaml-cpp's message for a tab in the indentation names the map, not the tab.
+      std::istringstream lines(text);
+      std::string line;
+      for (int i = 0; i <= e.mark.line && std::getline(lines, line); ++i) {
+        if (i >= e.mark.line - 1 && line.find('\t') != std::string::npos) {
+          msg << " (line " << i + 1 << " holds a tab: YAML indents with spaces only)";
+          break;
+        }
+      }
       return common::Status::invalid_argument(msg.str());
     }
     Scenario s;
@@ -181,6 +190,8 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
     YamlValue rootv(root, YamlPlace{file, "", root.Mark()});
     if (!root.IsMap()) rootv.fail("a scenario is a mapping (name:, cluster:, clients:, phases:, ...)");
     MapReader top(rootv);
+    top.expect_only({"name", "description", "seed", "unsafe", "cluster", "network", "clients",
+                     "phases", "checks"});
     YamlValue f = rootv;
     if (top.maybe("name", &f)) {
       s.name = f.as_string();

@@ -181,6 +181,14 @@ const BadCase kBad[] = {
      "clients: {count: 1, mix: {get: 100}}\nphases:\n  - workload: {duration: 1s}\n"
      "checks: {mean_latency: {max: 10ms}}\n",
      "checks.mean_latency: clients.mix never issues 'append'"},
+    {"misspelt top-level key named before what it leaves missing",
+     "client: {count: 5}\nphases:\n  - workload: {duration: 1s}\n",
+     "bad.yaml:1:1: client: unknown field 'client' (expected one of: name,"},
+    {"misspelt nemesis key named", "clients: {count: 1}\nphases:\n  - workload: {duration: 2s}\n"
+     "    nemesis:\n      - att: 1s\n        do: heal\n",
+     "bad.yaml:5:9: phases[0].nemesis[0].att: unknown field 'att' (expected one of: at, every,"},
+    {"tab in the indentation", "cluster:\n\tnodes: 3\nphases: [{steps: [heal]}]\n",
+     "holds a tab: YAML indents with spaces only"},
     {"confined clients on a ring",
      "phases:\n  - steps:\n      - partition: {kind: ring, clients: 0}\n",
      "phases[0].steps[0].partition.clients: ring has no sides"},

@@ -321,6 +321,7 @@ NetworkRule StepParser::network_rule(const YamlValue& value) {
 
 NemesisEntry StepParser::nemesis_entry(const YamlValue& value, const WorkloadSpec& workload) {
   MapReader m(value);
+  m.expect_only({"at", "every", "from", "until", "undo_after", "do"});
   NemesisEntry e;
   e.line = value.line();
   YamlValue f = value;

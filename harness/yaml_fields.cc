@@ -1,5 +1,6 @@
 #include "harness/yaml_fields.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -173,6 +174,18 @@ bool MapReader::maybe(const std::string& key, YamlValue* out) {
     return true;
   }
   return false;
+}
+
+void MapReader::expect_only(const std::vector<std::string>& known) const {
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+    const std::string path = place_.path.empty() ? key : place_.path + "." + key;
+    fail_at(YamlPlace{place_.file, path, it->first.Mark()},
+            "unknown field '" + key + "' (expected one of: " + list + ")");
+  }
 }
 
 void MapReader::finish() const {

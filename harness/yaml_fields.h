@@ -79,6 +79,9 @@ class MapReader {
   // Optional: returns false (and leaves `out` alone) when absent.
   bool maybe(const std::string& key, YamlValue* out);
   void finish() const;  // fails on the first key that was never read
+  // Fails on the first key not in `known`: call it before reading, so that a misspelt key is
+  // named as such rather than reported as the missing one it was meant to be.
+  void expect_only(const std::vector<std::string>& known) const;
   const YamlPlace& place() const { return place_; }
 
  private:
