@@ -326,6 +326,8 @@ Result<HistoryFormat> parse_format_name(std::string_view name) {
 
 Result<History> parse_history_text(std::string_view text, HistoryFormat format,
                                    const std::string& source_name) {
+  // A UTF-8 byte-order mark (some editors on Windows write one) is not part of the first line.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (format == HistoryFormat::kAuto) {
     format = detect(text);
     if (format == HistoryFormat::kAuto) {

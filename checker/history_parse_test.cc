@@ -118,6 +118,13 @@ TEST(HistoryParse, AnOperationOfTheOtherModelSuggestsTheRightOne) {
       << r.status().message();
 }
 
+TEST(HistoryParse, ByteOrderMarkIsIgnored) {
+  History h = parse_ok(
+      "\xEF\xBB\xBF{\"process\":1,\"type\":\"invoke\",\"f\":\"get\",\"key\":\"k\",\"value\":null}\n");
+  EXPECT_EQ(h.format, "json");
+  EXPECT_EQ(h.ops.size(), 1u);
+}
+
 TEST(HistoryParse, TruncatedLineNamesTheLine) {
   std::string err = parse_error(
       R"({"process":1,"type":"invoke","f":"get","key":"a","time":1})"

@@ -339,7 +339,10 @@ NemesisEntry StepParser::nemesis_entry(const YamlValue& value, const WorkloadSpe
     } else {
       e.period_min = e.period_max = every.as_duration();
     }
-    if (e.period_min.count() <= 0) every.fail("the period must be positive");
+    if (e.period_min < Micros(1000)) {
+      every.fail("the period must be at least 1ms (a fault takes the harness about that long to "
+                 "apply)");
+    }
     if (e.period_min > e.period_max) every.fail("min is greater than max");
   }
   if (m.maybe("from", &f)) {
