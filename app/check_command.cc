@@ -38,18 +38,32 @@ std::string output_problem(const std::string& option, const std::string& path,
   if (fs::exists(path, ec) && fs::equivalent(path, history, ec))
     return option + " " + path + ": is the history being checked; choose another file";
   if (fs::is_directory(path, ec)) return option + " " + path + ": is a directory";
+  if (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0)
+    return option + " " + path + ": cannot be overwritten (" + std::strerror(errno) + ")";
   const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
-  if (!fs::is_directory(dir, ec)) return option + " " + path + ": no such directory " + dir.string();
-  if (::access(dir.c_str(), W_OK) != 0)
-    return option + " " + path + ": cannot write in " + dir.string() + " (" + std::strerror(errno) + ")";
+  if (!fs::is_directory(dir, ec)) {
+    return option + " " + path + ": no such directory " + dir.string();
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return option + " " + path + ": cannot write in " + dir.string() + " (" +
+           std::strerror(errno) + ")";
+  }
   return "";
 }
 
 int run_check(const CheckArgs& a) {
+  namespace fs = std::filesystem;
   auto format = checker::parse_format_name(a.format);
   if (!format) {
     std::cerr << "faultline check: " << format.status().message() << "\n";
     return 2;
+  }
+  if (!a.json_path.empty() && !a.html_path.empty()) {
+    std::error_code ec;
+    if (fs::weakly_canonical(a.json_path, ec) == fs::weakly_canonical(a.html_path, ec)) {
+      std::cerr << "faultline check: --json and --html name the same file " << a.json_path << "\n";
+      return 2;
+    }
   }
   for (const auto& [option, path] : {std::pair{"--json", a.json_path}, {"--html", a.html_path}}) {
     if (path.empty()) continue;
@@ -63,7 +77,7 @@ int run_check(const CheckArgs& a) {
     std::cerr << "faultline check: " << history.status().message() << "\n";
     return 2;
   }
-  if (history->ops.empty()) {
+  if (history->ops.empty() && !a.quiet) {
     // Linearizable, trivially; but a recorder that crashed or a full disk also leaves this.
     std::cerr << "faultline check: warning: " << a.history
               << " holds no client operations (verdict linearizable, trivially)\n";

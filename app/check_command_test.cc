@@ -159,6 +159,13 @@ TEST_F(CheckCommand, UnusableReportPathsAreRefusedBeforeChecking) {
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("no such directory"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("verdict:"), std::string::npos) << "refused before the check ran";
+  r = faultline("check " + history + " --html " + dir_.string());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("is a directory"), std::string::npos) << r.output;
+  const std::string same = (dir_ / "r.out").string();
+  r = faultline("check " + history + " --json " + same + " --html " + same);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("name the same file"), std::string::npos) << r.output;
 }
 
 TEST_F(CheckCommand, EmptyHistoryWarns) {
@@ -166,6 +173,9 @@ TEST_F(CheckCommand, EmptyHistoryWarns) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("warning:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("no client operations"), std::string::npos) << r.output;
+  r = faultline("check -q " + (dir_ / "empty.jsonl").string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "") << "--quiet prints nothing";
 }
 
 TEST_F(CheckCommand, JepsenNemesisLinesAreSkippedAndCounted) {

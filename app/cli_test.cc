@@ -38,6 +38,9 @@ TEST(Cli, UnknownSubcommandIsNamedWithTheKnownOnes) {
   EXPECT_NE(r.output.find("faultline: unknown subcommand 'chek' (expected: check, run, report"),
             std::string::npos)
       << r.output;
+  r = faultline("--unknown-flag chek x.jsonl");  // an option first does not hide the word
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown subcommand 'chek'"), std::string::npos) << r.output;
 }
 
 TEST(Cli, HelpWordIsTheHelpFlag) {
@@ -98,6 +101,8 @@ TEST(Cli, SeedMustBeAnUnsignedDecimalThatFits) {
     EXPECT_NE(r.output.find("--seed: '" + std::string(bad) + "'"), std::string::npos) << r.output;
   }
   EXPECT_EQ(faultline("run --validate --seed=18446744073709551615 " + scenario).status, 0);
+  ProcessRun empty = faultline("run --validate --seed= " + scenario);
+  EXPECT_EQ(empty.status, 2) << "an empty --seed is not 'no seed': " << empty.output;
 }
 
 }  // namespace

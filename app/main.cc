@@ -47,11 +47,16 @@ int main(int argc, char** argv) {
     args.erase(args.begin() + 1);
     args.push_back(help_flag.data());
   }
-  // CLI11 would only say "A subcommand is required" for a mistyped one.
-  if (args.size() >= 2 && args[1][0] != '-' && !is_subcommand(cli, args[1])) {
-    std::cerr << "faultline: unknown subcommand '" << args[1]
-              << "' (expected: " << subcommand_names(cli) << "; see faultline --help)\n";
-    return 2;
+  // CLI11 would only say "A subcommand is required" for a mistyped one. The top level takes
+  // flags only, so the first word that is not an option is where the subcommand must be.
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i][0] == '-') continue;
+    if (!is_subcommand(cli, args[i])) {
+      std::cerr << "faultline: unknown subcommand '" << args[i]
+                << "' (expected: " << subcommand_names(cli) << "; see faultline --help)\n";
+      return 2;
+    }
+    break;
   }
   try {
     cli.parse(static_cast<int>(args.size()), args.data());

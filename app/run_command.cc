@@ -78,12 +78,12 @@ void add_run_command(CLI::App& cli, int& exit_code) {
   run->add_flag("--validate", args->validate, "only load and validate the scenarios (exit 0 or 2)");
   run->add_flag("--expect-fail", args->expect_fail,
                 "for demos: exit 0 only if every run fails a check (1 if one passes, 2 on error)");
-  run->final_callback([args, &exit_code] {
+  run->final_callback([args, run, &exit_code] {
     harness::ClusterProcesses::install_interrupt_handler();
     harness::RunOptions opts;
     opts.kvnode_path = find_kvnode(args->kvnode);
     opts.runs_dir = args->runs_dir;
-    if (!args->seed.empty()) {
+    if (run->count("--seed") > 0) {
       std::string error;
       opts.seed = parse_seed(args->seed, &error);
       if (!opts.seed) {

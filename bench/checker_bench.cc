@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 101));
   bool no_pool = false;
   app.add_flag("--no-pool", no_pool,
-               "start threads in each check (histories under 1,000 operations then run on one)");
+               "start threads in each check of 1,000 operations or more, as faultline check "
+               "does (smaller ones run on the calling thread either way)");
   CLI11_PARSE(app, argc, argv);
   std::vector<Loaded> all;
   std::vector<std::string> names;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -205,6 +206,8 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
       stop_at.store(0);  // timeout or memory: the verdict cannot be "linearizable" any more
     }
   };
+  std::mutex error_mu;
+  std::exception_ptr error;  // the first exception a worker caught
   auto worker = [&]() {
     std::unique_lock lock(mu);
     while (true) {
@@ -222,17 +225,26 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
         job.result->note = kStoppedNote;
         finished = true;
       } else {
-        if (job.search == nullptr) {
-          job.ops.reserve(job.result->ops.size());
-          for (size_t i : job.result->ops) job.ops.push_back(&history.ops[i]);
-          job.model = model->prepare(job.ops);
-          job.search = std::make_unique<PartitionSearch>(*job.model, job.ops, control);
-        }
-        finished = job.search->run(kSliceSteps);
-        job.seconds += seconds_since(slice_start);
-        if (finished) {
-          finish_job(job);
-          decide(*job.result);
+        // An exception (out of memory) must not leave the others waiting on this job for ever,
+        // nor escape a helper thread: it stops the check and is thrown again by check() itself.
+        try {
+          if (job.search == nullptr) {
+            job.ops.reserve(job.result->ops.size());
+            for (size_t i : job.result->ops) job.ops.push_back(&history.ops[i]);
+            job.model = model->prepare(job.ops);
+            job.search = std::make_unique<PartitionSearch>(*job.model, job.ops, control);
+          }
+          finished = job.search->run(kSliceSteps);
+          job.seconds += seconds_since(slice_start);
+          if (finished) {
+            finish_job(job);
+            decide(*job.result);
+          }
+        } catch (...) {
+          finished = true;
+          stop_at.store(0);
+          const std::lock_guard error_lock(error_mu);
+          if (!error) error = std::current_exception();
         }
       }
       lock.lock();
@@ -256,6 +268,7 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
       for (unsigned t = 0; t < threads; ++t) started.emplace_back(worker);
     }
   }
+  if (error) std::rethrow_exception(error);
 
   bool any_violation = false, any_timeout = false, any_memory = false, any_unknown = false;
   for (PartitionResult& r : result.partitions) {

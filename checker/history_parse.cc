@@ -125,6 +125,16 @@ class EdnReader {
     skip_space();
     if (pos_ >= s_.size()) { *error = "unexpected end of line (truncated?)"; return false; }
     const char c = s_[pos_];
+    if (c == ']' || c == ')' || c == '}') {
+      *error = std::string("unexpected '") + c + "' at column " + std::to_string(pos_ + 1) +
+               " (a bracket that closes nothing open)";
+      return false;
+    }
+    if ((c == '[' || c == '(' || c == '{' || c == '#') && depth_ >= kMaxDepth) {
+      *error = "values nested deeper than " + std::to_string(kMaxDepth) + " at column " +
+               std::to_string(pos_ + 1);
+      return false;
+    }
     if (c == '"') return string(out, error);
     if (c == '[') return sequence(']', "vector", out, error);
     if (c == '(') return sequence(')', "list", out, error);
@@ -157,6 +167,15 @@ class EdnReader {
   }
 
  private:
+  // Counts one level of nesting while it lives (the reader recurses: a line of 100,000 '[' must
+  // be an error, not a stack overflow).
+  struct Nesting {
+    explicit Nesting(int& depth) : depth_(depth) { ++depth_; }
+    ~Nesting() { --depth_; }
+    int& depth_;
+  };
+  static constexpr int kMaxDepth = 256;
+
   static bool parse_decimal(std::string_view tok, double* out) {
     if (tok.empty()) return false;
     auto [ptr, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), *out);
@@ -166,6 +185,7 @@ class EdnReader {
   // The items up to `close`, after the opening character at pos_.
   bool sequence(char close, const char* what, nlohmann::json* out, std::string* error) {
     ++pos_;
+    const Nesting nested(depth_);
     *out = nlohmann::json::array();
     while (!consume(close)) {
       if (at_end()) {
@@ -181,6 +201,7 @@ class EdnReader {
 
   bool map(nlohmann::json* out, std::string* error) {
     ++pos_;
+    const Nesting nested(depth_);
     *out = nlohmann::json::object();
     while (!consume('}')) {
       if (at_end()) {
@@ -210,6 +231,7 @@ class EdnReader {
 
   std::string_view s_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 Result<RawEvent> parse_edn_line(std::string_view text, size_t line, const LineError& err) {

@@ -125,6 +125,16 @@ TEST(HistoryParse, ByteOrderMarkIsIgnored) {
   EXPECT_EQ(h.ops.size(), 1u);
 }
 
+TEST(HistoryParse, MalformedEdnIsAnErrorNotACrash) {
+  const std::string deep = "{:process 1, :type :invoke, :f :get, :key \"k\", :value " +
+                           std::string(100000, '[') + "}\n";
+  EXPECT_NE(parse_error(deep, HistoryFormat::kKvEdn).find("nested deeper than 256"),
+            std::string::npos);
+  EXPECT_NE(parse_error("{:process 1, :type :invoke, :f :get, :value [1 2}}\n", HistoryFormat::kKvEdn)
+                .find("unexpected '}'"),
+            std::string::npos);
+}
+
 TEST(HistoryParse, TruncatedLineNamesTheLine) {
   std::string err = parse_error(
       R"({"process":1,"type":"invoke","f":"get","key":"a","time":1})"

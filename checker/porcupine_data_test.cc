@@ -50,6 +50,7 @@ TEST(PorcupineData, VerdictsMatchExpected) {
     violations += expected == "violation";
   }
   EXPECT_EQ(files, 109);
+  EXPECT_GT(pool.runs(), 0u) << "no history was checked on the pool";
   EXPECT_GT(violations, 0);
 }
 

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "checker/checker.h"
@@ -30,9 +33,11 @@ TEST(WorkerPool, SharesWorkAndReturnsOnlyWhenEveryHelperHasLeft) {
       --inside;
     };
     ASSERT_TRUE(pool.run(work, 3)) << "round " << round;
+    EXPECT_EQ(pool.runs(), static_cast<uint64_t>(round + 1));
     EXPECT_EQ(inside.load(), 0) << "run() returned while a helper was still in the work";
     EXPECT_LE(most_inside.load(), 4);
-    for (int i = 0; i < kItems; ++i) ASSERT_EQ(done[i].load(), 1) << "item " << i << ", round " << round;
+    for (int i = 0; i < kItems; ++i)
+      ASSERT_EQ(done[i].load(), 1) << "item " << i << ", round " << round;
   }
 }
 
@@ -51,7 +56,7 @@ TEST(WorkerPool, ASecondRunWhileOneIsInProgressIsRefused) {
   auto first = std::async(std::launch::async, [&] {
     return pool.run(
         [&] {
-          // Only the caller's own call signals; a helper joining just waits for the release.
+          // No helpers are asked for: this is the caller's own call.
           if (!std::exchange(first_entered, true)) entered.set_value();
           released.wait();
         },
@@ -64,7 +69,35 @@ TEST(WorkerPool, ASecondRunWhileOneIsInProgressIsRefused) {
   release.set_value();
   EXPECT_TRUE(first.get());
   EXPECT_TRUE(pool.run([&] { ++second_calls; }, 1));  // free again
+  EXPECT_EQ(pool.runs(), 2u);                         // the refused run does not count
   EXPECT_GE(second_calls.load(), 1);
+}
+
+TEST(WorkerPool, AnExceptionInTheCallersWorkStillWaitsForTheHelpersAndFreesThePool) {
+  WorkerPool pool(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> inside{0};
+  const std::function<void()> work = [&] {
+    if (std::this_thread::get_id() == caller) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // let helpers join
+      throw std::runtime_error("caller fails");
+    }
+    ++inside;  // helpers only: they must not throw (see WorkerPool)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    --inside;
+  };
+  bool thrown = false;
+  try {
+    pool.run(work, 2);
+  } catch (const std::runtime_error&) {
+    thrown = true;
+  }
+  EXPECT_TRUE(thrown);
+  EXPECT_EQ(inside.load(), 0) << "run() unwound while a helper was still in the work";
+  EXPECT_EQ(pool.runs(), 1u);
+  int calls = 0;
+  EXPECT_TRUE(pool.run([&] { ++calls; }, 0)) << "the pool stayed busy after the exception";
+  EXPECT_EQ(calls, 1);
 }
 
 TEST(WorkerPool, ChecksOnAPoolGiveTheSameVerdictsAsWithout) {
@@ -73,7 +106,7 @@ TEST(WorkerPool, ChecksOnAPoolGiveTheSameVerdictsAsWithout) {
   int64_t t = 0;
   auto line = [&](int p, const char* type, const char* f, const std::string& key,
                   const nlohmann::json& value) {
-    const nlohmann::json event = {{"process", p}, {"type", type}, {"f", f},
+    const nlohmann::json event = {{"process", p}, {"type", type},   {"f", f},
                                   {"key", key},   {"value", value}, {"time", t++}};
     text += event.dump() + "\n";
   };
@@ -98,7 +131,9 @@ TEST(WorkerPool, ChecksOnAPoolGiveTheSameVerdictsAsWithout) {
     pooled.pool = &pool;
     pooled.threads = 4;  // the caller and all three helpers, whatever the cores
     auto a = check(*h, plain);
+    const uint64_t runs_before = pool.runs();
     auto b = check(*h, pooled);
+    EXPECT_EQ(pool.runs(), runs_before + 1) << "the pooled check did not use the pool";
     ASSERT_TRUE(a.is_ok() && b.is_ok());
     EXPECT_EQ(a->verdict, Verdict::kViolation);
     EXPECT_EQ(b->verdict, Verdict::kViolation);

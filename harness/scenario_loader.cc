@@ -139,21 +139,29 @@ void parse_checks(MapReader& top, const ClusterSpec& cluster, const ClientsSpec&
     if (least >= c->deadline->count() / 1e6) {
       std::ostringstream why;
       why << "the phases' workloads alone take " << least << " s (repeats x durations), no less "
-          << "than the deadline of " << c->deadline->count() / 1e6 << " s: the run could never pass";
+          << "than the deadline of " << c->deadline->count() / 1e6
+          << " s: the run could never pass";
       f.fail(why.str());
     }
   }
   if (m.maybe("mean_latency", &f)) {
     MapReader lat(f);
+    lat.expect_only({"max", "f"});
     c->max_mean_latency = lat.get("max").as_duration();
     YamlValue op = f;
     if (lat.maybe("f", &op)) c->latency_f = op.as_choice({"get", "put", "append", "any"});
-    const int weight = c->latency_f == "get"      ? clients.get_weight
-                       : c->latency_f == "put"    ? clients.put_weight
-                       : c->latency_f == "append" ? clients.append_weight
-                                                  : 1;
-    if (weight == 0) {
-      op.fail("clients.mix never issues '" + c->latency_f +
+    // Besides the mix: readers only get, warmup_get gets once, and each writing client with its
+    // own key first puts "" to it.
+    const bool issued =
+        c->latency_f == "any" ||
+        (c->latency_f == "get" &&
+         (clients.get_weight > 0 || clients.readers > 0 || clients.warmup_get)) ||
+        (c->latency_f == "put" &&
+         (clients.put_weight > 0 || (clients.keys == ClientsSpec::Keys::kOwn &&
+                                     clients.init_put_empty && clients.readers < clients.count))) ||
+        (c->latency_f == "append" && clients.append_weight > 0 && clients.readers < clients.count);
+    if (!issued) {
+      op.fail("the clients never issue '" + c->latency_f +
               "' (f defaults to append): there would be no latency to bound");
     }
     lat.finish();
@@ -176,7 +184,9 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
       std::istringstream lines(text);
       std::string line;
       for (int i = 0; i <= e.mark.line && std::getline(lines, line); ++i) {
-        if (i >= e.mark.line - 1 && line.find('\t') != std::string::npos) {
+        const size_t indent_end = line.find_first_not_of(" \t");
+        const std::string_view indent(line.data(), std::min(indent_end, line.size()));
+        if (i >= e.mark.line - 1 && indent.find('\t') != std::string_view::npos) {
           msg << " (line " << i + 1 << " holds a tab: YAML indents with spaces only)";
           break;
         }
