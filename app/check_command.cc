@@ -35,10 +35,11 @@ std::string output_problem(const std::string& option, const std::string& path,
                            const std::string& history) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::exists(path, ec) && fs::equivalent(path, history, ec))
+  const bool exists = fs::exists(path, ec);
+  if (exists && fs::equivalent(path, history, ec))
     return option + " " + path + ": is the history being checked; choose another file";
   if (fs::is_directory(path, ec)) return option + " " + path + ": is a directory";
-  if (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0)
+  if (exists && ::access(path.c_str(), W_OK) != 0)
     return option + " " + path + ": cannot be overwritten (" + std::strerror(errno) + ")";
   const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
   if (!fs::is_directory(dir, ec)) {

@@ -1,7 +1,7 @@
 // Process tests of `faultline check`: exit status, messages and report files, running the real
 // binary on small histories written to a temporary directory.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -10,28 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/faultline_process.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct ProcessRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs faultline with `args`; popen/pclose reap the child before returning.
-ProcessRun faultline(const std::string& args) {
-  ProcessRun r;
-  const std::string cmd = std::string(FAULTLINE_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int w = pclose(p);
-  r.status = WIFEXITED(w) ? WEXITSTATUS(w) : -1;
-  return r;
-}
+using app::testing::faultline;
+using app::testing::ProcessRun;
 
 class CheckCommand : public ::testing::Test {
  protected:

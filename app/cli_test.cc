@@ -1,36 +1,20 @@
 // Process tests of the faultline command line itself and of `run --validate`: a mistyped
 // subcommand, `help`, `--version`, and scenario errors as a user meets them (exit 2).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "app/faultline_process.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct ProcessRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs `faultline ARGS` with /bin/sh, after `prefix` (e.g. "cd DIR && "); popen/pclose reap the
-// child before returning.
-ProcessRun faultline(const std::string& args, const std::string& prefix = "") {
-  ProcessRun r;
-  const std::string cmd = prefix + std::string(FAULTLINE_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int w = pclose(p);
-  r.status = WIFEXITED(w) ? WEXITSTATUS(w) : -1;
-  return r;
-}
+using app::testing::faultline;
+using app::testing::ProcessRun;
 
 TEST(Cli, UnknownSubcommandIsNamedWithTheKnownOnes) {
   ProcessRun r = faultline("chek x.jsonl");

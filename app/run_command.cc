@@ -2,7 +2,6 @@
 // Only parses arguments and calls harness::run_suite.
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +10,7 @@
 #include "app/commands.h"
 #include "harness/process/cluster_processes.h"
 #include "harness/suite.h"
+#include "harness/yaml_fields.h"
 
 namespace app {
 namespace {
@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 // RunArgs: the parsed options; owned by the CLI callback (main thread).
 struct RunArgs {
   std::vector<std::string> paths;
-  std::string seed;  // decimal text; parsed by parse_seed (CLI11 would wrap -1 to 2^64-1)
+  std::string seed;  // decimal text; parsed by harness::parse_uint64 (CLI11 wraps -1 to 2^64-1)
   std::string runs_dir = "runs";
   std::string kvnode;
   bool quiet = false;
@@ -43,21 +43,6 @@ std::string find_kvnode(const std::string& given) {
     }
   }
   return "kvnode";
-}
-
-// The --seed text as an unsigned 64-bit decimal, or an error message.
-std::optional<uint64_t> parse_seed(const std::string& text, std::string* error) {
-  uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec == std::errc::result_out_of_range) {
-    *error = "'" + text + "' is out of range [0, 18446744073709551615]";
-  } else if (ec != std::errc() || ptr != end || text.empty()) {
-    *error = "'" + text + "' is not an unsigned decimal integer";
-  } else {
-    return value;
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -85,7 +70,7 @@ void add_run_command(CLI::App& cli, int& exit_code) {
     opts.runs_dir = args->runs_dir;
     if (run->count("--seed") > 0) {
       std::string error;
-      opts.seed = parse_seed(args->seed, &error);
+      opts.seed = harness::parse_uint64(args->seed, &error);
       if (!opts.seed) {
         std::cerr << "faultline run: --seed: " << error << "\n";
         exit_code = 2;

@@ -206,8 +206,7 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
       stop_at.store(0);  // timeout or memory: the verdict cannot be "linearizable" any more
     }
   };
-  std::mutex error_mu;
-  std::exception_ptr error;  // the first exception a worker caught
+  std::exception_ptr error;  // the first exception a worker caught (under mu)
   auto worker = [&]() {
     std::unique_lock lock(mu);
     while (true) {
@@ -219,6 +218,7 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
       lock.unlock();
       PartitionJob& job = jobs[k];
       bool finished = false;
+      std::exception_ptr caught;
       const auto slice_start = Clock::now();
       if (job.search == nullptr && slice_start.time_since_epoch().count() >= stop_at.load()) {
         job.result->verdict = Verdict::kUnknown;
@@ -243,11 +243,11 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
         } catch (...) {
           finished = true;
           stop_at.store(0);
-          const std::lock_guard error_lock(error_mu);
-          if (!error) error = std::current_exception();
+          caught = std::current_exception();
         }
       }
       lock.lock();
+      if (caught && !error) error = caught;
       --in_flight;
       if (!finished) queue.push_back(k);
       cv.notify_all();

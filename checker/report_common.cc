@@ -69,10 +69,13 @@ std::optional<FirstDifference> first_difference(const nlohmann::json& read, cons
 
 TimeLabels::TimeLabels(const History& history) {
   relative_ = history.times_in_ns && !history.ops.empty();
+  if (!relative_) return;  // origin_ stays 0
+  if (history.time_origin) {
+    origin_ = *history.time_origin;
+    return;
+  }
   origin_ = INT64_MAX;
   for (const Operation& op : history.ops) origin_ = std::min(origin_, op.call_time);
-  if (history.time_origin) origin_ = *history.time_origin;
-  if (!relative_) origin_ = 0;
 }
 
 std::string TimeLabels::operator()(int64_t time) const {

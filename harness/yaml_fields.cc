@@ -74,17 +74,26 @@ int64_t YamlValue::as_int(int64_t lo, int64_t hi) const {
   return value;
 }
 
-uint64_t YamlValue::as_uint64() const {
-  if (!node_.IsScalar()) fail("expected an unsigned integer");
-  const std::string text = node_.Scalar();
+std::optional<uint64_t> parse_uint64(const std::string& text, std::string* error) {
   uint64_t value = 0;
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec == std::errc::result_out_of_range)
-    fail("'" + text + "' is out of range [0, 18446744073709551615]");
-  if (ec != std::errc() || ptr != end || text.empty())
-    fail("'" + text + "' is not an unsigned integer");
-  return value;
+  if (ec == std::errc::result_out_of_range) {
+    *error = "'" + text + "' is out of range [0, 18446744073709551615]";
+  } else if (ec != std::errc() || ptr != end || text.empty()) {
+    *error = "'" + text + "' is not an unsigned integer";
+  } else {
+    return value;
+  }
+  return std::nullopt;
+}
+
+uint64_t YamlValue::as_uint64() const {
+  if (!node_.IsScalar()) fail("expected an unsigned integer");
+  std::string error;
+  const std::optional<uint64_t> value = parse_uint64(node_.Scalar(), &error);
+  if (!value) fail(error);
+  return *value;
 }
 
 double YamlValue::as_double(double lo, double hi) const {

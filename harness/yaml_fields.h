@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,10 @@
 #include <vector>
 
 namespace harness {
+
+// `text` as an unsigned 64-bit decimal (a seed: the scenario's `seed:` and `faultline run --seed`
+// read it alike); nullopt with *error saying why when it is not one or does not fit.
+std::optional<uint64_t> parse_uint64(const std::string& text, std::string* error);
 
 // Thrown while loading; the message is complete ("file:line:col: field: what is wrong").
 class ScenarioError : public std::runtime_error {
