@@ -1,7 +1,7 @@
 // Node::Impl, messages in and replies out: peers' Raft messages, client requests, status.
 #include "cluster/kv/command.h"
 #include "cluster/node/node_impl.h"
-#include "cluster/node/raft_codec.h"
+#include "cluster/wire/raft_codec.h"
 #include "cluster/wire/zmq_io.h"
 
 namespace node {
@@ -41,7 +41,7 @@ void Node::Impl::note_garbage(const std::string& what, const common::Status& s) 
 }
 
 void Node::Impl::handle_raft(const wire::Frames& f) {
-  auto m = decode_raft_message(f.payload);
+  auto m = wire::decode_raft_message(f.payload);
   if (!m) return note_garbage("raft payload", m.status());
   if (m->to != opts.id || !opts.cluster.find(m->from) || m->from == opts.id)
     return note_garbage("raft header", common::Status::invalid_argument(
@@ -109,8 +109,8 @@ void Node::Impl::send_raft(const raft::Message& m) {
   auto it = peers.find(m.to);
   if (it == peers.end()) return;
   // Best effort: Raft tolerates loss, and a full queue means the peer is far behind or gone.
-  wire::send_multipart(it->second,
-                       {name, std::string(1, char(wire::MsgType::kRaft)), encode_raft_message(m)});
+  wire::send_multipart(
+      it->second, {name, std::string(1, char(wire::MsgType::kRaft)), wire::encode_raft_message(m)});
 }
 
 void Node::Impl::reply(const Waiter& w, wire::ReplyCode code, std::string value,

@@ -1,11 +1,11 @@
-#include "cluster/node/raft_codec.h"
+#include "cluster/wire/raft_codec.h"
 
 #include <string>
 
 #include "cluster/wire/protocol.h"
 #include "common/binary.h"
 
-namespace node {
+namespace wire {
 namespace {
 
 using common::BinaryReader;
@@ -168,4 +168,4 @@ common::Result<raft::Message> decode_raft_message(std::string_view payload) {
   return m;
 }
 
-}  // namespace node
+}  // namespace wire
