@@ -17,7 +17,7 @@ check() {  # check <folder> <forbidden include prefix>...
 check common cluster checker harness app
 check cluster/raft cluster/kv cluster/node cluster/client cluster/wire checker harness app
 check cluster/kv cluster/raft cluster/node cluster/client checker harness app
-check cluster/wire cluster/raft cluster/node cluster/client checker harness app
+check cluster/wire cluster/kv cluster/node cluster/client checker harness app
 check cluster/node cluster/client checker harness app
 check cluster/client cluster/raft cluster/kv cluster/node checker harness app
 check checker cluster harness app

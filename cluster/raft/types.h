@@ -56,7 +56,7 @@ enum class MessageType : uint8_t {
   kTimeoutNow = 11,       // leadership transfer: campaign now, skipping PreVote
 };
 
-// One Raft message. Fields unused by a type are zero/empty. Encoded by cluster/node/raft_codec.
+// One Raft message. Fields unused by a type are zero/empty. Encoded by cluster/wire/raft_codec.
 struct Message {
   MessageType type = MessageType::kAppend;
   NodeId from = kNoNode;
