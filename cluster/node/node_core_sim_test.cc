@@ -141,6 +141,7 @@ class World {
   }
   int restarts() const { return restarts_; }
   int mid_write_crashes() const { return mid_write_crashes_; }
+  int snapshot_waits() const { return waited_; }
   int snapshots_installed() const { return installed_; }
   int compactions() const { return compacted_; }
 
@@ -346,6 +347,7 @@ class World {
       hash_.add(text);
       if (line.msg == "installed snapshot") ++installed_;
       if (line.msg == "compacted") ++compacted_;
+      if (line.msg == "leader's snapshot waits for our snapshot write") ++waited_;
     }
     for (Outgoing& m : out.messages) {
       if (!reachable(n) || lost()) continue;
@@ -542,6 +544,7 @@ class World {
   bool healed_ = false;
   int restarts_ = 0;
   int mid_write_crashes_ = 0;
+  int waited_ = 0;
   int installed_ = 0;
   int compacted_ = 0;
   EventHash hash_;
@@ -549,7 +552,7 @@ class World {
 };
 
 struct SweepTotals {
-  int acked = 0, reads = 0, restarts = 0, mid_write = 0, installed = 0, compacted = 0;
+  int acked = 0, reads = 0, restarts = 0, mid_write = 0, installed = 0, compacted = 0, waited = 0;
 };
 
 SweepTotals sweep(SimOptions base, uint64_t first_seed, int seeds) {
@@ -565,6 +568,7 @@ SweepTotals sweep(SimOptions base, uint64_t first_seed, int seeds) {
     t.reads += w.reads();
     t.restarts += w.restarts();
     t.mid_write += w.mid_write_crashes();
+    t.waited += w.snapshot_waits();
     t.installed += w.snapshots_installed();
     t.compacted += w.compactions();
   }
@@ -574,8 +578,8 @@ SweepTotals sweep(SimOptions base, uint64_t first_seed, int seeds) {
 void print_totals(const char* label, const SweepTotals& t) {
   std::printf(
       "%s: %d appends acknowledged, %d reads, %d restarts (%d in the middle of a write), "
-      "%d compactions, %d snapshots installed\n",
-      label, t.acked, t.reads, t.restarts, t.mid_write, t.compacted, t.installed);
+      "%d compactions, %d snapshots installed (%d waited for the node's own snapshot write)\n",
+      label, t.acked, t.reads, t.restarts, t.mid_write, t.compacted, t.installed, t.waited);
 }
 
 TEST(NodeCoreSim, ThreeNodesStayLinearizableUnderKillsDropsAndPartitions) {
@@ -589,6 +593,7 @@ TEST(NodeCoreSim, ThreeNodesStayLinearizableUnderKillsDropsAndPartitions) {
   EXPECT_GT(t.mid_write, 0) << "no node ever crashed in the middle of a disk write";
   EXPECT_GT(t.compacted, 0);
   EXPECT_GT(t.installed, 0) << "no follower was ever brought up to date by a snapshot";
+  EXPECT_GT(t.waited, 0) << "no leader's snapshot ever met the node's own snapshot write";
   print_totals("3 nodes", t);
 }
 
