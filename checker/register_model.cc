@@ -1,5 +1,6 @@
 // The register model: read/write/cas on integers, one partition per key (the Jepsen logs have a
 // single register). A register starts as nil; a read may return null for it.
+#include <algorithm>
 #include <unordered_map>
 
 #include "checker/model.h"
@@ -117,6 +118,58 @@ class RegisterModel final : public Model {
   }
 
   bool is_read_only(const Operation& op) const override { return op.f == "read"; }
+
+  // Over integer values x (docs/history-format.md): an unknown write of x, or an unknown cas to
+  // x, can be left out when no ok read returns x and no cas expects x; when it is the only op
+  // that writes x, an ok read of x or ok cas from x proves it took effect before that op
+  // returned; an ok read of x, or ok cas from x, when no op writes x can never be satisfied.
+  Presolved presolve(std::span<const Operation* const> ops) const override {
+    struct Value {
+      uint32_t writers = 0;
+      bool expected = false;                // an ok read returns it, or a cas expects it
+      int64_t first_seen = kNeverReturned;  // earliest return of an ok read of it / ok cas from it
+    };
+    std::unordered_map<int64_t, Value> values;
+    bool any_unknown = false;
+    auto written = [](const Operation& op) -> const nlohmann::json& {
+      return op.f == "write" ? op.input : op.input[1];
+    };
+    for (const Operation* op : ops) {
+      if (op->f == "read") continue;
+      any_unknown |= op->status == OpStatus::kUnknown;
+      ++values[written(*op).get<int64_t>()].writers;
+    }
+    Presolved p;
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = *ops[i];
+      const nlohmann::json* seen = op.f == "read" ? &op.output : op.f == "cas" ? &op.input[0] : nullptr;
+      if (seen == nullptr || seen->is_null() || (op.f == "read" && op.status != OpStatus::kOk))
+        continue;
+      Value& v = values[seen->get<int64_t>()];
+      v.expected = true;
+      if (op.status != OpStatus::kOk) continue;
+      if (v.writers == 0) p.impossible = std::min(p.impossible, i);
+      v.first_seen = std::min(v.first_seen, op.return_time);
+    }
+    if (!any_unknown) return p;
+    p.drop.assign(ops.size(), 0);
+    p.happened_by.assign(ops.size(), kNeverReturned);
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = *ops[i];
+      if (op.f == "read" || op.status != OpStatus::kUnknown) continue;
+      if (op.f == "cas" && op.input[0] == op.input[1]) {  // changes nothing, taking effect or not
+        p.drop[i] = 1;
+        continue;
+      }
+      const Value& v = values[written(op).get<int64_t>()];
+      if (!v.expected) {
+        p.drop[i] = 1;
+      } else if (v.writers == 1 && v.first_seen != kNeverReturned) {
+        p.happened_by[i] = v.first_seen;
+      }
+    }
+    return p;
+  }
 
   std::unique_ptr<PartitionModel> prepare(std::span<const Operation* const> ops) const override {
     return std::make_unique<RegisterPartition>(ops);
