@@ -14,6 +14,7 @@
 #include "cluster/node/pending.h"
 #include "cluster/node/snapshot_worker.h"
 #include "cluster/node/storage/disk_storage.h"
+#include "cluster/node/storage/power_cut_file_system.h"
 #include "cluster/node/storage/storage.h"
 #include "cluster/raft/raft.h"
 #include "cluster/wire/frames.h"
@@ -28,7 +29,11 @@ struct Node::Impl {
   JsonLog log;
   zmq::socket_t router;
   std::map<raft::NodeId, zmq::socket_t> peers;
-  storage::PosixFileSystem fs;  // outlives `store`, which points at it
+  storage::PosixFileSystem disk_fs;
+  storage::PowerCutFileSystem power_cut_fs{&disk_fs};
+  storage::FileSystem& fs = opts.power_cut_storage  // outlives `store`, which points at it
+                                ? static_cast<storage::FileSystem&>(power_cut_fs)
+                                : disk_fs;
   std::unique_ptr<storage::Storage> store;
   storage::DiskStorage* disk = nullptr;  // `store` when it is on disk, for its superseded segments
   std::unique_ptr<raft::Raft> raft;
