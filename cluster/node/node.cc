@@ -43,6 +43,8 @@ common::Status Node::Impl::start() {
     return common::Status::invalid_argument("unknown node id " + std::to_string(opts.id) + " (" +
                                             c.path + " has ids " + ids + ")");
   }
+  if (c.security == wire::Security::kCurve)  // wire/curve.h has the pieces; the loop needs them
+    return common::Status::invalid_argument(c.path + ": security: curve is not wired in yet");
   if (auto s = check_data_dir(opts.data_dir); !s) return s;
   storage::Recovered recovered;
   if (c.storage == wire::StorageMode::kMemory) {
