@@ -32,6 +32,7 @@ void Progress::become_probe() {
   next = match + 1;
   probe_sent = false;
   stalled_ticks = 0;
+  gap_suspect = 0;
   inflights.reset();
 }
 
@@ -40,6 +41,7 @@ void Progress::become_replicate() {
   next = match + 1;
   probe_sent = false;
   stalled_ticks = 0;
+  gap_suspect = 0;
   inflights.reset();
 }
 
@@ -49,6 +51,7 @@ void Progress::become_snapshot(Index snapshot_index) {
   snapshot_offset = 0;
   probe_sent = false;
   stalled_ticks = 0;
+  gap_suspect = 0;
   inflights.reset();
 }
 
@@ -87,6 +90,7 @@ void Progress::lost_entries(Index follower_last) {
   next = follower_last + 1;
   probe_sent = false;
   stalled_ticks = 0;
+  gap_suspect = 0;
   inflights.reset();
 }
 

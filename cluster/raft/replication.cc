@@ -180,20 +180,26 @@ void Raft::Impl::handle_heartbeat_response(const Message& m) {
   } else {
     pr.probe_sent = false;
     // m.index is the follower's last index when it answered; m.reject_hint echoes what we had
-    // sent before the heartbeat (issue 14).
-    if (m.index < pr.match) {
-      // It lost entries it acknowledged (a torn tail): forget its match and probe after its log.
+    // sent it before the heartbeat (issue 14).
+    const bool gap = pr.state == ProgressState::kReplicate && m.index < m.reject_hint &&
+                     pr.inflights.count() > 0;
+    if (m.reject && m.index < pr.match) {
+      // The heartbeat's commit (<= match when sent) is beyond the follower's log: it lost
+      // entries it had acknowledged (a torn tail). Forget its match, probe after its log.
       pr.lost_entries(m.index);
+      pr.gap_suspect = 0;
       send_append(m.from, true);
-    } else if (pr.state == ProgressState::kReplicate && m.index < m.reject_hint &&
-               pr.inflights.count() > 0) {
-      // An append sent before the heartbeat never arrived: resend from match now rather than
-      // wait for the pipeline to stall (about an election timeout).
+    } else if (gap && pr.gap_suspect != 0 && m.index < pr.gap_suspect) {
+      // Two heartbeats in a row found it without entries sent before the earlier one: that
+      // append was lost (one heartbeat alone may just have overtaken a delayed append). Resend
+      // from match now rather than wait for the pipeline to stall (about an election timeout).
       pr.become_replicate();
+      pr.gap_suspect = 0;
       while (send_append(m.from, false)) {
       }
-    } else if (pr.match < log.last_index()) {
-      send_append(m.from, false);
+    } else {
+      pr.gap_suspect = gap ? m.reject_hint : 0;
+      if (pr.match < log.last_index()) send_append(m.from, false);
     }
   }
   if (!m.context.empty()) {
@@ -267,6 +273,8 @@ void Raft::Impl::handle_heartbeat(const Message& m) {
   resp.context = m.context;
   resp.index = log.last_index();  // lets the leader see a lost append or a lost tail at once
   resp.reject_hint = m.index;
+  // The leader told us to commit entries we do not have: we lost entries we had acknowledged.
+  resp.reject = m.commit > log.last_index();
   send(std::move(resp));
 }
 

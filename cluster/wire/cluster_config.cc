@@ -91,7 +91,7 @@ class Parser {
     if (!root.IsMap()) fail(root, "(top level)", "expected a mapping");
     only_keys(root, "",
               {"cluster_id", "nodes", "timing", "fsync", "read_mode", "storage", "dedup",
-               "compaction_bytes", "max_message_bytes"});
+               "compaction_bytes", "max_message_bytes", "security", "curve_keys"});
     const YAML::Node nodes = root["nodes"];
     if (!nodes) fail(root, "nodes", "missing");
     if (!nodes.IsSequence() || nodes.size() == 0) fail(nodes, "nodes", "expected a non-empty list");
@@ -172,6 +172,20 @@ class Parser {
         fail(root["max_message_bytes"], "max_message_bytes",
              "must be between " + std::to_string(kMinMaxMessageBytes) + " (a 1 MiB request " +
                  "with its batch) and " + std::to_string(kMaxMaxMessageBytes));
+    }
+    if (root["security"] && choice(root["security"], "security", {"none", "curve"}) == "curve") {
+      c.security = Security::kCurve;
+      const YAML::Node keys = root["curve_keys"];
+      if (!keys)
+        fail(root["security"], "curve_keys", "missing (security: curve needs a key directory)");
+      if (!keys.IsScalar() || keys.Scalar().empty())
+        fail(keys, "curve_keys", "expected a directory");
+      c.curve_keys_dir = keys.Scalar();
+      const size_t slash = name_.rfind('/');
+      if (c.curve_keys_dir[0] != '/' && slash != std::string::npos)
+        c.curve_keys_dir = name_.substr(0, slash + 1) + c.curve_keys_dir;
+    } else if (root["curve_keys"]) {
+      fail(root["curve_keys"], "curve_keys", "only with security: curve");
     }
     if (const YAML::Node id = root["cluster_id"]) {
       if (!id.IsScalar() || id.Scalar().empty() || id.Scalar().size() > 128 ||

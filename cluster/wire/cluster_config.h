@@ -22,6 +22,7 @@ struct NodeAddresses {
 enum class FsyncMode { kAlways, kNever };
 enum class ReadMode { kReadIndex, kLog, kLocal };
 enum class StorageMode { kDisk, kMemory };
+enum class Security { kNone, kCurve };
 
 constexpr uint64_t kDefaultMaxMessageBytes = 8 << 20;  // > 1 MiB entry + 256 KiB batch + chunk
 
@@ -42,6 +43,9 @@ struct ClusterConfig {
   uint64_t compaction_bytes = 0;  // 0: never compact (issue 6)
   // Every socket refuses a frame larger than this (ZMQ_MAXMSGSIZE, see wire::limit_message_size).
   uint64_t max_message_bytes = kDefaultMaxMessageBytes;
+  // `security: curve`: every socket uses CURVE with the keys in curve_keys_dir (wire/curve.h).
+  Security security = Security::kNone;
+  std::string curve_keys_dir;  // `curve_keys:`, relative to the cluster file's directory
 
   const NodeAddresses* find(uint64_t id) const;
   // The address node `from` uses to send to node `to` (its per-peer override, else to's address).

@@ -126,6 +126,21 @@ TEST(ClusterConfig, ClusterIdAndMessageLimit) {
   EXPECT_EQ(c->max_message_bytes, 3000000u);
 }
 
+TEST(ClusterConfig, CurveSecurityNeedsAKeyDirectoryBesideTheFile) {
+  auto c = parse_cluster_config(std::string(kGood) + "security: curve\ncurve_keys: keys\n",
+                                "/etc/kv/cluster.yaml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->security, Security::kCurve);
+  EXPECT_EQ(c->curve_keys_dir, "/etc/kv/keys");
+  auto bad = parse_cluster_config(std::string(kGood) + "security: curve\n", "c.yaml");
+  EXPECT_NE(bad.status().message().find("curve_keys: missing"), std::string::npos)
+      << bad.status().message();
+  bad = parse_cluster_config(std::string(kGood) + "security: tls\n", "c.yaml");
+  EXPECT_NE(bad.status().message().find("security: expected none|curve, got 'tls'"),
+            std::string::npos);
+  EXPECT_EQ(parse_cluster_config(kGood, "c.yaml")->security, Security::kNone);
+}
+
 TEST(ClusterConfig, EphemeralPortsMayRepeat) {
   auto c = parse_cluster_config(
       "nodes:\n  - id: 1\n    listen: tcp://127.0.0.1:0\n  - id: 2\n    listen: "

@@ -11,6 +11,9 @@ namespace wire {
 // Receives one whole multipart message without blocking. Returns false when nothing is waiting.
 // At most the last kMaxFrames frames are kept (earlier ones are read and dropped).
 bool recv_multipart(zmq::socket_t& socket, std::vector<std::string>* parts);
+// The same, and the connection's authenticated user id (the ZAP handler's answer, e.g. "n2" under
+// CURVE, see curve.h) in `user_id`; empty when the connection was not authenticated.
+bool recv_multipart(zmq::socket_t& socket, std::vector<std::string>* parts, std::string* user_id);
 
 // Sends a multipart message without blocking. Returns false if ZeroMQ would block (high-water
 // mark reached or, with ZMQ_IMMEDIATE, no connection): the message is then dropped.
