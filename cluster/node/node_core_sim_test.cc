@@ -8,6 +8,7 @@
 // socket: this is what the cores promise and what `faultline sim` builds on.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -555,7 +556,14 @@ struct SweepTotals {
   int acked = 0, reads = 0, restarts = 0, mid_write = 0, installed = 0, compacted = 0, waited = 0;
 };
 
+// NODE_CORE_SIM_SEEDS=N runs N seeds per sweep instead of the default (a longer hunt).
+int seeds_or(int default_seeds) {
+  const char* env = std::getenv("NODE_CORE_SIM_SEEDS");
+  return env && std::atoi(env) > 0 ? std::atoi(env) : default_seeds;
+}
+
 SweepTotals sweep(SimOptions base, uint64_t first_seed, int seeds) {
+  seeds = seeds_or(seeds);
   SweepTotals t;
   for (int i = 0; i < seeds; ++i) {
     SimOptions o = base;
@@ -585,7 +593,7 @@ void print_totals(const char* label, const SweepTotals& t) {
 TEST(NodeCoreSim, ThreeNodesStayLinearizableUnderKillsDropsAndPartitions) {
   SimOptions o;
   o.nodes = 3;
-  SweepTotals t = sweep(o, 1, 40);
+  SweepTotals t = sweep(o, 1, 30);
   // The sweep must have exercised what it claims to test.
   EXPECT_GT(t.acked, 0);
   EXPECT_GT(t.reads, 0);
@@ -601,7 +609,7 @@ TEST(NodeCoreSim, FiveNodesStayLinearizableUnderKillsDropsAndPartitions) {
   SimOptions o;
   o.nodes = 5;
   o.clients = 4;
-  SweepTotals t = sweep(o, 100, 20);
+  SweepTotals t = sweep(o, 100, 12);
   EXPECT_GT(t.acked, 0);
   EXPECT_GT(t.restarts, 0);
   print_totals("5 nodes", t);
@@ -612,7 +620,7 @@ TEST(NodeCoreSim, ReorderedDeliveryStaysLinearizable) {
   o.nodes = 3;
   o.reorder = 0.1;
   o.drop = 0.05;
-  SweepTotals t = sweep(o, 500, 20);
+  SweepTotals t = sweep(o, 500, 12);
   EXPECT_GT(t.acked, 0);
   print_totals("reordered", t);
 }
