@@ -258,7 +258,10 @@ class World {
     healed_ = true;
     for (auto& n : nodes_) {
       n->partitioned_until = -1;
-      if (!n->core) start_node(*n);
+      if (n->core)
+        n->fs.restart();  // cancels a disk crash scheduled but not reached
+      else
+        start_node(*n);
     }
   }
 
@@ -500,24 +503,27 @@ class World {
 
   // After healing every node must reach the same applied index with the same state.
   void check_replicas() {
-    for (int round = 0; round < 2000; ++round) {
+    auto settled = [&] {
       raft::Index top = 0;
-      bool equal = true;
-      for (auto& n : nodes_) top = std::max(top, n->core->applied_index());
-      for (auto& n : nodes_) equal = equal && n->core->applied_index() == top;
-      if (equal) break;
+      for (auto& n : nodes_) {
+        if (!n->core) return false;
+        top = std::max(top, n->core->applied_index());
+      }
+      for (auto& n : nodes_)
+        if (n->core->applied_index() != top) return false;
+      return true;
+    };
+    for (int round = 0; round < 2000 && !settled() && failure_.empty(); ++round) {
       now_ += 10 * kMs;
       step_queue();
       for (auto& n : nodes_) step_node_time(*n);
-      if (!failure_.empty()) return;
     }
+    if (!failure_.empty()) return;
+    if (!settled()) return fail("the nodes did not catch up: " + describe());
     const uint32_t digest = nodes_[0]->core->state_digest();
-    for (auto& n : nodes_) {
-      if (n->core->applied_index() != nodes_[0]->core->applied_index())
-        return fail("node " + std::to_string(n->id) + " did not catch up: " + describe());
+    for (auto& n : nodes_)
       if (n->core->state_digest() != digest)
         return fail("node " + std::to_string(n->id) + " has a different state at the same index");
-    }
   }
 
   std::string describe() const {
