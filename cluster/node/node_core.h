@@ -38,7 +38,7 @@ struct NodeCoreOptions {
   wire::ClusterConfig cluster;
   uint64_t id = 0;
   std::string data_dir;  // on `fs` (NodeCore::open); unused with `storage: memory`
-  uint64_t seed = 1;     // Raft's election randomization; the driver picks it (never 0 needed)
+  uint64_t seed = 1;     // Raft's election randomization (kvnode: from the id and the clock)
   // Raft size limits (0: Raft's default), so a simulation can vary them (swarm testing): an append
   // split over many messages, a snapshot sent in many chunks.
   uint64_t max_msg_bytes = 0;

@@ -8,6 +8,7 @@
 // socket: this is what the cores promise and what `faultline sim` builds on.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -257,7 +258,10 @@ class World {
     healed_ = true;
     for (auto& n : nodes_) {
       n->partitioned_until = -1;
-      if (!n->core) start_node(*n);
+      if (n->core)
+        n->fs.restart();  // cancels a disk crash scheduled but not reached
+      else
+        start_node(*n);
     }
   }
 
@@ -499,24 +503,27 @@ class World {
 
   // After healing every node must reach the same applied index with the same state.
   void check_replicas() {
-    for (int round = 0; round < 2000; ++round) {
+    auto settled = [&] {
       raft::Index top = 0;
-      bool equal = true;
-      for (auto& n : nodes_) top = std::max(top, n->core->applied_index());
-      for (auto& n : nodes_) equal = equal && n->core->applied_index() == top;
-      if (equal) break;
+      for (auto& n : nodes_) {
+        if (!n->core) return false;
+        top = std::max(top, n->core->applied_index());
+      }
+      for (auto& n : nodes_)
+        if (n->core->applied_index() != top) return false;
+      return true;
+    };
+    for (int round = 0; round < 2000 && !settled() && failure_.empty(); ++round) {
       now_ += 10 * kMs;
       step_queue();
       for (auto& n : nodes_) step_node_time(*n);
-      if (!failure_.empty()) return;
     }
+    if (!failure_.empty()) return;
+    if (!settled()) return fail("the nodes did not catch up: " + describe());
     const uint32_t digest = nodes_[0]->core->state_digest();
-    for (auto& n : nodes_) {
-      if (n->core->applied_index() != nodes_[0]->core->applied_index())
-        return fail("node " + std::to_string(n->id) + " did not catch up: " + describe());
+    for (auto& n : nodes_)
       if (n->core->state_digest() != digest)
         return fail("node " + std::to_string(n->id) + " has a different state at the same index");
-    }
   }
 
   std::string describe() const {
@@ -555,7 +562,14 @@ struct SweepTotals {
   int acked = 0, reads = 0, restarts = 0, mid_write = 0, installed = 0, compacted = 0, waited = 0;
 };
 
+// NODE_CORE_SIM_SEEDS=N runs N seeds per sweep instead of the default (a longer hunt).
+int seeds_or(int default_seeds) {
+  const char* env = std::getenv("NODE_CORE_SIM_SEEDS");
+  return env && std::atoi(env) > 0 ? std::atoi(env) : default_seeds;
+}
+
 SweepTotals sweep(SimOptions base, uint64_t first_seed, int seeds) {
+  seeds = seeds_or(seeds);
   SweepTotals t;
   for (int i = 0; i < seeds; ++i) {
     SimOptions o = base;
@@ -585,7 +599,7 @@ void print_totals(const char* label, const SweepTotals& t) {
 TEST(NodeCoreSim, ThreeNodesStayLinearizableUnderKillsDropsAndPartitions) {
   SimOptions o;
   o.nodes = 3;
-  SweepTotals t = sweep(o, 1, 40);
+  SweepTotals t = sweep(o, 1, 30);
   // The sweep must have exercised what it claims to test.
   EXPECT_GT(t.acked, 0);
   EXPECT_GT(t.reads, 0);
@@ -601,7 +615,7 @@ TEST(NodeCoreSim, FiveNodesStayLinearizableUnderKillsDropsAndPartitions) {
   SimOptions o;
   o.nodes = 5;
   o.clients = 4;
-  SweepTotals t = sweep(o, 100, 20);
+  SweepTotals t = sweep(o, 100, 12);
   EXPECT_GT(t.acked, 0);
   EXPECT_GT(t.restarts, 0);
   print_totals("5 nodes", t);
@@ -612,7 +626,7 @@ TEST(NodeCoreSim, ReorderedDeliveryStaysLinearizable) {
   o.nodes = 3;
   o.reorder = 0.1;
   o.drop = 0.05;
-  SweepTotals t = sweep(o, 500, 20);
+  SweepTotals t = sweep(o, 500, 12);
   EXPECT_GT(t.acked, 0);
   print_totals("reordered", t);
 }
