@@ -9,7 +9,7 @@ PKGS := cmake g++ make pkg-config libzmq3-dev cppzmq-dev libyaml-cpp-dev libboos
 SCENARIOS ?= scenarios/reference scenarios/reference/snapshots
 PREFIX ?= /usr/local
 
-.PHONY: all deps build test run demo soak ci-scenarios bench asan tsan format clean install
+.PHONY: all deps build test run demo soak ci-scenarios bench asan tsan fuzz format clean install
 
 all: build
 
@@ -79,8 +79,13 @@ tsan: deps
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
+# The history parsers under libFuzzer, FUZZ_SECONDS (default 15) per target, in a separate clang
+# tree (build-fuzz); needs clang. Exit status 1 if any input crashed (checker/fuzz/run.sh).
+fuzz:
+	BUILD_FUZZ=build-fuzz JOBS=$(JOBS) checker/fuzz/run.sh
+
 format:
 	find common cluster checker harness app bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

@@ -130,8 +130,8 @@ void add_check_command(CLI::App& cli, int& exit_code) {
                   "Give up after this many seconds with verdict unknown (0: no limit)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-memory", args->max_memory_mib,
-                  "Memory for the search's memo cache in MiB; reaching it gives verdict unknown "
-                  "(default: a quarter of RAM)")
+                  "Bound on the process's resident memory in MiB (the history included; kept "
+                  "within 10 %); reaching it gives verdict unknown (default: a quarter of RAM)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);

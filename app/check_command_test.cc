@@ -65,6 +65,9 @@ TEST_F(CheckCommand, LinearizableExitsZero) {
   ProcessRun r = faultline("check " + write("good.jsonl", kGood));
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("verdict: LINEARIZABLE"), std::string::npos) << r.output;
+  // Keys, not "partitions" (a partition is a network fault in this tool).
+  EXPECT_NE(r.output.find("keys: 1\n"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("partitions"), std::string::npos) << r.output;
 }
 
 TEST_F(CheckCommand, ViolationExitsOneAndWritesReports) {
@@ -226,6 +229,18 @@ TEST_F(CheckCommand, MemoryLimitGivesUnknownNotACrash) {
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("verdict: UNKNOWN"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("--max-memory"), std::string::npos) << r.output;
+  // --max-memory bounds the resident memory of the whole process, within 10 %: the memo stops
+  // before a table doubling would overshoot it, not after.
+  const std::string json = (dir_ / "mem.json").string();
+  r = faultline("check --max-memory 64 --json " + json + " " + write("big3.jsonl", text));
+  EXPECT_EQ(r.status, 2) << r.output;
+  std::ifstream in(json);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.output;
+  EXPECT_EQ(j["verdict"], "unknown");
+  const int64_t limit = int64_t{64} << 20;
+  EXPECT_GT(j["peak_resident_bytes"].get<int64_t>(), limit / 2) << "the search used the memory";
+  EXPECT_LE(j["peak_resident_bytes"].get<int64_t>(), limit * 11 / 10);
   r = faultline("check --timeout 0.2 " + write("big2.jsonl", text));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("--timeout"), std::string::npos) << r.output;

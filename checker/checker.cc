@@ -1,5 +1,6 @@
 #include "checker/checker.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,7 +27,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kSmallHistory = 1000;  // operations
 constexpr const char* kStoppedNote = "not fully checked: stopped once the verdict was decided";
 constexpr const char* kTimeoutNote = "timeout reached";
-constexpr const char* kMemoryNote = "memo cache reached the memory limit";
+constexpr const char* kMemoryNote = "the memory limit was reached";
 // Steps a worker runs on one partition before moving to the next: partitions advance together,
 // so an easy violation is found while a hard partition is still being searched.
 constexpr uint64_t kSliceSteps = 20000;
@@ -218,6 +219,7 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
   control.memory_used = &memory_used;
   control.memory_limit =
       options.max_memory_bytes > 0 ? options.max_memory_bytes : default_max_memory();
+  control.bound_resident = true;
 
   std::vector<PartitionJob> jobs(order.size());
   std::deque<size_t> queue;
@@ -316,8 +318,9 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
   } else if (any_unknown) {
     result.verdict = Verdict::kUnknown;
     if (any_memory) {
-      result.message = "the search's memo cache reached the memory limit (--max-memory " +
-                       mib(control.memory_limit) + "); raise it or shorten the history";
+      result.message = "the process's memory reached the limit (--max-memory " +
+                       mib(control.memory_limit) + ", resident memory, the history included); "
+                       "raise it or shorten the history";
     } else if (any_timeout) {
       result.message = "the check did not finish within the timeout (--timeout " +
                        std::to_string(options.timeout.count()) + " ms)";
@@ -328,6 +331,8 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
     result.verdict = Verdict::kLinearizable;
   }
   result.seconds = seconds_since(start);
+  struct rusage ru {};
+  if (getrusage(RUSAGE_SELF, &ru) == 0) result.peak_resident_bytes = int64_t{ru.ru_maxrss} << 10;
   return result;
 }
 

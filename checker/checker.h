@@ -34,7 +34,9 @@ int exit_code(Verdict v);                   // 0, 1, 2
 struct CheckOptions {
   std::string model;                       // "kv" or "register"; empty: what the history implies
   std::chrono::milliseconds timeout{0};    // whole check; 0 = no limit. Reached => kUnknown
-  int64_t max_memory_bytes = 0;            // memo caches, all partitions; 0 = default_max_memory()
+  // Bound on the process's resident memory (the history included) while checking, within about
+  // 10 %; reached => kUnknown. 0 = default_max_memory().
+  int64_t max_memory_bytes = 0;
   int threads = 0;                         // 0 = all cores
   // Kept threads to check partitions on (see WorkerPool); null: threads are started for this
   // check. Either way, with threads = 0 a history under 1,000 operations is checked on the
@@ -83,6 +85,7 @@ struct CheckResult {
   size_t unknown = 0;              // info or never completed
   double seconds = 0;              // checking time (parse excluded)
   int64_t peak_cache_bytes = 0;    // largest memo cache of any partition
+  int64_t peak_resident_bytes = 0; // the process's peak resident memory so far (getrusage)
   std::vector<PartitionResult> partitions;  // sorted by key
 };
 

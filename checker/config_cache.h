@@ -21,6 +21,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "checker/model.h"
@@ -46,10 +47,16 @@ class ConfigCache {
   // form one group (one slot), whose members are scanned in turn. Returns true if inserted.
   // `sig` summarizes the unknown operations in `bits` (a bit per unknown op, modulo 64): a subset
   // of unknown ops has a subset signature, so most group members are ruled out without their bits.
+  // Called before each large allocation (a table or arena doubling) with its size in bytes;
+  // returning false refuses it: insert() then inserts nothing and out_of_memory() turns true.
+  void set_growth_check(std::function<bool(size_t)> check) { growth_check_ = std::move(check); }
+  bool out_of_memory() const { return out_of_memory_; }
+
   // `unknown`: the ordinals of the unknown operations in `bits`, sorted.
   bool insert(uint64_t hash, State state, const uint64_t* bits, uint64_t sig,
               const std::vector<uint32_t>& unknown, size_t base, size_t end) {
     if (hash == 0) hash = 1;  // 0 marks an empty slot
+    if (growth_check_ && !room_to_insert(end - base, unknown.size())) return false;
     const Window probe{static_cast<uint32_t>(base), static_cast<uint32_t>(end - base)};
     size_t mask = slots_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -116,6 +123,24 @@ class ConfigCache {
     uint32_t count = 0;
     uint64_t offset = 0;
   };
+
+  // Bytes a vector's next reallocation holds (the old buffer is freed only after the copy).
+  template <class V>
+  static size_t growth(const V& v, size_t more) {
+    if (v.size() + more <= v.capacity()) return 0;
+    return std::max(v.capacity() * 2, v.size() + more) * sizeof(typename V::value_type);
+  }
+
+  // False (and out_of_memory_) if an insert of a window of `words` could make a large
+  // allocation that the growth check refuses. Small ones (under 1 MiB) are not asked about.
+  bool room_to_insert(size_t words, size_t unknown) {
+    size_t extra = growth(arena_, words) + growth(entries_, 1) + growth(groups_, 1) +
+                   growth(unknown_arena_, unknown) + growth(unknown_lists_, 1);
+    if ((used_ + 1) * 2 > slots_.size()) extra += slots_.size() * 2 * sizeof(Slot);
+    if (extra < (size_t{1} << 20) || growth_check_(extra)) return true;
+    out_of_memory_ = true;
+    return false;
+  }
 
   uint32_t add_bits(const uint64_t* bits, Window w) {
     w.offset = arena_.size();
@@ -195,6 +220,8 @@ class ConfigCache {
   // Without exact signatures: per entry, (offset, count) of its unknown ordinals in the arena.
   std::vector<std::pair<uint64_t, uint32_t>> unknown_lists_;
   std::vector<uint32_t> unknown_arena_;
+  std::function<bool(size_t)> growth_check_;
+  bool out_of_memory_ = false;
 };
 
 }  // namespace checker

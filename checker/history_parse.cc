@@ -146,6 +146,39 @@ Result<RawEvent> parse_json_line(std::string_view text, size_t line, const LineE
   return e;
 }
 
+// The offset of the first byte of `s` that is not part of well-formed UTF-8, or npos. The JSON
+// reader checks this itself; the EDN and log readers call it, so that every string a history
+// yields can be written back out (the json library throws on invalid UTF-8 when dumping).
+size_t invalid_utf8_at(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0, min = 0;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; min = 0x80; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; min = 0x800; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; min = 0x10000; }
+    else return i;
+    for (size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
+// `part` is a view into `line`.
+Status utf8_error(std::string_view line, std::string_view part, const LineError& err) {
+  if (const size_t at = invalid_utf8_at(part); at != std::string_view::npos)
+    return err("invalid UTF-8 at column " + std::to_string(part.data() - line.data() + at + 1));
+  return Status::ok();
+}
+
 // ---- Jepsen-style EDN maps (kv) ------------------------------------------------------------------
 
 // EdnReader: reads the EDN subset found in Jepsen histories: keywords (as strings without the
@@ -294,6 +327,7 @@ class EdnReader {
 };
 
 Result<RawEvent> parse_edn_line(std::string_view text, size_t line, const LineError& err) {
+  if (Status s = utf8_error(text, text, err); !s) return s;
   EdnReader r(text);
   if (!r.consume('{')) return err("expected '{' at the start of the map");
   nlohmann::json fields = nlohmann::json::object();
@@ -340,6 +374,7 @@ Result<RawEvent> parse_jepsen_line(std::string_view text, size_t line, const Lin
   size_t at = text.find("jepsen.util");
   if (at == std::string_view::npos) return err("not a Jepsen log line (no 'jepsen.util')");
   std::string_view rest = trim(text.substr(at + 11));
+  if (Status s = utf8_error(text, rest, err); !s) return s;
   if (rest.empty() || rest[0] != '-') return err("expected '-' after 'jepsen.util'");
   rest = trim(rest.substr(1));
   auto next_token = [&rest]() {

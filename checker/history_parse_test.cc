@@ -204,6 +204,23 @@ TEST(HistoryParse, RegisterNilIsNotTheSmallestInteger) {
   EXPECT_EQ(min_read->verdict, Verdict::kLinearizable);
 }
 
+// Found by fuzz_edn: a string with a byte that is not UTF-8 parsed, and writing the report then
+// threw (the json library refuses to dump it). Every format now rejects it, naming the column.
+TEST(HistoryParse, InvalidUtf8IsAnErrorInEveryFormat) {
+  std::string err = parse_error("{:process 1, :type :invoke, :f :put, :key \"0\", :value \"a\x89\"}\n",
+                                HistoryFormat::kKvEdn);
+  EXPECT_NE(err.find("h.jsonl:1: invalid UTF-8 at column 57"), std::string::npos) << err;
+  err = parse_error("INFO  jepsen.util - 1\t:invoke\t:w\xC3rite\t4\n", HistoryFormat::kJepsenLog);
+  EXPECT_NE(err.find("invalid UTF-8 at column 33"), std::string::npos) << err;
+  err = parse_error("{\"process\":1,\"type\":\"invoke\",\"f\":\"put\",\"value\":\"\xED\xA0\x80\"}\n",
+                    HistoryFormat::kJson);
+  EXPECT_NE(err.find("h.jsonl:1:"), std::string::npos) << err;
+  // Well-formed multi-byte characters are fine.
+  History h = parse_ok("{:process 1, :type :invoke, :f :put, :key \"0\", :value \"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}\n",
+                       HistoryFormat::kKvEdn);
+  EXPECT_EQ(h.ops.at(0).input, "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+}
+
 TEST(HistoryParse, TruncatedLineNamesTheLine) {
   std::string err = parse_error(
       R"({"process":1,"type":"invoke","f":"get","key":"a","time":1})"

@@ -18,6 +18,7 @@ nlohmann::json summary_fields(const History& history, const CheckResult& result)
   j["unknown"] = result.unknown;
   j["non_client_events"] = history.non_client_events;
   j["seconds"] = result.seconds;
+  j["peak_resident_bytes"] = result.peak_resident_bytes;
   if (const TimeLabels labels(history); labels.relative()) {
     j["time_origin"] = labels.origin();
     j["time_origin_label"] = history.time_origin_label;

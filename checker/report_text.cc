@@ -65,7 +65,7 @@ std::string format_text(const History& history, const CheckResult& result) {
   if (history.non_client_events > 0)
     s << "; " << history.non_client_events
       << (history.non_client_events == 1 ? " nemesis event" : " nemesis events") << " skipped";
-  s << "); partitions: " << result.partitions.size();
+  s << "); keys: " << result.partitions.size();
   if (violating > 0) s << ", " << violating << " violating";
   if (unchecked > 0) s << ", " << unchecked << " unknown/unchecked";
   s << "\n";

@@ -1,6 +1,10 @@
 #include "checker/search.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <unordered_map>
 
@@ -79,8 +83,25 @@ struct EntryList {
 };
 
 constexpr uint64_t kCheckEvery = 4096;  // steps between deadline/cancel/memory checks
+// Least time between two samples of the resident memory by one search: a sample costs a few
+// microseconds (open, read, close), and the memo grows by at most a few MB in this time.
+constexpr auto kResidentEvery = std::chrono::milliseconds(2);
 
 }  // namespace
+
+int64_t resident_bytes() {
+  static const long page = sysconf(_SC_PAGE_SIZE);
+  const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[128];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  unsigned long long size = 0, resident = 0;
+  if (std::sscanf(buf, "%llu %llu", &size, &resident) != 2) return 0;
+  return static_cast<int64_t>(resident) * page;
+}
 
 // The search's whole state, so that it can stop after a number of steps and resume later (the
 // checker interleaves partitions, as Porcupine runs each in its own goroutine).
@@ -115,6 +136,7 @@ struct PartitionSearch::Impl {
   State state = 0;
   int32_t entry = 0;
   uint64_t budget_check = kCheckEvery;
+  std::chrono::steady_clock::time_point next_resident_check{};
   // Each level tries the candidate ok operations first and the unknown ones after them, so the
   // configurations with fewer unknown ops are explored first and then dominate the others.
   bool unknown_phase = false;
@@ -172,6 +194,12 @@ struct PartitionSearch::Impl {
     for (size_t i = 1; i < n; ++i) calls_in_index_order &= ops[i - 1]->call_time <= ops[i]->call_time;
     bits.assign(words, 0);
     cache = std::make_unique<ConfigCache>(words, std::move(unknown_mask), n);
+    if (control.bound_resident && control.memory_limit != INT64_MAX) {
+      const int64_t limit = control.memory_limit;
+      cache->set_growth_check([limit](size_t extra) {
+        return resident_bytes() + static_cast<int64_t>(extra) <= limit;
+      });
+    }
     stack.reserve(n);
     state = model.init();
     entry = list.next[list.head()];
@@ -209,7 +237,11 @@ struct PartitionSearch::Impl {
 
   bool placed(uint32_t op) const { return (bits[op >> 6] >> (op & 63)) & 1; }
 
-  bool account() {  // returns false when over budget
+  bool account(std::chrono::steady_clock::time_point time) {  // returns false when over budget
+    if (control.bound_resident && time >= next_resident_check) {
+      next_resident_check = time + kResidentEvery;
+      if (resident_bytes() > control.memory_limit) return false;
+    }
     const int64_t now = static_cast<int64_t>(cache->bytes() + model.memory_bytes());
     const int64_t delta = now - accounted;
     accounted = now;
@@ -306,7 +338,7 @@ struct PartitionSearch::Impl {
             now.time_since_epoch().count() >= control.stop_at_ns->load(std::memory_order_relaxed))
           return finish(SearchVerdict::kCancelled);
         if (now > control.deadline) return finish(SearchVerdict::kTimeout);
-        if (!account()) return finish(SearchVerdict::kOutOfMemory);
+        if (!account(now)) return finish(SearchVerdict::kOutOfMemory);
       }
       if (out.steps >= stop) return false;
       if (list.match[entry] < 0) {  // a return entry: that operation had to be placed by now
@@ -338,8 +370,14 @@ struct PartitionSearch::Impl {
       const bool read_only = model.is_read_only(op);
       mark(op);
       const uint32_t next_end_word = std::max(end_word, (op >> 6) + 1);
-      if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig,
-                        placed_unknown, base_word(op), next_end_word)) {
+      const bool inserted = cache->insert(bits_hash ^ splitmix64(next_state), next_state,
+                                          bits.data(), sig, placed_unknown, base_word(op),
+                                          next_end_word);
+      if (cache->out_of_memory()) {  // it refused to grow past the limit: nothing was inserted
+        unmark(op);
+        return finish(SearchVerdict::kOutOfMemory);
+      }
+      if (inserted) {
         const auto [lo, hi] = candidate_range(op);
         if (lo <= hi && model.dead_end(next_state, bits.data(), lo, hi)) {
           reached_impossible |= lo <= impossible && impossible <= hi;

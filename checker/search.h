@@ -24,8 +24,15 @@ struct SearchControl {
   // INT64_MAX while it is not, 0 to stop at once.
   const std::atomic<int64_t>* stop_at_ns = nullptr;
   std::atomic<int64_t>* memory_used = nullptr;   // bytes of memo caches, all partitions
+  // Bound on the memo caches' bytes and, when `bound_resident`, on the process's resident memory
+  // (sampled every few milliseconds, and before each large memo allocation, so that one doubling
+  // of a table cannot overshoot it).
   int64_t memory_limit = INT64_MAX;
+  bool bound_resident = false;
 };
+
+// The process's resident memory in bytes (/proc/self/statm), or 0 where it cannot be read.
+int64_t resident_bytes();
 
 enum class SearchVerdict { kLinearizable, kViolation, kTimeout, kOutOfMemory, kCancelled };
 
