@@ -27,7 +27,8 @@ namespace fs = std::filesystem;
 // what it recorded through the mutex. With `silent`, it answers nothing (every outcome unknown).
 class FakeNode {
  public:
-  explicit FakeNode(bool silent = false) : silent_(silent), socket_(context_, zmq::socket_type::router) {
+  explicit FakeNode(bool silent = false)
+      : silent_(silent), socket_(context_, zmq::socket_type::router) {
     socket_.set(zmq::sockopt::linger, 0);
     socket_.bind("tcp://127.0.0.1:0");
     address_ = socket_.get(zmq::sockopt::last_endpoint);
@@ -138,7 +139,9 @@ Result kvctl(const std::vector<std::string>& args) {
   return r;
 }
 
-std::string describe(const std::vector<std::string>& args) { return ::testing::PrintToString(args); }
+std::string describe(const std::vector<std::string>& args) {
+  return ::testing::PrintToString(args);
+}
 
 TEST(KvctlOptions, SharedOptionsParseBeforeOrAfterTheSubcommand) {
   FakeNode node;

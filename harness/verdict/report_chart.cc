@@ -86,8 +86,8 @@ std::string svg_chart(const ChartInput& in) {
     << "'/>";
   for (double v : yticks) {
     o << "<line class=grid x1='" << left << "' x2='" << left + pw << "' y1='" << y(v) << "' y2='"
-      << y(v) << "'/><text class=ax x='" << left - 4 << "' y='" << y(v) + 4
-      << "' text-anchor=end>" << tick_label(v) << "</text>";
+      << y(v) << "'/><text class=ax x='" << left - 4 << "' y='" << y(v) + 4 << "' text-anchor=end>"
+      << tick_label(v) << "</text>";
   }
   for (double t : nice_ticks(end, 10)) {
     if (t > end * (1 + 1e-9)) break;  // the last tick may pass the end: not drawn
@@ -122,9 +122,9 @@ std::string svg_chart(const ChartInput& in) {
         << y(s.values[i]) << " ";
       pen_down = true;
     }
-    o << "<path class=series data-series='" << esc(s.name) << "' fill=none style='stroke:"
-      << esc(s.color) << "' stroke-width=1.5" << (s.dashed ? " stroke-dasharray='4 3'" : "")
-      << " d='" << d.str() << "'/>";
+    o << "<path class=series data-series='" << esc(s.name)
+      << "' fill=none style='stroke:" << esc(s.color) << "' stroke-width=1.5"
+      << (s.dashed ? " stroke-dasharray='4 3'" : "") << " d='" << d.str() << "'/>";
   }
   if (in.violation) {
     const double x0 = x(in.violation->from);

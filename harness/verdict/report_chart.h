@@ -11,8 +11,8 @@ namespace harness {
 
 // One line. NaN values are gaps (a bucket with no operation has no latency).
 struct ChartSeries {
-  std::string name;   // legend text
-  std::string color;  // CSS colour, used for both the line and its legend entry
+  std::string name;            // legend text
+  std::string color;           // CSS colour, used for both the line and its legend entry
   std::vector<double> values;  // evenly spaced buckets over [0, end]
   bool dashed = false;
 };
@@ -27,15 +27,16 @@ struct ChartInput {
   std::string title;
   std::string unit;
   std::vector<ChartSeries> series;
-  double end = 0;                     // seconds: the right edge
-  std::vector<ChartSpan> faults;      // shaded, labelled on hover
-  std::vector<double> phase_marks;    // dashed vertical lines
-  std::optional<ChartSpan> baseline;  // the whole run's unreliable network (shaded lightly)
-  std::optional<ChartSpan> violation; // the first operation that cannot be linearized
+  double end = 0;                      // seconds: the right edge
+  std::vector<ChartSpan> faults;       // shaded, labelled on hover
+  std::vector<double> phase_marks;     // dashed vertical lines
+  std::optional<ChartSpan> baseline;   // the whole run's unreliable network (shaded lightly)
+  std::optional<ChartSpan> violation;  // the first operation that cannot be linearized
 };
 
 // Tick values 0, step, 2*step, ... with step 1, 2 or 5 times a power of ten, about `target` of
-// them, the last one at or above `max` (so a tick labels the top of the chart). max <= 0 gives 0..1.
+// them, the last one at or above `max` (so a tick labels the top of the chart). max <= 0 gives
+// 0..1.
 std::vector<double> nice_ticks(double max, int target);
 
 // A tick label: at most 3 significant digits, no trailing zeros ("0.25", "1500", "6400").

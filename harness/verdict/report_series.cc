@@ -10,7 +10,8 @@ namespace harness {
 double quantile(std::vector<double>& values, double q) {
   if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
   const double rank = std::ceil(q * static_cast<double>(values.size()));
-  const size_t k = static_cast<size_t>(std::clamp(rank, 1.0, static_cast<double>(values.size()))) - 1;
+  const size_t k =
+      static_cast<size_t>(std::clamp(rank, 1.0, static_cast<double>(values.size()))) - 1;
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
   return values[k];
 }
@@ -28,8 +29,8 @@ RunSeries bucket_operations(const checker::History& history, int64_t origin, dou
   if (!(out.end > 0)) out.end = 1;
   const double width = out.end / static_cast<double>(n);
   auto bucket_of = [&](double t) {
-    return static_cast<size_t>(std::clamp(static_cast<int64_t>(t / width), int64_t{0},
-                                          static_cast<int64_t>(n) - 1));
+    return static_cast<size_t>(
+        std::clamp(static_cast<int64_t>(t / width), int64_t{0}, static_cast<int64_t>(n) - 1));
   };
   out.ops_per_s.assign(n, 0);
   out.unknown.assign(n, 0);

@@ -1,8 +1,8 @@
 // The run report, read back as HTML: series and legend colours (each series in its own colour, the
 // legend in the line's colour), round y ticks, time labels inside the chart, latency p50/p99 and
 // throughput per operation type, the first non-linearizable operation marked on the time axis, a
-// baseline unreliable network shaded, and the scenario's description and unsafe settings at the top.
-// Also the pure parts: nice_ticks, tick_label, quantile, bucket_operations.
+// baseline unreliable network shaded, and the scenario's description and unsafe settings at the
+// top. Also the pure parts: nice_ticks, tick_label, quantile, bucket_operations.
 #include "harness/verdict/report.h"
 
 #include <gtest/gtest.h>
@@ -156,21 +156,26 @@ fs::path make_run(const std::string& name, const char* scenario, bool violation)
     }
   }
   write(dir / "history.jsonl", history);
-  write(dir / "nemesis.jsonl",
-        "{\"time\":" + std::to_string(kOrigin + 1000 * kMs) +
-            ",\"active\":\"partition {0}|{1,2}\",\"detail\":\"partition\"}\n"
-            "{\"time\":" + std::to_string(kOrigin + 1500 * kMs) +
-            ",\"active\":\"none\",\"detail\":\"heal\"}\n");
+  write(dir / "nemesis.jsonl", "{\"time\":" + std::to_string(kOrigin + 1000 * kMs) +
+                                   ",\"active\":\"partition {0}|{1,2}\",\"detail\":\"partition\"}\n"
+                                   "{\"time\":" +
+                                   std::to_string(kOrigin + 1500 * kMs) +
+                                   ",\"active\":\"none\",\"detail\":\"heal\"}\n");
   if (violation) {
-    nlohmann::json stuck = {{"call", kOrigin + 2000 * kMs}, {"return", kOrigin + 2100 * kMs},
-                            {"f", "get"},  {"process", 0}, {"line", 77}, {"output", "x 0 0 yx 0 0 y"}};
+    nlohmann::json stuck = {{"call", kOrigin + 2000 * kMs},
+                            {"return", kOrigin + 2100 * kMs},
+                            {"f", "get"},
+                            {"process", 0},
+                            {"line", 77},
+                            {"output", "x 0 0 yx 0 0 y"}};
     nlohmann::json later = stuck;
     later["call"] = kOrigin + 3000 * kMs;
     later["return"] = kOrigin + 3100 * kMs;
-    nlohmann::json lin = {{"verdict", "violation"},
-                          {"partitions",
-                           {{{"key", "k0"}, {"verdict", "violation"}, {"stuck_ops", {later, stuck}}},
-                            {{"key", "k1"}, {"verdict", "ok"}}}}};
+    nlohmann::json lin = {
+        {"verdict", "violation"},
+        {"partitions",
+         {{{"key", "k0"}, {"verdict", "violation"}, {"stuck_ops", {later, stuck}}},
+          {{"key", "k1"}, {"verdict", "ok"}}}}};
     write(dir / "linearizability.json", lin.dump());
     write(dir / "linearizability.txt", "key k0: violation\n");
   }
@@ -222,7 +227,8 @@ TEST(Report, ThroughputIsPerOperationTypeAndLatencyPercentilesAreRight) {
   ASSERT_EQ(all.size(), 3u);
   std::map<std::string, std::string> throughput;
   for (const Element& e : elements(all[0])) {
-    if (e.tag == "path" && e.attr("class") == "series") throughput[e.attr("data-series")] = e.attr("d");
+    if (e.tag == "path" && e.attr("class") == "series")
+      throughput[e.attr("data-series")] = e.attr("d");
   }
   EXPECT_EQ(throughput.size(), 3u);
   EXPECT_TRUE(throughput.count("all") && throughput.count("get") && throughput.count("append"));
@@ -271,10 +277,12 @@ TEST(Report, TheFirstNonLinearizableOperationIsMarkedOnEveryChart) {
     }
     EXPECT_TRUE(marked);
   }
-  EXPECT_NE(html.find("first operation that cannot be linearized: p0 get key k0"), std::string::npos);
-  EXPECT_NE(html.find("history.jsonl line 77"), std::string::npos);
-  EXPECT_EQ(charts(report_of(make_run("no-violation", kUnsafeScenario, false)))[0].find("violation"),
+  EXPECT_NE(html.find("first operation that cannot be linearized: p0 get key k0"),
             std::string::npos);
+  EXPECT_NE(html.find("history.jsonl line 77"), std::string::npos);
+  EXPECT_EQ(
+      charts(report_of(make_run("no-violation", kUnsafeScenario, false)))[0].find("violation"),
+      std::string::npos);
 }
 
 TEST(Report, ABaselineUnreliableNetworkIsShadedAndAFaultIntervalToo) {
@@ -304,8 +312,8 @@ TEST(Report, ABaselineUnreliableNetworkIsShadedAndAFaultIntervalToo) {
 
 TEST(Report, TheScenarioDescriptionAndUnsafeSettingsComeFirst) {
   const std::string unsafe = report_of(make_run("settings", kUnsafeScenario, true));
-  const size_t description =
-      unsafe.find("Must FAIL: dedup off over an unreliable network. A retried append is applied twice.");
+  const size_t description = unsafe.find(
+      "Must FAIL: dedup off over an unreliable network. A retried append is applied twice.");
   const size_t dedup = unsafe.find("dedup: off (a retried put or append may be applied twice)");
   ASSERT_NE(description, std::string::npos);
   ASSERT_NE(dedup, std::string::npos);
