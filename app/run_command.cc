@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "harness/process/cluster_processes.h"
 #include "harness/run/suite.h"
+#include "harness/sut/process/process_system.h"
 #include "harness/scenario/yaml_fields.h"
 
 namespace app {
@@ -66,7 +67,7 @@ void add_run_command(CLI::App& cli, int& exit_code) {
   run->final_callback([args, run, &exit_code] {
     harness::ClusterProcesses::install_interrupt_handler();
     harness::RunOptions opts;
-    opts.kvnode_path = find_kvnode(args->kvnode);
+    opts.system = harness::sut::process_system_factory({find_kvnode(args->kvnode)});
     opts.runs_dir = args->runs_dir;
     if (run->count("--seed") > 0) {
       std::string error;

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
 
 namespace harness {
@@ -94,7 +95,7 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
   std::vector<Scenario> scenarios;
   bool invalid = false;
   for (const auto& f : *files) {
-    auto s = load_scenario_file(f);
+    auto s = load_scenario_file(f, fault_registry());
     if (!s) {
       err << s.status().message() << "\n";
       invalid = true;

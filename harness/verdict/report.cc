@@ -12,6 +12,8 @@
 #include "checker/history.h"
 #include "common/markup.h"
 #include "harness/verdict/run_results.h"
+#include "harness/nemesis/registry.h"
+#include "harness/record/run_files.h"
 
 namespace harness {
 namespace {
@@ -109,12 +111,13 @@ std::string chart(const std::string& title, const std::string& unit, const std::
 }
 
 // The nodes a nemesis.jsonl line acted on, each with its log file: "  nodes: n0 (logs/n1.log)"
-// (scenario indexes count from 0, Raft ids and so log files from 1). Empty for partitions, whose
-// sides the active-fault text already shows, and for lines without nodes.
+// (scenario indexes count from 0, Raft ids and so log files from 1). Empty for the faults whose
+// shape the active-fault text already shows (the registry says which), and for lines without nodes.
 std::string touched_nodes(const nlohmann::json& event) {
   const nlohmann::json nodes = event.value("nodes", nlohmann::json::array());
   const nlohmann::json logs = event.value("node_logs", nlohmann::json::array());
-  if (event.value("action", "") == "partition" || !nodes.is_array()) return "";
+  const Fault* fault = fault_registry().find(event.value("action", ""));
+  if ((fault && !fault->lists_nodes()) || !nodes.is_array()) return "";
   std::string out;
   for (size_t k = 0; k < nodes.size(); ++k) {
     if (!nodes[k].is_number_integer()) continue;
@@ -129,10 +132,10 @@ std::string touched_nodes(const nlohmann::json& event) {
 }  // namespace
 
 common::Status write_report(const std::string& run_dir) {
-  auto results = read_results_json(run_dir + "/results.json");
+  auto results = read_results_json(RunFiles(run_dir).results());
   if (!results) return results.status();
   const RunResults& r = *results;
-  auto history = checker::parse_history_file(run_dir + "/history.jsonl");
+  auto history = checker::parse_history_file(RunFiles(run_dir).history());
   const int64_t origin = r.origin_ns;
   double end = r.figures.seconds;
   const int kBuckets = 120;
@@ -163,12 +166,12 @@ common::Status write_report(const std::string& run_dir) {
   for (int b = 0; b < kBuckets; ++b) {
     if (lat_n[static_cast<size_t>(b)] > 0) lat_mean[static_cast<size_t>(b)] = lat_sum[static_cast<size_t>(b)] / lat_n[static_cast<size_t>(b)];
   }
-  const auto faults = fault_intervals(run_dir + "/nemesis.jsonl", origin, end);
+  const auto faults = fault_intervals(RunFiles(run_dir).nemesis(), origin, end);
   std::vector<double> marks;
   for (const auto& p : r.phases) marks.push_back(static_cast<double>(p.start_ns - origin) / 1e9);
 
-  const bool violation = fs::exists(run_dir + "/linearizability.txt");
-  const bool timeline = fs::exists(run_dir + "/linearizability.html");
+  const bool violation = fs::exists(RunFiles(run_dir).violation_text());
+  const bool timeline = fs::exists(RunFiles(run_dir).violation_html());
   std::ostringstream o;
   o << "<!doctype html><html><head><meta charset=utf-8><title>faultline: " << esc(r.scenario) << "</title><style>"
     << "body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}"
@@ -215,7 +218,7 @@ common::Status write_report(const std::string& run_dir) {
   }
   o << "</table><h2>Nemesis events</h2><pre>";
   {
-    std::ifstream in(run_dir + "/nemesis.jsonl");
+    std::ifstream in(RunFiles(run_dir).nemesis());
     std::string line;
     int shown = 0;
     while (std::getline(in, line) && shown < 2000) {
@@ -231,17 +234,17 @@ common::Status write_report(const std::string& run_dir) {
   o << "</pre>";
   if (violation) {
     o << "<h2 id=violation>Linearizability violation</h2>";
-    const std::string text = read_file(run_dir + "/linearizability.txt");
+    const std::string text = read_file(RunFiles(run_dir).violation_text());
     if (!text.empty()) o << "<pre>" << esc(text) << "</pre>";
     if (timeline) {
       o << "<p>The checker's timeline (also as <a href='linearizability.html'>linearizability.html</a>):</p>"
-        << "<iframe srcdoc=\"" << esc(read_file(run_dir + "/linearizability.html")) << "\"></iframe>";
+        << "<iframe srcdoc=\"" << esc(read_file(RunFiles(run_dir).violation_html())) << "\"></iframe>";
     }
   }
   o << "<h2>Files</h2><p><a href='scenario.yaml'>scenario.yaml</a> · <a href='history.jsonl'>history.jsonl</a> · "
     << "<a href='nemesis.jsonl'>nemesis.jsonl</a> · <a href='results.json'>results.json</a> · "
     << "<a href='junit.xml'>junit.xml</a> · <a href='logs/'>logs/</a></p></body></html>\n";
-  return write_text_file(run_dir + "/report.html", o.str());
+  return write_text_file(RunFiles(run_dir).report(), o.str());
 }
 
 }  // namespace harness
