@@ -1,9 +1,6 @@
 #include "harness/run/runner.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <iomanip>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -13,6 +10,7 @@
 #include "harness/record/history_writer.h"
 #include "harness/record/run_dir.h"
 #include "harness/record/run_files.h"
+#include "harness/run/progress.h"
 #include "harness/run/seeds.h"
 #include "harness/scenario/scenario_loader.h"
 #include "harness/verdict/report.h"
@@ -42,7 +40,12 @@ class RunContext {
         seeds_(r.seed),
         system_(system),
         clock_(system.clock()),
-        progress_signal_(clock_.make_signal()) {}
+        progress_(s.name, out, clock_, [this] {
+          std::ostringstream tail;
+          tail << "ops " << history_.completed_ok()
+               << "  faults: " << (faults_ ? faults_->active_faults() : "none");
+          return tail.str();
+        }) {}
 
   void run();
 
@@ -53,10 +56,7 @@ class RunContext {
   common::Status run_workload(const Phase& phase, int index, int iteration);
   void sample_nodes(const std::string& when);
   void evaluate_checks();
-  void progress_loop();
-  void set_phase(const std::string& text) {
-    progress_signal_->update([&] { phase_text_ = text; });
-  }
+  void set_phase(const std::string& text) { progress_.set_phase(text); }
   double since_start_s() const { return static_cast<double>(clock_.now_ns() - started_ns_) / 1e9; }
 
   const Scenario& s_;
@@ -78,10 +78,7 @@ class RunContext {
   std::set<int64_t> workload_processes_;
   std::set<int64_t> verifiers_;
   std::vector<CheckOutcome> script_outcomes_;
-  // The progress task's state, changed and read under the signal.
-  std::unique_ptr<sut::Signal> progress_signal_;
-  std::string phase_text_ = "starting";
-  bool done_ = false;
+  Progress progress_;
 };
 
 common::Status RunContext::start_system() {
@@ -169,8 +166,13 @@ common::Status RunContext::run_workload(const Phase& phase, int index, int itera
 }
 
 common::Status RunContext::run_phase(const Phase& phase, int index, int iteration) {
-  const std::string label = phase.name + (phase.repeat > 1 ? " " + std::to_string(iteration + 1) + "/" +
-                                                               std::to_string(phase.repeat) : "");
+  std::string label = phase.name;  // appends only: GCC 12 warns falsely on " " + std::string
+  if (phase.repeat > 1) {
+    label += ' ';
+    label += std::to_string(iteration + 1);
+    label += '/';
+    label += std::to_string(phase.repeat);
+  }
   set_phase(label);
   faults_->set_context(phase.name, iteration);
   PhaseSpan span{phase.name, iteration, clock_.now_ns(), 0};
@@ -215,28 +217,6 @@ void RunContext::sample_nodes(const std::string& when) {
   }
 }
 
-void RunContext::progress_loop() {
-  const bool tty = isatty(STDERR_FILENO) && &out_ == &std::cerr;
-  const int64_t interval = tty ? 500'000'000 : 5'000'000'000;
-  // Bounded by the run: `done_` is set before the run returns.
-  for (;;) {
-    std::string phase;
-    bool done = progress_signal_->wait_until([&] { return done_; }, clock_.now_ns() + interval);
-    if (done) break;
-    progress_signal_->update([&] { phase = phase_text_; });
-    std::ostringstream line;
-    line << "[" << s_.name << "] " << phase << "  " << std::fixed << std::setprecision(1)
-         << since_start_s() << "s  ops " << history_.completed_ok() << "  faults: "
-         << (faults_ ? faults_->active_faults() : "none");
-    if (tty) {
-      out_ << "\r\033[K" << line.str() << std::flush;
-    } else {
-      out_ << line.str() << "\n" << std::flush;
-    }
-  }
-  if (tty) out_ << "\r\033[K" << std::flush;
-}
-
 void RunContext::evaluate_checks() {
   RunCheckInputs in;
   in.spec = &s_.checks;
@@ -264,8 +244,7 @@ void RunContext::run() {
   common::Status st = start_system();
   const bool cluster_started = st.is_ok();
   // Started after the system so it only ever reads a fully built FaultInjector.
-  std::unique_ptr<sut::Task> progress;
-  if (!opts_.quiet) progress = clock_.spawn("progress", [this] { progress_loop(); });
+  if (!opts_.quiet) progress_.start();
   for (size_t p = 0; st && p < s_.phases.size(); ++p) {
     for (int i = 0; st && i < s_.phases[p].repeat; ++i) {
       st = run_phase(s_.phases[p], static_cast<int>(p), i);
@@ -305,8 +284,7 @@ void RunContext::run() {
   system_.stop();
   history_.close();
   nemesis_log_.close();
-  progress_signal_->update([&] { done_ = true; });
-  if (progress) progress->join();
+  progress_.stop();
   // Without a cluster there is nothing to judge: the run is a harness error (exit 2), not a verdict.
   if (cluster_started) evaluate_checks();
 }

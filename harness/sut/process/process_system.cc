@@ -236,6 +236,8 @@ common::Result<std::unique_ptr<System>> make_process_system(const ProcessSystemO
   return std::unique_ptr<System>(std::make_unique<ProcessSystem>(spec, std::move(*procs)));
 }
 
+void install_interrupt_handler() { ClusterProcesses::install_interrupt_handler(); }
+
 SystemFactory process_system_factory(ProcessSystemOptions options) {
   return [options](const SystemSpec& spec) { return make_process_system(options, spec); };
 }

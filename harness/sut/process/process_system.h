@@ -29,4 +29,7 @@ common::Result<std::unique_ptr<System>> make_process_system(const ProcessSystemO
 // A SystemFactory making ProcessSystems with these options.
 SystemFactory process_system_factory(ProcessSystemOptions options);
 
+// SIGINT/SIGTERM kill every kvnode this process started before it dies (call once, early).
+void install_interrupt_handler();
+
 }  // namespace harness::sut
