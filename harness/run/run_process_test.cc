@@ -9,6 +9,8 @@
 #include "harness/verdict/run_results.h"
 #include "harness/run/runner.h"
 #include "harness/scenario/scenario_loader.h"
+#include "harness/nemesis/registry.h"
+#include "harness/sut/process/process_system.h"
 
 namespace harness {
 namespace {
@@ -16,10 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 
 RunResults run_example(const std::string& name, uint64_t seed) {
-  auto scenario = load_scenario_file(std::string(FL_SCENARIOS_DIR) + "/" + name + ".yaml");
+  auto scenario = load_scenario_file(std::string(FL_SCENARIOS_DIR) + "/" + name + ".yaml", fault_registry());
   EXPECT_TRUE(scenario.is_ok()) << scenario.status().message();
   RunOptions opts;
-  opts.kvnode_path = KVNODE_PATH;
+  opts.system = sut::process_system_factory({KVNODE_PATH});
   opts.runs_dir = testing::TempDir() + "/faultline-runs";
   opts.seed = seed;
   opts.quiet = true;

@@ -44,16 +44,19 @@ void parse_cluster(MapReader& top, bool unsafe, ClusterSpec* c) {
     }
   };
   if (m.maybe("fsync", &f)) {
-    c->fsync = f.as_choice({"always", "never"});
-    unsafe_guard(f, c->fsync == "never");
+    c->fsync = f.as_choice({"always", "never"}) == "never" ? sut::Fsync::kNever : sut::Fsync::kAlways;
+    unsafe_guard(f, c->fsync == sut::Fsync::kNever);
   }
   if (m.maybe("read_mode", &f)) {
-    c->read_mode = f.as_choice({"read_index", "log", "local"});
-    unsafe_guard(f, c->read_mode == "local");
+    const std::string mode = f.as_choice({"read_index", "log", "local"});
+    c->read_mode = mode == "local" ? sut::ReadMode::kLocal
+                   : mode == "log" ? sut::ReadMode::kLog
+                                   : sut::ReadMode::kReadIndex;
+    unsafe_guard(f, c->read_mode == sut::ReadMode::kLocal);
   }
   if (m.maybe("storage", &f)) {
-    c->storage = f.as_choice({"disk", "memory"});
-    unsafe_guard(f, c->storage == "memory");
+    c->storage = f.as_choice({"disk", "memory"}) == "memory" ? sut::Storage::kMemory : sut::Storage::kDisk;
+    unsafe_guard(f, c->storage == sut::Storage::kMemory);
   }
   if (m.maybe("dedup", &f)) {
     c->dedup = f.as_bool();
@@ -172,7 +175,8 @@ void parse_checks(MapReader& top, const ClusterSpec& cluster, const ClientsSpec&
 
 }  // namespace
 
-common::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file) {
+common::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file,
+                                            const FaultSyntax& faults) {
   try {
     YAML::Node root;
     try {
@@ -220,7 +224,7 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
     if (top.maybe("seed", &f)) s.seed = f.as_uint64();
     if (top.maybe("unsafe", &f)) s.unsafe = f.as_bool();
     parse_cluster(top, s.unsafe, &s.cluster);
-    StepParser steps(s.cluster.nodes);
+    StepParser steps(s.cluster.nodes, faults);
     if (top.maybe("network", &f)) s.network = steps.network_rule(f);
     parse_clients(top, &s.clients);
     s.phases = steps.phases(top.get("phases"), s.clients);
@@ -234,12 +238,12 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
   }
 }
 
-common::Result<Scenario> load_scenario_file(const std::string& path) {
+common::Result<Scenario> load_scenario_file(const std::string& path, const FaultSyntax& faults) {
   std::ifstream in(path);
   if (!in) return common::Status::not_found(path + ": cannot open scenario file");
   std::ostringstream text;
   text << in.rdbuf();
-  return load_scenario_text(text.str(), path);
+  return load_scenario_text(text.str(), path, faults);
 }
 
 std::string scenario_text_with_seed(const std::string& source, uint64_t seed) {

@@ -16,6 +16,8 @@
 #include "harness/scenario/scenario_loader.h"
 #include "harness/verdict/report_chart.h"
 #include "harness/verdict/report_series.h"
+#include "harness/nemesis/registry.h"
+#include "harness/record/run_files.h"
 #include "harness/verdict/run_results.h"
 
 namespace harness {
@@ -162,12 +164,13 @@ std::string settings_table(const Scenario& s) {
 }
 
 // The nodes a nemesis.jsonl line acted on, each with its log file: "  nodes: n0 (logs/n1.log)"
-// (scenario indexes count from 0, Raft ids and so log files from 1). Empty for partitions, whose
-// sides the active-fault text already shows, and for lines without nodes.
+// (scenario indexes count from 0, Raft ids and so log files from 1). Empty for the faults whose
+// shape the active-fault text already shows (the registry says which), and for lines without nodes.
 std::string touched_nodes(const nlohmann::json& event) {
   const nlohmann::json nodes = event.value("nodes", nlohmann::json::array());
   const nlohmann::json logs = event.value("node_logs", nlohmann::json::array());
-  if (event.value("action", "") == "partition" || !nodes.is_array()) return "";
+  const Fault* fault = fault_registry().find(event.value("action", ""));
+  if ((fault && !fault->lists_nodes()) || !nodes.is_array()) return "";
   std::string out;
   for (size_t k = 0; k < nodes.size(); ++k) {
     if (!nodes[k].is_number_integer()) continue;
@@ -182,11 +185,11 @@ std::string touched_nodes(const nlohmann::json& event) {
 }  // namespace
 
 common::Status write_report(const std::string& run_dir) {
-  auto results = read_results_json(run_dir + "/results.json");
+  auto results = read_results_json(RunFiles(run_dir).results());
   if (!results) return results.status();
   const RunResults& r = *results;
-  auto history = checker::parse_history_file(run_dir + "/history.jsonl");
-  auto scenario = load_scenario_file(run_dir + "/scenario.yaml");
+  auto history = checker::parse_history_file(RunFiles(run_dir).history());
+  auto scenario = load_scenario_file(RunFiles(run_dir).scenario());
   const int64_t origin = r.origin_ns;
   RunSeries ops = bucket_operations(history ? *history : checker::History{}, origin,
                                     r.figures.seconds, 120);
@@ -196,12 +199,12 @@ common::Status write_report(const std::string& run_dir) {
 
   ChartInput base;
   base.end = end;
-  base.faults = fault_intervals(run_dir + "/nemesis.jsonl", origin, end);
+  base.faults = fault_intervals(RunFiles(run_dir).nemesis(), origin, end);
   for (const auto& p : r.phases) base.phase_marks.push_back(static_cast<double>(p.start_ns - origin) / 1e9);
   if (scenario && !scenario->network.is_reliable()) {
     base.baseline = ChartSpan{0, end, "unreliable network for the whole run: " + describe(scenario->network)};
   }
-  base.violation = first_violation(run_dir + "/linearizability.json", origin);
+  base.violation = first_violation(RunFiles(run_dir).violation_json(), origin);
 
   ChartInput throughput = base;
   throughput.title = "completed operations per second, by operation";
@@ -223,8 +226,8 @@ common::Status write_report(const std::string& run_dir) {
   unknown.unit = "ops";
   unknown.series.push_back({"unknown", "#8a1616", ops.unknown, false});
 
-  const bool violation = fs::exists(run_dir + "/linearizability.txt");
-  const bool timeline = fs::exists(run_dir + "/linearizability.html");
+  const bool violation = fs::exists(RunFiles(run_dir).violation_text());
+  const bool timeline = fs::exists(RunFiles(run_dir).violation_html());
   std::ostringstream o;
   o << "<!doctype html><html><head><meta charset=utf-8><title>faultline: " << esc(r.scenario) << "</title><style>"
     << "body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}"
@@ -287,7 +290,7 @@ common::Status write_report(const std::string& run_dir) {
   }
   o << "</table><h2>Nemesis events</h2><pre>";
   {
-    std::ifstream in(run_dir + "/nemesis.jsonl");
+    std::ifstream in(RunFiles(run_dir).nemesis());
     std::string line;
     int shown = 0;
     while (std::getline(in, line) && shown < 2000) {
@@ -303,17 +306,17 @@ common::Status write_report(const std::string& run_dir) {
   o << "</pre>";
   if (violation) {
     o << "<h2 id=violation>Linearizability violation</h2>";
-    const std::string text = read_file(run_dir + "/linearizability.txt");
+    const std::string text = read_file(RunFiles(run_dir).violation_text());
     if (!text.empty()) o << "<pre>" << esc(text) << "</pre>";
     if (timeline) {
       o << "<p>The checker's timeline (also as <a href='linearizability.html'>linearizability.html</a>):</p>"
-        << "<iframe srcdoc=\"" << esc(read_file(run_dir + "/linearizability.html")) << "\"></iframe>";
+        << "<iframe srcdoc=\"" << esc(read_file(RunFiles(run_dir).violation_html())) << "\"></iframe>";
     }
   }
   o << "<h2>Files</h2><p><a href='scenario.yaml'>scenario.yaml</a> · <a href='history.jsonl'>history.jsonl</a> · "
     << "<a href='nemesis.jsonl'>nemesis.jsonl</a> · <a href='results.json'>results.json</a> · "
     << "<a href='junit.xml'>junit.xml</a> · <a href='logs/'>logs/</a></p></body></html>\n";
-  return write_text_file(run_dir + "/report.html", o.str());
+  return write_text_file(RunFiles(run_dir).report(), o.str());
 }
 
 }  // namespace harness

@@ -4,13 +4,14 @@
 #include <sstream>
 
 #include "checker/checker.h"
+#include "harness/record/run_files.h"
 
 namespace harness {
 
 common::Status evaluate_run_checks(const RunCheckInputs& in, RunResults* out) {
   RunResults& r = *out;
   const std::string dir = r.run_dir;
-  auto history = checker::parse_history_file(dir + "/history.jsonl");
+  auto history = checker::parse_history_file(RunFiles(dir).history());
   if (!history) return common::Status::corruption("history: " + history.status().message());
   // The reports count from the run's start, as report.html's charts and fault list do.
   history->time_origin = r.origin_ns;
@@ -47,9 +48,9 @@ common::Status evaluate_run_checks(const RunCheckInputs& in, RunResults* out) {
           }
         }
         const std::string html = checker::render_html(*history, *result);
-        if (!html.empty()) (void)write_text_file(dir + "/linearizability.html", html);
-        (void)checker::write_json(*history, *result, dir + "/linearizability.json");
-        (void)write_text_file(dir + "/linearizability.txt", checker::format_text(*history, *result));
+        if (!html.empty()) (void)write_text_file(RunFiles(dir).violation_html(), html);
+        (void)checker::write_json(*history, *result, RunFiles(dir).violation_json());
+        (void)write_text_file(RunFiles(dir).violation_text(), checker::format_text(*history, *result));
       }
       if (!result->message.empty()) s << "; " << result->message;
       o.summary = s.str();
