@@ -127,9 +127,9 @@ std::string scenario_description(const Scenario& s) {
 // The unsafe modes a scenario turns on, each with what it may break.
 std::vector<std::string> unsafe_settings(const ClusterSpec& c) {
   std::vector<std::string> out;
-  if (c.fsync == "never") out.push_back("fsync: never (acknowledged writes may be lost in a crash)");
-  if (c.read_mode == "local") out.push_back("read_mode: local (any node answers gets: reads may be stale)");
-  if (c.storage == "memory") out.push_back("storage: memory (a restarted node forgets everything)");
+  if (c.fsync == sut::Fsync::kNever) out.push_back("fsync: never (acknowledged writes may be lost in a crash)");
+  if (c.read_mode == sut::ReadMode::kLocal) out.push_back("read_mode: local (any node answers gets: reads may be stale)");
+  if (c.storage == sut::Storage::kMemory) out.push_back("storage: memory (a restarted node forgets everything)");
   if (!c.dedup) out.push_back("dedup: off (a retried put or append may be applied twice)");
   return out;
 }
@@ -146,8 +146,8 @@ std::string settings_table(const Scenario& s) {
     o << "</ul></div>";
   }
   const ClusterSpec& c = s.cluster;
-  o << "<table class=settings><tr><th>cluster</th><td>" << c.nodes << " nodes; fsync " << esc(c.fsync)
-    << ", read_mode " << esc(c.read_mode) << ", storage " << esc(c.storage) << ", dedup "
+  o << "<table class=settings><tr><th>cluster</th><td>" << c.nodes << " nodes; fsync " << esc(to_string(c.fsync))
+    << ", read_mode " << esc(to_string(c.read_mode)) << ", storage " << esc(to_string(c.storage)) << ", dedup "
     << (c.dedup ? "on" : "off") << ", compaction "
     << (c.compaction_bytes ? "at " + std::to_string(c.compaction_bytes) + " bytes" : std::string("off"))
     << "</td></tr><tr><th>network</th><td"
@@ -189,7 +189,7 @@ common::Status write_report(const std::string& run_dir) {
   if (!results) return results.status();
   const RunResults& r = *results;
   auto history = checker::parse_history_file(RunFiles(run_dir).history());
-  auto scenario = load_scenario_file(RunFiles(run_dir).scenario());
+  auto scenario = load_scenario_file(RunFiles(run_dir).scenario(), fault_registry());
   const int64_t origin = r.origin_ns;
   RunSeries ops = bucket_operations(history ? *history : checker::History{}, origin,
                                     r.figures.seconds, 120);
