@@ -311,6 +311,7 @@ RunResults run_scenario(const Scenario& scenario, const RunOptions& options) {
   spec.nodes = scenario.cluster.nodes;
   spec.settings = scenario.cluster.settings();
   spec.unsafe = scenario.unsafe && scenario.cluster.uses_unsafe_mode();
+  spec.power_cuts = scenario.uses_fault("power_cut");
   spec.run_dir = r.run_dir;
   const RunSeeds seeds(r.seed);
   spec.node_seeds = seeds.nodes(scenario.cluster.nodes);

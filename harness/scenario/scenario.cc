@@ -35,6 +35,19 @@ bool ClusterSpec::uses_unsafe_mode() const {
          storage == sut::Storage::kMemory || !dedup;
 }
 
+bool Scenario::uses_fault(const std::string& name) const {
+  auto is = [&](const Step& s) { return s.kind == Step::Kind::kFault && s.fault.name == name; };
+  for (const Phase& p : phases) {
+    for (const Step& s : p.steps)
+      if (is(s)) return true;
+    for (const Step& s : p.after)
+      if (is(s)) return true;
+    for (const NemesisEntry& e : p.nemesis)
+      if (is(e.action)) return true;
+  }
+  return false;
+}
+
 sut::ClusterSettings ClusterSpec::settings() const {
   sut::ClusterSettings out;
   out.tick_ns = std::chrono::nanoseconds(tick).count();

@@ -177,6 +177,8 @@ struct Scenario {
   ClientsSpec clients;
   std::vector<Phase> phases;
   ChecksSpec checks;
+  // Whether a step or nemesis entry of any phase uses the fault `name` ("power_cut", ...).
+  bool uses_fault(const std::string& name) const;
 };
 
 const char* to_string(Step::Kind kind);

@@ -50,8 +50,12 @@ class FakeNodes final : public Nodes {
     down.erase(node);
     return common::Status::ok();
   }
-  common::Status kill(int node, Crash) override {
+  common::Status kill(int node, Crash how) override {
+    if (how == Crash::kPowerLoss && !power_loss_supported) {
+      return common::Status::invalid_argument("this system cannot cut the power");
+    }
     down.insert(node);
+    crashes.emplace_back(node, how);
     return common::Status::ok();
   }
   common::Status restart(int node) override { return start(node); }
@@ -73,6 +77,8 @@ class FakeNodes final : public Nodes {
 
   std::optional<int> leader_node = 0;
   std::set<int> down, paused_set;
+  std::vector<std::pair<int, Crash>> crashes;  // every kill, in order
+  bool power_loss_supported = true;
 
  private:
   int n_;

@@ -58,6 +58,10 @@ struct SystemSpec {
   int nodes = 3;
   ClusterSettings settings;
   bool unsafe = false;          // the scenario allows unsafe settings (kvnode --unsafe)
+  // The scenario cuts the power (power_cut): the nodes must be able to lose what they did not
+  // fsync (Nodes::kill(node, Crash::kPowerLoss)). A system that can do it only at a cost (kvnode
+  // --power-cut-storage keeps unsynced writes in the process) pays it only then.
+  bool power_cuts = false;
   std::string run_dir;          // where the system may keep logs/ and data/ (exists already)
   // Seeds of the named streams the system draws from (harness/run/seeds.h derives them from the
   // scenario seed): node i's own randomness (election timeouts) and the network's (drops, delays).

@@ -54,17 +54,21 @@ Role role_of(const std::string& role) {
 
 class ProcessNodes final : public Nodes {
  public:
-  explicit ProcessNodes(ClusterProcesses& procs) : procs_(procs) {}
+  ProcessNodes(ClusterProcesses& procs, bool power_cuts) : procs_(procs), power_cuts_(power_cuts) {}
   int count() const override { return procs_.num_nodes(); }
   common::Status start(int node) override {
     if (procs_.alive(node)) return common::Status::ok();
     return procs_.start(node);
   }
   common::Status kill(int node, Crash how) override {
-    if (how == Crash::kPowerLoss) {
+    if (how == Crash::kPowerLoss && !power_cuts_) {
       return common::Status::invalid_argument(
-          "a power loss cannot be simulated on real processes (their page cache survives a kill)");
+          "node " + std::to_string(node) +
+          " cannot lose power: it runs without --power-cut-storage, and a killed process keeps its "
+          "page cache");
     }
+    // With --power-cut-storage what the node did not fsync lives only in its process: SIGKILL is
+    // a power cut.
     return procs_.kill(node);
   }
   common::Status restart(int node) override { return procs_.restart(node); }
@@ -100,6 +104,7 @@ class ProcessNodes final : public Nodes {
 
  private:
   ClusterProcesses& procs_;
+  const bool power_cuts_;
 };
 
 class InterposerNetwork final : public Network {
@@ -184,7 +189,7 @@ class ClerkClients final : public Clients {
 class ProcessSystem final : public System {
  public:
   ProcessSystem(SystemSpec spec, std::unique_ptr<ClusterProcesses> procs)
-      : spec_(std::move(spec)), procs_(std::move(procs)), nodes_(*procs_) {}
+      : spec_(std::move(spec)), procs_(std::move(procs)), nodes_(*procs_, spec_.power_cuts) {}
   ~ProcessSystem() override { stop(); }
 
   common::Status start() override {
@@ -229,6 +234,7 @@ common::Result<std::unique_ptr<System>> make_process_system(const ProcessSystemO
   po.num_nodes = spec.nodes;
   po.unsafe = spec.unsafe;
   po.config = cluster_config(spec.settings);
+  if (spec.power_cuts) po.extra_args.push_back("--power-cut-storage");
   // Node seeds (spec.node_seeds) reach kvnode once it takes `--seed` and ClusterProcesses passes
   // per-node arguments (issue 12 item 3, with the launcher work).
   auto procs = ClusterProcesses::create(po);

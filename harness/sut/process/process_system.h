@@ -8,8 +8,11 @@
 // node's listen address, so they work during partitions); Network -> the interposer's partition,
 // one-way cuts, client confinement (by the client's sender frame = ClientOptions::name) and link
 // rules (reordering through a delay range: a reorder with no delay range gets 0-10 ms); Clients ->
-// a Clerk per client through the interposer's frontends. Crash::kPowerLoss is refused (a killed
-// process keeps its page cache). Node seeds: SystemSpec::node_seeds are kept for kvnode's
+// a Clerk per client through the interposer's frontends. Crash::kPowerLoss: when the scenario cuts the
+// power (SystemSpec::power_cuts) every kvnode runs with --power-cut-storage, which keeps what it
+// has not fsynced inside the process, and a power cut is SIGKILL; there a plain kill loses the
+// unsynced bytes too (no page cache outlives the process). Otherwise kPowerLoss is refused (a
+// killed process keeps its page cache). Node seeds: SystemSpec::node_seeds are kept for kvnode's
 // `--seed` (see node_seed()); the network's drops and delays use SystemSpec::network_seed.
 // Thread-safe as the seam requires.
 #include <memory>
