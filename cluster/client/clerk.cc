@@ -5,6 +5,8 @@
 #include <random>
 #include <zmq.hpp>
 
+#include "cluster/wire/cluster_config.h"
+#include "cluster/wire/curve.h"
 #include "cluster/wire/zmq_io.h"
 
 namespace client {
@@ -36,6 +38,21 @@ ClerkCoreOptions core_options(const ClerkOptions& o) {
 
 }  // namespace
 
+common::Result<std::optional<ClerkCurve>> clerk_curve_for(const wire::ClusterConfig& cluster,
+                                                          const std::string& client_key_file) {
+  if (cluster.security != wire::Security::kCurve) return std::optional<ClerkCurve>();
+  auto own = wire::load_curve_key_file(
+      client_key_file.empty() ? cluster.curve_keys_dir + "/client.key" : client_key_file);
+  if (!own) return own.status();
+  ClerkCurve c{own.value().public_key, own.value().secret_key, {}};
+  for (uint64_t id : cluster.ids()) {
+    auto pub = wire::load_curve_key_file(cluster.curve_keys_dir + "/n" + std::to_string(id) + ".pub");
+    if (!pub) return pub.status();
+    c.server_public_keys.push_back(pub.value().public_key);
+  }
+  return std::optional<ClerkCurve>(std::move(c));
+}
+
 struct Clerk::Impl {
   std::unique_ptr<zmq::context_t> own_context;
   std::vector<zmq::socket_t> sockets;  // one DEALER per server, same order as the options
@@ -53,6 +70,10 @@ struct Clerk::Impl {
       s.set(zmq::sockopt::immediate, 1);  // a send to an unreachable server fails at once
       s.set(zmq::sockopt::reconnect_ivl, 10);
       s.set(zmq::sockopt::reconnect_ivl_max, 100);
+      if (o.curve) {
+        wire::apply_curve_client(s, wire::CurveKeyPair{o.curve->public_key, o.curve->secret_key},
+                                 o.curve->server_public_keys.at(sockets.size()));
+      }
       s.connect(addr);
       sockets.push_back(std::move(s));
     }

@@ -17,8 +17,26 @@
 namespace zmq {
 class context_t;
 }
+namespace wire {
+struct ClusterConfig;
+}
 
 namespace client {
+
+// `security: curve` (docs/protocol.md): the client's key pair (Z85) and the public key of every
+// server, in the order of ClerkOptions::servers.
+struct ClerkCurve {
+  std::string public_key;
+  std::string secret_key;
+  std::vector<std::string> server_public_keys;
+};
+
+// The Clerk's keys for a cluster with `security: curve`: the client key pair from
+// `client_key_file` (default: the cluster's curve_keys directory's client.key) and each node's
+// n<id>.pub, in the order of the cluster's client_addresses(). nullopt when the cluster does not
+// use CURVE; errors name the key file and what is wrong.
+common::Result<std::optional<ClerkCurve>> clerk_curve_for(const wire::ClusterConfig& cluster,
+                                                          const std::string& client_key_file = {});
 
 struct ClerkOptions {
   std::vector<std::string> servers;  // ZeroMQ endpoints (tcp://127.0.0.1:port), one per server
@@ -26,6 +44,9 @@ struct ClerkOptions {
   uint64_t client_id = 0;                          // 0: a random 64-bit id
   std::string sender;  // sender-id frame; default "c<client_id hex>". The harness's
                        // interposer reads it to know which client a message is from.
+  // `security: curve`: connect as a CURVE client with these keys (clerk_curve_for()). Without
+  // them a CURVE cluster answers nothing.
+  std::optional<ClerkCurve> curve;
 };
 
 using Deadline = std::chrono::steady_clock::time_point;

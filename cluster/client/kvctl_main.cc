@@ -19,7 +19,7 @@ int usage_error(const std::string& msg) {
 
 int main(int argc, char** argv) {
   CLI::App app{"kvctl: get, put, append and status against a faultline KV cluster"};
-  std::string cluster_file, key, value;
+  std::string cluster_file, key, value, client_key;
   int timeout_ms = 10000;
   uint64_t node_id = 0;
   // The options every subcommand shares, on the top level and on each subcommand (bound to the
@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
     to->add_option("--cluster", cluster_file, "YAML cluster file (required)");
     to->add_option("--timeout-ms", timeout_ms, "give up after this long (outcome unknown)")
         ->check(CLI::Range(1, 3600000));
+    to->add_option("--client-key", client_key,
+                   "with security: curve, the client key file (default: client.key in the "
+                   "cluster's curve_keys directory)");
   };
   add_shared_options(&app);
   app.require_subcommand(1);
@@ -56,6 +59,11 @@ int main(int argc, char** argv) {
     if (!cfg) return usage_error(cfg.status().message());
     client::ClerkOptions opts;
     opts.servers = cfg->client_addresses();
+    auto curve = client::clerk_curve_for(*cfg, client_key);
+    if (!curve) return usage_error(curve.status().message());
+    if (!client_key.empty() && !curve.value())
+      return usage_error("--client-key: " + cluster_file + " does not use security: curve");
+    opts.curve = std::move(curve.value());
     client::Clerk clerk(opts);
     const auto timeout = std::chrono::milliseconds(timeout_ms);
     if (*status) {

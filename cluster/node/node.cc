@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <zmq.hpp>
 
 #include "cluster/node/json_log.h"
@@ -16,6 +17,7 @@
 #include "cluster/node/snapshot_worker.h"
 #include "cluster/node/storage/file_system.h"
 #include "cluster/node/storage/power_cut_file_system.h"
+#include "cluster/wire/curve.h"
 #include "cluster/wire/zmq_io.h"
 #include "common/clock.h"
 #include "common/random.h"
@@ -45,6 +47,10 @@ struct Node::Impl {
   zmq::context_t* context;
   JsonLog log;
   common::SteadyClock clock;
+  // `security: curve`: the cluster's keys and the ZAP handler admitting them; created before the
+  // ROUTER binds. Null without CURVE.
+  std::optional<wire::CurveKeys> curve;
+  std::unique_ptr<wire::CurveAuthenticator> auth;
   zmq::socket_t router;
   std::map<raft::NodeId, zmq::socket_t> peers;
   storage::PosixFileSystem disk_fs;
@@ -69,8 +75,12 @@ struct Node::Impl {
 common::Status Node::Impl::start() {
   const wire::ClusterConfig& c = opts.cluster;
   const wire::NodeAddresses* self = c.find(opts.id);
-  if (c.security == wire::Security::kCurve)  // wire/curve.h has the pieces; the loop needs them
-    return common::Status::invalid_argument(c.path + ": security: curve is not wired in yet");
+  if (self && c.security == wire::Security::kCurve) {
+    auto keys = wire::load_curve_keys(c.curve_keys_dir, std::string("n").append(std::to_string(opts.id)),
+                                      c.ids());
+    if (!keys) return common::Status::invalid_argument(c.path + ": security: curve: " + keys.status().message());
+    curve = std::move(keys.value());
+  }
   if (self)  // an unknown id is the core's error to report
     if (auto s = check_data_dir(opts.data_dir); !s) return s;
   NodeCoreOptions co;
@@ -96,6 +106,15 @@ common::Status Node::Impl::start() {
 // All socket setup in one place: the ROUTER everything arrives on, one DEALER per peer.
 common::Status Node::Impl::open_sockets(const wire::NodeAddresses& self) {
   const wire::ClusterConfig& c = opts.cluster;
+  if (curve) {
+    try {  // the ZAP endpoint must exist before a CURVE server binds
+      auth = std::make_unique<wire::CurveAuthenticator>(
+          *context, wire::CurveAuthenticator::cluster_members(*curve));
+    } catch (const zmq::error_t& e) {
+      return common::Status::unavailable(std::string("CURVE authenticator: ") + e.what());
+    }
+    wire::apply_curve_server(router, curve->own);
+  }
   router.set(zmq::sockopt::linger, 0);
   wire::limit_message_size(router, c.max_message_bytes);
   router.set(zmq::sockopt::rcvhwm, 100000);
@@ -114,6 +133,7 @@ common::Status Node::Impl::open_sockets(const wire::NodeAddresses& self) {
     s.set(zmq::sockopt::immediate, 1);  // drop, don't queue, while the peer is unreachable
     s.set(zmq::sockopt::reconnect_ivl, 10);
     s.set(zmq::sockopt::reconnect_ivl_max, 100);
+    if (curve) wire::apply_curve_client(s, curve->own, curve->node_public.at(peer));
     std::string addr = c.peer_address(opts.id, peer);
     try {
       s.connect(addr);
@@ -147,14 +167,18 @@ void Node::Impl::send_outputs() {
 
 common::Status Node::Impl::run(const std::atomic<bool>& stop) {
   zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
-                             {nullptr, snapshot_worker->wake_fd(), ZMQ_POLLIN, 0}};
+                             {nullptr, snapshot_worker->wake_fd(), ZMQ_POLLIN, 0},
+                             {auth ? auth->socket().handle() : nullptr, -1, ZMQ_POLLIN, 0}};
+  const int num_items = auth ? 3 : 2;
   std::vector<std::string> parts;
+  std::string connection;
+  uint64_t refused_logged = 0;
   core->tick(clock.now_ns());  // starts the tick schedule
   while (!stop.load(std::memory_order_relaxed) && core->failure()) {
     int64_t wait_ns =
         core->has_work() ? 0 : std::max<int64_t>(0, core->next_tick_ns() - clock.now_ns());
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds((wait_ns + 999999) / 1000000));
+      zmq::poll(items, num_items, std::chrono::milliseconds((wait_ns + 999999) / 1000000));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
     }
@@ -163,9 +187,17 @@ common::Status Node::Impl::run(const std::atomic<bool>& stop) {
         core->on_snapshot_written(SnapshotWritten{std::move(done->snapshot), done->status,
                                                   done->file_bytes, done->write_ms});
     }
+    if (auth && (items[2].revents & ZMQ_POLLIN) && auth->handle_pending() > 0) {
+      // Connections without a key of this cluster; logged sampled so a flood cannot fill the disk.
+      const uint64_t n = auth->refused();
+      if (n <= 20 || n / 1000 != refused_logged / 1000) {
+        log.warn("refused a connection without a key of this cluster", {{"refused", n}});
+        refused_logged = n;
+      }
+    }
     int64_t now = clock.now_ns();
-    for (int i = 0; i < kMaxDrainPerRound && wire::recv_multipart(router, &parts); ++i)
-      core->receive(std::move(parts), now);
+    for (int i = 0; i < kMaxDrainPerRound && wire::recv_multipart(router, &parts, &connection); ++i)
+      core->receive(std::move(parts), now, curve ? connection : std::string());
     core->tick(clock.now_ns());
     core->flush(kMaxReadyPerRound);
     send_outputs();

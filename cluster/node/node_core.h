@@ -99,7 +99,13 @@ class NodeCore {
   // --- inputs -----------------------------------------------------------------------------------
   // One message as a ROUTER delivers it: [routing frames...][sender][type][payload]. Malformed
   // messages are logged (sampled) and dropped; a malformed client request is answered kError.
-  void receive(std::vector<std::string> frames, int64_t now_ns);
+  // `connection`: who the transport says sent it — the authenticated user id of its connection
+  // ("n<id>" for a member's key, "client" for the client key, under `security: curve`), empty when
+  // the transport cannot tell. A Raft message from a known connection that is not the member it
+  // names in `from` is refused, counted (forged_refused()) and logged (sampled).
+  void receive(std::vector<std::string> frames, int64_t now_ns, const std::string& connection = {});
+  // Raft messages refused because their connection was not the member they named.
+  uint64_t forged_refused() const;
   // Time has reached now_ns: ticks Raft once if a tick is due (a stall is not made up with a burst
   // of ticks), expires requests a leader could not finish, and may start a compaction.
   void tick(int64_t now_ns);

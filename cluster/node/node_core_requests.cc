@@ -14,12 +14,12 @@ std::string read_context(uint64_t n) {
 
 }  // namespace
 
-void NodeCore::State::handle(std::vector<std::string> parts) {
+void NodeCore::State::handle(std::vector<std::string> parts, const std::string& connection) {
   auto f = wire::split_frames(std::move(parts));
   if (!f) return note_garbage("frames", f.status());
   switch (f->type) {
     case wire::MsgType::kRaft:
-      return handle_raft(*f);
+      return handle_raft(*f, connection);
     case wire::MsgType::kClientRequest:
       return handle_client(std::move(*f));
     case wire::MsgType::kStatusRequest:
@@ -39,13 +39,22 @@ void NodeCore::State::note_garbage(const std::string& what, const common::Status
         {{"part", what}, {"error", s.message()}, {"count", garbage_count}});
 }
 
-void NodeCore::State::handle_raft(const wire::Frames& f) {
+void NodeCore::State::handle_raft(const wire::Frames& f, const std::string& connection) {
   auto m = wire::decode_raft_message(f.payload);
   if (!m) return note_garbage("raft payload", m.status());
   if (m->to != opts.id || !opts.cluster.find(m->from) || m->from == opts.id)
     return note_garbage("raft header", common::Status::invalid_argument(
                                            "message from " + std::to_string(m->from) + " to " +
                                            std::to_string(m->to) + " is not for this node"));
+  // A member's messages come from its own connection where the transport can tell (CURVE: the
+  // key it authenticated with): anyone else naming it is refused before Raft sees the message.
+  if (!connection.empty() && connection != std::string("n").append(std::to_string(m->from))) {
+    ++forged_count;
+    if (forged_count <= 20 || forged_count % 1000 == 0)
+      log(LogLevel::kWarn, "refused raft message from another connection",
+          {{"from", m->from}, {"connection", connection}, {"count", forged_count}});
+    return;
+  }
   if (auto s = raft->step(*m); !s) note_garbage("raft step", s);
 }
 

@@ -37,6 +37,7 @@ struct NodeCore::State {
   raft::Term synced_term = 0;  // term and vote last made durable (see process_ready)
   raft::NodeId synced_vote = raft::kNoNode;
   uint64_t garbage_count = 0;
+  uint64_t forged_count = 0;  // Raft messages whose connection was not the member named in `from`
   int64_t now_ns = 0;    // the latest time an input brought
   bool ticking = false;  // next_tick_ns is set (by the first tick())
   int64_t next_tick_ns = 0;
@@ -63,8 +64,8 @@ struct NodeCore::State {
   void log(LogLevel level, std::string msg, nlohmann::json fields = {});
   void fail(const common::Status& s);
   // node_core_requests.cc
-  void handle(std::vector<std::string> parts);
-  void handle_raft(const wire::Frames& f);
+  void handle(std::vector<std::string> parts, const std::string& connection);
+  void handle_raft(const wire::Frames& f, const std::string& connection);
   void handle_client(wire::Frames f);
   void handle_status(const wire::Frames& f);
   void note_garbage(const std::string& what, const common::Status& s);

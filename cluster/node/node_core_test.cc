@@ -5,6 +5,7 @@
 
 #include "cluster/node/storage/faulty_file_system.h"
 #include "cluster/wire/frames.h"
+#include "cluster/wire/raft_codec.h"
 
 namespace node {
 namespace {
@@ -180,6 +181,38 @@ TEST_F(NodeCoreTest, ARestartedNodeRecoversItsStateFromStorage) {
   auto retry = ask(wire::OpKind::kAppend, "k", "b", 2);
   ASSERT_EQ(retry.size(), 1u);
   EXPECT_EQ(ask(wire::OpKind::kGet, "k", "", 3)[0].value, "ab");
+}
+
+// Under CURVE the driver passes the connection's authenticated name: a Raft message naming a
+// member other than its connection is refused before Raft sees it (the term stays), counted and
+// logged; from the member's own connection, or where the transport cannot tell (""), it is Raft's.
+TEST_F(NodeCoreTest, ARaftMessageFromAnotherConnectionThanItsSenderIsRefused) {
+  open(3);
+  auto append_from_3 = [](raft::Term term) {
+    raft::Message m;
+    m.type = raft::MessageType::kAppend;
+    m.from = 3;
+    m.to = 1;
+    m.term = term;
+    return wire::join_frames({{"r9"}, "n3", wire::MsgType::kRaft, wire::encode_raft_message(m)});
+  };
+  for (const std::string connection : {"client", "n2"}) {
+    core_->receive(append_from_3(1000), now_, connection);
+    core_->flush();
+    EXPECT_LT(core_->term(), 1000u) << connection;
+  }
+  EXPECT_EQ(core_->forged_refused(), 2u);
+  int refused = 0;
+  for (const auto& l : core_->take_outbox().logs)
+    refused += l.msg == "refused raft message from another connection";
+  EXPECT_EQ(refused, 2);
+  core_->receive(append_from_3(1000), now_, "n3");
+  core_->flush();
+  EXPECT_EQ(core_->term(), 1000u);
+  core_->receive(append_from_3(2000), now_, "");
+  core_->flush();
+  EXPECT_EQ(core_->term(), 2000u);
+  EXPECT_EQ(core_->forged_refused(), 2u);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "cluster/client/testing/local_cluster.h"
 
+#include "cluster/wire/cluster_config.h"
+#include "cluster/wire/curve.h"
 #include "common/free_port.h"
 
 #include <arpa/inet.h>
@@ -123,12 +125,27 @@ common::Result<std::unique_ptr<LocalCluster>> LocalCluster::start(LocalClusterOp
     yaml += "  - id: " + std::to_string(i + 1) + "\n    listen: " + addr + "\n";
     std::filesystem::create_directories(c->data_dir(i));
   }
+  if (c->options_.curve) {
+    std::vector<uint64_t> ids;
+    for (int i = 0; i < c->options_.nodes; ++i) ids.push_back(c->node_id(i));
+    std::filesystem::create_directories(c->keys_dir());
+    if (auto s = wire::generate_cluster_curve_keys(c->keys_dir(), ids); !s) return s;
+    yaml += "security: curve\ncurve_keys: keys\n";
+  }
   yaml += c->options_.extra_yaml;
   c->cluster_file_ = c->dir_.path() + "/cluster.yaml";
   std::ofstream(c->cluster_file_) << yaml;
   c->pids_.assign(c->options_.nodes, 0);
   ClerkOptions co;
   co.servers = c->addresses_;
+  if (c->options_.curve) {
+    auto cfg = wire::load_cluster_config(c->cluster_file_);
+    if (!cfg) return cfg.status();
+    auto curve = clerk_curve_for(*cfg);
+    if (!curve) return curve.status();
+    c->curve_ = curve.value();
+    co.curve = c->curve_;
+  }
   c->status_clerk_ = std::make_unique<Clerk>(co);
   for (int i = 0; i < c->options_.nodes; ++i)
     if (auto s = c->start_node(i); !s) return s;

@@ -24,6 +24,9 @@ struct LocalClusterOptions {
   int nodes = 3;
   std::string extra_yaml;  // appended to the cluster file (fsync, read_mode, timing, ...)
   bool unsafe = false;     // pass --unsafe
+  // `security: curve`: fresh keys in keys/ of the temp directory (n<id> and client), named by the
+  // cluster file; the status Clerk and curve() use the client key.
+  bool curve = false;
 };
 
 // Runs a program to completion (bounded by `timeout`, then SIGKILL) and returns its exit code
@@ -67,6 +70,9 @@ class LocalCluster {
   std::string log_path(int i) const;
   std::vector<std::string> client_addresses() const { return addresses_; }
   std::string temp_dir() const { return dir_.path(); }
+  // With options.curve: the client's keys for a Clerk (ClerkOptions::curve); else nullopt.
+  const std::optional<ClerkCurve>& curve() const { return curve_; }
+  std::string keys_dir() const { return dir_.path() + "/keys"; }
 
   // (Re)starts node i on its data dir; its stderr is appended to log_path(i).
   common::Status start_node(int i);
@@ -93,6 +99,7 @@ class LocalCluster {
   std::vector<std::string> addresses_;
   std::vector<pid_t> pids_;  // 0 when not running
   std::unique_ptr<Clerk> status_clerk_;
+  std::optional<ClerkCurve> curve_;
 };
 
 }  // namespace client::testing
