@@ -198,7 +198,7 @@ common::Status write_report(const std::string& run_dir) {
     << " s</td></tr></table>";
   o << "<h2>Checks</h2><table><tr><th>check</th><th>verdict</th><th>summary</th></tr>";
   for (const auto& c : r.checks) {
-    o << "<tr><td>" << esc(c.name) << "</td><td class='v-" << esc(c.verdict) << "'>" << esc(c.verdict) << "</td><td>"
+    o << "<tr><td>" << esc(c.name) << "</td><td class='v-" << to_string(c.verdict) << "'>" << to_string(c.verdict) << "</td><td>"
       << esc(c.summary);
     if (!c.passed() && !c.details.empty()) o << "<details><summary>details</summary><pre>" << esc(c.details.dump(2)) << "</pre></details>";
     o << "</td></tr>";
