@@ -18,8 +18,12 @@ check() {  # check <folder> <forbidden include prefix>...   (skips the folders i
 check common cluster checker harness app
 check cluster/raft cluster/kv cluster/node cluster/client cluster/wire checker harness app
 check cluster/kv cluster/raft cluster/node cluster/client checker harness app
-check cluster/wire cluster/raft cluster/node cluster/client checker harness app
-check cluster/node cluster/client checker harness app
+check cluster/wire cluster/kv cluster/node cluster/client checker harness app
+check cluster/node checker harness app
+# node_core_sim_test drives NodeCores with ClerkCores: a test above both cores, not node code.
+excludes=(--exclude=node_core_sim_test.cc)
+check cluster/node cluster/client
+excludes=()
 check cluster/client cluster/raft cluster/kv cluster/node checker harness app
 check checker cluster harness app
 check harness cluster/raft cluster/kv cluster/node app
