@@ -121,8 +121,8 @@ std::string Step::describe() const {
       return args.empty() ? fault.name : fault.name + " " + args;
     }
     case Kind::kOp: {
-      std::string out = "op " + op.client + " " + op.f + " " + op.key;
-      if (op.f != "get") out += " '" + op.value + "'";
+      std::string out = "op " + op.client + " " + sut::op_name(op.f) + " " + op.key;
+      if (op.f != sut::OpKind::kGet) out += " '" + op.value + "'";
       if (op.side >= 0) out += " (side " + std::to_string(op.side) + ")";
       if (op.async) out += " async";
       return out;

@@ -62,7 +62,7 @@ struct NodeTarget {
 // `side` confines it to the nodes of a side of the current partition (-1: every node).
 struct ScriptOp {
   std::string client;
-  std::string f;  // get | put | append
+  sut::OpKind f = sut::OpKind::kGet;
   std::string key;
   std::string value;
   int side = -1;
@@ -161,7 +161,7 @@ struct ChecksSpec {
   bool no_snapshot = false;
   std::optional<Micros> deadline;           // the whole run
   std::optional<Micros> max_mean_latency;   // of `latency_f` operations
-  std::string latency_f = "append";
+  std::optional<sut::OpKind> latency_f = sut::OpKind::kAppend;  // nullopt: any operation
   Micros checker_timeout{60'000'000};
 };
 

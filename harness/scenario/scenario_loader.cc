@@ -152,19 +152,26 @@ void parse_checks(MapReader& top, const ClusterSpec& cluster, const ClientsSpec&
     lat.expect_only({"max", "f"});
     c->max_mean_latency = lat.get("max").as_duration();
     YamlValue op = f;
-    if (lat.maybe("f", &op)) c->latency_f = op.as_choice({"get", "put", "append", "any"});
+    std::string f_name = "append";
+    if (lat.maybe("f", &op)) {
+      f_name = op.as_choice({"get", "put", "append", "any"});
+      c->latency_f.reset();
+      sut::OpKind kind;
+      if (parse_op_kind(f_name, &kind)) c->latency_f = kind;
+    }
+    using sut::OpKind;
     // Besides the mix: readers only get, warmup_get gets once, and each writing client with its
     // own key first puts "" to it.
     const bool issued =
-        c->latency_f == "any" ||
-        (c->latency_f == "get" &&
+        !c->latency_f ||
+        (c->latency_f == OpKind::kGet &&
          (clients.get_weight > 0 || clients.readers > 0 || clients.warmup_get)) ||
-        (c->latency_f == "put" &&
+        (c->latency_f == OpKind::kPut &&
          (clients.put_weight > 0 || (clients.keys == ClientsSpec::Keys::kOwn &&
                                      clients.init_put_empty && clients.readers < clients.count))) ||
-        (c->latency_f == "append" && clients.append_weight > 0 && clients.readers < clients.count);
+        (c->latency_f == OpKind::kAppend && clients.append_weight > 0 && clients.readers < clients.count);
     if (!issued) {
-      op.fail("the clients never issue '" + c->latency_f +
+      op.fail("the clients never issue '" + f_name +
               "' (f defaults to append): there would be no latency to bound");
     }
     lat.finish();

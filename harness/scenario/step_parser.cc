@@ -171,19 +171,20 @@ ScriptOp StepParser::script_op(const YamlValue& value) {
   MapReader m(value);
   ScriptOp op;
   op.client = m.get("client").as_string();
-  op.f = m.get("f").as_choice({"get", "put", "append"});
+  const std::string f_name = m.get("f").as_choice({"get", "put", "append"});
+  parse_op_kind(f_name, &op.f);
   op.key = m.get("key").as_string();
   YamlValue f = value;
   if (m.maybe("value", &f)) {
-    if (op.f == "get") f.fail("a get takes no value (use expect: to check what it reads)");
+    if (op.f == sut::OpKind::kGet) f.fail("a get takes no value (use expect: to check what it reads)");
     op.value = f.as_string();
-  } else if (op.f != "get") {
-    value.fail("a " + op.f + " needs a value");
+  } else if (op.f != sut::OpKind::kGet) {
+    value.fail("a " + f_name + " needs a value");
   }
   if (m.maybe("side", &f)) op.side = parse_side(f);
   if (m.maybe("async", &f)) op.async = f.as_bool();
   if (m.maybe("expect", &f)) {
-    if (op.f != "get") f.fail("only a get can expect a value");
+    if (op.f != sut::OpKind::kGet) f.fail("only a get can expect a value");
     op.expect = f.as_string();
   }
   if (m.maybe("within", &f)) op.within = f.as_duration();

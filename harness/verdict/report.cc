@@ -14,10 +14,10 @@
 #include "common/markup.h"
 #include "harness/scenario/scenario.h"
 #include "harness/scenario/scenario_loader.h"
-#include "harness/verdict/report_chart.h"
-#include "harness/verdict/report_series.h"
 #include "harness/nemesis/registry.h"
 #include "harness/record/run_files.h"
+#include "harness/verdict/report_chart.h"
+#include "harness/verdict/report_series.h"
 #include "harness/verdict/run_results.h"
 
 namespace harness {
@@ -146,8 +146,8 @@ std::string settings_table(const Scenario& s) {
     o << "</ul></div>";
   }
   const ClusterSpec& c = s.cluster;
-  o << "<table class=settings><tr><th>cluster</th><td>" << c.nodes << " nodes; fsync " << esc(to_string(c.fsync))
-    << ", read_mode " << esc(to_string(c.read_mode)) << ", storage " << esc(to_string(c.storage)) << ", dedup "
+  o << "<table class=settings><tr><th>cluster</th><td>" << c.nodes << " nodes; fsync " << to_string(c.fsync)
+    << ", read_mode " << to_string(c.read_mode) << ", storage " << to_string(c.storage) << ", dedup "
     << (c.dedup ? "on" : "off") << ", compaction "
     << (c.compaction_bytes ? "at " + std::to_string(c.compaction_bytes) + " bytes" : std::string("off"))
     << "</td></tr><tr><th>network</th><td"
@@ -265,7 +265,7 @@ common::Status write_report(const std::string& run_dir) {
     << " s</td></tr></table>";
   o << "<h2>Checks</h2><table><tr><th>check</th><th>verdict</th><th>summary</th></tr>";
   for (const auto& c : r.checks) {
-    o << "<tr><td>" << esc(c.name) << "</td><td class='v-" << esc(c.verdict) << "'>" << esc(c.verdict) << "</td><td>"
+    o << "<tr><td>" << esc(c.name) << "</td><td class='v-" << to_string(c.verdict) << "'>" << to_string(c.verdict) << "</td><td>"
       << esc(c.summary);
     if (!c.passed() && !c.details.empty()) o << "<details><summary>details</summary><pre>" << esc(c.details.dump(2)) << "</pre></details>";
     o << "</td></tr>";

@@ -135,7 +135,7 @@ fs::path make_run(const std::string& name, const char* scenario, bool violation)
   r.seed = 7;
   r.origin_ns = kOrigin;
   r.figures.seconds = 4.0;
-  r.checks.push_back(CheckOutcome{"linearizable", violation ? "violation" : "pass", "s",
+  r.checks.push_back(CheckOutcome{"linearizable", violation ? CheckVerdict::kViolation : CheckVerdict::kPass, "s",
                                   nlohmann::json::object()});
   r.phases.push_back(PhaseSpan{"clients", 0, kOrigin + 100 * kMs, kOrigin + 3900 * kMs});
   EXPECT_TRUE(write_results_json(r, (dir / "results.json").string()).is_ok());

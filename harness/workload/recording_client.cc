@@ -2,18 +2,9 @@
 
 namespace harness {
 
-const char* op_name(sut::OpKind kind) {
-  switch (kind) {
-    case sut::OpKind::kGet: return "get";
-    case sut::OpKind::kPut: return "put";
-    case sut::OpKind::kAppend: return "append";
-  }
-  return "?";
-}
-
 sut::OpResult RecordingClient::run(sut::OpKind kind, const std::string& key,
                                    const std::string& value, int64_t deadline_ns) {
-  const char* f = op_name(kind);
+  const char* f = sut::op_name(kind);
   const bool get = kind == sut::OpKind::kGet;
   const nlohmann::json invoke_value = get ? nlohmann::json() : nlohmann::json(value);
   history_.record(process_, "invoke", f, key, invoke_value, clock_.now_ns());

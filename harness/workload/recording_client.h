@@ -24,8 +24,6 @@ class ProcessIds {
   std::atomic<int64_t> next_{0};
 };
 
-const char* op_name(sut::OpKind kind);  // "get", "put", "append"
-
 class RecordingClient {
  public:
   RecordingClient(std::unique_ptr<sut::Client> client, int64_t process, HistoryWriter& history,

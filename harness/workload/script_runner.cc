@@ -24,10 +24,6 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-sut::OpKind kind_of(const std::string& f) {
-  return f == "get" ? sut::OpKind::kGet : f == "put" ? sut::OpKind::kPut : sut::OpKind::kAppend;
-}
-
 }  // namespace
 
 ScriptRunner::ScriptRunner(sut::Clients& clients, sut::Network& network, sut::RunClock& clock,
@@ -75,7 +71,7 @@ void ScriptRunner::join_all() {
 void ScriptRunner::add(const std::string& name, bool passed, const std::string& detail) {
   CheckOutcome c;
   c.name = name;
-  c.verdict = passed ? "pass" : "fail";
+  c.verdict = passed ? CheckVerdict::kPass : CheckVerdict::kFail;
   c.summary = detail;
   outcomes_.push_back(std::move(c));
 }
@@ -108,7 +104,7 @@ ScriptRunner::ScriptClient& ScriptRunner::client_for(const ScriptOp& op) {
 }
 
 bool ScriptRunner::execute(ScriptClient& c, const ScriptOp& op, int64_t deadline_ns, std::string* read) {
-  const auto r = c.client->run(kind_of(op.f), op.key, op.value, deadline_ns);
+  const auto r = c.client->run(op.f, op.key, op.value, deadline_ns);
   if (read) *read = r.value;
   return r.outcome == sut::Outcome::kOk;
 }
@@ -117,7 +113,7 @@ void ScriptRunner::run(const Step& step, const std::string& where, int64_t op_de
   const std::string name = "script " + where + ": " + step.describe();
   if (step.kind == Step::Kind::kOp) {
     const ScriptOp& op = step.op;
-    if (op.f == "append") appended_keys_.insert(op.key);
+    if (op.f == sut::OpKind::kAppend) appended_keys_.insert(op.key);
     ScriptClient& c = client_for(op);
     if (!c.client) {
       add(name, false, "side " + std::to_string(op.side) + " does not exist: no partition is active");
