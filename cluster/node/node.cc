@@ -52,7 +52,7 @@ common::Status Node::Impl::start() {
   } else {
     storage::DiskStorageOptions disk_options;
     disk_options.defer_segment_removal = true;  // the snapshot worker unlinks them
-    disk_options.cluster_id = c.cluster_id;      // the data dir's lock and identity (issue 14)
+    disk_options.cluster_id = c.cluster_id;     // the data dir's lock and identity (issue 14)
     disk_options.node_id = opts.id;
     auto r = storage::DiskStorage::open(&fs, opts.data_dir, disk_options, &recovered);
     if (!r) return r.status();
