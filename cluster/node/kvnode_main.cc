@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
       ->required();
   app.add_flag("--unsafe", unsafe,
                "allow read_mode: local, fsync: never, storage: memory, dedup: off");
+  bool power_cut_storage = false;
+  app.add_flag("--power-cut-storage", power_cut_storage,
+               "keep writes not yet fsynced inside the process, so SIGKILL loses what a power "
+               "cut loses (fault injection)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -57,7 +61,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     zmq::context_t context(1);
-    node::NodeOptions opts{std::move(*cfg), id, data_dir, 0};
+    node::NodeOptions opts{std::move(*cfg), id, data_dir, 0, power_cut_storage};
     auto n = node::Node::open(std::move(opts), &context);
     if (!n) return fail(n.status().message());
     common::Status s = n->get()->run(g_stop);

@@ -28,6 +28,9 @@ struct NodeOptions {
   uint64_t id = 0;
   std::string data_dir;
   uint64_t seed = 0;  // election randomization; 0: derived from the id and the clock
+  // Writes not yet fsynced stay inside the process (storage::PowerCutFileSystem), so SIGKILL loses
+  // exactly what a power cut loses (kvnode --power-cut-storage; the harness's power_cut fault).
+  bool power_cut_storage = false;
 };
 
 class Node {

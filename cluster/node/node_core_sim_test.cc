@@ -391,7 +391,7 @@ class World {
       e.target = from;
       e.epoch = n.epoch;
       e.job = std::move(job);
-      queue_.emplace(std::make_pair(now_ + rng_.uniform(kMs, 40 * kMs), seq_++), std::move(e));
+      queue_.emplace(std::make_pair(now_ + rng_.uniform(kMs, 150 * kMs), seq_++), std::move(e));
     }
     if (n.core->failure()) return;
     // Fail-stop is right when the disk failed under the node (a crash mid-write); then the process

@@ -32,6 +32,7 @@ void Progress::become_probe() {
   next = match + 1;
   probe_sent = false;
   stalled_ticks = 0;
+  gap_suspect = 0;
   inflights.reset();
 }
 
@@ -40,6 +41,7 @@ void Progress::become_replicate() {
   next = match + 1;
   probe_sent = false;
   stalled_ticks = 0;
+  gap_suspect = 0;
   inflights.reset();
 }
 
@@ -49,6 +51,7 @@ void Progress::become_snapshot(Index snapshot_index) {
   snapshot_offset = 0;
   probe_sent = false;
   stalled_ticks = 0;
+  gap_suspect = 0;
   inflights.reset();
 }
 
@@ -71,9 +74,24 @@ bool Progress::maybe_decr_to(Index rejected, Index next_hint) {
     return true;
   }
   if (next == 0 || next - 1 != rejected) return false;  // stale: not our outstanding probe
+  if (rejected <= match) {
+    // Before issue 14 this probed match + 1 again for ever (until a leader change).
+    lost_entries(std::min(rejected - 1, next_hint));
+    return true;
+  }
   next = std::max(std::min(rejected, next_hint + 1), match + 1);
   probe_sent = false;
   return true;
+}
+
+void Progress::lost_entries(Index follower_last) {
+  state = ProgressState::kProbe;
+  match = 0;
+  next = follower_last + 1;
+  probe_sent = false;
+  stalled_ticks = 0;
+  gap_suspect = 0;
+  inflights.reset();
 }
 
 bool Progress::paused() const {

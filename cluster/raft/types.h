@@ -49,8 +49,10 @@ enum class MessageType : uint8_t {
   kVoteResponse = 4,
   kAppend = 5,            // AppendEntries: log_term/index name the entry preceding `entries`
   kAppendResponse = 6,    // index = last matching index on success; on reject see reject_hint
-  kHeartbeat = 7,         // carries commit (capped at the follower's match) and a read context
-  kHeartbeatResponse = 8,
+  kHeartbeat = 7,         // carries commit (capped at the follower's match) and a read context;
+                          // index = the last entry sent to the follower before it (replicate)
+  kHeartbeatResponse = 8, // index = the follower's last index, reject_hint = the heartbeat's index,
+                          // reject: the heartbeat's commit is beyond the follower's log
   kSnapshot = 9,          // InstallSnapshot chunk (issue 6)
   kSnapshotResponse = 10,
   kTimeoutNow = 11,       // leadership transfer: campaign now, skipping PreVote

@@ -22,9 +22,15 @@ struct NodeAddresses {
 enum class FsyncMode { kAlways, kNever };
 enum class ReadMode { kReadIndex, kLog, kLocal };
 enum class StorageMode { kDisk, kMemory };
+enum class Security { kNone, kCurve };
+
+constexpr uint64_t kDefaultMaxMessageBytes = 8 << 20;  // > 1 MiB entry + 256 KiB batch + chunk
 
 struct ClusterConfig {
   std::string path;  // where it was read from, for messages
+  // Names the cluster in every member's data dir (storage identity): a data dir of another cluster
+  // is refused. Default: derived from the member ids ("ids-1-2-3").
+  std::string cluster_id;
   std::vector<NodeAddresses> nodes;
   int tick_ms = 10;
   int election_timeout_min_ms = 150;
@@ -35,6 +41,11 @@ struct ClusterConfig {
   StorageMode storage = StorageMode::kDisk;
   bool dedup = true;
   uint64_t compaction_bytes = 0;  // 0: never compact (issue 6)
+  // Every socket refuses a frame larger than this (ZMQ_MAXMSGSIZE, see wire::limit_message_size).
+  uint64_t max_message_bytes = kDefaultMaxMessageBytes;
+  // `security: curve`: every socket uses CURVE with the keys in curve_keys_dir (wire/curve.h).
+  Security security = Security::kNone;
+  std::string curve_keys_dir;  // `curve_keys:`, relative to the cluster file's directory
 
   const NodeAddresses* find(uint64_t id) const;
   // The address node `from` uses to send to node `to` (its per-peer override, else to's address).

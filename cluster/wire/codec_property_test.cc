@@ -17,10 +17,14 @@ constexpr int kSeeds = 300;
 
 uint64_t random_u64(common::Rng& rng) {
   switch (rng.uniform(0, 4)) {
-    case 0: return 0;
-    case 1: return ~0ULL;
-    case 2: return uint64_t(rng.uniform(0, 300));
-    default: return rng.next_u64() >> rng.uniform(0, 63);
+    case 0:
+      return 0;
+    case 1:
+      return ~0ULL;
+    case 2:
+      return uint64_t(rng.uniform(0, 300));
+    default:
+      return rng.next_u64() >> rng.uniform(0, 63);
   }
 }
 
@@ -109,8 +113,8 @@ TEST(CodecProperty, EveryClientMessageCarriesEveryField) {
     }
     for (ReplyCode code :
          {ReplyCode::kOk, ReplyCode::kWrongLeader, ReplyCode::kRetry, ReplyCode::kError}) {
-      ClientReply r{random_u64(rng), random_u64(rng), code,           random_u64(rng),
-                    random_u64(rng), random_bytes(rng), random_bytes(rng)};
+      ClientReply r{random_u64(rng),   random_u64(rng),  code, random_u64(rng), random_u64(rng),
+                    random_bytes(rng), random_bytes(rng)};
       auto dr = decode_client_reply(encode(r));
       ASSERT_TRUE(dr.is_ok()) << where << ": " << dr.status().to_string();
       EXPECT_EQ(*dr, r) << where;

@@ -3,10 +3,19 @@
 namespace wire {
 
 bool recv_multipart(zmq::socket_t& socket, std::vector<std::string>* parts) {
+  return recv_multipart(socket, parts, nullptr);
+}
+
+bool recv_multipart(zmq::socket_t& socket, std::vector<std::string>* parts, std::string* user_id) {
   parts->clear();
+  if (user_id) user_id->clear();
   zmq::message_t msg;
   if (!socket.recv(msg, zmq::recv_flags::dontwait)) return false;
   while (true) {
+    // Only frames from a ZAP-authenticated connection have the property (a ROUTER's routing-id
+    // frame may have none): zmq_msg_gets returns null otherwise.
+    if (user_id && user_id->empty())
+      if (const char* u = zmq_msg_gets(msg.handle(), "User-Id")) *user_id = u;
     // Keep the last kMaxFrames frames: the message proper is the last three.
     if (parts->size() == kMaxFrames) parts->erase(parts->begin());
     parts->emplace_back(static_cast<const char*>(msg.data()), msg.size());
@@ -23,6 +32,10 @@ bool send_multipart(zmq::socket_t& socket, const std::vector<std::string>& parts
     if (!socket.send(zmq::buffer(parts[i]), flags)) return false;
   }
   return true;
+}
+
+void limit_message_size(zmq::socket_t& socket, uint64_t max_bytes) {
+  socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(max_bytes));
 }
 
 }  // namespace wire
