@@ -1,6 +1,7 @@
-// Node: kvnode's driver of NodeCore. It owns the ZeroMQ sockets, the real disk (PosixFileSystem),
-// the snapshot worker thread and the clock; it moves messages, time and storage completions into
-// the core and the core's outputs out. Every decision is the core's (node_core.h).
+// Node: kvnode's driver of NodeCore. It owns the ZeroMQ sockets, the real disk (PosixFileSystem,
+// or PowerCutFileSystem over it with --power-cut-storage), the snapshot worker thread and the
+// clock; it moves messages, time and storage completions into the core and the core's outputs
+// out. Every decision is the core's (node_core.h).
 #include "cluster/node/node.h"
 
 #include <sys/stat.h>
@@ -54,11 +55,10 @@ struct Node::Impl {
   zmq::socket_t router;
   std::map<raft::NodeId, zmq::socket_t> peers;
   storage::PosixFileSystem disk_fs;
-  // Writes not yet fsynced stay in the process with --power-cut-storage, so SIGKILL loses what a
-  // power cut loses. `fs` outlives `core` and the worker, which use it.
   storage::PowerCutFileSystem power_cut_fs{&disk_fs};
-  storage::FileSystem& fs = opts.power_cut_storage ? static_cast<storage::FileSystem&>(power_cut_fs)
-                                                   : disk_fs;
+  storage::FileSystem& fs = opts.power_cut_storage  // outlives `core` and the worker, which use it
+                                ? static_cast<storage::FileSystem&>(power_cut_fs)
+                                : disk_fs;
   std::unique_ptr<NodeCore> core;
   // Declared after `core` and `fs`: destroyed (its write finished, its thread joined) first.
   std::unique_ptr<SnapshotWorker> snapshot_worker;
@@ -76,13 +76,16 @@ common::Status Node::Impl::start() {
   const wire::ClusterConfig& c = opts.cluster;
   const wire::NodeAddresses* self = c.find(opts.id);
   if (self && c.security == wire::Security::kCurve) {
-    auto keys = wire::load_curve_keys(c.curve_keys_dir, std::string("n").append(std::to_string(opts.id)),
-                                      c.ids());
-    if (!keys) return common::Status::invalid_argument(c.path + ": security: curve: " + keys.status().message());
+    auto keys = wire::load_curve_keys(
+        c.curve_keys_dir, std::string("n").append(std::to_string(opts.id)), c.ids());
+    if (!keys)
+      return common::Status::invalid_argument(c.path + ": security: curve: " +
+                                              keys.status().message());
     curve = std::move(keys.value());
   }
-  if (self)  // an unknown id is the core's error to report
+  if (self) {  // an unknown id is the core's error to report
     if (auto s = check_data_dir(opts.data_dir); !s) return s;
+  }
   NodeCoreOptions co;
   co.cluster = c;
   co.id = opts.id;

@@ -38,7 +38,7 @@ common::Result<std::unique_ptr<NodeCore>> NodeCore::open(NodeCoreOptions options
   } else {
     storage::DiskStorageOptions disk_options;
     disk_options.defer_segment_removal = true;  // removed by a kRemoveFiles job, off the loop
-    disk_options.cluster_id = o.cluster.cluster_id;  // the data dir's lock and identity (issue 14)
+    disk_options.cluster_id = c.cluster_id;     // the data dir's lock and identity (issue 14)
     disk_options.node_id = o.id;
     if (o.segment_bytes) disk_options.segment_bytes = o.segment_bytes;
     auto r = storage::DiskStorage::open(fs, o.data_dir, disk_options, &recovered);
@@ -85,14 +85,11 @@ void NodeCore::started(const std::string& listen) {
            {"unsafe", s_->opts.cluster.unsafe_settings()}});
 }
 
-void NodeCore::receive(std::vector<std::string> frames, int64_t now_ns,
-                       const std::string& connection) {
+void NodeCore::receive(std::vector<std::string> frames, int64_t now_ns) {
   if (!s_->failure) return;
   s_->now_ns = now_ns;
-  s_->handle(std::move(frames), connection);
+  s_->handle(std::move(frames));
 }
-
-uint64_t NodeCore::forged_refused() const { return s_->forged_count; }
 
 void NodeCore::tick(int64_t now_ns) {
   State& s = *s_;

@@ -38,6 +38,8 @@ struct SimOptions {
   bool faults = true;
   uint64_t compaction_bytes = 6000;
   uint64_t max_snapshot_chunk = 512;  // small: snapshots go out in many chunks
+  uint64_t max_msg_bytes = 0;         // Raft's batching limits (0: its defaults)
+  uint64_t max_inflight_bytes = 0;
 };
 
 // Running hash of everything the cores output, in order.
@@ -193,6 +195,8 @@ class World {
     o.data_dir = "/data/n" + std::to_string(n.id);
     o.seed = rng_.next_u64() | 1;
     o.max_snapshot_chunk = o_.max_snapshot_chunk;
+    o.max_msg_bytes = o_.max_msg_bytes;
+    o.max_inflight_bytes = o_.max_inflight_bytes;
     o.segment_bytes = 4096;
     return o;
   }
@@ -387,7 +391,7 @@ class World {
       e.target = from;
       e.epoch = n.epoch;
       e.job = std::move(job);
-      queue_.emplace(std::make_pair(now_ + rng_.uniform(kMs, 40 * kMs), seq_++), std::move(e));
+      queue_.emplace(std::make_pair(now_ + rng_.uniform(kMs, 150 * kMs), seq_++), std::move(e));
     }
     if (n.core->failure()) return;
     // Fail-stop is right when the disk failed under the node (a crash mid-write); then the process
@@ -607,7 +611,9 @@ TEST(NodeCoreSim, ThreeNodesStayLinearizableUnderKillsDropsAndPartitions) {
   EXPECT_GT(t.mid_write, 0) << "no node ever crashed in the middle of a disk write";
   EXPECT_GT(t.compacted, 0);
   EXPECT_GT(t.installed, 0) << "no follower was ever brought up to date by a snapshot";
-  EXPECT_GT(t.waited, 0) << "no leader's snapshot ever met the node's own snapshot write";
+  if (seeds_or(30) >= 30) {  // a rare interleaving: the 30 default seeds reach it, 4 may not
+    EXPECT_GT(t.waited, 0) << "no leader's snapshot ever met the node's own snapshot write";
+  }
   print_totals("3 nodes", t);
 }
 
@@ -621,11 +627,13 @@ TEST(NodeCoreSim, FiveNodesStayLinearizableUnderKillsDropsAndPartitions) {
   print_totals("5 nodes", t);
 }
 
-TEST(NodeCoreSim, ReorderedDeliveryStaysLinearizable) {
+TEST(NodeCoreSim, ReorderedDeliveryAndSmallMessagesStayLinearizable) {
   SimOptions o;
   o.nodes = 3;
   o.reorder = 0.1;
   o.drop = 0.05;
+  o.max_msg_bytes = 200;  // an append carries a few entries; many are in flight at once
+  o.max_inflight_bytes = 1000;
   SweepTotals t = sweep(o, 500, 12);
   EXPECT_GT(t.acked, 0);
   print_totals("reordered", t);
