@@ -41,6 +41,7 @@ client::ClerkOptions clerk_options(const client::testing::LocalCluster& c) {
   client::ClerkOptions o;
   o.servers = c.client_addresses();
   o.attempt_timeout = 100ms;
+  o.curve = c.curve();  // with --curve: the client key
   return o;
 }
 
@@ -139,12 +140,14 @@ int main(int argc, char** argv) {
   app.add_option("--kvnode", kvnode, "kvnode binary");
   app.add_option("--compaction-bytes", compaction_bytes,
                  "compact the log past this many bytes (0: never, the default)");
+  bool curve = false;
+  app.add_flag("--curve", curve, "security: curve (fresh keys; every socket authenticated and encrypted)");
   CLI11_PARSE(app, argc, argv);
   const std::vector<int> levels = {1, 4, 16, 64};
 
   const std::string yaml =
       "fsync: always\ncompaction_bytes: " + std::to_string(compaction_bytes) + "\n";
-  auto cluster = client::testing::LocalCluster::start({kvnode, nodes, yaml, false});
+  auto cluster = client::testing::LocalCluster::start({kvnode, nodes, yaml, false, curve});
   if (!cluster) {
     std::fprintf(stderr, "kvbench: %s\n", cluster.status().message().c_str());
     return 2;
@@ -184,8 +187,10 @@ int main(int argc, char** argv) {
     for (const auto& f : all) v.push_back(get(f));
     return median(v);
   };
-  std::printf("\nkvbench: %d nodes, fsync always, compaction_bytes %llu, %d runs (medians)\n",
-              nodes, static_cast<unsigned long long>(compaction_bytes), runs);
+  std::printf("\nkvbench: %d nodes, fsync always, compaction_bytes %llu, security %s, %d runs "
+              "(medians)\n",
+              nodes, static_cast<unsigned long long>(compaction_bytes), curve ? "curve" : "none",
+              runs);
   std::printf("  sequential put   p50 %.3f ms  p99 %.3f ms\n",
               med([](auto& f) { return f.put_p50_ms; }), med([](auto& f) { return f.put_p99_ms; }));
   std::printf("  sequential get   p50 %.3f ms  p99 %.3f ms  (read_index)\n",

@@ -85,11 +85,14 @@ void NodeCore::started(const std::string& listen) {
            {"unsafe", s_->opts.cluster.unsafe_settings()}});
 }
 
-void NodeCore::receive(std::vector<std::string> frames, int64_t now_ns) {
+void NodeCore::receive(std::vector<std::string> frames, int64_t now_ns,
+                       const std::string& connection) {
   if (!s_->failure) return;
   s_->now_ns = now_ns;
-  s_->handle(std::move(frames));
+  s_->handle(std::move(frames), connection);
 }
+
+uint64_t NodeCore::forged_refused() const { return s_->forged_count; }
 
 void NodeCore::tick(int64_t now_ns) {
   State& s = *s_;
