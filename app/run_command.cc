@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "app/commands.h"
-#include "harness/process/cluster_processes.h"
+#include "cluster/launch/cluster_processes.h"
 #include "harness/suite.h"
 #include "harness/yaml_fields.h"
 
@@ -64,7 +64,7 @@ void add_run_command(CLI::App& cli, int& exit_code) {
   run->add_flag("--expect-fail", args->expect_fail,
                 "for demos: exit 0 only if every run fails a check (1 if one passes, 2 on error)");
   run->final_callback([args, run, &exit_code] {
-    harness::ClusterProcesses::install_interrupt_handler();
+    launch::ClusterProcesses::install_interrupt_handler();
     harness::RunOptions opts;
     opts.kvnode_path = find_kvnode(args->kvnode);
     opts.runs_dir = args->runs_dir;

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "harness/net/interposer.h"
-#include "harness/process/cluster_processes.h"
+#include "cluster/launch/cluster_processes.h"
 
 namespace harness {
 namespace {

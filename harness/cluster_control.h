@@ -11,10 +11,14 @@
 #include "common/status.h"
 #include "harness/scenario.h"
 
+namespace launch {
+class ClusterProcesses;
+}
+
 namespace harness {
 
 class Interposer;
-class ClusterProcesses;
+using launch::ClusterProcesses;
 
 class ClusterControl {
  public:

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "checker/checker.h"
+#include "cluster/launch/cluster_processes.h"
 #include "common/clock.h"
 #include "harness/checks.h"
 #include "harness/client_workload.h"
@@ -20,7 +21,6 @@
 #include "harness/fault_injector.h"
 #include "harness/history_writer.h"
 #include "harness/net/interposer.h"
-#include "harness/process/cluster_processes.h"
 #include "harness/report.h"
 #include "harness/run_checks.h"
 #include "harness/run_dir.h"
@@ -111,7 +111,7 @@ class RunContext {
 };
 
 common::Status RunContext::start_cluster() {
-  ClusterProcessesOptions po;
+  launch::ClusterProcessesOptions po;
   po.kvnode_path = opts_.kvnode_path;
   po.run_dir = r_.run_dir;
   po.num_nodes = s_.cluster.nodes;

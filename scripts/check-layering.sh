@@ -20,6 +20,7 @@ check cluster/kv cluster/raft cluster/node cluster/client checker harness app
 check cluster/wire cluster/raft cluster/node cluster/client checker harness app
 check cluster/node cluster/client checker harness app
 check cluster/client cluster/raft cluster/kv cluster/node checker harness app
+check cluster/launch cluster/raft cluster/kv cluster/node checker harness app
 check checker cluster harness app
 check harness cluster/raft cluster/kv cluster/node app
 [ $status = 0 ] && echo "layering ok"
