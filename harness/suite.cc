@@ -1,10 +1,13 @@
 #include "harness/suite.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "harness/scenario_loader.h"
 
@@ -46,7 +49,90 @@ common::Status no_scenarios_in(const std::string& dir) {
       " (directories are not searched recursively: name them)");
 }
 
+// One run of the suite: scenario and repetition (0-based).
+struct Job {
+  const Scenario* scenario;
+  int repetition;
+};
+
+RunResults run_one(const Job& job, const RunOptions& options) {
+  try {
+    return run_scenario(*job.scenario, options);
+  } catch (const std::exception& e) {  // e.g. out of memory: the run is a harness error, not a crash
+    RunResults r;
+    r.scenario = job.scenario->name;
+    r.file = job.scenario->file;
+    r.error = std::string("harness exception: ") + e.what();
+    return r;
+  }
+}
+
+// Runs every job, `jobs` at a time, each on its own thread with its own PrefixedLines over `err`.
+// results[i] is job i's, whatever order they finish in.
+std::vector<RunResults> run_parallel(const std::vector<Job>& all, const RunOptions& options,
+                                     std::ostream& err, int jobs, int repeat) {
+  std::vector<RunResults> results(all.size());
+  std::mutex out_mu;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < all.size(); i = next++) {
+      const Job& job = all[i];
+      const std::string& name = job.scenario->name;
+      const std::string tag = repeat > 1 ? name + " #" + std::to_string(job.repetition + 1) : name;
+      PrefixedLines lines(err, out_mu, "[" + tag + "] ", "[" + name + "] ");
+      RunOptions mine = options;
+      mine.out = &lines;
+      results[i] = run_one(job, mine);
+    }
+  };
+  std::vector<std::thread> threads;
+  const size_t n = std::min(all.size(), static_cast<size_t>(std::max(1, jobs)));
+  for (size_t t = 0; t < n; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  return results;
+}
+
 }  // namespace
+
+PrefixedLines::Buffer::Buffer(std::ostream& sink, std::mutex& mu, std::string prefix,
+                              std::string replaced)
+    : sink_(sink), mu_(mu), prefix_(std::move(prefix)), replaced_(std::move(replaced)) {}
+
+void PrefixedLines::Buffer::emit() {
+  if (line_.empty()) return;
+  std::string_view rest = line_;
+  if (!replaced_.empty() && rest.substr(0, replaced_.size()) == replaced_) rest.remove_prefix(replaced_.size());
+  {
+    std::lock_guard lock(mu_);
+    sink_ << prefix_ << rest << std::flush;
+  }
+  line_.clear();
+}
+
+PrefixedLines::Buffer::int_type PrefixedLines::Buffer::overflow(int_type c) {
+  if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+  line_ += traits_type::to_char_type(c);
+  if (traits_type::to_char_type(c) == '\n') emit();
+  return c;
+}
+
+std::streamsize PrefixedLines::Buffer::xsputn(const char* s, std::streamsize n) {
+  for (std::streamsize i = 0; i < n; ++i) overflow(traits_type::to_int_type(s[i]));
+  return n;
+}
+
+PrefixedLines::PrefixedLines(std::ostream& sink, std::mutex& mu, std::string prefix, std::string replaced)
+    : std::ostream(nullptr), buffer_(sink, mu, std::move(prefix), std::move(replaced)) {
+  rdbuf(&buffer_);
+}
+
+void PrefixedLines::Buffer::finish() {
+  if (line_.empty()) return;
+  line_ += '\n';
+  emit();
+}
+
+PrefixedLines::~PrefixedLines() { buffer_.finish(); }
 
 common::Result<std::vector<std::string>> collect_scenario_files(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
@@ -110,18 +196,24 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
     for (const auto& s : scenarios) out << "valid: " << s.file << " (" << s.name << ")\n";
     return 0;
   }
+  const int repeat = std::max(1, suite.repeat);
+  std::vector<Job> jobs;
+  for (const auto& s : scenarios) {
+    for (int k = 0; k < repeat; ++k) jobs.push_back({&s, k});
+  }
   std::vector<RunResults> results;
+  if (suite.jobs > 1) {
+    results = run_parallel(jobs, options, err, suite.jobs, repeat);
+  } else {
+    for (const Job& job : jobs) results.push_back(run_one(job, options));
+  }
   int exit_code = 0;
   bool harness_error = false;
   bool some_passed = false;
-  for (const auto& s : scenarios) {
-    for (int k = 0; k < std::max(1, suite.repeat); ++k) {
-      RunResults r = run_scenario(s, options);
-      exit_code = std::max(exit_code, r.exit_code());
-      harness_error = harness_error || !r.error.empty();
-      some_passed = some_passed || r.passed();
-      results.push_back(std::move(r));
-    }
+  for (const RunResults& r : results) {
+    exit_code = std::max(exit_code, r.exit_code());
+    harness_error = harness_error || !r.error.empty();
+    some_passed = some_passed || r.passed();
   }
   out << "\n" << summary_table(results);
   const int failed = static_cast<int>(std::count_if(results.begin(), results.end(), [](const RunResults& r) { return !r.passed(); }));
