@@ -62,7 +62,8 @@ TEST(PrefixedLines, LinesOfParallelWritersNeverInterleave) {
 }
 
 TEST(SuiteJobs, TwoJobsRunRepeatsSideBySideEachInItsOwnRunDirectory) {
-  const std::string runs = ::testing::TempDir() + "/faultline-suite-jobs-" + std::to_string(::getpid());
+  const std::string runs =
+      ::testing::TempDir() + "/faultline-suite-jobs-" + std::to_string(::getpid());
   fs::remove_all(runs);
   RunOptions options;
   options.kvnode_path = KVNODE_PATH;
@@ -73,7 +74,8 @@ TEST(SuiteJobs, TwoJobsRunRepeatsSideBySideEachInItsOwnRunDirectory) {
   SuiteOptions suite;
   suite.repeat = 4;
   suite.jobs = 2;
-  const int status = run_suite({std::string(FL_SCENARIOS_DIR) + "/reliable-short.yaml"}, options, table, suite);
+  const int status =
+      run_suite({std::string(FL_SCENARIOS_DIR) + "/reliable-short.yaml"}, options, table, suite);
   EXPECT_EQ(status, 0) << progress.str() << table.str();
   EXPECT_NE(table.str().find("4/4 runs passed"), std::string::npos) << table.str();
   std::set<std::string> tags;

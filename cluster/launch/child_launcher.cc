@@ -102,8 +102,8 @@ common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
       if (out_fd < 0) {
         const int err = errno;
         ::close(log_fd);
-        done.set_value(common::Status::io_error("cannot open " + stdout_path + ": " +
-                                                std::strerror(err)));
+        done.set_value(
+            common::Status::io_error("cannot open " + stdout_path + ": " + std::strerror(err)));
         return;
       }
     }

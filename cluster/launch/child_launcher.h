@@ -1,13 +1,15 @@
 #pragma once
 // ChildLauncher: starts child processes that cannot outlive their parent (the harness, a process
-// test, kvbench). Owned by ClusterProcesses (and run_to_exit); any thread may call spawn(). Every fork happens on the launcher's own long-lived thread, because
-// PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the process: a child
-// forked from a short-lived nemesis thread would otherwise be killed when that thread ends.
+// test, kvbench). Owned by ClusterProcesses (and run_to_exit); any thread may call spawn(). Every
+// fork happens on the launcher's own long-lived thread, because PR_SET_PDEATHSIG fires when the
+// *thread* that forked the child exits, not the process: a child forked from a short-lived nemesis
+// thread would otherwise be killed when that thread ends.
 //
 // In the child (between fork and exec) it: sets PR_SET_PDEATHSIG(SIGKILL) and exits at once if the
 // parent already died; moves into its own process group (a terminal Ctrl-C then reaches only the
 // parent, which decides); points stdin at /dev/null and stderr (and stdout, unless given its own
-// file) at the log file opened with O_APPEND. The caller owns the returned PID: it must reap it (waitpid) and then unregister it.
+// file) at the log file opened with O_APPEND. The caller owns the returned PID: it must reap it
+// (waitpid) and then unregister it.
 //
 // Every spawned PID is also kept in a process-wide, fixed-size table of live children so that
 // install_kill_children_on_signal()'s async-signal-safe handler can SIGKILL them. That table is the

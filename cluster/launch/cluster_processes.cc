@@ -76,7 +76,7 @@ struct ClusterProcesses::Impl {
 
   ClusterProcessesOptions options;
   std::unique_ptr<TempDir> temp_dir;  // when options.run_dir was empty; removed last
-  mutable std::mutex mu;  // guards nodes, client_addresses, started_all
+  mutable std::mutex mu;              // guards nodes, client_addresses, started_all
   std::vector<Node> nodes;
   std::vector<std::string> client_addresses;
   bool configured = false;  // cluster.yaml written

@@ -1,9 +1,9 @@
 #pragma once
-// ClusterProcesses: the kvnode processes of one cluster on this machine: the one launcher used by the
-// harness (one per run), the process tests and kvbench. It starts, kills, restarts, pauses and
+// ClusterProcesses: the kvnode processes of one cluster on this machine: the one launcher used by
+// the harness (one per run), the process tests and kvbench. It starts, kills, restarts, pauses and
 // stops nodes by PID (never by name), writes the cluster file, and answers "who leads?".
 //
-// Layout under options.run_dir (a fresh temporary directory, removed by the destructor, when empty):
+// Layout under options.run_dir (when empty: a fresh temporary directory, removed at the end):
 //   cluster.yaml          the cluster file every node reads (written by start_all)
 //   data/n<id>/           node i's data directory (kept across restarts; id = first_id + i)
 //   logs/n<id>.log        node i's stdout+stderr, appended across restarts (O_APPEND)
@@ -22,7 +22,7 @@
 //
 // Usage:
 //   auto procs = ClusterProcesses::create(opts);            // dirs and addresses; nothing started
-//   Interposer net({nodes from procs->node_senders()/listen_addresses(), seed}); net.start();
+//   Interposer net({{node_sender(i), listen_address(i)} per node, seed}); net.start();
 //   procs->start_all(net.frontend_addresses());             // writes cluster.yaml, starts nodes
 //
 // Children never outlive their parent: each child sets PR_SET_PDEATHSIG(SIGKILL) (and exits at once

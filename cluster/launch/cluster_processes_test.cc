@@ -53,7 +53,8 @@ class ClusterProcessesTest : public ::testing::Test {
     return o;
   }
 
-  // ClusterProcesses, started (peers and clients reach the listen addresses), with a leader elected.
+  // ClusterProcesses, started (peers and clients reach the listen addresses), with a leader
+  // elected.
   void start_cluster(const std::string& name, int n = 3) {
     auto p = ClusterProcesses::create(options(name, n));
     ASSERT_TRUE(p.is_ok()) << p.status().to_string();
