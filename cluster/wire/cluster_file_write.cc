@@ -21,6 +21,7 @@ std::string quoted(const std::string& s) {
 std::string cluster_config_yaml(const ClusterConfig& c) {
   std::ostringstream out;
   out << "# written by faultline\n";
+  if (!c.cluster_id.empty()) out << "cluster_id: " << quoted(c.cluster_id) << "\n";
   out << "nodes:\n";
   for (const NodeAddresses& n : c.nodes) {
     out << "  - id: " << n.id << "\n";
@@ -43,6 +44,7 @@ std::string cluster_config_yaml(const ClusterConfig& c) {
   out << "storage: " << (c.storage == StorageMode::kDisk ? "disk" : "memory") << "\n";
   out << "dedup: " << (c.dedup ? "on" : "off") << "\n";
   out << "compaction_bytes: " << c.compaction_bytes << "\n";
+  out << "max_message_bytes: " << c.max_message_bytes << "\n";
   return out.str();
 }
 

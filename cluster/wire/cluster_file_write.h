@@ -8,7 +8,8 @@
 
 namespace wire {
 
-// The YAML text of `config`; parse_cluster_config() of it gives the same config back (but `path`).
+// The YAML text of `config`; parse_cluster_config() of it gives the same config back (but `path`;
+// an empty cluster_id is left out, so the reader derives its default from the member ids).
 std::string cluster_config_yaml(const ClusterConfig& config);
 
 // Writes cluster_config_yaml(config) to `path` through a temporary file beside it and a rename, so

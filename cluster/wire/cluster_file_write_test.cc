@@ -26,6 +26,8 @@ TEST(ClusterFileTest, WrittenFileParsesBackTheSameConfig) {
   c.storage = StorageMode::kMemory;
   c.dedup = false;
   c.compaction_bytes = 4096;
+  c.cluster_id = "test-cluster.7";
+  c.max_message_bytes = 4u << 20;
   auto back = parse_cluster_config(cluster_config_yaml(c), "test");
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   ASSERT_EQ(back->nodes.size(), 3u);
@@ -45,6 +47,8 @@ TEST(ClusterFileTest, WrittenFileParsesBackTheSameConfig) {
   EXPECT_EQ(back->storage, StorageMode::kMemory);
   EXPECT_FALSE(back->dedup);
   EXPECT_EQ(back->compaction_bytes, 4096u);
+  EXPECT_EQ(back->cluster_id, "test-cluster.7");
+  EXPECT_EQ(back->max_message_bytes, 4u << 20);
 }
 
 TEST(ClusterFileTest, AbstractIpcEndpointsSurviveTheRoundTrip) {
@@ -57,6 +61,7 @@ TEST(ClusterFileTest, AbstractIpcEndpointsSurviveTheRoundTrip) {
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   ASSERT_EQ(back->nodes.size(), 1u);
   EXPECT_EQ(back->nodes[0].listen, a.listen);
+  EXPECT_EQ(back->cluster_id, "ids-7");  // not written: derived from the member ids
 }
 
 }  // namespace

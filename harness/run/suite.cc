@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
 
 namespace harness {
@@ -169,18 +170,12 @@ std::string summary_table(const std::vector<RunResults>& results) {
   return o.str();
 }
 
-int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out,
-              const SuiteOptions& suite) {
-  std::ostream& err = options.out ? *options.out : std::cerr;
-  auto files = collect_scenario_files(paths);
-  if (!files) {
-    err << "faultline run: " << files.status().message() << "\n";
-    return 2;
-  }
+common::Result<std::vector<Scenario>> load_scenarios(const std::vector<std::string>& files,
+                                                     std::ostream& err) {
   std::vector<Scenario> scenarios;
   bool invalid = false;
-  for (const auto& f : *files) {
-    auto s = load_scenario_file(f);
+  for (const auto& f : files) {
+    auto s = load_scenario_file(f, fault_registry());
     if (!s) {
       err << s.status().message() << "\n";
       invalid = true;
@@ -188,29 +183,30 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
     }
     scenarios.push_back(std::move(*s));
   }
-  if (invalid) {
-    err << "faultline run: invalid scenario(s); nothing was run\n";
-    return 2;
-  }
-  if (suite.validate_only) {
-    for (const auto& s : scenarios) out << "valid: " << s.file << " (" << s.name << ")\n";
-    return 0;
-  }
+  if (invalid) return common::Status::invalid_argument("invalid scenario(s); nothing was run");
+  return scenarios;
+}
+
+std::vector<RunResults> run_scenarios(const std::vector<Scenario>& scenarios,
+                                      const RunOptions& options, const SuiteOptions& suite) {
   const int repeat = std::max(1, suite.repeat);
   std::vector<Job> jobs;
   for (const auto& s : scenarios) {
     for (int k = 0; k < repeat; ++k) jobs.push_back({&s, k});
   }
-  std::vector<RunResults> results;
   if (suite.jobs > 1) {
-    results = run_parallel(jobs, options, err, suite.jobs, repeat);
-  } else {
-    for (const Job& job : jobs) results.push_back(run_one(job, options));
+    return run_parallel(jobs, options, options.out ? *options.out : std::cerr, suite.jobs, repeat);
   }
+  std::vector<RunResults> results;
+  for (const Job& job : jobs) results.push_back(run_one(job, options));
+  return results;
+}
+
+int report_suite(const std::vector<RunResults>& results, std::ostream& out, const SuiteOptions& suite) {
   int exit_code = 0;
   bool harness_error = false;
   bool some_passed = false;
-  for (const RunResults& r : results) {
+  for (const auto& r : results) {
     exit_code = std::max(exit_code, r.exit_code());
     harness_error = harness_error || !r.error.empty();
     some_passed = some_passed || r.passed();
@@ -226,6 +222,26 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
   if (!results.empty()) out << "; latest run: " << results.back().run_dir;
   out << "\n";
   return exit_code;
+}
+
+int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out,
+              const SuiteOptions& suite) {
+  std::ostream& err = options.out ? *options.out : std::cerr;
+  auto files = collect_scenario_files(paths);
+  if (!files) {
+    err << "faultline run: " << files.status().message() << "\n";
+    return 2;
+  }
+  auto scenarios = load_scenarios(*files, err);
+  if (!scenarios) {
+    err << "faultline run: " << scenarios.status().message() << "\n";
+    return 2;
+  }
+  if (suite.validate_only) {
+    for (const auto& s : *scenarios) out << "valid: " << s.file << " (" << s.name << ")\n";
+    return 0;
+  }
+  return report_suite(run_scenarios(*scenarios, options, suite), out, suite);
 }
 
 }  // namespace harness

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/sut/process/process_system.h"
+
 namespace harness {
 namespace {
 
@@ -66,7 +68,7 @@ TEST(SuiteJobs, TwoJobsRunRepeatsSideBySideEachInItsOwnRunDirectory) {
       ::testing::TempDir() + "/faultline-suite-jobs-" + std::to_string(::getpid());
   fs::remove_all(runs);
   RunOptions options;
-  options.kvnode_path = KVNODE_PATH;
+  options.system = sut::process_system_factory({KVNODE_PATH});
   options.runs_dir = runs;
   options.seed = 3;
   std::ostringstream progress, table;
