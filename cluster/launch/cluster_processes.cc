@@ -143,6 +143,9 @@ struct ClusterProcesses::Impl {
                                   "--data-dir", data_dir(i)};
     if (options.unsafe) a.push_back("--unsafe");
     a.insert(a.end(), options.extra_args.begin(), options.extra_args.end());
+    if (!options.node_args.empty()) {
+      a.insert(a.end(), options.node_args[i].begin(), options.node_args[i].end());
+    }
     return a;
   }
 
@@ -201,6 +204,11 @@ common::Result<std::unique_ptr<ClusterProcesses>> ClusterProcesses::create(
                                     std::to_string(options.num_nodes));
   }
   if (options.first_id < 1) return Status::invalid_argument("first_id must be >= 1");
+  if (!options.node_args.empty() &&
+      static_cast<int>(options.node_args.size()) != options.num_nodes) {
+    return Status::invalid_argument("node_args has " + std::to_string(options.node_args.size()) +
+                                    " entries for " + std::to_string(options.num_nodes) + " nodes");
+  }
   std::error_code ec;
   if (!fs::is_regular_file(options.kvnode_path, ec) ||
       ::access(options.kvnode_path.c_str(), X_OK) != 0) {

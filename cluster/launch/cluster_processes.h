@@ -59,6 +59,9 @@ struct ClusterProcessesOptions {
   // `nodes`, which create()/start_all() fill in; any nodes given here are ignored).
   wire::ClusterConfig config;
   std::vector<std::string> extra_args;  // extra kvnode command-line arguments
+  // Extra arguments for node i alone (after extra_args), e.g. its own --seed; empty, or one entry
+  // per node (create() fails otherwise).
+  std::vector<std::vector<std::string>> node_args;
   // start()/start_all() wait until each started node answers a status request (a node that exits
   // first is reported with the tail of its log); this bounds the wait per node.
   std::chrono::milliseconds start_timeout{10000};

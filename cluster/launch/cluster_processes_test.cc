@@ -272,6 +272,20 @@ TEST_F(ClusterProcessesTest, NodeThatExitsAtStartupIsReportedWithItsLog) {
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(procs_->alive(i));
 }
 
+TEST_F(ClusterProcessesTest, NodeArgsReachOnlyTheirNode) {
+  auto o = options("node_args", 3);
+  o.node_args = {{}, {"--no-such-flag-for-node-2"}, {}};
+  auto p = ClusterProcesses::create(o);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  procs_ = std::move(p.value());
+  auto st = procs_->start_all();
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("node 1 (id 2)"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("no-such-flag-for-node-2"), std::string::npos) << st.message();
+  o.node_args = {{}, {}};  // one entry per node, or none
+  EXPECT_FALSE(ClusterProcesses::create(o).is_ok());
+}
+
 // --- the harness dies: its nodes must die too -------------------------------------------------
 // The "harness" here is a child copy of this test binary running HarnessChild.StartClusterAndWait,
 // which starts a 3-node cluster, writes the node PIDs to a file and waits to be killed.
