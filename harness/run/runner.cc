@@ -91,7 +91,7 @@ common::Status RunContext::start_system() {
   FaultInjector* faults = faults_.get();
   script_ = std::make_unique<ScriptRunner>(
       system_.clients(), system_.network(), clock_, s_.clients.attempt_timeout, history_, ids_,
-      [faults] { return faults->sides(); }, seeds_.client_ids() ^ 0x5c819700ULL);
+      [faults] { return faults->sides(); }, seeds_.script_ids());
   return common::Status::ok();
 }
 
@@ -176,7 +176,7 @@ common::Status RunContext::run_phase(const Phase& phase, int index, int iteratio
   set_phase(label);
   faults_->set_context(phase.name, iteration);
   PhaseSpan span{phase.name, iteration, clock_.now_ns(), 0};
-  common::Rng rng(seeds_.faults(index, iteration) ^ 0x57e95ULL);  // the phase's steps
+  common::Rng rng(seeds_.steps(index, iteration));
   for (size_t k = 0; k < phase.steps.size(); ++k) {
     const std::string where = "phases[" + std::to_string(index) + "].steps[" + std::to_string(k) + "] line " +
                               std::to_string(phase.steps[k].line);

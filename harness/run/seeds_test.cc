@@ -26,13 +26,15 @@ TEST(RunSeeds, NamedStreamsAreDistinctAndNeverZero) {
         all.insert(s.schedule(p, i));
         all.insert(s.faults(p, i));
         all.insert(s.clients(p, i));
+        all.insert(s.steps(p, i));
       }
     }
     for (uint64_t n : s.nodes(7)) all.insert(n);
     all.insert(s.client_ids());
+    all.insert(s.script_ids());
     all.insert(s.network());
     all.insert(s.final_faults());
-    EXPECT_EQ(all.size(), 3u * 3u * 3u + 7u + 3u) << "seed " << seed;
+    EXPECT_EQ(all.size(), 3u * 3u * 4u + 7u + 4u) << "seed " << seed;
     EXPECT_EQ(all.count(0), 0u) << "seed " << seed;
   }
 }
