@@ -25,6 +25,7 @@ struct RunArgs {
   std::string kvnode;
   bool quiet = false;
   int repeat = 1;
+  int jobs = 1;
   bool expect_fail = false;
   bool soak = false;
   bool validate = false;
@@ -59,6 +60,11 @@ void add_run_command(CLI::App& cli, int& exit_code) {
   run->add_flag("--quiet,-q", args->quiet, "no progress or per-check lines; only the final table");
   run->add_option("--repeat", args->repeat, "runs per scenario, each with a fresh seed unless --seed")
       ->check(CLI::Range(1, 100000));
+  run->add_option("--jobs,-j", args->jobs,
+                  "scenario runs at once (each its own cluster, run directory and endpoints; "
+                  "progress lines start with the scenario's name)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   run->add_flag("--soak", args->soak, "soak: 10 runs per scenario (unless --repeat says otherwise)");
   run->add_flag("--validate", args->validate, "only load and validate the scenarios (exit 0 or 2)");
   run->add_flag("--expect-fail", args->expect_fail,
@@ -83,6 +89,7 @@ void add_run_command(CLI::App& cli, int& exit_code) {
     suite.repeat = args->soak && args->repeat == 1 ? 10 : args->repeat;
     suite.expect_fail = args->expect_fail;
     suite.validate_only = args->validate;
+    suite.jobs = args->jobs;
     exit_code = harness::run_suite(args->paths, opts, std::cout, suite);
   });
 }

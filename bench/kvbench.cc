@@ -1,4 +1,5 @@
-// kvbench: starts a local kvnode cluster (3 or 5 nodes, fsync on, disk storage) and prints
+// kvbench: starts a local kvnode cluster (3 or 5 nodes, fsync on, disk storage; cluster/launch, so
+// the Clerks reach the nodes over ZeroMQ ipc:// endpoints, not loopback TCP) and prints
 // sequential Put and linearizable Get latency, throughput with 1/4/16/64 concurrent clients (each
 // its own Clerk on its own thread), and the gap in successful writes after SIGKILL of the leader.
 // Each figure is the median over --runs runs. Prints figures; never passes or fails.
@@ -13,7 +14,7 @@
 #include <zmq.hpp>
 
 #include "cluster/client/clerk.h"
-#include "cluster/client/testing/local_cluster.h"
+#include "cluster/launch/cluster_processes.h"
 
 namespace {
 
@@ -37,7 +38,7 @@ double percentile(std::vector<double> v, double p) {
 
 double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
 
-client::ClerkOptions clerk_options(const client::testing::LocalCluster& c) {
+client::ClerkOptions clerk_options(const launch::ClusterProcesses& c) {
   client::ClerkOptions o;
   o.servers = c.client_addresses();
   o.attempt_timeout = 100ms;
@@ -59,7 +60,7 @@ std::vector<double> sequential(client::Clerk& clerk, bool puts, int n) {
 }
 
 // `clients` threads, each with its own Clerk, putting to their own keys for `duration`.
-double throughput(const client::testing::LocalCluster& c, zmq::context_t& ctx, int clients,
+double throughput(const launch::ClusterProcesses& c, zmq::context_t& ctx, int clients,
                   std::chrono::milliseconds duration) {
   std::atomic<uint64_t> done{0};
   std::atomic<bool> go{false};
@@ -87,8 +88,8 @@ double throughput(const client::testing::LocalCluster& c, zmq::context_t& ctx, i
 
 // Writers run for ~3 s; the leader is SIGKILLed after 1 s. Gap: the longest interval in which no
 // write completed successfully (across all writers).
-double leader_kill_gap(client::testing::LocalCluster& c, zmq::context_t& ctx, int clients) {
-  auto leader = c.wait_for_leader(10s);
+double leader_kill_gap(launch::ClusterProcesses& c, zmq::context_t& ctx, int clients) {
+  auto leader = c.wait_for_agreed_leader(Clock::now() + 10s);
   if (!leader) return -1;
   std::mutex mu;
   std::vector<Clock::time_point> oks;
@@ -110,9 +111,9 @@ double leader_kill_gap(client::testing::LocalCluster& c, zmq::context_t& ctx, in
   }
   std::this_thread::sleep_for(1s);
   auto killed_at = Clock::now();
-  c.stop_node(*leader, SIGKILL);
+  (void)c.kill(*leader);
   for (auto& th : threads) th.join();
-  c.start_node(*leader);
+  (void)c.start(*leader);
   std::sort(oks.begin(), oks.end());
   double gap = 0;
   Clock::time_point prev = killed_at;
@@ -145,16 +146,23 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   const std::vector<int> levels = {1, 4, 16, 64};
 
-  const std::string yaml =
-      "fsync: always\ncompaction_bytes: " + std::to_string(compaction_bytes) + "\n";
-  auto cluster = client::testing::LocalCluster::start({kvnode, nodes, yaml, false, curve});
+  launch::ClusterProcessesOptions options;
+  options.kvnode_path = kvnode;
+  options.num_nodes = nodes;
+  options.config.fsync = wire::FsyncMode::kAlways;
+  options.config.compaction_bytes = compaction_bytes;
+  options.curve = curve;
+  auto cluster = launch::ClusterProcesses::create(options);
+  if (cluster) {
+    if (auto st = cluster.value()->start_all(); !st) cluster = st;
+  }
   if (!cluster) {
     std::fprintf(stderr, "kvbench: %s\n", cluster.status().message().c_str());
     return 2;
   }
   auto& c = *cluster.value();
-  if (!c.wait_for_leader(10s)) {
-    std::fprintf(stderr, "kvbench: no leader within 10 s (logs in %s)\n", c.temp_dir().c_str());
+  if (!c.wait_for_agreed_leader(Clock::now() + 10s)) {
+    std::fprintf(stderr, "kvbench: no leader within 10 s (logs in %s)\n", c.run_dir().c_str());
     return 2;
   }
   zmq::context_t ctx(2);
@@ -174,7 +182,7 @@ int main(int argc, char** argv) {
     for (int level : levels)
       f.ops_per_s.push_back(throughput(c, ctx, level, std::chrono::seconds(seconds)));
     f.gap_ms = leader_kill_gap(c, ctx, 8);
-    c.wait_for_leader(10s);
+    (void)c.wait_for_agreed_leader(Clock::now() + 10s);
     std::printf("run %d: put p50 %.3f p99 %.3f ms | get p50 %.3f p99 %.3f ms | ops/s", run + 1,
                 f.put_p50_ms, f.put_p99_ms, f.get_p50_ms, f.get_p99_ms);
     for (size_t i = 0; i < levels.size(); ++i) std::printf(" %d:%.0f", levels[i], f.ops_per_s[i]);
@@ -187,10 +195,10 @@ int main(int argc, char** argv) {
     for (const auto& f : all) v.push_back(get(f));
     return median(v);
   };
-  std::printf("\nkvbench: %d nodes, fsync always, compaction_bytes %llu, security %s, %d runs "
-              "(medians)\n",
-              nodes, static_cast<unsigned long long>(compaction_bytes), curve ? "curve" : "none",
-              runs);
+  std::printf(
+      "\nkvbench: %d nodes, fsync always, compaction_bytes %llu, security %s, %d runs (medians), "
+      "nodes on ipc:// endpoints (cluster/launch)\n",
+      nodes, static_cast<unsigned long long>(compaction_bytes), curve ? "curve" : "none", runs);
   std::printf("  sequential put   p50 %.3f ms  p99 %.3f ms\n",
               med([](auto& f) { return f.put_p50_ms; }), med([](auto& f) { return f.put_p99_ms; }));
   std::printf("  sequential get   p50 %.3f ms  p99 %.3f ms  (read_index)\n",
@@ -200,7 +208,7 @@ int main(int argc, char** argv) {
                 med([i](auto& f) { return f.ops_per_s[i]; }));
   std::printf("  leader-kill gap  %.0f ms\n", med([](auto& f) { return f.gap_ms; }));
   if (compaction_bytes > 0) {  // how often each node compacted / installed a leader's snapshot
-    for (int i = 0; i < c.size(); ++i) {
+    for (int i = 0; i < c.num_nodes(); ++i) {
       std::ifstream in(c.log_path(i));
       std::string line;
       int compactions = 0, installs = 0;

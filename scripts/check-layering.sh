@@ -25,6 +25,7 @@ excludes=(--exclude=node_core_sim_test.cc)
 check cluster/node cluster/client
 excludes=()
 check cluster/client cluster/raft cluster/kv cluster/node checker harness app
+check cluster/launch cluster/raft cluster/kv cluster/node checker harness app
 check checker cluster harness app
 check harness cluster/raft cluster/kv cluster/node app
 # Inside harness/ (docs/architecture.md): sut is the seam and knows no user of it and no

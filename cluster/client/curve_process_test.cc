@@ -1,5 +1,5 @@
 // Process tests of `security: curve` (issue 14 item 5): real kvnode processes on 127.0.0.1 with
-// fresh keys per test (LocalCluster reaps every child, also when an assertion fails).
+// fresh keys per test (the launcher reaps every child, also when an assertion fails).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -7,7 +7,7 @@
 #include <zmq.hpp>
 
 #include "cluster/client/clerk.h"
-#include "cluster/client/testing/local_cluster.h"
+#include "cluster/launch/cluster_processes.h"
 #include "cluster/raft/types.h"
 #include "cluster/wire/curve.h"
 #include "cluster/wire/protocol.h"
@@ -18,27 +18,34 @@ namespace client {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::LocalCluster;
+using launch::ClusterProcesses;
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<LocalCluster> start_curve_cluster() {
-  testing::LocalClusterOptions o;
+std::unique_ptr<ClusterProcesses> start_curve_cluster() {
+  launch::ClusterProcessesOptions o;
   o.kvnode_path = KVNODE_PATH;
-  o.nodes = 3;
+  o.num_nodes = 3;
   o.curve = true;
-  auto c = LocalCluster::start(o);
+  auto c = ClusterProcesses::create(o);
   EXPECT_TRUE(c.is_ok()) << c.status().to_string();
-  return c ? std::move(c.value()) : nullptr;
+  if (!c) return nullptr;
+  auto st = c.value()->start_all();
+  EXPECT_TRUE(st.is_ok()) << st.to_string();
+  return st ? std::move(c.value()) : nullptr;
 }
 
-std::string node_log(const LocalCluster& c, int i) {
+bool wait_for_leader(ClusterProcesses& c) {
+  return c.wait_for_leader(Clock::now() + 10s).is_ok();
+}
+
+std::string node_log(const ClusterProcesses& c, int i) {
   std::ifstream in(c.log_path(i));
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 Deadline in(std::chrono::milliseconds d) { return Clock::now() + d; }
 
-ClerkOptions options(const LocalCluster& c, std::optional<ClerkCurve> curve) {
+ClerkOptions options(const ClusterProcesses& c, std::optional<ClerkCurve> curve) {
   ClerkOptions o;
   o.servers = c.client_addresses();
   o.attempt_timeout = 100ms;
@@ -49,7 +56,7 @@ ClerkOptions options(const LocalCluster& c, std::optional<ClerkCurve> curve) {
 TEST(CurveProcess, ACurveClusterServesAClerkWithTheClientKey) {
   auto c = start_curve_cluster();
   ASSERT_TRUE(c);
-  ASSERT_TRUE(c->wait_for_leader(10s)) << node_log(*c, 0);
+  ASSERT_TRUE(wait_for_leader(*c)) << node_log(*c, 0);
   ASSERT_TRUE(c->curve());
   Clerk clerk(options(*c, c->curve()));
   EXPECT_EQ(clerk.put("k", "a", in(10s)).outcome, Outcome::kOk);
@@ -62,7 +69,7 @@ TEST(CurveProcess, ACurveClusterServesAClerkWithTheClientKey) {
 TEST(CurveProcess, AClientWithoutAKeyOfTheClusterGetsNothing) {
   auto c = start_curve_cluster();
   ASSERT_TRUE(c);
-  ASSERT_TRUE(c->wait_for_leader(10s)) << node_log(*c, 0);
+  ASSERT_TRUE(wait_for_leader(*c)) << node_log(*c, 0);
   Clerk plain(options(*c, std::nullopt));
   EXPECT_EQ(plain.put("k", "plain", in(1500ms)).outcome, Outcome::kUnknown);
   EXPECT_FALSE(plain.status(0, 500ms).is_ok());
@@ -80,13 +87,13 @@ TEST(CurveProcess, AClientWithoutAKeyOfTheClusterGetsNothing) {
   EXPECT_EQ(g.outcome, Outcome::kOk);
   EXPECT_EQ(g.value, "");
   std::string logs;
-  for (int i = 0; i < c->size(); ++i) logs += node_log(*c, i);
+  for (int i = 0; i < c->num_nodes(); ++i) logs += node_log(*c, i);
   EXPECT_NE(logs.find("refused a connection without a key of this cluster"), std::string::npos);
 }
 
 // Connects to node 1 as a CURVE client with `key` (a name of keys_dir) and sends an append of
 // term 1,000,000 that claims to come from node 3.
-void send_append_from_node3(const LocalCluster& c, zmq::context_t& ctx, const std::string& key) {
+void send_append_from_node3(const ClusterProcesses& c, zmq::context_t& ctx, const std::string& key) {
   auto own = wire::load_curve_key_file(c.keys_dir() + "/" + key + ".key");
   ASSERT_TRUE(own.is_ok()) << own.status().message();
   zmq::socket_t s(ctx, zmq::socket_type::dealer);
@@ -109,7 +116,7 @@ void send_append_from_node3(const LocalCluster& c, zmq::context_t& ctx, const st
   }
 }
 
-uint64_t term_of(LocalCluster& c, int i) {
+uint64_t term_of(ClusterProcesses& c, int i) {
   auto s = c.status(i, 1s);
   return s ? s->term : 0;
 }
@@ -117,7 +124,7 @@ uint64_t term_of(LocalCluster& c, int i) {
 TEST(CurveProcess, ARaftMessageNamingAnotherMemberThanItsConnectionIsRefused) {
   auto c = start_curve_cluster();
   ASSERT_TRUE(c);
-  ASSERT_TRUE(c->wait_for_leader(10s)) << node_log(*c, 0);
+  ASSERT_TRUE(wait_for_leader(*c)) << node_log(*c, 0);
   zmq::context_t ctx(1);
   // Admitted keys, but not node 3's: the client's and node 2's.
   send_append_from_node3(*c, ctx, "client");

@@ -1,9 +1,12 @@
 #include "harness/record/run_dir.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 namespace harness {
 namespace fs = std::filesystem;
@@ -42,7 +45,9 @@ common::Result<std::string> create_run_dir(const std::string& runs_dir, const st
 common::Status update_latest_link(const std::string& runs_dir, const std::string& run_dir) {
   std::error_code ec;
   const fs::path link = fs::path(runs_dir) / "latest";
-  const fs::path tmp = fs::path(runs_dir) / ".latest.tmp";
+  // A temporary name of this thread's own: runs finishing at once (--jobs) must not share it.
+  const fs::path tmp = fs::path(runs_dir) / (".latest.tmp." + std::to_string(::getpid()) + "." +
+                                             std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
   const fs::path target = fs::relative(fs::absolute(run_dir), fs::absolute(runs_dir), ec);
   if (ec) return common::Status::io_error(run_dir + ": " + ec.message());
   fs::remove(tmp, ec);

@@ -1,6 +1,6 @@
 #pragma once
 // Run directories: runs/<scenario>/<UTC time>/ with logs/ inside, and runs/latest pointing at the
-// newest run. Plain functions; the caller serializes runs.
+// newest run. Plain functions; safe to call from parallel runs (`faultline run --jobs`).
 #include <string>
 
 #include "common/status.h"

@@ -1,10 +1,13 @@
 #include "harness/run/suite.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
@@ -47,7 +50,90 @@ common::Status no_scenarios_in(const std::string& dir) {
       " (directories are not searched recursively: name them)");
 }
 
+// One run of the suite: scenario and repetition (0-based).
+struct Job {
+  const Scenario* scenario;
+  int repetition;
+};
+
+RunResults run_one(const Job& job, const RunOptions& options) {
+  try {
+    return run_scenario(*job.scenario, options);
+  } catch (const std::exception& e) {  // e.g. out of memory: the run is a harness error, not a crash
+    RunResults r;
+    r.scenario = job.scenario->name;
+    r.file = job.scenario->file;
+    r.error = std::string("harness exception: ") + e.what();
+    return r;
+  }
+}
+
+// Runs every job, `jobs` at a time, each on its own thread with its own PrefixedLines over `err`.
+// results[i] is job i's, whatever order they finish in.
+std::vector<RunResults> run_parallel(const std::vector<Job>& all, const RunOptions& options,
+                                     std::ostream& err, int jobs, int repeat) {
+  std::vector<RunResults> results(all.size());
+  std::mutex out_mu;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < all.size(); i = next++) {
+      const Job& job = all[i];
+      const std::string& name = job.scenario->name;
+      const std::string tag = repeat > 1 ? name + " #" + std::to_string(job.repetition + 1) : name;
+      PrefixedLines lines(err, out_mu, "[" + tag + "] ", "[" + name + "] ");
+      RunOptions mine = options;
+      mine.out = &lines;
+      results[i] = run_one(job, mine);
+    }
+  };
+  std::vector<std::thread> threads;
+  const size_t n = std::min(all.size(), static_cast<size_t>(std::max(1, jobs)));
+  for (size_t t = 0; t < n; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  return results;
+}
+
 }  // namespace
+
+PrefixedLines::Buffer::Buffer(std::ostream& sink, std::mutex& mu, std::string prefix,
+                              std::string replaced)
+    : sink_(sink), mu_(mu), prefix_(std::move(prefix)), replaced_(std::move(replaced)) {}
+
+void PrefixedLines::Buffer::emit() {
+  if (line_.empty()) return;
+  std::string_view rest = line_;
+  if (!replaced_.empty() && rest.substr(0, replaced_.size()) == replaced_) rest.remove_prefix(replaced_.size());
+  {
+    std::lock_guard lock(mu_);
+    sink_ << prefix_ << rest << std::flush;
+  }
+  line_.clear();
+}
+
+PrefixedLines::Buffer::int_type PrefixedLines::Buffer::overflow(int_type c) {
+  if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+  line_ += traits_type::to_char_type(c);
+  if (traits_type::to_char_type(c) == '\n') emit();
+  return c;
+}
+
+std::streamsize PrefixedLines::Buffer::xsputn(const char* s, std::streamsize n) {
+  for (std::streamsize i = 0; i < n; ++i) overflow(traits_type::to_int_type(s[i]));
+  return n;
+}
+
+PrefixedLines::PrefixedLines(std::ostream& sink, std::mutex& mu, std::string prefix, std::string replaced)
+    : std::ostream(nullptr), buffer_(sink, mu, std::move(prefix), std::move(replaced)) {
+  rdbuf(&buffer_);
+}
+
+void PrefixedLines::Buffer::finish() {
+  if (line_.empty()) return;
+  line_ += '\n';
+  emit();
+}
+
+PrefixedLines::~PrefixedLines() { buffer_.finish(); }
 
 common::Result<std::vector<std::string>> collect_scenario_files(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
@@ -103,10 +189,16 @@ common::Result<std::vector<Scenario>> load_scenarios(const std::vector<std::stri
 
 std::vector<RunResults> run_scenarios(const std::vector<Scenario>& scenarios,
                                       const RunOptions& options, const SuiteOptions& suite) {
-  std::vector<RunResults> results;
+  const int repeat = std::max(1, suite.repeat);
+  std::vector<Job> jobs;
   for (const auto& s : scenarios) {
-    for (int k = 0; k < std::max(1, suite.repeat); ++k) results.push_back(run_scenario(s, options));
+    for (int k = 0; k < repeat; ++k) jobs.push_back({&s, k});
   }
+  if (suite.jobs > 1) {
+    return run_parallel(jobs, options, options.out ? *options.out : std::cerr, suite.jobs, repeat);
+  }
+  std::vector<RunResults> results;
+  for (const Job& job : jobs) results.push_back(run_one(job, options));
   return results;
 }
 

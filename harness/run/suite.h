@@ -1,8 +1,12 @@
 #pragma once
 // Suite: `faultline run FILE|DIR...` — collects the scenario files (a directory contributes its
-// *.yaml files, sorted), validates every one before anything starts, runs them in order and prints
-// a table over all of them. Called from the app's run command on the main thread.
+// *.yaml files, sorted), validates every one before anything starts, runs them (in order, or
+// `jobs` at a time on as many threads) and prints a table over all of them in scenario order.
+// Called from the app's run command on the main thread.
 #include <iosfwd>
+#include <mutex>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -17,6 +21,42 @@ struct SuiteOptions {
   int repeat = 1;            // runs per scenario (each with its own seed unless --seed fixes it)
   bool expect_fail = false;  // demos: success means every run FAILED a check
   bool validate_only = false;  // load and validate every scenario, run nothing
+  // Runs at once. Each run has its own run directory, kvnode processes (ipc endpoints unique to
+  // its cluster) and interposer ports, so parallel runs cannot collide; with jobs > 1 every
+  // progress and verdict line is written whole and starts with "[<scenario>] " ("[<scenario> #k] "
+  // with repeat > 1).
+  int jobs = 1;
+};
+
+// PrefixedLines: an output stream for one of several runs that share `sink`. It holds what the run
+// writes until a line is complete, then writes the whole line, starting with `prefix`, to `sink`
+// under `mu`, so lines of parallel runs never interleave. A line that already starts with
+// `replaced` (the runner's own "[<scenario>] ") has that part replaced by the prefix. The
+// destructor writes a last unterminated line. Used by one thread; `sink` and `mu` outlive it.
+class PrefixedLines : public std::ostream {
+ public:
+  PrefixedLines(std::ostream& sink, std::mutex& mu, std::string prefix, std::string replaced = "");
+  ~PrefixedLines() override;
+
+ private:
+  class Buffer : public std::streambuf {
+   public:
+    Buffer(std::ostream& sink, std::mutex& mu, std::string prefix, std::string replaced);
+    void emit();    // writes the held line (if any) with its prefix
+    void finish();  // emits a last line that has no newline yet
+
+   protected:
+    int_type overflow(int_type c) override;
+    std::streamsize xsputn(const char* s, std::streamsize n) override;
+
+   private:
+    std::ostream& sink_;
+    std::mutex& mu_;
+    std::string prefix_;
+    std::string replaced_;
+    std::string line_;
+  };
+  Buffer buffer_;
 };
 
 // The steps of run_suite, for callers that add their own (selection, summaries):

@@ -4,11 +4,15 @@
 #include <mutex>
 
 #include "cluster/client/clerk.h"
+#include "cluster/launch/cluster_processes.h"
 #include "harness/net/interposer.h"
-#include "harness/process/cluster_processes.h"
 #include "harness/sut/thread_clock.h"
 
 namespace harness::sut {
+
+using launch::ClusterProcesses;
+using launch::ClusterProcessesOptions;
+
 namespace {
 
 std::chrono::steady_clock::time_point to_steady(int64_t t_ns) {

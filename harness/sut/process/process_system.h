@@ -1,6 +1,6 @@
 #pragma once
 // ProcessSystem: the seam (harness/sut/system.h) implemented by real kvnode processes on
-// 127.0.0.1 (harness/process/ClusterProcesses), every message routed through the ZeroMQ
+// this machine (cluster/launch: launch::ClusterProcesses), every message routed through the ZeroMQ
 // interposer (harness/net/Interposer), Clerk clients, the wall clock and OS threads (ThreadClock).
 // What `faultline run` uses.
 //

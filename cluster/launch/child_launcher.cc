@@ -1,4 +1,4 @@
-#include "harness/process/child_launcher.h"
+#include "cluster/launch/child_launcher.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #include <future>
 #include <system_error>
 
-namespace harness {
+namespace launch {
 
 namespace {
 
@@ -84,7 +84,8 @@ void ChildLauncher::run() {
 
 common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
                                            const std::vector<std::string>& args,
-                                           const std::string& log_path) {
+                                           const std::string& log_path,
+                                           const std::string& stdout_path) {
   namespace bp = boost::process;
   std::promise<common::Result<pid_t>> done;
   auto result = done.get_future();
@@ -95,13 +96,24 @@ common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
           common::Status::io_error("cannot open log " + log_path + ": " + std::strerror(errno)));
       return;
     }
+    int out_fd = log_fd;
+    if (!stdout_path.empty()) {
+      out_fd = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (out_fd < 0) {
+        const int err = errno;
+        ::close(log_fd);
+        done.set_value(
+            common::Status::io_error("cannot open " + stdout_path + ": " + std::strerror(err)));
+        return;
+      }
+    }
     const pid_t parent = ::getpid();
     // Runs in the child between fork and exec: only async-signal-safe calls.
-    auto child_setup = [log_fd, parent](auto&) {
+    auto child_setup = [log_fd, out_fd, parent](auto&) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);  // the harness died before prctl took effect
+      if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
       ::setpgid(0, 0);
-      ::dup2(log_fd, STDOUT_FILENO);
+      ::dup2(out_fd, STDOUT_FILENO);
       ::dup2(log_fd, STDERR_FILENO);
     };
     // On an exec error Boost returns an empty child; remember the PID to reap the failed child.
@@ -111,6 +123,7 @@ common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
     bp::child c(bp::exe = exe, bp::args = args, bp::std_in < bp::null,
                 bp::extend::on_exec_setup = child_setup, bp::extend::on_error = on_error, ec);
     ::close(log_fd);
+    if (out_fd != log_fd) ::close(out_fd);
     if (ec) {
       // The forked child failed to exec and has exited: reap it so it leaves no zombie.
       if (failed_pid > 0) {
@@ -135,4 +148,4 @@ common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
   return result.get();
 }
 
-}  // namespace harness
+}  // namespace launch

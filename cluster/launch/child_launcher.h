@@ -1,13 +1,15 @@
 #pragma once
-// ChildLauncher: starts child processes that cannot outlive the harness. Owned by ClusterProcesses;
-// any thread may call spawn(). Every fork happens on the launcher's own long-lived thread, because
-// PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the process: a child
-// forked from a short-lived nemesis thread would otherwise be killed when that thread ends.
+// ChildLauncher: starts child processes that cannot outlive their parent (the harness, a process
+// test, kvbench). Owned by ClusterProcesses (and run_to_exit); any thread may call spawn(). Every
+// fork happens on the launcher's own long-lived thread, because PR_SET_PDEATHSIG fires when the
+// *thread* that forked the child exits, not the process: a child forked from a short-lived nemesis
+// thread would otherwise be killed when that thread ends.
 //
 // In the child (between fork and exec) it: sets PR_SET_PDEATHSIG(SIGKILL) and exits at once if the
 // parent already died; moves into its own process group (a terminal Ctrl-C then reaches only the
-// harness, which decides); points stdin at /dev/null and stdout+stderr at the log file opened with
-// O_APPEND. The caller owns the returned PID: it must reap it (waitpid) and then unregister it.
+// parent, which decides); points stdin at /dev/null and stderr (and stdout, unless given its own
+// file) at the log file opened with O_APPEND. The caller owns the returned PID: it must reap it
+// (waitpid) and then unregister it.
 //
 // Every spawned PID is also kept in a process-wide, fixed-size table of live children so that
 // install_kill_children_on_signal()'s async-signal-safe handler can SIGKILL them. That table is the
@@ -24,7 +26,7 @@
 
 #include "common/status.h"
 
-namespace harness {
+namespace launch {
 
 class ChildLauncher {
  public:
@@ -33,10 +35,11 @@ class ChildLauncher {
   ChildLauncher(const ChildLauncher&) = delete;
   ChildLauncher& operator=(const ChildLauncher&) = delete;
 
-  // Starts `exe` with `args`, output appended to `log_path`. Fails with the reason (exec error,
-  // log file not writable). The PID is registered in the live-children table.
+  // Starts `exe` with `args`, stderr appended to `log_path`, stdout too unless `stdout_path` names
+  // another file (appended as well). Fails with the reason (exec error, a file not writable). The
+  // PID is registered in the live-children table.
   common::Result<pid_t> spawn(const std::string& exe, const std::vector<std::string>& args,
-                              const std::string& log_path);
+                              const std::string& log_path, const std::string& stdout_path = "");
 
  private:
   void run();
@@ -54,4 +57,4 @@ void unregister_child(pid_t pid);
 // Idempotent; safe to call from any thread.
 void install_kill_children_on_signal();
 
-}  // namespace harness
+}  // namespace launch

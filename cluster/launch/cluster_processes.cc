@@ -1,25 +1,24 @@
-#include "harness/process/cluster_processes.h"
+#include "cluster/launch/cluster_processes.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <set>
+#include <random>
 #include <thread>
 #include <zmq.hpp>
 
-#include "common/free_port.h"
-#include "harness/process/child_launcher.h"
-#include "harness/process/cluster_file.h"
+#include "cluster/launch/child_launcher.h"
+#include "cluster/launch/run_to_exit.h"
+#include "cluster/wire/cluster_file_write.h"
+#include "cluster/wire/curve.h"
 
-namespace harness {
+namespace launch {
 
 namespace fs = std::filesystem;
 using Status = common::Status;
@@ -30,19 +29,16 @@ constexpr std::chrono::milliseconds kPollStep{10};
 constexpr std::chrono::milliseconds kStatusProbe{200};
 constexpr size_t kLogTailLines = 15;
 
-// Picks `n` distinct free loopback ports: all sockets stay bound until every port is known.
-// Ports below the ephemeral range: see common/free_port.h (a port from the ephemeral range can be
-// taken by an outgoing connection before the node binds it).
-common::Result<std::vector<int>> pick_free_ports(int n) {
-  std::set<int> taken;
-  std::vector<int> ports;
-  for (int i = 0; i < n; ++i) {
-    int port = common::pick_free_loopback_port(taken);
-    if (port == 0) return Status::io_error("cannot find a free port on 127.0.0.1 in [20000, 32000)");
-    taken.insert(port);
-    ports.push_back(port);
-  }
-  return ports;
+// "ipc://@faultline-<pid>-<64 random bits in hex>": unique to one ClusterProcesses. The PID keeps
+// processes apart, the random part keeps clusters of one process (and a reused PID) apart. The '@'
+// puts the name in Linux's abstract socket namespace: no file, no path-length limit to speak of
+// (107 bytes), gone when the socket closes.
+std::string unique_endpoint_prefix() {
+  std::random_device rd;
+  const uint64_t r = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r));
+  return "ipc://@faultline-" + std::to_string(::getpid()) + "-" + hex;
 }
 
 std::string log_tail(const std::string& path) {
@@ -80,11 +76,13 @@ struct ClusterProcesses::Impl {
   };
 
   ClusterProcessesOptions options;
-  mutable std::mutex mu;  // guards nodes, client_addresses, started_all
+  std::unique_ptr<TempDir> temp_dir;  // when options.run_dir was empty; removed last
+  mutable std::mutex mu;              // guards nodes, client_addresses, started_all
   std::vector<Node> nodes;
   std::vector<std::string> client_addresses;
   bool configured = false;  // cluster.yaml written
   zmq::context_t ctx{1};    // shared by the status Clerks (thread-safe)
+  std::optional<client::ClerkCurve> curve;  // the client's keys, with options.curve
   ChildLauncher launcher;
 
   std::string name(int i) const {
@@ -147,6 +145,9 @@ struct ClusterProcesses::Impl {
                                   "--data-dir", data_dir(i)};
     if (options.unsafe) a.push_back("--unsafe");
     a.insert(a.end(), options.extra_args.begin(), options.extra_args.end());
+    if (!options.node_args.empty()) {
+      a.insert(a.end(), options.node_args[i].begin(), options.node_args[i].end());
+    }
     return a;
   }
 
@@ -166,6 +167,7 @@ struct ClusterProcesses::Impl {
     client::ClerkOptions o;
     o.servers = {address};
     o.sender = "harness";
+    o.curve = curve;
     client::Clerk clerk(std::move(o), &ctx);
     return clerk.status(0, timeout);
   }
@@ -205,6 +207,11 @@ common::Result<std::unique_ptr<ClusterProcesses>> ClusterProcesses::create(
                                     std::to_string(options.num_nodes));
   }
   if (options.first_id < 1) return Status::invalid_argument("first_id must be >= 1");
+  if (!options.node_args.empty() &&
+      static_cast<int>(options.node_args.size()) != options.num_nodes) {
+    return Status::invalid_argument("node_args has " + std::to_string(options.node_args.size()) +
+                                    " entries for " + std::to_string(options.num_nodes) + " nodes");
+  }
   std::error_code ec;
   if (!fs::is_regular_file(options.kvnode_path, ec) ||
       ::access(options.kvnode_path.c_str(), X_OK) != 0) {
@@ -213,13 +220,18 @@ common::Result<std::unique_ptr<ClusterProcesses>> ClusterProcesses::create(
   }
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
+  if (impl->options.run_dir.empty()) {
+    impl->temp_dir = std::make_unique<TempDir>();
+    if (impl->temp_dir->path().empty())
+      return Status::io_error("cannot create a temporary directory for the cluster");
+    impl->options.run_dir = impl->temp_dir->path();
+  }
   const auto& o = impl->options;
-  auto ports = pick_free_ports(o.num_nodes);
-  if (!ports) return ports.status();
+  const std::string prefix = unique_endpoint_prefix();
   for (int i = 0; i < o.num_nodes; ++i) {
     Impl::Node n;
     n.id = o.first_id + static_cast<uint64_t>(i);
-    n.listen = "tcp://127.0.0.1:" + std::to_string((*ports)[i]);
+    n.listen = prefix + "/n" + std::to_string(n.id);
     impl->nodes.push_back(n);
   }
   fs::create_directories(fs::path(o.run_dir) / "logs", ec);
@@ -227,6 +239,16 @@ common::Result<std::unique_ptr<ClusterProcesses>> ClusterProcesses::create(
   for (int i = 0; i < o.num_nodes; ++i) {
     fs::create_directories(impl->data_dir(i), ec);
     if (ec) return Status::io_error("cannot create " + impl->data_dir(i) + ": " + ec.message());
+  }
+  if (o.curve) {
+    const std::string keys = (fs::path(o.run_dir) / "keys").string();
+    fs::create_directories(keys, ec);
+    if (ec) return Status::io_error("cannot create " + keys + ": " + ec.message());
+    std::vector<uint64_t> ids;
+    for (const auto& n : impl->nodes) ids.push_back(n.id);
+    if (auto st = wire::generate_cluster_curve_keys(keys, ids); !st) return st;
+    impl->options.config.security = wire::Security::kCurve;
+    impl->options.config.curve_keys_dir = keys;
   }
   return std::unique_ptr<ClusterProcesses>(new ClusterProcesses(std::move(impl)));
 }
@@ -247,10 +269,18 @@ std::vector<std::string> ClusterProcesses::client_addresses() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->client_addresses;
 }
+std::string ClusterProcesses::run_dir() const { return impl_->options.run_dir; }
 std::string ClusterProcesses::cluster_file() const { return impl_->cluster_file(); }
 std::string ClusterProcesses::data_dir(int i) const {
   impl_->nodes.at(i);
   return impl_->data_dir(i);
+}
+std::string ClusterProcesses::keys_dir() const {
+  return (fs::path(impl_->options.run_dir) / "keys").string();
+}
+std::optional<client::ClerkCurve> ClusterProcesses::curve() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->curve;
 }
 std::string ClusterProcesses::log_path(int i) const {
   impl_->nodes.at(i);
@@ -280,7 +310,12 @@ Status ClusterProcesses::start_all(const std::vector<std::string>& peer_addresse
     a.client_address = peers[i];
     config.nodes.push_back(a);
   }
-  if (auto st = write_cluster_file(config, m.cluster_file()); !st) return st;
+  if (auto st = wire::write_cluster_config(config, m.cluster_file()); !st) return st;
+  if (config.security == wire::Security::kCurve) {
+    auto keys = client::clerk_curve_for(config);
+    if (!keys) return keys.status();
+    m.curve = *keys;
+  }
   m.client_addresses = peers;
   m.configured = true;
   Status st;
@@ -380,6 +415,24 @@ void ClusterProcesses::stop_all() {
   for (int i = 0; i < n; ++i) m.kill_and_reap(i);
 }
 
+common::Result<int> ClusterProcesses::stop(int i, int sig) {
+  Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.mu);
+  if (auto st = m.check_index(i); !st) return st;
+  if (!m.poll_alive(i))
+    return Status::unavailable("stop: node " + std::to_string(i) + " is not running");
+  if (m.nodes[i].paused) ::kill(m.nodes[i].pid, SIGCONT);
+  m.nodes[i].paused = false;
+  ::kill(m.nodes[i].pid, sig);
+  const auto deadline = std::chrono::steady_clock::now() + m.options.stop_grace;
+  while (m.poll_alive(i) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(kPollStep);
+  }
+  m.kill_and_reap(i);  // no-op if it exited in time
+  const int ws = m.nodes[i].last_wstatus;
+  return WIFEXITED(ws) ? WEXITSTATUS(ws) : -WTERMSIG(ws);
+}
+
 bool ClusterProcesses::alive(int i) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->check_index(i).is_ok() && impl_->poll_alive(i);
@@ -429,6 +482,30 @@ common::Result<int> ClusterProcesses::wait_for_leader(
   }
 }
 
+common::Result<int> ClusterProcesses::wait_for_agreed_leader(
+    std::chrono::steady_clock::time_point deadline) {
+  const int n = num_nodes();
+  while (true) {
+    std::vector<std::optional<client::NodeStatus>> st(n);
+    for (int i = 0; i < n; ++i) {
+      if (!alive(i) || paused(i)) continue;
+      if (auto s = status(i, kStatusProbe)) st[i] = *s;
+    }
+    for (int i = 0; i < n; ++i) {
+      if (!st[i] || st[i]->role != "leader") continue;
+      int agree = 0;
+      for (const auto& s : st) {
+        if (s && s->term == st[i]->term && s->leader == st[i]->id) ++agree;
+      }
+      if (agree > n / 2) return i;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::timeout("no leader acknowledged by a majority before the deadline");
+    }
+    std::this_thread::sleep_for(kPollStep * 5);
+  }
+}
+
 common::Result<uint64_t> ClusterProcesses::disk_bytes(int i) const {
   if (auto st = impl_->check_index(i); !st) return st;
   std::error_code ec;
@@ -447,4 +524,4 @@ common::Result<uint64_t> ClusterProcesses::disk_bytes(int i) const {
 
 void ClusterProcesses::install_interrupt_handler() { install_kill_children_on_signal(); }
 
-}  // namespace harness
+}  // namespace launch

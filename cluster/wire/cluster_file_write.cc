@@ -1,13 +1,13 @@
-#include "harness/process/cluster_file.h"
+#include "cluster/wire/cluster_file_write.h"
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
-namespace harness {
+namespace wire {
 
 namespace {
-// Addresses are tcp://host:port; quoting keeps YAML from reading anything else into them.
+// Endpoints (tcp://host:port, ipc://@name) are quoted so YAML reads nothing else into them.
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -18,11 +18,12 @@ std::string quoted(const std::string& s) {
 }
 }  // namespace
 
-std::string cluster_yaml(const wire::ClusterConfig& c) {
+std::string cluster_config_yaml(const ClusterConfig& c) {
   std::ostringstream out;
-  out << "# written by the faultline harness\n";
+  out << "# written by faultline\n";
+  if (!c.cluster_id.empty()) out << "cluster_id: " << quoted(c.cluster_id) << "\n";
   out << "nodes:\n";
-  for (const wire::NodeAddresses& n : c.nodes) {
+  for (const NodeAddresses& n : c.nodes) {
     out << "  - id: " << n.id << "\n";
     out << "    listen: " << quoted(n.listen) << "\n";
     if (!n.address.empty()) out << "    address: " << quoted(n.address) << "\n";
@@ -38,20 +39,25 @@ std::string cluster_yaml(const wire::ClusterConfig& c) {
   out << "  election_timeout_ms: [" << c.election_timeout_min_ms << ", "
       << c.election_timeout_max_ms << "]\n";
   out << "  heartbeat_ms: " << c.heartbeat_ms << "\n";
-  out << "fsync: " << (c.fsync == wire::FsyncMode::kAlways ? "always" : "never") << "\n";
-  out << "read_mode: " << wire::read_mode_name(c.read_mode) << "\n";
-  out << "storage: " << (c.storage == wire::StorageMode::kDisk ? "disk" : "memory") << "\n";
+  out << "fsync: " << (c.fsync == FsyncMode::kAlways ? "always" : "never") << "\n";
+  out << "read_mode: " << read_mode_name(c.read_mode) << "\n";
+  out << "storage: " << (c.storage == StorageMode::kDisk ? "disk" : "memory") << "\n";
   out << "dedup: " << (c.dedup ? "on" : "off") << "\n";
   out << "compaction_bytes: " << c.compaction_bytes << "\n";
+  out << "max_message_bytes: " << c.max_message_bytes << "\n";
+  if (c.security == Security::kCurve) {
+    out << "security: curve\n";
+    out << "curve_keys: " << quoted(c.curve_keys_dir) << "\n";
+  }
   return out.str();
 }
 
-common::Status write_cluster_file(const wire::ClusterConfig& config, const std::string& path) {
+common::Status write_cluster_config(const ClusterConfig& config, const std::string& path) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::trunc);
     if (!f) return common::Status::io_error("cannot write " + tmp);
-    f << cluster_yaml(config);
+    f << cluster_config_yaml(config);
     f.flush();
     if (!f) return common::Status::io_error("cannot write " + tmp);
   }
@@ -61,4 +67,4 @@ common::Status write_cluster_file(const wire::ClusterConfig& config, const std::
   return common::Status::ok();
 }
 
-}  // namespace harness
+}  // namespace wire

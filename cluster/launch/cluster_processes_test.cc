@@ -1,7 +1,8 @@
-// Process tests: real kvnode processes started by ClusterProcesses, every message through the
-// Interposer. Each test owns its ClusterProcesses, whose destructor SIGKILLs and reaps every child,
-// so children are reaped even when an assertion fails. Waiting is by polling with deadlines.
-#include "harness/process/cluster_processes.h"
+// Process tests: real kvnode processes started by ClusterProcesses, talking to each other directly
+// (the interposer's side is tested in harness/process). Each test owns its ClusterProcesses, whose
+// destructor SIGKILLs and reaps every child, so children are reaped even when an assertion fails.
+// Waiting is by polling with deadlines.
+#include "cluster/launch/cluster_processes.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,13 +13,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "cluster/client/clerk.h"
-#include "harness/net/interposer.h"
-#include "harness/process/cluster_file.h"
+#include "cluster/wire/cluster_config.h"
 
-namespace harness {
+namespace launch {
 namespace {
 
 namespace fs = std::filesystem;
@@ -40,7 +41,6 @@ class ClusterProcessesTest : public ::testing::Test {
  protected:
   void TearDown() override {
     procs_.reset();  // kills and reaps
-    net_.reset();
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
@@ -53,18 +53,13 @@ class ClusterProcessesTest : public ::testing::Test {
     return o;
   }
 
-  // ClusterProcesses + Interposer, started, with a leader elected.
+  // ClusterProcesses, started (peers and clients reach the listen addresses), with a leader
+  // elected.
   void start_cluster(const std::string& name, int n = 3) {
     auto p = ClusterProcesses::create(options(name, n));
     ASSERT_TRUE(p.is_ok()) << p.status().to_string();
     procs_ = std::move(p.value());
-    InterposerOptions io;
-    io.seed = 1;
-    for (int i = 0; i < n; ++i)
-      io.nodes.push_back({procs_->node_sender(i), procs_->listen_address(i)});
-    net_ = std::make_unique<Interposer>(io);
-    ASSERT_TRUE(net_->start().is_ok());
-    auto st = procs_->start_all(net_->frontend_addresses());
+    auto st = procs_->start_all();
     ASSERT_TRUE(st.is_ok()) << st.to_string();
     auto leader = procs_->wait_for_leader(Clock::now() + kLeaderWait);
     ASSERT_TRUE(leader.is_ok()) << leader.status().to_string();
@@ -91,34 +86,82 @@ class ClusterProcessesTest : public ::testing::Test {
 
   fs::path dir_;
   std::unique_ptr<ClusterProcesses> procs_;
-  std::unique_ptr<Interposer> net_;
 };
 
-TEST_F(ClusterProcessesTest, ClerkWritesAndReadsThroughTheInterposer) {
-  start_cluster("clerk");
-  EXPECT_EQ(procs_->client_addresses(), net_->frontend_addresses());
-  auto c = clerk();
-  ASSERT_EQ(c->put("k", "v1", soon()).outcome, client::Outcome::kOk);
-  ASSERT_EQ(c->append("k", "+2", soon()).outcome, client::Outcome::kOk);
-  auto got = c->get("k", soon());
-  ASSERT_EQ(got.outcome, client::Outcome::kOk);
-  EXPECT_EQ(got.value, "v1+2");
-  // Client traffic and Raft traffic both went through the interposer.
-  uint64_t client_reqs = 0, raft_reqs = 0;
-  for (int d = 0; d < 3; ++d) {
-    client_reqs += net_->link_counters(kClients, d).requests_forwarded;
-    for (int s = 0; s < 3; ++s) raft_reqs += net_->link_counters(s, d).requests_forwarded;
+TEST_F(ClusterProcessesTest, NodesListenOnUniqueAbstractIpcEndpointsNamedInTheClusterFile) {
+  start_cluster("endpoints");
+  EXPECT_EQ(procs_->client_addresses(), procs_->listen_addresses());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(procs_->listen_address(i).rfind("ipc://@faultline-", 0), 0u)
+        << procs_->listen_address(i);
+    for (int j = 0; j < i; ++j) EXPECT_NE(procs_->listen_address(i), procs_->listen_address(j));
   }
-  EXPECT_GE(client_reqs, 3u);
-  EXPECT_GT(raft_reqs, 0u);
-  EXPECT_GE(net_->counters().total_requests, client_reqs + raft_reqs);
-  // The cluster file the nodes read parses back to what was meant.
   auto cfg = wire::load_cluster_config(procs_->cluster_file());
   ASSERT_TRUE(cfg.is_ok()) << cfg.status().to_string();
   ASSERT_EQ(cfg->nodes.size(), 3u);
   EXPECT_EQ(cfg->nodes[1].listen, procs_->listen_address(1));
-  EXPECT_EQ(cfg->nodes[1].address, net_->frontend_address(1));
+  EXPECT_EQ(cfg->nodes[1].address, procs_->listen_address(1));
   EXPECT_EQ(cfg->fsync, wire::FsyncMode::kAlways);
+  auto c = clerk();
+  ASSERT_EQ(c->put("k", "v1", soon()).outcome, client::Outcome::kOk);
+  auto got = c->get("k", soon());
+  ASSERT_EQ(got.outcome, client::Outcome::kOk);
+  EXPECT_EQ(got.value, "v1");
+}
+
+// The reason for ipc endpoints: clusters started at the same moment never compete for an address.
+TEST(ClusterProcessesSideBySide, ClustersStartedTogetherFromThreadsAllComeUp) {
+  constexpr int kClusters = 4;
+  std::vector<std::unique_ptr<ClusterProcesses>> clusters(kClusters);
+  std::vector<common::Status> started(kClusters);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kClusters; ++k) {
+    threads.emplace_back([&, k] {
+      ClusterProcessesOptions o;
+      o.kvnode_path = KVNODE_PATH;  // run_dir empty: each gets its own temporary directory
+      auto p = ClusterProcesses::create(o);
+      if (!p) {
+        started[k] = p.status();
+        return;
+      }
+      clusters[k] = std::move(p.value());
+      started[k] = clusters[k]->start_all();
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> endpoints, dirs;
+  for (int k = 0; k < kClusters; ++k) {
+    ASSERT_TRUE(started[k].is_ok()) << "cluster " << k << ": " << started[k].to_string();
+    dirs.insert(clusters[k]->run_dir());
+    for (const auto& e : clusters[k]->listen_addresses()) endpoints.insert(e);
+    auto leader = clusters[k]->wait_for_agreed_leader(Clock::now() + kLeaderWait);
+    EXPECT_TRUE(leader.is_ok()) << "cluster " << k << ": " << leader.status().to_string();
+  }
+  EXPECT_EQ(endpoints.size(), static_cast<size_t>(3 * kClusters));
+  EXPECT_EQ(dirs.size(), static_cast<size_t>(kClusters));
+  const std::string dir = clusters[0]->run_dir();
+  clusters[0].reset();
+  EXPECT_FALSE(fs::exists(dir));  // a temporary run directory goes with its cluster
+}
+
+TEST_F(ClusterProcessesTest, StopReturnsTheExitStatusAndTheNodeRestartsOnItsData) {
+  start_cluster("stop");
+  auto c = clerk();
+  ASSERT_EQ(c->put("a", "1", soon()).outcome, client::Outcome::kOk);
+  auto term = procs_->stop(0, SIGTERM);
+  ASSERT_TRUE(term.is_ok()) << term.status().to_string();
+  EXPECT_EQ(*term, 0);  // kvnode exits cleanly on SIGTERM
+  EXPECT_FALSE(procs_->alive(0));
+  EXPECT_FALSE(procs_->stop(0, SIGTERM).is_ok());  // not running
+  ASSERT_TRUE(procs_->start(0).is_ok());
+  auto killed = procs_->stop(1, SIGKILL);
+  ASSERT_TRUE(killed.is_ok());
+  EXPECT_EQ(*killed, -SIGKILL);
+  ASSERT_TRUE(procs_->start(1).is_ok());
+  ASSERT_TRUE(procs_->wait_for_agreed_leader(Clock::now() + kLeaderWait).is_ok());
+  auto got = c->get("a", soon());
+  ASSERT_EQ(got.outcome, client::Outcome::kOk);
+  EXPECT_EQ(got.value, "1");
 }
 
 TEST_F(ClusterProcessesTest, KillRestartPauseResume) {
@@ -166,29 +209,6 @@ TEST_F(ClusterProcessesTest, KillRestartPauseResume) {
     EXPECT_FALSE(procs_->alive(i));
     EXPECT_FALSE(process_exists(pids[i])) << "node " << i;
   }
-}
-
-TEST_F(ClusterProcessesTest, IsolatingTheLeaderLetsTheMajorityElectAnother) {
-  start_cluster("isolate");
-  auto leader = procs_->wait_for_leader(Clock::now() + kLeaderWait);
-  ASSERT_TRUE(leader.is_ok());
-  auto old = procs_->status(*leader, milliseconds(500));
-  ASSERT_TRUE(old.is_ok());
-  ASSERT_TRUE(net_->isolate(*leader).is_ok());
-  auto next = other_leader(*leader);
-  ASSERT_TRUE(next.is_ok()) << next.status().to_string();
-  auto now_leading = procs_->status(*next, milliseconds(500));
-  ASSERT_TRUE(now_leading.is_ok());
-  EXPECT_GT(now_leading->term, old->term);
-  uint64_t cut = 0;
-  for (int s = 0; s < 3; ++s) {
-    if (s != *leader) cut += net_->link_counters(s, *leader).requests_dropped;
-  }
-  EXPECT_GT(cut, 0u);  // the partition really dropped Raft traffic
-  // The majority still serves clients (clients reach every node under this partition).
-  auto c = clerk();
-  EXPECT_EQ(c->put("x", "y", soon()).outcome, client::Outcome::kOk);
-  net_->heal();
 }
 
 TEST_F(ClusterProcessesTest, RestartFromAShortLivedThreadSurvivesThatThread) {
@@ -250,6 +270,20 @@ TEST_F(ClusterProcessesTest, NodeThatExitsAtStartupIsReportedWithItsLog) {
   EXPECT_NE(st.message().find("during startup"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("no-such-flag"), std::string::npos) << st.message();  // from the log
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(procs_->alive(i));
+}
+
+TEST_F(ClusterProcessesTest, NodeArgsReachOnlyTheirNode) {
+  auto o = options("node_args", 3);
+  o.node_args = {{}, {"--no-such-flag-for-node-2"}, {}};
+  auto p = ClusterProcesses::create(o);
+  ASSERT_TRUE(p.is_ok()) << p.status().to_string();
+  procs_ = std::move(p.value());
+  auto st = procs_->start_all();
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("node 1 (id 2)"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("no-such-flag-for-node-2"), std::string::npos) << st.message();
+  o.node_args = {{}, {}};  // one entry per node, or none
+  EXPECT_FALSE(ClusterProcesses::create(o).is_ok());
 }
 
 // --- the harness dies: its nodes must die too -------------------------------------------------
@@ -367,46 +401,5 @@ TEST(HarnessDeathTest, InterruptOfTheHarnessKillsItsNodes) {
   EXPECT_TRUE(all_dead_soon(g.nodes));
 }
 
-TEST(ClusterFileTest, WrittenFileParsesBackTheSameConfig) {
-  wire::ClusterConfig c;
-  for (uint64_t id = 1; id <= 3; ++id) {
-    wire::NodeAddresses a;
-    a.id = id;
-    a.listen = "tcp://127.0.0.1:" + std::to_string(40000 + id);
-    a.address = "tcp://127.0.0.1:" + std::to_string(50000 + id);
-    a.client_address = a.address;
-    if (id == 2) a.peers[3] = "tcp://127.0.0.1:60003";
-    c.nodes.push_back(a);
-  }
-  c.tick_ms = 5;
-  c.election_timeout_min_ms = 100;
-  c.election_timeout_max_ms = 200;
-  c.heartbeat_ms = 20;
-  c.fsync = wire::FsyncMode::kNever;
-  c.read_mode = wire::ReadMode::kLocal;
-  c.storage = wire::StorageMode::kMemory;
-  c.dedup = false;
-  c.compaction_bytes = 4096;
-  auto back = wire::parse_cluster_config(cluster_yaml(c), "test");
-  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
-  ASSERT_EQ(back->nodes.size(), 3u);
-  for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(back->nodes[i].id, c.nodes[i].id);
-    EXPECT_EQ(back->nodes[i].listen, c.nodes[i].listen);
-    EXPECT_EQ(back->nodes[i].address, c.nodes[i].address);
-    EXPECT_EQ(back->nodes[i].client_address, c.nodes[i].client_address);
-    EXPECT_EQ(back->nodes[i].peers, c.nodes[i].peers);
-  }
-  EXPECT_EQ(back->tick_ms, 5);
-  EXPECT_EQ(back->election_timeout_min_ms, 100);
-  EXPECT_EQ(back->election_timeout_max_ms, 200);
-  EXPECT_EQ(back->heartbeat_ms, 20);
-  EXPECT_EQ(back->fsync, wire::FsyncMode::kNever);
-  EXPECT_EQ(back->read_mode, wire::ReadMode::kLocal);
-  EXPECT_EQ(back->storage, wire::StorageMode::kMemory);
-  EXPECT_FALSE(back->dedup);
-  EXPECT_EQ(back->compaction_bytes, 4096u);
-}
-
 }  // namespace
-}  // namespace harness
+}  // namespace launch
