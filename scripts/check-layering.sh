@@ -14,13 +14,14 @@ check() {  # check <folder> <forbidden include prefix>...
     fi
   done
 }
-check common cluster checker harness app
-check cluster/raft cluster/kv cluster/node cluster/client cluster/wire checker harness app
-check cluster/kv cluster/raft cluster/node cluster/client checker harness app
-check cluster/wire cluster/raft cluster/node cluster/client checker harness app
-check cluster/node cluster/client checker harness app
-check cluster/client cluster/raft cluster/kv cluster/node checker harness app
-check checker cluster harness app
-check harness cluster/raft cluster/kv cluster/node app
+check common cluster checker harness sim app
+check cluster/raft cluster/kv cluster/node cluster/client cluster/wire checker harness sim app
+check cluster/kv cluster/raft cluster/node cluster/client checker harness sim app
+check cluster/wire cluster/raft cluster/node cluster/client checker harness sim app
+check cluster/node cluster/client checker harness sim app
+check cluster/client cluster/raft cluster/kv cluster/node checker harness sim app
+check checker cluster harness sim app
+check harness cluster/raft cluster/kv cluster/node sim app
+check sim app
 [ $status = 0 ] && echo "layering ok"
 exit $status
