@@ -1,8 +1,9 @@
 #pragma once
-// Clerk: the client library of the KV service. Finds the leader, follows leader hints, retries other
-// servers on timeout or WrongLeader, and gives each Put/Append exactly-once effect through
-// (client_id, sequence) de-duplication on the servers. One Clerk per thread: it owns a ZeroMQ socket
-// and is not thread-safe; it allows one outstanding operation at a time.
+// Clerk: the client library of the KV service. Finds the leader, follows leader hints, retries
+// other servers on timeout or WrongLeader, and gives each Put/Append exactly-once effect through
+// (client_id, sequence) de-duplication on the servers. All of that logic is ClerkCore
+// (clerk_core.h); the Clerk is its ZeroMQ driver: one DEALER per server and a blocking poll loop.
+// One Clerk per thread: it owns ZeroMQ sockets and is not thread-safe; one operation at a time.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/client/clerk_core.h"
 #include "common/status.h"
 
 namespace zmq {
@@ -21,37 +23,12 @@ namespace client {
 struct ClerkOptions {
   std::vector<std::string> servers;  // ZeroMQ endpoints (tcp://127.0.0.1:port), one per server
   std::chrono::milliseconds attempt_timeout{200};  // per try, before moving to another server
-  uint64_t client_id = 0;            // 0: a random 64-bit id
-  std::string sender;                // sender-id frame; default "c<client_id hex>". The harness's
-                                     // interposer reads it to know which client a message is from.
-};
-
-enum class Outcome {
-  kOk,       // the operation took effect exactly once (for get: `value` is what was read)
-  kUnknown,  // the deadline passed: it may or may not have taken effect (never "failed")
-};
-
-struct OpResult {
-  Outcome outcome = Outcome::kUnknown;
-  std::string value;
-  int attempts = 0;  // requests sent, for statistics
+  uint64_t client_id = 0;                          // 0: a random 64-bit id
+  std::string sender;  // sender-id frame; default "c<client_id hex>". The harness's
+                       // interposer reads it to know which client a message is from.
 };
 
 using Deadline = std::chrono::steady_clock::time_point;
-
-// Answer to a `status` request (see docs/protocol.md).
-struct NodeStatus {
-  uint64_t id = 0;
-  std::string role;
-  uint64_t term = 0;
-  uint64_t leader = 0;
-  uint64_t commit_index = 0;
-  uint64_t applied_index = 0;
-  uint64_t last_index = 0;
-  uint64_t log_bytes = 0;       // durable Raft state: log + hard state, snapshot excluded
-  uint64_t snapshot_index = 0;  // issue 6
-  uint64_t snapshot_bytes = 0;
-};
 
 class Clerk {
  public:

@@ -33,16 +33,26 @@ JsonLog::JsonLog(uint64_t node_id) : node_id_(node_id) {
   logger_->flush_on(spdlog::level::info);
 }
 
-void JsonLog::write(spdlog::level::level_enum level, const std::string& msg,
-                    nlohmann::json fields) {
+void JsonLog::write(const LogLine& line) {
+  spdlog::level::level_enum level = spdlog::level::info;
+  switch (line.level) {
+    case LogLevel::kDebug:
+      level = spdlog::level::debug;
+      break;
+    case LogLevel::kInfo:
+      level = spdlog::level::info;
+      break;
+    case LogLevel::kWarn:
+      level = spdlog::level::warn;
+      break;
+    case LogLevel::kError:
+      level = spdlog::level::err;
+      break;
+  }
   if (!logger_->should_log(level)) return;
-  nlohmann::ordered_json line = {
-      {"ts", utc_now()},  {"level", spdlog::level::to_string_view(level).data()},
-      {"node", node_id_}, {"term", term_},
-      {"role", role_},    {"msg", msg}};
-  if (fields.is_object())
-    for (auto& [k, v] : fields.items()) line[k] = v;
-  logger_->log(level, "{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  term_ = line.term;  // the driver's own lines follow the core's latest Raft fields
+  role_ = line.role;
+  logger_->log(level, "{}", render_log_line(node_id_, line, utc_now()));
 }
 
 }  // namespace node

@@ -1,3 +1,6 @@
+// Node: kvnode's driver of NodeCore. It owns the ZeroMQ sockets, the real disk (PosixFileSystem),
+// the snapshot worker thread and the clock; it moves messages, time and storage completions into
+// the core and the core's outputs out. Every decision is the core's (node_core.h).
 #include "cluster/node/node.h"
 
 #include <sys/stat.h>
@@ -6,10 +9,15 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <zmq.hpp>
 
-#include "cluster/node/node_impl.h"
-#include "cluster/node/storage/memory_storage.h"
+#include "cluster/node/json_log.h"
+#include "cluster/node/node_core.h"
+#include "cluster/node/snapshot_worker.h"
+#include "cluster/node/storage/file_system.h"
 #include "cluster/wire/zmq_io.h"
+#include "common/clock.h"
 #include "common/random.h"
 
 namespace node {
@@ -38,56 +46,62 @@ common::Status check_data_dir(const std::string& dir) {
 
 }  // namespace
 
+struct Node::Impl {
+  NodeOptions opts;
+  zmq::context_t* context;
+  JsonLog log;
+  common::SteadyClock clock;
+  zmq::socket_t router;
+  std::map<raft::NodeId, zmq::socket_t> peers;
+  storage::PosixFileSystem fs;  // outlives `core` and the worker, which use it
+  std::unique_ptr<NodeCore> core;
+  // Declared after `core` and `fs`: destroyed (its write finished, its thread joined) first.
+  std::unique_ptr<SnapshotWorker> snapshot_worker;
+
+  Impl(NodeOptions o, zmq::context_t* ctx)
+      : opts(std::move(o)), context(ctx), log(opts.id), router(*ctx, zmq::socket_type::router) {}
+
+  common::Status start();
+  common::Status open_sockets(const wire::NodeAddresses& self);
+  common::Status run(const std::atomic<bool>& stop);
+  void send_outputs();
+};
+
 common::Status Node::Impl::start() {
   const wire::ClusterConfig& c = opts.cluster;
   const wire::NodeAddresses* self = c.find(opts.id);
-  if (!self) {
-    std::string ids;
-    for (auto id : c.ids()) {
-      if (!ids.empty()) ids += ',';
-      ids += std::to_string(id);
-    }
-    return common::Status::invalid_argument("unknown node id " + std::to_string(opts.id) + " (" +
-                                            c.path + " has ids " + ids + ")");
-  }
-  if (auto s = check_data_dir(opts.data_dir); !s) return s;
-  storage::Recovered recovered;
-  if (c.storage == wire::StorageMode::kMemory) {
-    store = std::make_unique<storage::MemoryStorage>();
-  } else {
-    storage::DiskStorageOptions disk_options;
-    disk_options.defer_segment_removal = true;  // the snapshot worker unlinks them
-    auto r = storage::DiskStorage::open(&fs, opts.data_dir, disk_options, &recovered);
-    if (!r) return r.status();
-    disk = r.value().get();
-    store = std::move(r.value());
-  }
+  if (self)  // an unknown id is the core's error to report
+    if (auto s = check_data_dir(opts.data_dir); !s) return s;
+  NodeCoreOptions co;
+  co.cluster = c;
+  co.id = opts.id;
+  co.data_dir = opts.data_dir;
+  co.seed = opts.seed ? opts.seed
+                      : common::hash64(std::string("n").append(std::to_string(opts.id))) ^
+                            uint64_t(clock.now_ns());
+  auto r = NodeCore::open(std::move(co), &fs);
+  if (!r) return r.status();
+  core = std::move(r.value());
+  core->set_before_sync([this] { send_outputs(); });
   snapshot_worker = std::make_unique<SnapshotWorker>(
-      store->snapshot_file_writer(), [fs = &fs](const std::string& path) { fs->remove(path); });
-  for (const auto& w : recovered.warnings) log.warn("storage recovery", {{"note", w}});
-  raft::Config rc;
-  rc.id = opts.id;
-  rc.voters = c.ids();
-  rc.election_tick_min = std::max(1, c.election_timeout_min_ms / c.tick_ms);
-  rc.election_tick_max = std::max(rc.election_tick_min, c.election_timeout_max_ms / c.tick_ms);
-  rc.heartbeat_tick = std::max(1, c.heartbeat_ms / c.tick_ms);
-  rc.seed = opts.seed ? opts.seed : common::hash64(name) ^ uint64_t(clock.now_ns());
-  const raft::RestoredState& restored = recovered.state;
-  raft = std::make_unique<raft::Raft>(rc, restored);
-  applied = restored.snapshot.index;
-  applied_term = restored.snapshot.term;
-  synced_term = restored.hard_state.term;
-  synced_vote = restored.hard_state.vote;
-  if (!restored.snapshot.empty() && !restored.snapshot.data.empty())
-    if (auto s = kv.restore(restored.snapshot.data); !s) return s;
+      core->snapshot_file_writer(), [fs = &fs](const std::string& path) { fs->remove(path); });
+  send_outputs();  // recovery notes
+  if (auto s = open_sockets(*self); !s) return s;
+  core->started(router.get(zmq::sockopt::last_endpoint));
+  send_outputs();
+  return common::Status::ok();
+}
 
+// All socket setup in one place: the ROUTER everything arrives on, one DEALER per peer.
+common::Status Node::Impl::open_sockets(const wire::NodeAddresses& self) {
+  const wire::ClusterConfig& c = opts.cluster;
   router.set(zmq::sockopt::linger, 0);
   router.set(zmq::sockopt::rcvhwm, 100000);
   router.set(zmq::sockopt::sndhwm, 100000);
   try {
-    router.bind(self->listen);
+    router.bind(self.listen);
   } catch (const zmq::error_t& e) {
-    return common::Status::unavailable("cannot bind " + self->listen + ": " + e.what());
+    return common::Status::unavailable("cannot bind " + self.listen + ": " + e.what());
   }
   for (auto peer : c.ids()) {
     if (peer == opts.id) continue;
@@ -106,59 +120,56 @@ common::Status Node::Impl::start() {
     }
     peers.emplace(peer, std::move(s));
   }
-  log.set_raft(raft->term(), raft::role_name(raft->role()));
-  last_term = raft->term();
-  log.info("started", {{"listen", router.get(zmq::sockopt::last_endpoint)},
-                       {"last_index", raft->last_index()},
-                       {"commit", raft->commit_index()},
-                       {"read_mode", wire::read_mode_name(c.read_mode)},
-                       {"unsafe", c.unsafe_settings()}});
   return common::Status::ok();
 }
 
+void Node::Impl::send_outputs() {
+  Outbox out = core->take_outbox();
+  for (const LogLine& line : out.logs) log.write(line);
+  for (const Outgoing& m : out.messages) {
+    // Best effort: Raft tolerates loss, and a full queue means the peer is far behind or gone.
+    if (m.to_node == raft::kNoNode) {
+      wire::send_multipart(router, m.frames);
+    } else if (auto it = peers.find(m.to_node); it != peers.end()) {
+      wire::send_multipart(it->second, m.frames);
+    }
+  }
+  for (StorageJob& job : out.jobs) {
+    if (job.kind == StorageJob::Kind::kWriteSnapshot)
+      snapshot_worker->submit(std::move(job.snapshot));
+    else
+      snapshot_worker->remove_files(std::move(job.paths));
+  }
+}
+
 common::Status Node::Impl::run(const std::atomic<bool>& stop) {
-  const int64_t tick = tick_ns();
-  const int64_t max_pending_age = 2 * int64_t(opts.cluster.election_timeout_max_ms) * 1000000;
-  int64_t next_tick = clock.now_ns() + tick;
   zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, snapshot_worker->wake_fd(), ZMQ_POLLIN, 0}};
   std::vector<std::string> parts;
-  common::Status result;
-  while (!stop.load(std::memory_order_relaxed)) {
-    int64_t wait_ns = raft->has_ready() ? 0 : std::max<int64_t>(0, next_tick - clock.now_ns());
+  core->tick(clock.now_ns());  // starts the tick schedule
+  while (!stop.load(std::memory_order_relaxed) && core->failure()) {
+    int64_t wait_ns =
+        core->has_work() ? 0 : std::max<int64_t>(0, core->next_tick_ns() - clock.now_ns());
     try {
       zmq::poll(items, 2, std::chrono::milliseconds((wait_ns + 999999) / 1000000));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
     }
     if (items[1].revents & ZMQ_POLLIN) {
-      if (auto done = snapshot_worker->take_done()) result = finish_compaction(std::move(*done));
-      if (!result) break;
+      if (auto done = snapshot_worker->take_done())
+        core->on_snapshot_written(SnapshotWritten{std::move(done->snapshot), done->status,
+                                                  done->file_bytes, done->write_ms});
     }
-    for (int i = 0; i < kMaxDrainPerRound && wire::recv_multipart(router, &parts); ++i)
-      handle(std::move(parts));
     int64_t now = clock.now_ns();
-    if (now >= next_tick) {
-      raft->tick();
-      next_tick += tick;
-      if (now >= next_tick) next_tick = now + tick;  // a stall is not made up with a burst of ticks
-      reply_all(pending.take_expired(now, max_pending_age), wire::ReplyCode::kRetry);
-      result = maybe_compact();
-      if (!result) break;
-    }
-    flush_read_batch();
-    for (int i = 0; i < kMaxReadyPerRound && raft->has_ready(); ++i) {
-      result = process_ready();
-      if (!result) break;
-    }
-    if (!result) break;
-    observe_role();
+    for (int i = 0; i < kMaxDrainPerRound && wire::recv_multipart(router, &parts); ++i)
+      core->receive(std::move(parts), now);
+    core->tick(clock.now_ns());
+    core->flush(kMaxReadyPerRound);
+    send_outputs();
   }
-  if (!result) log.error("stopping: cannot keep durable state", {{"error", result.message()}});
-  if (result) {
-    result = store->sync();  // clean shutdown: everything queued is made durable
-    if (!result) log.error("final sync failed", {{"error", result.message()}});
-  }
+  common::Status result = core->failure();
+  if (result) result = core->close();
+  send_outputs();
   log.info("stopped");
   return result;
 }

@@ -1,34 +1,27 @@
 #pragma once
-// Node::Impl: the state of one kvnode's event loop, shared by node.cc (start, loop),
-// node_requests.cc (messages in, replies out) and node_ready.cc (Ready handling, apply,
-// compaction). Private to cluster/node; used only by the loop's thread.
-#include <map>
+// NodeCore::State: everything one NodeCore holds, shared by node_core.cc (open, time, outputs),
+// node_core_requests.cc (messages in, replies out) and node_core_ready.cc (Ready handling, apply,
+// snapshots and compaction, leadership changes). Private to cluster/node; one thread.
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
-#include <zmq.hpp>
 
 #include "cluster/kv/state_machine.h"
-#include "cluster/node/json_log.h"
-#include "cluster/node/node.h"
+#include "cluster/node/node_core.h"
 #include "cluster/node/pending.h"
-#include "cluster/node/snapshot_worker.h"
 #include "cluster/node/storage/disk_storage.h"
 #include "cluster/node/storage/storage.h"
 #include "cluster/raft/raft.h"
 #include "cluster/wire/frames.h"
-#include "common/clock.h"
 
 namespace node {
 
-struct Node::Impl {
-  NodeOptions opts;
-  zmq::context_t* context;
+struct NodeCore::State {
+  NodeCoreOptions opts;
+  storage::FileSystem* fs;
   std::string name;  // our sender id, "n<id>"
-  JsonLog log;
-  zmq::socket_t router;
-  std::map<raft::NodeId, zmq::socket_t> peers;
-  storage::PosixFileSystem fs;  // outlives `store`, which points at it
   std::unique_ptr<storage::Storage> store;
   storage::DiskStorage* disk = nullptr;  // `store` when it is on disk, for its superseded segments
   std::unique_ptr<raft::Raft> raft;
@@ -44,39 +37,52 @@ struct Node::Impl {
   raft::Term synced_term = 0;  // term and vote last made durable (see process_ready)
   raft::NodeId synced_vote = raft::kNoNode;
   uint64_t garbage_count = 0;
-  common::SteadyClock clock;
-  double compact_loop_ms = 0;  // loop time spent on the compaction in flight (serialize, submit)
-  // Declared after `store` and `fs`: destroyed (its write finished, its thread joined) first.
-  std::unique_ptr<SnapshotWorker> snapshot_worker;
+  int64_t now_ns = 0;    // the latest time an input brought
+  bool ticking = false;  // next_tick_ns is set (by the first tick())
+  int64_t next_tick_ns = 0;
+  bool snapshot_in_flight = false;  // a kWriteSnapshot job is out, its outcome not yet back
+  // A Ready whose snapshot could not be installed while our own snapshot write was in flight (both
+  // write the same file): the rest of it is handled when that write has finished.
+  std::optional<raft::Ready> blocked_ready;
+  common::Status failure;
+  Outbox out;
+  std::function<void()> before_sync;
+  // The Raft fields stamped on log lines.
+  uint64_t log_term = 0;
+  const char* log_role = "follower";
 
-  Impl(NodeOptions o, zmq::context_t* ctx)
+  explicit State(NodeCoreOptions o, storage::FileSystem* f)
       : opts(std::move(o)),
-        context(ctx),
+        fs(f),
         name(std::string("n").append(std::to_string(opts.id))),
-        log(opts.id),
-        router(*ctx, zmq::socket_type::router),
         kv(opts.cluster.dedup) {}
 
   int64_t tick_ns() const { return int64_t(opts.cluster.tick_ms) * 1000000; }
 
-  common::Status start();
-  common::Status run(const std::atomic<bool>& stop);
+  // node_core.cc
+  void log(LogLevel level, std::string msg, nlohmann::json fields = {});
+  void fail(const common::Status& s);
+  // node_core_requests.cc
   void handle(std::vector<std::string> parts);
   void handle_raft(const wire::Frames& f);
   void handle_client(wire::Frames f);
   void handle_status(const wire::Frames& f);
   void note_garbage(const std::string& what, const common::Status& s);
   void flush_read_batch();
-  common::Status process_ready();
-  void apply(const std::vector<raft::Entry>& entries);
-  void serve_reads();
-  common::Status install_snapshot(const raft::Snapshot& snapshot);
-  common::Status maybe_compact();
-  common::Status finish_compaction(SnapshotWorker::Done done);
-  void observe_role();
   void send_raft(const raft::Message& m);
   void reply(const Waiter& w, wire::ReplyCode code, std::string value = {}, std::string error = {});
   void reply_all(std::vector<Waiter> ws, wire::ReplyCode code);
+  // node_core_ready.cc
+  common::Status process_ready();
+  common::Status finish_ready(raft::Ready& rd);  // the part after the snapshot is installed
+  common::Status sync_store();
+  void apply(const std::vector<raft::Entry>& entries);
+  void serve_reads();
+  common::Status install_snapshot(const raft::Snapshot& snapshot);
+  void maybe_compact();
+  common::Status finish_compaction(SnapshotWritten done);
+  void observe_role();
+  void remove_superseded();
 };
 
 }  // namespace node

@@ -1,8 +1,7 @@
-// Node::Impl, messages in and replies out: peers' Raft messages, client requests, status.
+// NodeCore, messages in and replies out: peers' Raft messages, client requests, status.
 #include "cluster/kv/command.h"
-#include "cluster/node/node_impl.h"
+#include "cluster/node/node_core_state.h"
 #include "cluster/node/raft_codec.h"
-#include "cluster/wire/zmq_io.h"
 
 namespace node {
 namespace {
@@ -15,7 +14,7 @@ std::string read_context(uint64_t n) {
 
 }  // namespace
 
-void Node::Impl::handle(std::vector<std::string> parts) {
+void NodeCore::State::handle(std::vector<std::string> parts) {
   auto f = wire::split_frames(std::move(parts));
   if (!f) return note_garbage("frames", f.status());
   switch (f->type) {
@@ -32,15 +31,15 @@ void Node::Impl::handle(std::vector<std::string> parts) {
   }
 }
 
-void Node::Impl::note_garbage(const std::string& what, const common::Status& s) {
+void NodeCore::State::note_garbage(const std::string& what, const common::Status& s) {
   // Logged, never fatal; a flood is sampled so it cannot fill the disk.
   ++garbage_count;
   if (garbage_count <= 20 || garbage_count % 1000 == 0)
-    log.warn("dropped malformed message",
-             {{"part", what}, {"error", s.message()}, {"count", garbage_count}});
+    log(LogLevel::kWarn, "dropped malformed message",
+        {{"part", what}, {"error", s.message()}, {"count", garbage_count}});
 }
 
-void Node::Impl::handle_raft(const wire::Frames& f) {
+void NodeCore::State::handle_raft(const wire::Frames& f) {
   auto m = decode_raft_message(f.payload);
   if (!m) return note_garbage("raft payload", m.status());
   if (m->to != opts.id || !opts.cluster.find(m->from) || m->from == opts.id)
@@ -50,8 +49,8 @@ void Node::Impl::handle_raft(const wire::Frames& f) {
   if (auto s = raft->step(*m); !s) note_garbage("raft step", s);
 }
 
-void Node::Impl::handle_client(wire::Frames f) {
-  Waiter w{std::move(f.envelope), std::move(f.sender), {}, clock.now_ns()};
+void NodeCore::State::handle_client(wire::Frames f) {
+  Waiter w{std::move(f.envelope), std::move(f.sender), {}, now_ns};
   auto req = wire::decode_client_request(f.payload);
   if (!req) {
     note_garbage("client request", req.status());
@@ -76,7 +75,7 @@ void Node::Impl::handle_client(wire::Frames f) {
     reply(*displaced, wire::ReplyCode::kWrongLeader);
 }
 
-void Node::Impl::handle_status(const wire::Frames& f) {
+void NodeCore::State::handle_status(const wire::Frames& f) {
   auto req = wire::decode_status_request(f.payload);
   if (!req) return note_garbage("status request", req.status());
   wire::StatusReply r;
@@ -91,11 +90,11 @@ void Node::Impl::handle_status(const wire::Frames& f) {
   r.log_bytes = store->log_bytes();
   r.snapshot_index = store->snapshot_index();
   r.snapshot_bytes = store->snapshot_bytes();
-  wire::Frames out{f.envelope, name, wire::MsgType::kStatusReply, wire::encode(r)};
-  wire::send_multipart(router, wire::join_frames(out));
+  wire::Frames frames{f.envelope, name, wire::MsgType::kStatusReply, wire::encode(r)};
+  out.messages.push_back(Outgoing{raft::kNoNode, wire::join_frames(frames)});
 }
 
-void Node::Impl::flush_read_batch() {
+void NodeCore::State::flush_read_batch() {
   if (read_batch.empty()) return;
   std::vector<Waiter> batch = std::move(read_batch);
   read_batch.clear();
@@ -105,16 +104,15 @@ void Node::Impl::flush_read_batch() {
   pending.add_read_batch(ctx, std::move(batch));
 }
 
-void Node::Impl::send_raft(const raft::Message& m) {
-  auto it = peers.find(m.to);
-  if (it == peers.end()) return;
-  // Best effort: Raft tolerates loss, and a full queue means the peer is far behind or gone.
-  wire::send_multipart(it->second,
-                       {name, std::string(1, char(wire::MsgType::kRaft)), encode_raft_message(m)});
+void NodeCore::State::send_raft(const raft::Message& m) {
+  if (m.to == opts.id || !opts.cluster.find(m.to)) return;
+  // Best effort (the driver may drop it): Raft tolerates loss.
+  out.messages.push_back(
+      Outgoing{m.to, {name, std::string(1, char(wire::MsgType::kRaft)), encode_raft_message(m)}});
 }
 
-void Node::Impl::reply(const Waiter& w, wire::ReplyCode code, std::string value,
-                       std::string error) {
+void NodeCore::State::reply(const Waiter& w, wire::ReplyCode code, std::string value,
+                            std::string error) {
   wire::ClientReply r;
   r.client_id = w.request.client_id;
   r.seq = w.request.seq;
@@ -124,11 +122,11 @@ void Node::Impl::reply(const Waiter& w, wire::ReplyCode code, std::string value,
   if (r.leader_hint == opts.id && raft->role() != raft::Role::kLeader) r.leader_hint = 0;
   r.value = std::move(value);
   r.error = std::move(error);
-  wire::Frames out{w.envelope, name, wire::MsgType::kClientReply, wire::encode(r)};
-  wire::send_multipart(router, wire::join_frames(out));
+  wire::Frames frames{w.envelope, name, wire::MsgType::kClientReply, wire::encode(r)};
+  out.messages.push_back(Outgoing{raft::kNoNode, wire::join_frames(frames)});
 }
 
-void Node::Impl::reply_all(std::vector<Waiter> ws, wire::ReplyCode code) {
+void NodeCore::State::reply_all(std::vector<Waiter> ws, wire::ReplyCode code) {
   for (const auto& w : ws) reply(w, code);
 }
 

@@ -1,14 +1,26 @@
-// Node::Impl, after the core moved: Ready handling in the documented order, applying committed
+// NodeCore, after the Raft core moved: Ready handling in the documented order, applying committed
 // entries, answering waiting clients, snapshots and compaction, leadership changes.
-#include "cluster/node/node_impl.h"
+#include "cluster/node/node_core_state.h"
 
 namespace node {
 
-common::Status Node::Impl::process_ready() {
+common::Status NodeCore::State::process_ready() {
   raft::Ready rd = raft->ready();
   for (const auto& m : rd.messages) send_raft(m);  // in parallel with our own write (10.2.1)
-  if (!rd.snapshot.empty())
+  rd.messages.clear();
+  if (!rd.snapshot.empty()) {
+    if (snapshot_in_flight) {
+      // Our own snapshot write in flight writes the same file: the leader's image is installed
+      // once it has finished (on_snapshot_written), and the rest of this Ready waits with it.
+      blocked_ready = std::move(rd);
+      return common::Status::ok();
+    }
     if (auto s = install_snapshot(rd.snapshot); !s) return s;
+  }
+  return finish_ready(rd);
+}
+
+common::Status NodeCore::State::finish_ready(raft::Ready& rd) {
   // Like etcd's MustSync: new entries, a new term or a vote must be durable before anything that
   // depends on them is sent. A commit-index change alone need not be (commit is recoverable): it
   // stays queued in the store and goes out with the next write, which keeps the leader's commit
@@ -21,9 +33,7 @@ common::Status Node::Impl::process_ready() {
   if (rd.has_hard_state)
     if (auto s = store->set_hard_state(rd.hard_state); !s) return s;
   if (must_sync) {  // one fsync for the whole batch (group commit)
-    common::Status s =
-        opts.cluster.fsync == wire::FsyncMode::kAlways ? store->sync() : store->flush();
-    if (!s) return s;
+    if (auto s = sync_store(); !s) return s;
     if (rd.has_hard_state) {
       synced_term = rd.hard_state.term;
       synced_vote = rd.hard_state.vote;
@@ -37,7 +47,12 @@ common::Status Node::Impl::process_ready() {
   return common::Status::ok();
 }
 
-void Node::Impl::apply(const std::vector<raft::Entry>& entries) {
+common::Status NodeCore::State::sync_store() {
+  if (before_sync) before_sync();  // the driver sends what may go out during the write
+  return opts.cluster.fsync == wire::FsyncMode::kAlways ? store->sync() : store->flush();
+}
+
+void NodeCore::State::apply(const std::vector<raft::Entry>& entries) {
   for (const auto& e : entries) {
     if (e.index <= applied) continue;
     std::string value;
@@ -48,8 +63,8 @@ void Node::Impl::apply(const std::vector<raft::Entry>& entries) {
         value = std::move(r->value);
       } else {
         ok = false;  // every replica skips the same malformed command
-        log.error("skipped malformed command",
-                  {{"index", e.index}, {"error", r.status().message()}});
+        log(LogLevel::kError, "skipped malformed command",
+            {{"index", e.index}, {"error", r.status().message()}});
       }
     }
     applied = e.index;
@@ -66,42 +81,40 @@ void Node::Impl::apply(const std::vector<raft::Entry>& entries) {
   }
 }
 
-void Node::Impl::serve_reads() {
+void NodeCore::State::serve_reads() {
   for (auto& w : pending.take_reads_ready(applied))
     reply(w, wire::ReplyCode::kOk, kv.get(w.request.key));
 }
 
-common::Status Node::Impl::install_snapshot(const raft::Snapshot& snapshot) {
+common::Status NodeCore::State::install_snapshot(const raft::Snapshot& snapshot) {
   // The leader sent a state-machine image newer than our log: make it durable, then adopt it.
-  // Our own snapshot write in flight writes the same file: let it finish first, then drop it
-  // (the leader's image is newer than anything we applied).
-  if (snapshot_worker->busy())
-    if (auto s = snapshot_worker->wait().status; !s) return s;
+  // Precondition: no snapshot write of our own in flight (see process_ready).
   if (auto s = store->save_snapshot(snapshot); !s) return s;
-  if (disk) snapshot_worker->remove_files(disk->take_superseded_segments());
+  remove_superseded();
   if (auto s = kv.restore(snapshot.data); !s) return s;
   applied = snapshot.index;
   applied_term = snapshot.term;
-  log.info("installed snapshot", {{"index", snapshot.index}, {"bytes", snapshot.data.size()}});
+  log(LogLevel::kInfo, "installed snapshot",
+      {{"index", snapshot.index}, {"bytes", snapshot.data.size()}});
   return common::Status::ok();
 }
 
-common::Status Node::Impl::maybe_compact() {
+void NodeCore::State::maybe_compact() {
   // issue 6: once the durable Raft state passes compaction_bytes, snapshot the state machine at the
-  // applied index. The snapshot file (several fsyncs) is written by the worker thread while the
-  // loop keeps serving; finish_compaction() does the rest when it is durable. One at a time.
+  // applied index. The driver writes the snapshot file (several fsyncs) off the loop while the
+  // core keeps serving; finish_compaction() does the rest when it is durable. One at a time.
   const uint64_t limit = opts.cluster.compaction_bytes;
-  if (limit == 0 || snapshot_worker->busy() || store->log_bytes() <= limit ||
+  if (limit == 0 || snapshot_in_flight || blocked_ready || store->log_bytes() <= limit ||
       applied <= store->snapshot_index() || applied < raft->first_index())
-    return {};
-  const int64_t start = clock.now_ns();
-  snapshot_worker->submit(
-      raft::Snapshot{applied, applied_term, opts.cluster.ids(), kv.serialize()});
-  compact_loop_ms = double(clock.now_ns() - start) / 1e6;
-  return {};
+    return;
+  StorageJob job;
+  job.kind = StorageJob::Kind::kWriteSnapshot;
+  job.snapshot = raft::Snapshot{applied, applied_term, opts.cluster.ids(), kv.serialize()};
+  out.jobs.push_back(std::move(job));
+  snapshot_in_flight = true;
 }
 
-common::Status Node::Impl::finish_compaction(SnapshotWorker::Done done) {
+common::Status NodeCore::State::finish_compaction(SnapshotWritten done) {
   // The snapshot file is durable: tell the core, which keeps the image to send to followers that
   // need compacted entries, and drop the log through it. If the core refuses (see Raft::compact)
   // or a leader's newer snapshot was installed meanwhile, the log is left alone: the file is then
@@ -109,32 +122,38 @@ common::Status Node::Impl::finish_compaction(SnapshotWorker::Done done) {
   if (!done.status) return done.status;  // fail-stop: we cannot keep our durable state
   const raft::Snapshot& snap = done.snapshot;
   if (snap.index <= store->snapshot_index()) return {};
-  const int64_t start = clock.now_ns();
   raft->compact(snap);
   if (raft->first_index() <= snap.index) return {};
-  const int64_t store_start = clock.now_ns();
   if (auto s = store->compact_through(snap, done.file_bytes); !s) return s;
-  const double store_ms = double(clock.now_ns() - store_start) / 1e6;
-  if (disk) snapshot_worker->remove_files(disk->take_superseded_segments());
-  log.info("compacted", {{"index", snap.index},
-                         {"snapshot_bytes", store->snapshot_bytes()},
-                         {"log_bytes", store->log_bytes()},
-                         {"ms", compact_loop_ms + double(clock.now_ns() - start) / 1e6},
-                         {"log_ms", store_ms},
-                         {"write_ms", done.write_ms}});
+  remove_superseded();
+  log(LogLevel::kInfo, "compacted",
+      {{"index", snap.index},
+       {"snapshot_bytes", store->snapshot_bytes()},
+       {"log_bytes", store->log_bytes()},
+       {"write_ms", done.write_ms}});
   return {};
 }
 
-void Node::Impl::observe_role() {
+void NodeCore::State::remove_superseded() {
+  if (!disk) return;
+  std::vector<std::string> paths = disk->take_superseded_segments();
+  if (paths.empty()) return;
+  StorageJob job;
+  job.kind = StorageJob::Kind::kRemoveFiles;
+  job.paths = std::move(paths);
+  out.jobs.push_back(std::move(job));
+}
+
+void NodeCore::State::observe_role() {
   raft::Role role = raft->role();
   raft::Term term = raft->term();
   raft::NodeId leader = raft->leader();
   if (role == last_role && term == last_term && leader == last_leader) return;
   const bool lost_leadership =
       last_role == raft::Role::kLeader && (role != raft::Role::kLeader || term != last_term);
-  log.set_raft(term, raft::role_name(role));
-  log.info(
-      "raft state changed",
+  log_term = term;
+  log_role = raft::role_name(role);
+  log(LogLevel::kInfo, "raft state changed",
       {{"leader", leader}, {"commit", raft->commit_index()}, {"last_index", raft->last_index()}});
   last_role = role;
   last_term = term;
