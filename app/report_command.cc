@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "app/commands.h"
-#include "harness/report.h"
-#include "harness/run_results.h"
+#include "harness/verdict/report.h"
+#include "harness/verdict/run_results.h"
 
 namespace app {
 

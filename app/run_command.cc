@@ -9,8 +9,8 @@
 
 #include "app/commands.h"
 #include "harness/process/cluster_processes.h"
-#include "harness/suite.h"
-#include "harness/yaml_fields.h"
+#include "harness/run/suite.h"
+#include "harness/scenario/yaml_fields.h"
 
 namespace app {
 namespace {

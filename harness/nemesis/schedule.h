@@ -1,0 +1,44 @@
+#pragma once
+// Schedule: the concrete fault timeline of one workload, drawn from the scenario's seed before the
+// workload starts. Every random choice that does not depend on the live cluster is made here
+// (periods, random-halves sides, the node a `random` target hits, the order used to pick minority
+// members), so the same seed gives the same schedule (unit-tested). Choices that depend on the live
+// cluster (who leads) are resolved by the FaultInjector at the moment the event runs, using the
+// drawn `order`. Plain values; generate() is a pure function.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/random.h"
+#include "common/status.h"
+#include "harness/scenario/scenario.h"
+
+namespace harness {
+
+struct ScheduledEvent {
+  Micros at{0};                 // since the workload's start
+  Step action;
+  bool undo = false;            // reverts an earlier event of the same entry (undo_after)
+  int entry = 0;                // index into Phase::nemesis
+  std::vector<int> order;       // a random permutation of the nodes
+  std::vector<std::vector<int>> sides;  // random_halves: the drawn sides
+  int random_node = 0;          // NodeTarget::kRandom: the drawn node
+  std::string describe() const;
+};
+
+// Upper bound on events in one workload's schedule: a period too short for the duration is an error.
+inline constexpr size_t kMaxScheduledEvents = 100000;
+
+// The rng seed of one workload: depends on the run seed, the phase index and the iteration only.
+uint64_t workload_seed(uint64_t run_seed, int phase_index, int iteration);
+
+// Schedule of `phase`'s nemesis for one workload, sorted by time (ties in entry order). `end` is the
+// workload's duration (or the longest `until` for a workload bounded by operation count).
+common::Result<std::vector<ScheduledEvent>> generate_schedule(const Phase& phase, int nodes,
+                                                              uint64_t seed);
+
+// Each node independently on side A or B (the reference's partitioner); both sides non-empty
+// unless `nodes` < 2.
+std::vector<std::vector<int>> random_halves(int nodes, common::Rng& rng);
+
+}  // namespace harness

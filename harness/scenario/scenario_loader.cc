@@ -1,0 +1,262 @@
+#include "harness/scenario/scenario_loader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness/scenario/step_parser.h"
+#include "harness/scenario/yaml_fields.h"
+
+namespace harness {
+namespace {
+
+// Why `name` cannot name the run directory runs/<name>/, or "" if it can.
+std::string reserved_name_problem(const std::string& name) {
+  if (name == "latest") return "'latest' is reserved: runs/latest is the link to the newest run";
+  if (!name.empty() && name[0] == '.') {
+    return "'" + name + "': a name may not start with '.' ('..' would put the run directory " +
+           "outside the runs directory, '.' in it)";
+  }
+  return "";
+}
+
+void parse_cluster(MapReader& top, bool unsafe, ClusterSpec* c) {
+  YamlValue v(YAML::Node(), top.place());
+  if (!top.maybe("cluster", &v)) return;
+  MapReader m(v);
+  YamlValue f = v;
+  if (m.maybe("nodes", &f)) c->nodes = static_cast<int>(f.as_int(1, 15));
+  if (m.maybe("tick", &f)) c->tick = f.as_duration();
+  if (m.maybe("heartbeat", &f)) c->heartbeat = f.as_duration();
+  if (m.maybe("election_timeout", &f)) {
+    auto range = f.items();
+    if (range.size() != 2) f.fail("expected [min, max], e.g. [150ms, 300ms]");
+    c->election_min = range[0].as_duration();
+    c->election_max = range[1].as_duration();
+    if (c->election_min > c->election_max) f.fail("min is greater than max");
+  }
+  auto unsafe_guard = [&](const YamlValue& field, bool is_unsafe) {
+    if (is_unsafe && !unsafe) {
+      field.fail("'" + field.node().Scalar() +
+                 "' is an unsafe mode: allowed only when the scenario says `unsafe: true`");
+    }
+  };
+  if (m.maybe("fsync", &f)) {
+    c->fsync = f.as_choice({"always", "never"});
+    unsafe_guard(f, c->fsync == "never");
+  }
+  if (m.maybe("read_mode", &f)) {
+    c->read_mode = f.as_choice({"read_index", "log", "local"});
+    unsafe_guard(f, c->read_mode == "local");
+  }
+  if (m.maybe("storage", &f)) {
+    c->storage = f.as_choice({"disk", "memory"});
+    unsafe_guard(f, c->storage == "memory");
+  }
+  if (m.maybe("dedup", &f)) {
+    c->dedup = f.as_bool();
+    unsafe_guard(f, !c->dedup);
+  }
+  if (m.maybe("compaction_bytes", &f)) {
+    c->compaction_bytes = static_cast<uint64_t>(f.as_int(0, int64_t{1} << 40));
+  }
+  m.finish();
+  if (c->tick.count() <= 0) fail_at(v.place(), "tick must be positive");
+  if (c->heartbeat >= c->election_min) {
+    fail_at(v.place(), "heartbeat must be shorter than the election timeout");
+  }
+}
+
+void parse_clients(MapReader& top, ClientsSpec* c) {
+  YamlValue v(YAML::Node(), top.place());
+  if (!top.maybe("clients", &v)) return;
+  MapReader m(v);
+  YamlValue f = v;
+  if (m.maybe("count", &f)) c->count = static_cast<int>(f.as_int(0, 1000));
+  if (m.maybe("keys", &f)) {
+    const std::string k = f.as_choice({"own", "shared", "hot"});
+    c->keys = k == "own" ? ClientsSpec::Keys::kOwn
+                         : k == "shared" ? ClientsSpec::Keys::kShared : ClientsSpec::Keys::kHot;
+  }
+  if (m.maybe("key_count", &f)) c->key_count = static_cast<int>(f.as_int(1, 100000));
+  if (m.maybe("hot_key", &f)) c->hot_key = f.as_string();
+  if (m.maybe("mix", &f)) {
+    MapReader mix(f);
+    YamlValue w = f;
+    c->get_weight = mix.maybe("get", &w) ? static_cast<int>(w.as_int(0, 1000)) : 0;
+    c->put_weight = mix.maybe("put", &w) ? static_cast<int>(w.as_int(0, 1000)) : 0;
+    c->append_weight = mix.maybe("append", &w) ? static_cast<int>(w.as_int(0, 1000)) : 0;
+    mix.finish();
+    if (c->get_weight + c->put_weight + c->append_weight == 0) f.fail("all weights are zero");
+  }
+  if (m.maybe("readers", &f)) {
+    c->readers = static_cast<int>(f.as_int(0, 1000));
+    if (c->readers > c->count) f.fail("more readers than clients (count: " + std::to_string(c->count) + ")");
+  }
+  if (m.maybe("init_put_empty", &f)) c->init_put_empty = f.as_bool();
+  if (m.maybe("warmup_get", &f)) c->warmup_get = f.as_bool();
+  if (m.maybe("rate", &f)) c->rate = f.as_double(0, 1e6);
+  if (m.maybe("identity", &f)) c->fresh_identity = f.as_choice({"per_workload", "per_run"}) == "per_workload";
+  if (m.maybe("attempt_timeout", &f)) c->attempt_timeout = f.as_duration();
+  if (m.maybe("stop_grace", &f)) c->stop_grace = f.as_duration();
+  m.finish();
+  if (c->attempt_timeout.count() <= 0) fail_at(v.place(), "attempt_timeout must be positive");
+}
+
+// The clients' time the phases take at the least (repeats times workload durations), in seconds.
+double least_client_seconds(const std::vector<Phase>& phases) {
+  double total = 0;
+  for (const Phase& p : phases) {
+    if (p.workload && p.workload->duration) total += p.repeat * p.workload->duration->count() / 1e6;
+  }
+  return total;
+}
+
+// Checks that need the rest of the scenario: a deadline the phases cannot meet, a latency bound
+// on an operation the mix never issues.
+void parse_checks(MapReader& top, const ClusterSpec& cluster, const ClientsSpec& clients,
+                  const std::vector<Phase>& phases, ChecksSpec* c) {
+  YamlValue v(YAML::Node(), top.place());
+  if (!top.maybe("checks", &v)) return;
+  MapReader m(v);
+  YamlValue f = v;
+  if (m.maybe("linearizable", &f)) c->linearizable = f.as_bool();
+  if (m.maybe("appends", &f)) c->appends = f.as_bool();
+  if (m.maybe("min_ops", &f)) c->min_ops = f.as_int(0, int64_t{1} << 40);
+  if (m.maybe("max_raft_state_bytes", &f)) c->max_raft_state_bytes = f.as_int(1, int64_t{1} << 40);
+  if (m.maybe("max_snapshot_bytes", &f)) c->max_snapshot_bytes = f.as_int(1, int64_t{1} << 40);
+  if (m.maybe("no_snapshot", &f)) {
+    c->no_snapshot = f.as_bool();
+    if (c->no_snapshot && cluster.compaction_bytes != 0) {
+      f.fail("no_snapshot needs compaction off (cluster.compaction_bytes: 0)");
+    }
+  }
+  if (m.maybe("deadline", &f)) {
+    c->deadline = f.as_duration();
+    const double least = least_client_seconds(phases);
+    if (least >= c->deadline->count() / 1e6) {
+      std::ostringstream why;
+      why << "the phases' workloads alone take " << least << " s (repeats x durations), no less "
+          << "than the deadline of " << c->deadline->count() / 1e6
+          << " s: the run could never pass";
+      f.fail(why.str());
+    }
+  }
+  if (m.maybe("mean_latency", &f)) {
+    MapReader lat(f);
+    lat.expect_only({"max", "f"});
+    c->max_mean_latency = lat.get("max").as_duration();
+    YamlValue op = f;
+    if (lat.maybe("f", &op)) c->latency_f = op.as_choice({"get", "put", "append", "any"});
+    // Besides the mix: readers only get, warmup_get gets once, and each writing client with its
+    // own key first puts "" to it.
+    const bool issued =
+        c->latency_f == "any" ||
+        (c->latency_f == "get" &&
+         (clients.get_weight > 0 || clients.readers > 0 || clients.warmup_get)) ||
+        (c->latency_f == "put" &&
+         (clients.put_weight > 0 || (clients.keys == ClientsSpec::Keys::kOwn &&
+                                     clients.init_put_empty && clients.readers < clients.count))) ||
+        (c->latency_f == "append" && clients.append_weight > 0 && clients.readers < clients.count);
+    if (!issued) {
+      op.fail("the clients never issue '" + c->latency_f +
+              "' (f defaults to append): there would be no latency to bound");
+    }
+    lat.finish();
+  }
+  if (m.maybe("checker_timeout", &f)) c->checker_timeout = f.as_duration();
+  m.finish();
+}
+
+}  // namespace
+
+common::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file) {
+  try {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      std::ostringstream msg;
+      msg << file << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg;
+      // yaml-cpp's message for a tab in the indentation names the map, not the tab.
+      std::istringstream lines(text);
+      std::string line;
+      for (int i = 0; i <= e.mark.line && std::getline(lines, line); ++i) {
+        const size_t indent_end = line.find_first_not_of(" \t");
+        const std::string_view indent(line.data(), std::min(indent_end, line.size()));
+        if (i >= e.mark.line - 1 && indent.find('\t') != std::string_view::npos) {
+          msg << " (line " << i + 1 << " holds a tab: YAML indents with spaces only)";
+          break;
+        }
+      }
+      return common::Status::invalid_argument(msg.str());
+    }
+    Scenario s;
+    s.file = file;
+    s.source = text;
+    s.name = std::filesystem::path(file).stem().string();
+    YamlValue rootv(root, YamlPlace{file, "", root.Mark()});
+    if (!root.IsMap()) rootv.fail("a scenario is a mapping (name:, cluster:, clients:, phases:, ...)");
+    MapReader top(rootv);
+    top.expect_only({"name", "description", "seed", "unsafe", "cluster", "network", "clients",
+                     "phases", "checks"});
+    YamlValue f = rootv;
+    if (top.maybe("name", &f)) {
+      s.name = f.as_string();
+      const bool safe = !s.name.empty() && std::all_of(s.name.begin(), s.name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
+      });
+      if (!safe) {
+        f.fail("a name may hold only letters, digits, '_', '-', '.' (it names the run directory)");
+      }
+      if (const std::string why = reserved_name_problem(s.name); !why.empty()) f.fail(why);
+    } else if (const std::string why = reserved_name_problem(s.name); !why.empty()) {
+      fail_at(YamlPlace{file, "name", root.Mark()},
+              why + " (the name comes from the file name; set `name:`)");
+    }
+    if (top.maybe("description", &f)) s.description = f.as_string();
+    if (top.maybe("seed", &f)) s.seed = f.as_uint64();
+    if (top.maybe("unsafe", &f)) s.unsafe = f.as_bool();
+    parse_cluster(top, s.unsafe, &s.cluster);
+    StepParser steps(s.cluster.nodes);
+    if (top.maybe("network", &f)) s.network = steps.network_rule(f);
+    parse_clients(top, &s.clients);
+    s.phases = steps.phases(top.get("phases"), s.clients);
+    parse_checks(top, s.cluster, s.clients, s.phases, &s.checks);
+    top.finish();
+    return s;
+  } catch (const ScenarioError& e) {
+    return common::Status::invalid_argument(e.what());
+  } catch (const YAML::Exception& e) {
+    return common::Status::invalid_argument(file + ": " + e.what());
+  }
+}
+
+common::Result<Scenario> load_scenario_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return common::Status::not_found(path + ": cannot open scenario file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_scenario_text(text.str(), path);
+}
+
+std::string scenario_text_with_seed(const std::string& source, uint64_t seed) {
+  const std::string line = "seed: " + std::to_string(seed);
+  std::istringstream in(source);
+  std::string out;
+  std::string current;
+  bool replaced = false;
+  while (std::getline(in, current)) {
+    if (current.rfind("seed:", 0) == 0) {
+      current = line;
+      replaced = true;
+    }
+    out += current + "\n";
+  }
+  if (!replaced) out += line + "  # recorded by faultline run\n";
+  return out;
+}
+
+}  // namespace harness
