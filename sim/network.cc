@@ -27,9 +27,9 @@ void SimNetwork::set_quality(int a, int b, const LinkQuality& q) {
   quality_[{b, a}] = q;
 }
 
-const LinkQuality& SimNetwork::quality(int from, int to) const {
+const LinkQuality& SimNetwork::quality(int from, int to, bool reply) const {
   if (quality_.empty()) return baseline_;
-  auto it = quality_.find({row(from), row(to)});
+  auto it = quality_.find(reply ? std::make_pair(row(to), row(from)) : std::make_pair(row(from), row(to)));
   return it == quality_.end() ? baseline_ : it->second;
 }
 
@@ -81,7 +81,7 @@ void SimNetwork::send(int from, int to, std::string bytes, bool reply, Nanos lea
     ++counters_.blocked;
     return;
   }
-  const LinkQuality& q = quality(from, to);
+  const LinkQuality& q = quality(from, to, reply);
   const double drop = reply ? q.drop_replies : q.drop_requests;
   if (drop > 0 && rng_.chance(drop)) {
     ++counters_.lost;

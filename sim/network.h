@@ -78,10 +78,15 @@ class SimNetwork {
   // --- link quality ---
   void set_baseline(const LinkQuality& q) { baseline_ = q; }
   const LinkQuality& baseline() const { return baseline_; }
-  // Quality of the link between a and b, both directions (kAnyClient for every client).
+  // Quality of the exchanges requester `src` starts with server `dst`: src's messages to dst are
+  // requests, dst's answers to src (sent with reply = true) are its replies. Node-to-node messages
+  // are all requests (a Raft response is a request on the reverse link). kAnyClient: every client.
+  void set_link(int src, int dst, const LinkQuality& q) { quality_[{src, dst}] = q; }
+  // Both directed links between a and b.
   void set_quality(int a, int b, const LinkQuality& q);
   void clear_quality() { quality_.clear(); }  // every link back to the baseline
-  const LinkQuality& quality(int from, int to) const;
+  // The quality that governs a message from -> to.
+  const LinkQuality& quality(int from, int to, bool reply = false) const;
 
   // --- partitions ---
   // Nodes on different sides cannot talk. A node in no side talks to nobody.
