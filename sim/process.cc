@@ -10,6 +10,8 @@ class ProcessHost::HostOutbox : public Outbox {
   void send(int to, std::string bytes, bool reply) override {
     out.push_back(Message{to, std::move(bytes), reply});
   }
+  void wake_after(Nanos delay, uint64_t token) override { wakes.emplace_back(delay, token); }
+  std::vector<std::pair<Nanos, uint64_t>> wakes;
   struct Message {
     int to;
     std::string bytes;
@@ -43,7 +45,7 @@ bool ProcessHost::start() {
   busy_until_ = loop_.now() + static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + recovery) / speed_);
   const uint64_t inc = incarnation_;
   net_.attach(endpoint_, [this, inc](int from, const std::string& bytes) {
-    if (inc == incarnation_) arrive(Input{false, from, bytes});
+    if (inc == incarnation_) arrive(Input{Input::Kind::kMessage, from, bytes, 0});
   });
   schedule_tick();
   return true;
@@ -89,7 +91,7 @@ void ProcessHost::on_tick(uint64_t incarnation) {
   schedule_tick();
   if (paused_ || tick_queued_) return;  // a stopped process's timer does not pile up ticks
   tick_queued_ = true;
-  arrive(Input{true, 0, {}});
+  arrive(Input{Input::Kind::kTick, 0, {}, 0});
 }
 
 void ProcessHost::arrive(Input in) {
@@ -118,17 +120,42 @@ void ProcessHost::drain() {
 
 void ProcessHost::handle(Input& in) {
   HostOutbox out;
-  if (in.tick) {
-    tick_queued_ = false;
-    process_->tick(local_now(), out);
-  } else {
-    process_->receive(in.from, in.bytes, local_now(), out);
+  switch (in.kind) {
+    case Input::Kind::kTick:
+      tick_queued_ = false;
+      process_->tick(local_now(), out);
+      break;
+    case Input::Kind::kMessage:
+      process_->receive(in.from, in.bytes, local_now(), out);
+      break;
+    case Input::Kind::kWake:
+      process_->wake(in.token, local_now(), out);
+      break;
   }
   const Nanos disk = disk_ ? disk_->take_busy() : 0;
   const Nanos cost = std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + disk) / speed_));
   busy_until_ = loop_.now() + cost;
-  for (auto& m : out.out) net_.send(endpoint_, m.to, std::move(m.bytes), m.reply, cost);
-  if (!process_->alive()) kill();
+  send_all(out, cost);
+}
+
+void ProcessHost::send_all(HostOutbox& out, Nanos leave_after) {
+  for (auto& m : out.out) net_.send(endpoint_, m.to, std::move(m.bytes), m.reply, leave_after);
+  const uint64_t inc = incarnation_;
+  for (const auto& [delay, token] : out.wakes) {
+    const uint64_t t = token;
+    loop_.after(leave_after + delay, EventKind::kDisk, [this, inc, t] {
+      if (inc == incarnation_) arrive(Input{Input::Kind::kWake, 0, {}, t});
+    });
+  }
+  if (process_ && !process_->alive()) kill();
+}
+
+void ProcessHost::poke(const std::function<void(Process&, Outbox&)>& fn) {
+  if (!process_) return;
+  HostOutbox out;
+  fn(*process_, out);
+  if (disk_) busy_until_ = std::max(busy_until_, loop_.now()) + disk_->take_busy();
+  send_all(out, 0);
 }
 
 }  // namespace sim

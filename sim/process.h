@@ -30,6 +30,9 @@ class Outbox {
  public:
   virtual ~Outbox() = default;
   virtual void send(int to, std::string bytes, bool reply) = 0;
+  // Asks for wake(token) after `delay` of simulated time (work done off the loop: a snapshot
+  // write). Lost if the process dies first.
+  virtual void wake_after(Nanos delay, uint64_t token) = 0;
 };
 
 // A process's logic as the host sees it. `now` is the process's own clock (drifted).
@@ -38,6 +41,7 @@ class Process {
   virtual ~Process() = default;
   virtual void receive(int from, const std::string& bytes, Nanos now, Outbox& out) = 0;
   virtual void tick(Nanos now, Outbox& out) = 0;
+  virtual void wake(uint64_t /*token*/, Nanos /*now*/, Outbox& /*out*/) {}
   // False once the process stopped itself (fail-stop after a storage error); the host then
   // treats it as killed.
   virtual bool alive() const { return true; }
@@ -57,6 +61,10 @@ class ProcessHost {
   ProcessHost(EventLoop& loop, SimNetwork& net, int endpoint, SimDisk* disk, ProcessTiming timing,
               Factory factory);
   ~ProcessHost();
+
+  // Runs `fn` on the live process now, out of band (a status query asked directly, not over the
+  // network); what it sends leaves at once. No-op while down.
+  void poke(const std::function<void(Process&, Outbox&)>& fn);
 
   // Starts an incarnation (also used by restart). False if the factory refused.
   bool start();
@@ -80,10 +88,12 @@ class ProcessHost {
  private:
   class HostOutbox;
   struct Input {
-    bool tick = false;
+    enum class Kind { kMessage, kTick, kWake } kind = Input::Kind::kMessage;
     int from = 0;
     std::string bytes;
+    uint64_t token = 0;
   };
+  void send_all(HostOutbox& out, Nanos leave_after);
   void arrive(Input in);
   void drain();
   void handle(Input& in);

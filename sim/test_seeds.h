@@ -23,4 +23,11 @@ inline std::string trace(uint64_t seed) {
   return s;
 }
 
+// prefix + number, built by appending (GCC 12 reports a false -Wrestrict on "lit" + to_string).
+inline std::string label(const char* prefix, int64_t n) {
+  std::string s = prefix;
+  s += std::to_string(n);
+  return s;
+}
+
 }  // namespace sim::testing
