@@ -1,14 +1,21 @@
 #include "sim/event_loop.h"
 
+#include <cstring>
+
 namespace sim {
 
 void EventHash::fold_bytes(std::string_view bytes) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a over the bytes, then one fold
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ULL;
+  // Eight bytes at a time (a multiply-rotate mix), then the tail, then one fold.
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ bytes.size();
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    h = (h ^ (w * 0xff51afd7ed558ccdULL)) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
   }
-  fold(h ^ bytes.size());
+  for (; i < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 1099511628211ULL;
+  fold(h);
 }
 
 uint64_t EventLoop::at(Nanos at, EventKind kind, Callback fn) {

@@ -39,7 +39,7 @@ class SimDisk::File : public storage::WritableFile {
       return common::Status::io_error("fdatasync " + path_ + ": Input/output error (simulated)");
     }
     ++disk_->counters_.syncs;
-    inode_->synced = inode_->data;
+    inode_->sync();
     return common::Status::ok();
   }
 
@@ -81,7 +81,9 @@ common::Result<std::unique_ptr<storage::WritableFile>> SimDisk::open(const std::
     if (auto s = check_parent(path); !s) return s;
     it = files_.emplace(path, std::make_shared<Inode>()).first;
   } else if (truncate) {
-    it->second->data.clear();
+    Inode& inode = *it->second;
+    if (!inode.platter && inode.synced_len > 0) inode.platter = inode.data.substr(0, inode.synced_len);
+    inode.data.clear();
   }
   return std::unique_ptr<storage::WritableFile>(std::make_unique<File>(this, it->second, path));
 }
@@ -150,7 +152,7 @@ common::Status SimDisk::truncate(const std::string& path, uint64_t size) {
   charge(rng_.uniform(timing_.fsync_min, std::max(timing_.fsync_min, timing_.fsync_max)));
   Inode& inode = *it->second;
   if (size < inode.data.size()) inode.data.resize(size);
-  inode.synced = inode.data;  // durable by contract (ftruncate + fsync)
+  inode.sync();  // durable by contract (ftruncate + fsync)
   return common::Status::ok();
 }
 
@@ -168,30 +170,34 @@ void SimDisk::power_cut() {
   files_ = durable_files_;
   for (auto& [path, inode] : files_) {
     std::string& data = inode->data;
-    const std::string& synced = inode->synced;
     // Bytes past the synced length that the disk may already have written, when the written
-    // bytes still extend the synced ones (not after a truncation or rewrite).
-    const bool extends = data.size() > synced.size() && data.compare(0, synced.size(), synced) == 0;
-    size_t keep = 0;
-    if (extends && rng_.chance(0.5)) keep = static_cast<size_t>(rng_.uniform(0, static_cast<int64_t>(data.size() - synced.size())));
-    counters_.torn_bytes_kept += keep;
-    data.resize(synced.size() + keep);
-    if (!extends) data = synced;
-    inode->synced = data;
+    // bytes still extend the synced ones (not after a create() emptied the file).
+    if (inode->platter) {
+      data = *inode->platter;
+    } else if (data.size() > inode->synced_len) {
+      size_t keep = 0;
+      if (rng_.chance(0.5)) keep = static_cast<size_t>(rng_.uniform(0, static_cast<int64_t>(data.size() - inode->synced_len)));
+      counters_.torn_bytes_kept += keep;
+      data.resize(inode->synced_len + keep);
+    }
+    inode->sync();
   }
 }
 
 std::optional<std::string> SimDisk::corrupt_at_rest(const std::string& dir) {
   std::vector<std::pair<std::string, Inode*>> candidates;
   for (auto& [path, inode] : files_) {
-    if (!inode->synced.empty() && (dir.empty() || path.rfind(dir, 0) == 0)) candidates.push_back({path, inode.get()});
+    if (inode->synced_size() > 0 && (dir.empty() || path.rfind(dir, 0) == 0)) candidates.push_back({path, inode.get()});
   }
   if (candidates.empty()) return std::nullopt;
   auto& [path, inode] = candidates[static_cast<size_t>(rng_.uniform(0, static_cast<int64_t>(candidates.size()) - 1))];
-  const size_t offset = static_cast<size_t>(rng_.uniform(0, static_cast<int64_t>(inode->synced.size()) - 1));
+  const size_t offset = static_cast<size_t>(rng_.uniform(0, static_cast<int64_t>(inode->synced_size()) - 1));
   const char mask = static_cast<char>(1 << rng_.uniform(0, 7));
-  inode->synced[offset] ^= mask;
-  if (offset < inode->data.size()) inode->data[offset] ^= mask;
+  if (inode->platter) {
+    (*inode->platter)[offset] ^= mask;
+  } else {
+    inode->data[offset] ^= mask;  // the page cache holds the same bytes
+  }
   ++counters_.bits_flipped;
   return path + "@" + std::to_string(offset);
 }
@@ -217,7 +223,7 @@ std::string SimDisk::contents(const std::string& path) const {
 
 std::string SimDisk::synced_contents(const std::string& path) const {
   auto it = files_.find(path);
-  return it == files_.end() ? std::string() : it->second->synced;
+  return it == files_.end() ? std::string() : it->second->synced();
 }
 
 }  // namespace sim

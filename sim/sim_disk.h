@@ -85,9 +85,20 @@ class SimDisk : public storage::FileSystem {
   std::string synced_contents(const std::string& path) const;
 
  private:
+  // What the process wrote (the page cache) and what is on the platter. Files grow by appends,
+  // so the platter is usually a prefix of the page cache: `synced_len` bytes of it (no copy per
+  // fsync). Only when a file is emptied by create() over unsynced-away bytes does the platter
+  // differ from a prefix; then `platter` holds it until the next sync.
   struct Inode {
-    std::string data;    // page cache
-    std::string synced;  // on the platter
+    std::string data;
+    size_t synced_len = 0;
+    std::optional<std::string> platter;
+    std::string synced() const { return platter ? *platter : data.substr(0, synced_len); }
+    size_t synced_size() const { return platter ? platter->size() : synced_len; }
+    void sync() {
+      platter.reset();
+      synced_len = data.size();
+    }
   };
   class File;
   friend class File;
