@@ -91,21 +91,25 @@ SweepSummary run_sweep(const std::vector<harness::Scenario>& scenarios, const Sw
     uint64_t seed;
   };
   std::vector<Job> jobs;
-  for (size_t s = 0; s < scenarios.size(); ++s) {
-    for (uint64_t k = 0; k < o.seeds; ++k) {
-      if (o.shards > 1 && static_cast<int>(k % static_cast<uint64_t>(o.shards)) != o.shard - 1) continue;
-      jobs.push_back({s, o.first_seed + k});
-    }
+  // Seed-major: a sweep cut short (a time budget, --stop-on-failure) has tried every scenario.
+  for (uint64_t k = 0; k < o.seeds; ++k) {
+    if (o.shards > 1 && static_cast<int>(k % static_cast<uint64_t>(o.shards)) != o.shard - 1) continue;
+    for (size_t s = 0; s < scenarios.size(); ++s) jobs.push_back({s, o.first_seed + k});
   }
   SweepSummary summary;
   std::vector<SeedOutcome> outcomes(jobs.size());
+  std::vector<char> done(jobs.size(), 0);
   std::atomic<size_t> next{0};
   std::mutex mu;
+  std::atomic<bool> failed{false};
   const auto t0 = std::chrono::steady_clock::now();
   auto worker = [&] {
     for (size_t i = next++; i < jobs.size(); i = next++) {
+      if (o.stop_on_failure && failed) break;
       SeedOutcome r = run_seed(scenarios[jobs[i].scenario], jobs[i].seed, o.swarm, o, o.keep_passing);
+      if (r.exit_code != 0) failed = true;
       std::lock_guard lock(mu);
+      done[i] = true;
       if (on_result) on_result(r);
       outcomes[i] = std::move(r);
     }
@@ -116,7 +120,9 @@ SweepSummary run_sweep(const std::vector<harness::Scenario>& scenarios, const Sw
   worker();
   for (auto& t : pool) t.join();
   summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  for (auto& r : outcomes) {
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (!done[i]) continue;  // skipped after a failure
+    SeedOutcome& r = outcomes[i];
     ++summary.runs;
     summary.simulated_seconds += r.simulated_seconds;
     if (r.exit_code == 0) ++summary.passed;

@@ -32,6 +32,7 @@ struct SweepOptions {
   std::string runs_dir = "runs";
   bool keep_passing = false;
   bool write_report = true;  // for failing seeds
+  bool stop_on_failure = false;  // skip the seeds not started yet once one failed
 };
 
 struct SeedOutcome {
