@@ -26,6 +26,7 @@ struct SimArgs {
   std::string runs_dir = "runs";
   bool keep = false;
   bool stop_on_failure = false;
+  bool determinism = false;
   bool quiet = false;
   std::string shrink;
   uint64_t knobs_seed = 0;
@@ -71,6 +72,7 @@ int run_sim(const SimArgs& a, bool seed_given) {
   o.keep_passing = a.keep;
   o.knobs_seed = a.knobs_seed;
   o.stop_on_failure = a.stop_on_failure;
+  o.check_determinism = a.determinism;
   if (seed_given) {
     std::string error;
     auto s = harness::parse_uint64(a.seed, &error);
@@ -154,6 +156,8 @@ void add_sim_command(CLI::App& cli, int& exit_code) {
                   "nodes, drift) from this swarm seed; the scenario stays as written");
   sim->add_option("--shard", a->shard, "K/N: run only this machine's share of the seeds (1 <= K <= N)");
   sim->add_option("--runs-dir", a->runs_dir, "where run directories and the summary go")->capture_default_str();
+  sim->add_flag("--check-determinism", a->determinism,
+                "run every seed twice; a history or event hash that differs is an error (exit 2)");
   sim->add_flag("--stop-on-failure", a->stop_on_failure, "start no new seed once one failed");
   sim->add_flag("--keep", a->keep, "keep the run directories of passing seeds too");
   sim->add_flag("--quiet,-q", a->quiet, "only failures and the summary");

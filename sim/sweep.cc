@@ -35,7 +35,31 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
+
+// Runs r's seed again and compares; r becomes an error on any difference.
+static void check_twice(const harness::Scenario& s, const SweepOptions& o, SeedOutcome* r) {
+  const std::string first = slurp(r->run_dir + "/history.jsonl");
+  SeedOutcome again = run_seed(s, r->seed, o.swarm, o, true);
+  const std::string second = slurp(again.run_dir + "/history.jsonl");
+  r->deterministic = first == second && !first.empty() && r->event_hash == again.event_hash;
+  if (!r->deterministic) {
+    r->exit_code = 2;
+    r->why = "not deterministic: the second run of the seed gave " +
+             std::string(first == second ? "the same history but another event hash"
+                                         : "a different history");
+  }
+  if (r->exit_code == 0 && !o.keep_passing) {
+    std::error_code ec;
+    std::filesystem::remove_all(r->run_dir, ec);
+    r->run_dir.clear();
+  }
+}
 
 SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swarm, const SweepOptions& o,
                      bool keep_dir) {
@@ -106,7 +130,9 @@ SweepSummary run_sweep(const std::vector<harness::Scenario>& scenarios, const Sw
   auto worker = [&] {
     for (size_t i = next++; i < jobs.size(); i = next++) {
       if (o.stop_on_failure && failed) break;
-      SeedOutcome r = run_seed(scenarios[jobs[i].scenario], jobs[i].seed, o.swarm, o, o.keep_passing);
+      SeedOutcome r = run_seed(scenarios[jobs[i].scenario], jobs[i].seed, o.swarm, o,
+                               o.keep_passing || o.check_determinism);
+      if (o.check_determinism) check_twice(scenarios[jobs[i].scenario], o, &r);
       if (r.exit_code != 0) failed = true;
       std::lock_guard lock(mu);
       done[i] = true;
@@ -124,6 +150,7 @@ SweepSummary run_sweep(const std::vector<harness::Scenario>& scenarios, const Sw
     if (!done[i]) continue;  // skipped after a failure
     SeedOutcome& r = outcomes[i];
     ++summary.runs;
+    if (r.deterministic) ++summary.deterministic;
     summary.simulated_seconds += r.simulated_seconds;
     if (r.exit_code == 0) ++summary.passed;
     else if (r.exit_code == 1) ++summary.failed;
@@ -152,7 +179,7 @@ nlohmann::json to_json(const SweepSummary& s, const SweepOptions& o) {
                         {"replay", replay_command(f, o.swarm)}, {"swarm", f.swarm}});
   }
   return {{"runs", s.runs}, {"passed", s.passed}, {"failed", s.failed}, {"errors", s.errors},
-          {"wall_seconds", s.wall_seconds}, {"simulated_seconds", s.simulated_seconds},
+          {"wall_seconds", s.wall_seconds}, {"deterministic", s.deterministic}, {"simulated_seconds", s.simulated_seconds},
           {"first_seed", std::to_string(o.first_seed)}, {"seeds", o.seeds}, {"shard", o.shard},
           {"shards", o.shards}, {"swarm", o.swarm}, {"failures", failures}};
 }
@@ -210,6 +237,7 @@ void print_summary(std::ostream& out, const SweepSummary& s) {
       << " errors; " << std::fixed << std::setprecision(1) << s.simulated_seconds << " s simulated in "
       << s.wall_seconds << " s wall";
   if (s.wall_seconds > 0) out << " (" << std::setprecision(0) << s.runs * 60.0 / s.wall_seconds << " seeds/min)";
+  if (s.deterministic) out << "; " << s.deterministic << "/" << s.runs << " seeds replayed identically";
   out << "\n";
 }
 

@@ -33,6 +33,9 @@ struct SweepOptions {
   bool keep_passing = false;
   bool write_report = true;  // for failing seeds
   bool stop_on_failure = false;  // skip the seeds not started yet once one failed
+  // Run every seed twice and compare the two histories byte for byte and the event hashes; a
+  // difference is an error (exit 2) naming the seed.
+  bool check_determinism = false;
 };
 
 struct SeedOutcome {
@@ -45,13 +48,15 @@ struct SeedOutcome {
   uint64_t event_hash = 0;
   double simulated_seconds = 0;
   std::vector<std::string> swarm;  // the swarm draws, one line each
+  bool deterministic = false;      // with check_determinism: the second run matched
 };
 
 struct SweepSummary {
   uint64_t runs = 0, passed = 0, failed = 0, errors = 0;
   double wall_seconds = 0;
   double simulated_seconds = 0;
-  std::vector<SeedOutcome> failures;  // failed and errors, in (scenario, seed) order
+  uint64_t deterministic = 0;         // with check_determinism: seeds whose two runs matched
+  std::vector<SeedOutcome> failures;  // failed and errors, in (seed, scenario) order
   int exit_code() const { return errors ? 2 : failed ? 1 : 0; }
 };
 
