@@ -27,6 +27,7 @@ struct SimArgs {
   bool keep = false;
   bool stop_on_failure = false;
   bool determinism = false;
+  double budget = 0;
   bool quiet = false;
   std::string shrink;
   uint64_t knobs_seed = 0;
@@ -73,6 +74,7 @@ int run_sim(const SimArgs& a, bool seed_given) {
   o.knobs_seed = a.knobs_seed;
   o.stop_on_failure = a.stop_on_failure;
   o.check_determinism = a.determinism;
+  o.budget_seconds = a.budget;
   if (seed_given) {
     std::string error;
     auto s = harness::parse_uint64(a.seed, &error);
@@ -158,6 +160,9 @@ void add_sim_command(CLI::App& cli, int& exit_code) {
   sim->add_option("--runs-dir", a->runs_dir, "where run directories and the summary go")->capture_default_str();
   sim->add_flag("--check-determinism", a->determinism,
                 "run every seed twice; a history or event hash that differs is an error (exit 2)");
+  sim->add_option("--time-budget", a->budget,
+                  "seconds of wall time after which no new seed starts (the sweep ends cleanly)")
+      ->check(CLI::NonNegativeNumber);
   sim->add_flag("--stop-on-failure", a->stop_on_failure, "start no new seed once one failed");
   sim->add_flag("--keep", a->keep, "keep the run directories of passing seeds too");
   sim->add_flag("--quiet,-q", a->quiet, "only failures and the summary");

@@ -130,6 +130,9 @@ SweepSummary run_sweep(const std::vector<harness::Scenario>& scenarios, const Sw
   auto worker = [&] {
     for (size_t i = next++; i < jobs.size(); i = next++) {
       if (o.stop_on_failure && failed) break;
+      if (o.budget_seconds > 0 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > o.budget_seconds)
+        break;
       SeedOutcome r = run_seed(scenarios[jobs[i].scenario], jobs[i].seed, o.swarm, o,
                                o.keep_passing || o.check_determinism);
       if (o.check_determinism) check_twice(scenarios[jobs[i].scenario], o, &r);

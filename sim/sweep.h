@@ -33,6 +33,9 @@ struct SweepOptions {
   bool keep_passing = false;
   bool write_report = true;  // for failing seeds
   bool stop_on_failure = false;  // skip the seeds not started yet once one failed
+  // Start no new seed once this much wall time has passed (0: no budget). Wall time only decides
+  // whether another seed starts; nothing inside a run reads it.
+  double budget_seconds = 0;
   // Run every seed twice and compare the two histories byte for byte and the event hashes; a
   // difference is an error (exit 2) naming the seed.
   bool check_determinism = false;
