@@ -197,7 +197,7 @@ common::Result<ShrinkResult> shrink(const harness::Scenario& original, const Shr
     auto t = swarm_scenario(original, o.seed, &notes);
     if (!t) return t.status();
     base = std::move(*t);
-    draw_knobs(o.seed, &sh.world_, &sh.faults_, &notes);
+    draw_knobs(o.seed, original, &sh.world_, &sh.faults_, &notes);
   }
   Attempt first = sh.run(base);
   if (!first.fails) {

@@ -64,15 +64,16 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uin
     root["cluster"]["compaction_bytes"] = bytes;
     notes->push_back("compaction_bytes " + std::to_string(bytes));
   }
-  // Keys and mix.
-  if (s.clients.keys == harness::ClientsSpec::Keys::kOwn && s.clients.readers == 0 && rng.chance(0.3)) {
+  // Keys and mix (not where a check bounds the state's size: the bound was set for this workload).
+  if (!size_checks && s.clients.keys == harness::ClientsSpec::Keys::kOwn && s.clients.readers == 0 &&
+      rng.chance(0.3)) {
     const int keys = static_cast<int>(rng.uniform(1, 3));
     root["clients"]["keys"] = "shared";
     root["clients"]["key_count"] = keys;
     if (root["clients"]["init_put_empty"]) root["clients"].remove("init_put_empty");
     notes->push_back("keys shared x" + std::to_string(keys));
   }
-  if (!checks.max_mean_latency && s.clients.append_weight > 0 && rng.chance(0.4)) {
+  if (!size_checks && !checks.max_mean_latency && s.clients.append_weight > 0 && rng.chance(0.4)) {
     const int get = pick(rng, {10, 50, 90});
     root["clients"]["mix"]["get"] = get;
     root["clients"]["mix"]["append"] = 100 - get;
@@ -114,7 +115,8 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uin
   return loaded;
 }
 
-void draw_knobs(uint64_t seed, WorldOptions* w, SimFaults* f, std::vector<std::string>* notes) {
+void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* w, SimFaults* f,
+                std::vector<std::string>* notes) {
   common::Rng rng = Seeds(seed).stream("swarm/knobs");
   w->latency.min = rng.uniform(10, 200) * kMicro;
   w->latency.max = w->latency.min + rng.uniform(50, 3000) * kMicro;
@@ -126,6 +128,8 @@ void draw_knobs(uint64_t seed, WorldOptions* w, SimFaults* f, std::vector<std::s
   w->max_inflight_bytes = pick<uint64_t>(rng, {0, 2000, 64000});
   w->max_snapshot_chunk = pick<uint64_t>(rng, {0, 100, 1000, 10000});
   w->segment_bytes = pick<uint64_t>(rng, {0, 512, 4096, 65536});
+  const harness::ChecksSpec& c = scenario.checks;
+  if (c.max_raft_state_bytes || c.max_snapshot_bytes || c.no_snapshot) w->segment_bytes = 0;
   f->power_loss = pick(rng, {0.0, 0.5, 1.0});
   f->slow_node = pick(rng, {0.0, 0.0, 0.1, 0.3});
   f->slow_fraction = pick(rng, {0.05, 0.2});

@@ -25,8 +25,10 @@ namespace sim {
 common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& scenario, uint64_t seed,
                                                  std::vector<std::string>* notes);
 
-// The simulation's own knobs for `seed` (world.seed is left alone).
-void draw_knobs(uint64_t seed, WorldOptions* world, SimFaults* faults, std::vector<std::string>* notes);
+// The simulation's own knobs for `seed` (world.seed is left alone). A scenario that checks the
+// size of the durable state keeps the default segment size (the bound was set for it).
+void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* world, SimFaults* faults,
+                std::vector<std::string>* notes);
 
 // "150ms" / "250us": a duration in the scenario syntax.
 std::string duration_text(harness::Micros d);

@@ -82,9 +82,9 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
     }
     swarmed = std::move(*t);
     s = &swarmed;
-    draw_knobs(seed, &ro.world, &ro.faults, &out.swarm);
+    draw_knobs(seed, scenario, &ro.world, &ro.faults, &out.swarm);
   } else if (o.knobs_seed) {
-    draw_knobs(o.knobs_seed, &ro.world, &ro.faults, &out.swarm);
+    draw_knobs(o.knobs_seed, scenario, &ro.world, &ro.faults, &out.swarm);
   }
   SimRunOutcome run = run_sim_scenario(*s, ro);
   out.exit_code = run.results.exit_code();
