@@ -7,13 +7,17 @@
 #   bench/mutants/run.sh [--minutes M] [--seeds N] [--jobs J] [--scenarios "PATH..."] [NAME...]
 #
 # Defaults: 2 minutes and 100000 seeds per mutant (the time bound ends it), 2 jobs, the Jepsen set
-# plus the snapshot scenarios and the unreliable-network reference scenarios.
+# plus the snapshot scenarios (but snap-01) and the unreliable-network reference scenarios.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 minutes=2
 seeds=100000
 jobs=2
-scenarios="scenarios/jepsen scenarios/reference/snapshots scenarios/reference/04-unreliable-many-clients.yaml scenarios/reference/13-unreliable-restarts-many-clients.yaml scenarios/reference/15-unreliable-restarts-partitions-many-clients.yaml scenarios/reference/16-unreliable-restarts-partitions-random-keys.yaml"
+# snap-01-install-snapshot is left out: under swarm draws with max_snapshot_chunk 100 it fails on
+# the unmodified tree (the leader stops compacting while a many-chunk install is in flight; see
+# docs/benchmarks.md), which would "catch" every mutant.
+scenarios="scenarios/jepsen scenarios/reference/04-unreliable-many-clients.yaml scenarios/reference/13-unreliable-restarts-many-clients.yaml scenarios/reference/15-unreliable-restarts-partitions-many-clients.yaml scenarios/reference/16-unreliable-restarts-partitions-random-keys.yaml"
+for f in scenarios/reference/snapshots/snap-0[2-9]*.yaml; do scenarios="$scenarios $f"; done
 names=()
 while [ $# -gt 0 ]; do
   case $1 in
