@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "harness/scenario/scenario_loader.h"
 #include "sim/shrink.h"
 #include "sim/swarm.h"
