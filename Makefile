@@ -5,10 +5,11 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 PKGS := cmake g++ make pkg-config libzmq3-dev cppzmq-dev libyaml-cpp-dev libboost-dev \
         libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev \
-        libgtest-dev libgmock-dev libbenchmark-dev jq
+        libgtest-dev libgmock-dev libbenchmark-dev jq help2man
 SCENARIOS ?= scenarios/reference scenarios/reference/snapshots
+PREFIX ?= /usr/local
 
-.PHONY: all deps build test run demo soak ci-scenarios bench asan tsan format clean
+.PHONY: all deps build test run demo soak ci-scenarios bench asan tsan format clean install
 
 all: build
 
@@ -72,6 +73,11 @@ tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS)
 	ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -L unit
+
+# faultline, kvnode, kvctl, the scenarios, man pages and bash completion under PREFIX (DESTDIR for
+# staging, as usual); see dist/CMakeLists.txt.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 format:
 	find common cluster checker harness app bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

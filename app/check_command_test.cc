@@ -107,6 +107,32 @@ TEST_F(CheckCommand, UnknownOperationExitsTwoNamingTheLine) {
   EXPECT_NE(r.output.find("frobnicate"), std::string::npos) << r.output;
 }
 
+// Inputs that used to crash or give a wrong verdict: a value nested 200,000 deep (segfault) and an
+// integer past 2^63 (wrapped to a negative number). Both exit 2 naming the line.
+TEST_F(CheckCommand, DeepNestingAndHugeIntegersExitTwoNamingTheLine) {
+  const std::string deep = write(
+      "deep.jsonl", R"({"process":1,"type":"invoke","f":"get","key":"k","time":1})"
+                    "\n"
+                    R"({"process":1,"type":"ok","f":"get","key":"k","time":2,"value":)" +
+                        std::string(200000, '[') + std::string(200000, ']') + "}\n");
+  ProcessRun r = faultline("check " + deep);
+  EXPECT_EQ(r.status, 2) << r.output.substr(0, 500);
+  EXPECT_NE(r.output.find(deep + ":2:"), std::string::npos) << r.output.substr(0, 500);
+  const std::string huge = write(
+      "huge.jsonl", R"({"process":1,"type":"invoke","f":"write","value":18446744073709551615,"time":1})"
+                    "\n"
+                    R"({"process":1,"type":"ok","f":"write","value":18446744073709551615,"time":2})"
+                    "\n"
+                    R"({"process":2,"type":"invoke","f":"read","value":null,"time":3})"
+                    "\n"
+                    R"({"process":2,"type":"ok","f":"read","value":-1,"time":4})"
+                    "\n");
+  r = faultline("check " + huge);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(huge + ":1:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("64-bit"), std::string::npos) << r.output;
+}
+
 TEST_F(CheckCommand, CompletionWithoutInvocationAndDoubleInvokeExitTwo) {
   const std::string orphan =
       write("orphan.jsonl", R"({"process":4,"type":"ok","f":"get","key":"a","time":2})"
@@ -181,15 +207,16 @@ TEST_F(CheckCommand, JepsenNemesisLinesAreSkippedAndCounted) {
 TEST_F(CheckCommand, MemoryLimitGivesUnknownNotACrash) {
   // Many overlapping puts on one key and a read no put explains: every subset of the puts is a
   // distinct configuration, so the memo cache needs far more than 1 MiB. (Appends would not do:
-  // the kv model proves at once that no order of appends reads "nope".)
+  // the kv model proves at once that no order of appends reads "nope"; and values "v<i>v" are not
+  // self-delimiting, so the presolve cannot prove "nope" unreadable before searching.)
   std::string text;
   for (int i = 0; i < 400; ++i) {
     text += R"({"process":)" + std::to_string(i) + R"(,"type":"invoke","f":"put","key":"k","value":"v)" +
-            std::to_string(i) + R"(","time":)" + std::to_string(i) + "}\n";
+            std::to_string(i) + R"(v","time":)" + std::to_string(i) + "}\n";
   }
   for (int i = 0; i < 400; ++i) {
     text += R"({"process":)" + std::to_string(i) + R"(,"type":"ok","f":"put","key":"k","value":"v)" +
-            std::to_string(i) + R"(","time":)" + std::to_string(1000 + i) + "}\n";
+            std::to_string(i) + R"(v","time":)" + std::to_string(1000 + i) + "}\n";
   }
   text += R"({"process":999,"type":"invoke","f":"get","key":"k","time":2000})"
           "\n"

@@ -5,6 +5,7 @@
 #include "app/commands.h"
 #include "harness/verdict/report.h"
 #include "harness/verdict/run_results.h"
+#include "harness/record/run_files.h"
 
 namespace app {
 
@@ -16,13 +17,13 @@ void add_report_command(CLI::App& cli, int& exit_code) {
                 "failed), 2 if the report cannot be built");
   report->add_option("run_dir", *dir, "a run directory (e.g. runs/latest)")->required();
   report->final_callback([dir, &exit_code] {
-    auto results = harness::read_results_json(*dir + "/results.json");
+    auto results = harness::read_results_json(harness::RunFiles(*dir).results());
     if (!results) {
       std::cerr << "faultline report: " << results.status().message() << "\n";
       exit_code = 2;
       return;
     }
-    if (auto st = harness::write_text_file(*dir + "/junit.xml", harness::junit_xml(*results)); !st) {
+    if (auto st = harness::write_text_file(harness::RunFiles(*dir).junit(), harness::junit_xml(*results)); !st) {
       std::cerr << "faultline report: " << st.message() << "\n";
       exit_code = 2;
       return;
@@ -32,13 +33,13 @@ void add_report_command(CLI::App& cli, int& exit_code) {
       exit_code = 2;
       return;
     }
-    for (const char* file : {"history.jsonl", "nemesis.jsonl"}) {
+    for (const char* file : {harness::RunFiles::kHistory, harness::RunFiles::kNemesis}) {
       std::error_code ec;
       if (!std::filesystem::exists(*dir + "/" + file, ec))
         std::cerr << "faultline report: warning: " << *dir << "/" << file
                   << " is missing; the report leaves out what it holds\n";
     }
-    std::cout << *dir << "/report.html\n";
+    std::cout << harness::RunFiles(*dir).report() << "\n";
     exit_code = results->exit_code();
   });
 }

@@ -8,9 +8,9 @@
 #include <optional>
 
 #include "app/commands.h"
-#include "harness/process/cluster_processes.h"
 #include "harness/run/suite.h"
 #include "harness/scenario/yaml_fields.h"
+#include "harness/sut/process/process_system.h"
 
 namespace app {
 namespace {
@@ -64,9 +64,9 @@ void add_run_command(CLI::App& cli, int& exit_code) {
   run->add_flag("--expect-fail", args->expect_fail,
                 "for demos: exit 0 only if every run fails a check (1 if one passes, 2 on error)");
   run->final_callback([args, run, &exit_code] {
-    harness::ClusterProcesses::install_interrupt_handler();
+    harness::sut::install_interrupt_handler();
     harness::RunOptions opts;
-    opts.kvnode_path = find_kvnode(args->kvnode);
+    opts.system = harness::sut::process_system_factory({find_kvnode(args->kvnode)});
     opts.runs_dir = args->runs_dir;
     if (run->count("--seed") > 0) {
       std::string error;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "checker/checker.h"
+#include "checker/history_gen.h"
 #include "common/random.h"
 
 namespace checker {
@@ -78,7 +79,7 @@ bool brute_force_linearizable(const History& h) {
 // linearizable), sometimes with one output perturbed; otherwise outputs are random. With
 // `long_values`, kv values are 2-5 characters, so reads cross the kv model's 4-character hash
 // chunks and share prefixes of different lengths.
-History random_history(common::Rng& rng, bool kv, bool long_values) {
+History random_history(common::Rng& rng, bool kv, bool long_values, int64_t reg_values = 3) {
   History h;
   h.source = "random";
   h.model_hint = kv ? "kv" : "register";
@@ -107,9 +108,9 @@ History random_history(common::Rng& rng, bool kv, bool long_values) {
       else op.input = values[rng.uniform(0, 2)];
     } else {
       op.f = kind == 0 ? "read" : kind == 1 ? "write" : "cas";
-      auto value = [&]() { return rng.chance(0.2) ? nlohmann::json(nullptr) : nlohmann::json(rng.uniform(1, 3)); };
+      auto value = [&]() { return rng.chance(0.2) ? nlohmann::json(nullptr) : nlohmann::json(rng.uniform(1, reg_values)); };
       if (op.f == "read") op.output = value();
-      else if (op.f == "write") op.input = rng.uniform(1, 3);
+      else if (op.f == "write") op.input = rng.uniform(1, reg_values);
       else op.input = nlohmann::json::array({value(), rng.uniform(1, 3)});
     }
     h.ops.push_back(std::move(op));
@@ -147,18 +148,19 @@ History random_history(common::Rng& rng, bool kv, bool long_values) {
     if (rng.chance(0.3)) {  // perturb one read
       for (Operation& op : h.ops) {
         if (op.f == "get" && op.status == OpStatus::kOk) { op.output = op.output.get<std::string>() + "x"; break; }
-        if (op.f == "read" && op.status == OpStatus::kOk) { op.output = op.output.is_null() ? 1 : op.output.get<int64_t>() % 3 + 1; break; }
+        if (op.f == "read" && op.status == OpStatus::kOk) { op.output = op.output.is_null() ? 1 : op.output.get<int64_t>() % reg_values + 1; break; }
       }
     }
   }
   return h;
 }
 
-void agree_on_random_histories(bool kv, uint64_t seed, int count, bool long_values = false) {
+void agree_on_random_histories(bool kv, uint64_t seed, int count, bool long_values = false,
+                               int64_t reg_values = 3) {
   common::Rng rng(seed);
   int linearizable = 0;
   for (int i = 0; i < count; ++i) {
-    History h = random_history(rng, kv, long_values);
+    History h = random_history(rng, kv, long_values, reg_values);
     const bool expected = brute_force_linearizable(h);
     CheckOptions opts;
     opts.threads = 1 + i % 2;
@@ -181,6 +183,74 @@ TEST(BruteForce, KvWithLongerValuesAgreesOnThreeThousandRandomHistories) {
 
 TEST(BruteForce, RegisterAgreesOnSixThousandRandomHistories) {
   agree_on_random_histories(false, 12, 6000);
+}
+
+// Values from 1..40: most writes are the only ones of their value, so the register's presolve
+// rules (an unknown write nobody reads is left out, one somebody reads took effect) apply.
+TEST(BruteForce, RegisterWithMostlyUniqueValuesAgreesOnFourThousandRandomHistories) {
+  agree_on_random_histories(false, 14, 4000, false, /*reg_values=*/40);
+}
+
+// Small versions of the generated shapes of bench/checker_gen_bench (clients issuing operations
+// one after another, many unknown outcomes, unique self-delimiting values or every write "Q",
+// impossible and stale reads), and with one get changed to another get's output or to a value
+// spliced from written ones: the presolve rules, the identical-op rule and the search agree with
+// the brute force, and unchanged histories get the verdict known by construction.
+TEST(BruteForce, GeneratedShapesAgreeWithBruteForce) {
+  common::Rng rng(15);
+  int linearizable = 0, changed = 0;
+  const int count = 4000;
+  for (int i = 0; i < count; ++i) {
+    GenSpec spec;
+    spec.ops = rng.uniform(2, 9);
+    spec.keys = static_cast<int>(rng.uniform(1, 2));
+    spec.clients = static_cast<int>(rng.uniform(2, 4));
+    spec.unknown = rng.chance(0.5) ? 0.3 : 0.1;
+    spec.fail = 0.05;
+    spec.puts = rng.chance(0.5) ? 0.3 : 0.0;
+    spec.unique_values = !rng.chance(0.3);
+    const int64_t b = rng.uniform(0, 5);
+    spec.breaks = b == 0 ? GenSpec::Break::kImpossibleRead
+                  : b == 1 ? GenSpec::Break::kStaleRead
+                           : GenSpec::Break::kNone;
+    spec.seed = rng.next_u64();
+    Generated g = generate_kv_history(spec);
+    History& h = g.history;
+    bool known = true;
+    if (rng.chance(0.3)) {  // change one ok get's output to a plausible value
+      std::vector<std::string> seen, written;
+      for (const Operation& op : h.ops) {
+        if (op.f == "get" && op.status == OpStatus::kOk) seen.push_back(op.output.get<std::string>());
+        if (op.f != "get") written.push_back(op.input.get<std::string>());
+      }
+      for (Operation& op : h.ops) {
+        if (op.f != "get" || op.status != OpStatus::kOk) continue;
+        if (!seen.empty() && rng.chance(0.5)) {
+          op.output = seen[rng.uniform(0, static_cast<int64_t>(seen.size()) - 1)];
+        } else if (!written.empty()) {
+          op.output = written[rng.uniform(0, static_cast<int64_t>(written.size()) - 1)] +
+                      written[rng.uniform(0, static_cast<int64_t>(written.size()) - 1)];
+        }
+        known = false;
+        ++changed;
+        break;
+      }
+    }
+    const bool expected = brute_force_linearizable(h);
+    if (known) {
+      ASSERT_EQ(expected, g.linearizable) << "generator seed " << spec.seed;
+    }
+    CheckOptions opts;
+    opts.threads = 1;
+    auto r = check(h, opts);
+    ASSERT_TRUE(r.is_ok()) << r.status().message();
+    ASSERT_EQ(r->verdict, expected ? Verdict::kLinearizable : Verdict::kViolation)
+        << "history " << i << " (generator seed " << spec.seed << "):\n" << to_json(h, *r).dump(1);
+    linearizable += expected;
+  }
+  EXPECT_GT(linearizable, count / 5);
+  EXPECT_LT(linearizable, count * 4 / 5);
+  EXPECT_GT(changed, count / 10);
 }
 
 }  // namespace

@@ -40,11 +40,44 @@ double seconds_since(Clock::time_point start) {
 struct PartitionJob {
   PartitionResult* result = nullptr;
   std::vector<const Operation*> ops;
+  // Unknown ops that Model::presolve proved took effect, as ok ops returning by then (ops points
+  // at these copies instead of the history's).
+  std::deque<Operation> settled;
+  uint32_t impossible_op = UINT32_MAX;  // presolve found this op no linearization satisfies
   std::unique_ptr<PartitionModel> model;
   std::unique_ptr<PartitionSearch> search;
   Clock::time_point started;
   double seconds = 0;
 };
+
+// Builds the job's ops from its result's, applying what the model proves before searching:
+// dropped unknown ops leave the partition (and its result's list), unknown ops that certainly
+// took effect become ok ops returning by the time that proves it.
+void prepare_ops(PartitionJob& job, const Model& model, const History& history) {
+  std::vector<size_t>& indices = job.result->ops;
+  job.ops.reserve(indices.size());
+  for (size_t i : indices) job.ops.push_back(&history.ops[i]);
+  const Presolved p = model.presolve(job.ops);
+  job.impossible_op = p.impossible;
+  if (p.drop.empty() && p.happened_by.empty()) return;
+  size_t kept = 0;
+  for (size_t k = 0; k < job.ops.size(); ++k) {
+    if (!p.drop.empty() && p.drop[k]) continue;
+    if (k == p.impossible) job.impossible_op = static_cast<uint32_t>(kept);
+    const Operation* op = job.ops[k];
+    if (!p.happened_by.empty() && p.happened_by[k] != kNeverReturned) {
+      Operation& copy = job.settled.emplace_back(*op);
+      copy.status = OpStatus::kOk;
+      copy.return_time = std::max(p.happened_by[k], copy.call_time);
+      op = &copy;
+    }
+    job.ops[kept] = op;
+    indices[kept] = indices[k];
+    ++kept;
+  }
+  job.ops.resize(kept);
+  indices.resize(kept);
+}
 
 // Copies a finished search's outcome into the job's result and frees the search.
 void finish_job(PartitionJob& job) {
@@ -229,10 +262,10 @@ common::Result<CheckResult> check(const History& history, const CheckOptions& op
         // nor escape a helper thread: it stops the check and is thrown again by check() itself.
         try {
           if (job.search == nullptr) {
-            job.ops.reserve(job.result->ops.size());
-            for (size_t i : job.result->ops) job.ops.push_back(&history.ops[i]);
+            prepare_ops(job, *model, history);
             job.model = model->prepare(job.ops);
-            job.search = std::make_unique<PartitionSearch>(*job.model, job.ops, control);
+            job.search = std::make_unique<PartitionSearch>(*job.model, job.ops, control,
+                                                           job.impossible_op);
           }
           finished = job.search->run(kSliceSteps);
           job.seconds += seconds_since(slice_start);

@@ -12,7 +12,11 @@
 // Unknown-outcome operations are optional, so a configuration is dominated by one with the same
 // state, the same definite operations and a subset of its unknown ones: whatever can follow the
 // larger one can follow the smaller one. The hash covers the definite operations and the state
-// only, and insert() refuses a configuration that an explored one dominates.
+// only, and insert() refuses a configuration that an explored one dominates. The window's base
+// is the first definite operation not linearized (unknown ones below it may or may not be): the
+// unknown operations placed are compared through their signature when there are at most 64 of
+// them (then exact), else through a sorted list of their ordinals kept with the entry. So an
+// unknown operation left out for ever does not pin every entry's window to its word.
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -42,8 +46,9 @@ class ConfigCache {
   // form one group (one slot), whose members are scanned in turn. Returns true if inserted.
   // `sig` summarizes the unknown operations in `bits` (a bit per unknown op, modulo 64): a subset
   // of unknown ops has a subset signature, so most group members are ruled out without their bits.
-  bool insert(uint64_t hash, State state, const uint64_t* bits, uint64_t sig, size_t base,
-              size_t end) {
+  // `unknown`: the ordinals of the unknown operations in `bits`, sorted.
+  bool insert(uint64_t hash, State state, const uint64_t* bits, uint64_t sig,
+              const std::vector<uint32_t>& unknown, size_t base, size_t end) {
     if (hash == 0) hash = 1;  // 0 marks an empty slot
     const Window probe{static_cast<uint32_t>(base), static_cast<uint32_t>(end - base)};
     size_t mask = slots_.size() - 1;
@@ -55,7 +60,7 @@ class ConfigCache {
         if (any_unknown_) {
           s.group = static_cast<uint32_t>(groups_.size());
           groups_.emplace_back();
-          add_member(groups_.back(), bits, probe, sig);
+          add_member(groups_.back(), bits, probe, sig, unknown);
         } else {
           s.group = add_bits(bits, probe);  // without unknown ops every group has one member
         }
@@ -73,14 +78,14 @@ class ConfigCache {
       // front, since small unknown sets tend to dominate again.
       const size_t members = g.sigs.size();
       for (size_t m = 0; m < members; ++m) {
-        if ((g.sigs[m] & ~sig) != 0 || !unknown_subset(g.entries[m], bits, probe)) continue;
+        if ((g.sigs[m] & ~sig) != 0 || !unknown_subset(g.entries[m], unknown)) continue;
         if (m != 0) {
           std::swap(g.sigs[m], g.sigs[0]);
           std::swap(g.entries[m], g.entries[0]);
         }
         return false;
       }
-      add_member(g, bits, probe, sig);
+      add_member(g, bits, probe, sig, unknown);
       return true;
     }
   }
@@ -89,7 +94,9 @@ class ConfigCache {
   size_t bytes() const {
     return slots_.capacity() * sizeof(Slot) + arena_.capacity() * sizeof(uint64_t) +
            entries_.capacity() * sizeof(Window) + groups_.capacity() * sizeof(Group) +
-           (any_unknown_ ? entries_.size() * (sizeof(uint64_t) + sizeof(uint32_t)) : 0);
+           (any_unknown_ ? entries_.size() * (sizeof(uint64_t) + sizeof(uint32_t)) : 0) +
+           unknown_arena_.capacity() * sizeof(uint32_t) +
+           unknown_lists_.capacity() * sizeof(std::pair<uint64_t, uint32_t>);
   }
 
  private:
@@ -117,9 +124,14 @@ class ConfigCache {
     return static_cast<uint32_t>(entries_.size() - 1);
   }
 
-  void add_member(Group& g, const uint64_t* bits, Window w, uint64_t sig) {
+  void add_member(Group& g, const uint64_t* bits, Window w, uint64_t sig,
+                  const std::vector<uint32_t>& unknown) {
     g.sigs.push_back(sig);
     g.entries.push_back(add_bits(bits, w));
+    if (!exact_sig_) {
+      unknown_lists_.push_back({unknown_arena_.size(), static_cast<uint32_t>(unknown.size())});
+      unknown_arena_.insert(unknown_arena_.end(), unknown.begin(), unknown.end());
+    }
   }
 
   // Word `i` of entry `e`'s bitset.
@@ -151,14 +163,12 @@ class ConfigCache {
     return true;
   }
 
-  // Within a group: the stored unknown operations are a subset of those in `bits`.
-  bool unknown_subset(uint32_t e, const uint64_t* bits, Window probe) const {
+  // Within a group: the stored unknown operations are a subset of `unknown` (sorted ordinals).
+  bool unknown_subset(uint32_t e, const std::vector<uint32_t>& unknown) const {
     if (!any_unknown_ || exact_sig_) return true;
-    const auto [from, to] = span(e, probe);
-    for (size_t i = from; i < to && i < words_; ++i) {
-      if ((word(e, i) & ~bits[i]) != 0) return false;
-    }
-    return true;
+    const auto [offset, count] = unknown_lists_[e];
+    const uint32_t* stored = unknown_arena_.data() + offset;
+    return std::includes(unknown.begin(), unknown.end(), stored, stored + count);
   }
 
   void grow() {
@@ -182,6 +192,9 @@ class ConfigCache {
   std::vector<Group> groups_;
   std::vector<Window> entries_;
   std::vector<uint64_t> arena_;   // the entries' words, one window after another
+  // Without exact signatures: per entry, (offset, count) of its unknown ordinals in the arena.
+  std::vector<std::pair<uint64_t, uint32_t>> unknown_lists_;
+  std::vector<uint32_t> unknown_arena_;
 };
 
 }  // namespace checker

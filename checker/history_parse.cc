@@ -2,6 +2,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "checker/history.h"
@@ -53,13 +54,59 @@ Result<EventType> event_type(std::string_view name, const LineError& err) {
              "' (expected invoke, ok, fail or info)");
 }
 
+// Values nested deeper than this are an error in every format: readers and the json library's
+// copies recurse, and a line of 200,000 '[' must be an error, not a stack overflow.
+constexpr int kMaxDepth = 256;
+
 // ---- JSON lines -------------------------------------------------------------------------------
+
+// The column (1-based) where `text` first opens a bracket deeper than kMaxDepth, ignoring
+// brackets inside strings; 0 if it never does. Run before parsing, so nothing deep is built.
+size_t json_too_deep_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return i + 1;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return 0;
+}
+
+// True if `v` holds an integer above INT64_MAX anywhere (the json library keeps those as
+// unsigned; read as int64_t they would wrap to negative numbers). Depth is capped before parsing.
+bool has_unsigned_past_int64(const nlohmann::json& v) {
+  if (v.is_number_unsigned())
+    return v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  if (v.is_structured()) {
+    for (const auto& item : v) {
+      if (has_unsigned_past_int64(item)) return true;
+    }
+  }
+  return false;
+}
+
 
 Result<RawEvent> parse_json_line(std::string_view text, size_t line, const LineError& err,
                                  bool* has_time) {
+  if (const size_t col = json_too_deep_at(text); col != 0)
+    return err("values nested deeper than " + std::to_string(kMaxDepth) + " at column " +
+               std::to_string(col));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return err("not a valid JSON object (truncated line?)");
   if (!j.is_object()) return err("expected a JSON object");
+  for (const auto& [name, field] : j.items()) {
+    if (has_unsigned_past_int64(field))
+      return err("field '" + name + "': integer outside the signed 64-bit range");
+  }
   RawEvent e;
   e.line = line;
   auto proc = j.find("process");
@@ -87,7 +134,7 @@ Result<RawEvent> parse_json_line(std::string_view text, size_t line, const LineE
       return err("field 'key': expected a string");
     }
   }
-  if (auto v = j.find("value"); v != j.end()) e.value = *v;
+  if (auto v = j.find("value"); v != j.end()) e.value = std::move(*v);
   auto t = j.find("time");
   *has_time = t != j.end();
   if (*has_time) {
@@ -157,6 +204,10 @@ class EdnReader {
       *out = std::string(tok.substr(1));
     } else if (parse_int(tok, &n)) {
       *out = n;
+    } else if (looks_integral(tok)) {
+      *error = "integer '" + std::string(tok) + "' at column " + std::to_string(start + 1) +
+               " is outside the signed 64-bit range";
+      return false;
     } else if (double d = 0; parse_decimal(tok, &d)) {
       *out = d;
     } else {
@@ -174,7 +225,15 @@ class EdnReader {
     ~Nesting() { --depth_; }
     int& depth_;
   };
-  static constexpr int kMaxDepth = 256;
+  // An optional minus and digits only: an integer literal (one parse_int refused is out of range).
+  static bool looks_integral(std::string_view tok) {
+    if (!tok.empty() && tok[0] == '-') tok.remove_prefix(1);
+    if (tok.empty()) return false;
+    for (char c : tok) {
+      if (c < '0' || c > '9') return false;
+    }
+    return true;
+  }
 
   static bool parse_decimal(std::string_view tok, double* out) {
     if (tok.empty()) return false;
@@ -270,7 +329,7 @@ Result<RawEvent> parse_edn_line(std::string_view text, size_t line, const LineEr
     else if (k.is_number_integer()) e.key = std::to_string(k.get<int64_t>());
     else if (!k.is_null()) return err("field ':key': expected a string");
   }
-  if (fields.contains("value")) e.value = fields["value"];
+  if (auto v = fields.find("value"); v != fields.end()) e.value = std::move(*v);
   return e;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "checker/kv_values.h"
@@ -325,6 +326,70 @@ class KvModel final : public Model {
   }
 
   bool is_read_only(const Operation& op) const override { return op.f == "get"; }
+
+  // When the partition's values are self-delimiting (every non-empty put/append argument starts
+  // with one character that none of them holds anywhere else, as "x12y"), every state splits at
+  // that character into exactly the arguments that built it. Then (docs/history-format.md):
+  // an unknown write whose argument no ok get holds as a piece can be left out; one whose
+  // argument is unique and that a get holds certainly took effect before that get returned; and
+  // a get holding a piece that no write has can never be satisfied.
+  Presolved presolve(std::span<const Operation* const> ops) const override {
+    Presolved p;
+    char mark = 0;
+    bool any_unknown = false;
+    for (const Operation* op : ops) {
+      if (op->f == "get") continue;
+      any_unknown |= op->status == OpStatus::kUnknown;
+      const std::string& a = op->input.get_ref<const std::string&>();
+      if (a.empty()) continue;
+      if (mark == 0) mark = a[0];
+      if (a[0] != mark || a.find(mark, 1) != std::string::npos) return {};
+    }
+    if (mark == 0) return {};
+    struct Piece {
+      uint32_t writers = 0;
+      int64_t first_seen = kNeverReturned;  // earliest return of an ok get holding it
+    };
+    std::unordered_map<std::string_view, Piece> pieces;
+    pieces.reserve(ops.size());
+    for (const Operation* op : ops) {
+      if (op->f == "get") continue;
+      const std::string& a = op->input.get_ref<const std::string&>();
+      if (!a.empty()) ++pieces[a].writers;
+    }
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = *ops[i];
+      if (op.f != "get" || op.status != OpStatus::kOk || !op.output.is_string()) continue;
+      const std::string_view out = op.output.get_ref<const std::string&>();
+      if (!out.empty() && out[0] != mark) p.impossible = std::min(p.impossible, i);
+      for (size_t at = 0; at < out.size();) {
+        const size_t end = std::min(out.find(mark, at + 1), out.size());
+        auto it = pieces.find(out.substr(at, end - at));
+        if (it == pieces.end()) {
+          p.impossible = std::min(p.impossible, i);
+        } else {
+          it->second.first_seen = std::min(it->second.first_seen, op.return_time);
+        }
+        at = end;
+      }
+    }
+    if (!any_unknown) return p;
+    p.drop.assign(ops.size(), 0);
+    p.happened_by.assign(ops.size(), kNeverReturned);
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = *ops[i];
+      if (op.f == "get" || op.status != OpStatus::kUnknown) continue;
+      const std::string& a = op.input.get_ref<const std::string&>();
+      if (a.empty()) continue;
+      const Piece& piece = pieces[a];
+      if (piece.first_seen == kNeverReturned) {
+        p.drop[i] = 1;
+      } else if (piece.writers == 1) {
+        p.happened_by[i] = piece.first_seen;
+      }
+    }
+    return p;
+  }
 
   std::unique_ptr<PartitionModel> prepare(std::span<const Operation* const> ops) const override {
     return std::make_unique<KvPartition>(ops);

@@ -53,7 +53,19 @@ class PartitionModel {
   virtual std::string describe(State state) const = 0;
 };
 
-// Model: stateless description of a data type. Shared read-only by all threads.
+// Presolved: what a partition's operations prove about some of them before any search
+// (Model::presolve; each rule is proved in docs/history-format.md, "Unknown outcomes"). Indices
+// are those of the ops given; empty vectors mean nothing was found.
+struct Presolved {
+  std::vector<uint8_t> drop;         // per op: an unknown op that can be left out
+  std::vector<int64_t> happened_by;  // per op: an unknown op that certainly took effect before
+                                     // this time (kNeverReturned: not known)
+  uint32_t impossible = UINT32_MAX;  // an ok op that no state of any linearization satisfies
+};
+
+// Model: stateless description of a data type. Shared read-only by all threads. For an
+// unknown-outcome op, step() must depend only on its f and input (its output is never checked):
+// the search treats unknown ops with equal f and input as interchangeable.
 class Model {
  public:
   virtual ~Model() = default;
@@ -66,6 +78,9 @@ class Model {
   virtual std::string_view partition_key(const Operation& op) const { return op.key; }
   // True when an unknown-outcome op has no effect on the state (a read): it can be dropped.
   virtual bool is_read_only(const Operation& op) const = 0;
+  // Optional: the rules above applied to one partition's ops (ok and unknown ones, in call
+  // order). Returning {} is always correct.
+  virtual Presolved presolve(std::span<const Operation* const> /*ops*/) const { return {}; }
   // Prepares the model for one partition. `ops` stay valid while the PartitionModel lives.
   virtual std::unique_ptr<PartitionModel> prepare(std::span<const Operation* const> ops) const = 0;
 };

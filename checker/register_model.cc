@@ -1,6 +1,7 @@
 // The register model: read/write/cas on integers, one partition per key (the Jepsen logs have a
 // single register). A register starts as nil; a read may return null for it.
-#include <limits>
+#include <algorithm>
+#include <unordered_map>
 
 #include "checker/model.h"
 #include "checker/models.h"
@@ -8,9 +9,9 @@
 namespace checker {
 namespace {
 
-constexpr int64_t kNil = std::numeric_limits<int64_t>::min();
-
-// RegisterPartition: the state is the register's value itself.
+// RegisterPartition: a state is an id: 0 for nil, k for the k-th distinct integer the partition's
+// operations mention. (Not the integer itself: every int64_t is a value a history may write, so no
+// integer can stand for nil.)
 class RegisterPartition final : public PartitionModel {
  public:
   explicit RegisterPartition(std::span<const Operation* const> ops) {
@@ -20,59 +21,70 @@ class RegisterPartition final : public PartitionModel {
       if (op->f == "read") {
         c.kind = Kind::kRead;
         c.checked = op->status == OpStatus::kOk;
-        if (c.checked) c.a = as_int(op->output);
+        if (c.checked) c.a = id_of(op->output);
       } else if (op->f == "write") {
         c.kind = Kind::kWrite;
-        c.a = as_int(op->input);
+        c.a = id_of(op->input);
       } else {
         c.kind = Kind::kCas;
         c.checked_cas = op->status == OpStatus::kOk;
-        c.a = as_int(op->input[0]);
-        c.b = as_int(op->input[1]);
+        c.a = id_of(op->input[0]);
+        c.b = id_of(op->input[1]);
       }
       ops_.push_back(c);
     }
   }
 
-  State init() override { return static_cast<State>(kNil); }
+  State init() override { return kNilId; }
 
   bool step(State state, uint32_t op, State* next) override {
     const CompactOp& c = ops_[op];
-    int64_t v = static_cast<int64_t>(state);
     switch (c.kind) {
       case Kind::kRead:
         *next = state;
-        return !c.checked || c.a == v;
+        return !c.checked || c.a == state;
       case Kind::kWrite:
-        *next = static_cast<State>(c.a);
+        *next = c.a;
         return true;
       case Kind::kCas:
         // An ok cas succeeded, so it must find `a`; an unknown one takes effect only if it would.
-        *next = c.a == v ? static_cast<State>(c.b) : state;
-        return c.a == v || !c.checked_cas;
+        *next = c.a == state ? c.b : state;
+        return c.a == state || !c.checked_cas;
     }
     return false;
   }
 
   bool is_read_only(uint32_t op) const override { return ops_[op].kind == Kind::kRead; }
-  size_t memory_bytes() const override { return ops_.capacity() * sizeof(CompactOp); }
+  size_t memory_bytes() const override {
+    return ops_.capacity() * sizeof(CompactOp) + values_.capacity() * sizeof(int64_t) +
+           ids_.size() * (sizeof(int64_t) + sizeof(State) + 2 * sizeof(void*));
+  }
 
   std::string describe(State state) const override {
-    int64_t v = static_cast<int64_t>(state);
-    return v == kNil ? "nil" : std::to_string(v);
+    return state == kNilId ? "nil" : std::to_string(values_[state - 1]);
   }
 
  private:
   enum class Kind : uint8_t { kRead, kWrite, kCas };
+  static constexpr State kNilId = 0;
   struct CompactOp {
     Kind kind = Kind::kRead;
     bool checked = false;      // read: output recorded
     bool checked_cas = true;   // cas: false when the outcome is unknown
-    int64_t a = 0, b = 0;
+    State a = kNilId, b = kNilId;
   };
-  static int64_t as_int(const nlohmann::json& v) { return v.is_null() ? kNil : v.get<int64_t>(); }
+
+  State id_of(const nlohmann::json& v) {
+    if (v.is_null()) return kNilId;
+    const int64_t x = v.get<int64_t>();
+    auto [it, inserted] = ids_.try_emplace(x, values_.size() + 1);
+    if (inserted) values_.push_back(x);
+    return it->second;
+  }
 
   std::vector<CompactOp> ops_;
+  std::vector<int64_t> values_;                // id k > 0 stands for values_[k - 1]
+  std::unordered_map<int64_t, State> ids_;     // integer -> id
 };
 
 bool is_int_or_null(const nlohmann::json& v) { return v.is_null() || v.is_number_integer(); }
@@ -106,6 +118,58 @@ class RegisterModel final : public Model {
   }
 
   bool is_read_only(const Operation& op) const override { return op.f == "read"; }
+
+  // Over integer values x (docs/history-format.md): an unknown write of x, or an unknown cas to
+  // x, can be left out when no ok read returns x and no cas expects x; when it is the only op
+  // that writes x, an ok read of x or ok cas from x proves it took effect before that op
+  // returned; an ok read of x, or ok cas from x, when no op writes x can never be satisfied.
+  Presolved presolve(std::span<const Operation* const> ops) const override {
+    struct Value {
+      uint32_t writers = 0;
+      bool expected = false;                // an ok read returns it, or a cas expects it
+      int64_t first_seen = kNeverReturned;  // earliest return of an ok read of it / ok cas from it
+    };
+    std::unordered_map<int64_t, Value> values;
+    bool any_unknown = false;
+    auto written = [](const Operation& op) -> const nlohmann::json& {
+      return op.f == "write" ? op.input : op.input[1];
+    };
+    for (const Operation* op : ops) {
+      if (op->f == "read") continue;
+      any_unknown |= op->status == OpStatus::kUnknown;
+      ++values[written(*op).get<int64_t>()].writers;
+    }
+    Presolved p;
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = *ops[i];
+      const nlohmann::json* seen = op.f == "read" ? &op.output : op.f == "cas" ? &op.input[0] : nullptr;
+      if (seen == nullptr || seen->is_null() || (op.f == "read" && op.status != OpStatus::kOk))
+        continue;
+      Value& v = values[seen->get<int64_t>()];
+      v.expected = true;
+      if (op.status != OpStatus::kOk) continue;
+      if (v.writers == 0) p.impossible = std::min(p.impossible, i);
+      v.first_seen = std::min(v.first_seen, op.return_time);
+    }
+    if (!any_unknown) return p;
+    p.drop.assign(ops.size(), 0);
+    p.happened_by.assign(ops.size(), kNeverReturned);
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = *ops[i];
+      if (op.f == "read" || op.status != OpStatus::kUnknown) continue;
+      if (op.f == "cas" && op.input[0] == op.input[1]) {  // changes nothing, taking effect or not
+        p.drop[i] = 1;
+        continue;
+      }
+      const Value& v = values[written(op).get<int64_t>()];
+      if (!v.expected) {
+        p.drop[i] = 1;
+      } else if (v.writers == 1 && v.first_seen != kNeverReturned) {
+        p.happened_by[i] = v.first_seen;
+      }
+    }
+    return p;
+  }
 
   std::unique_ptr<PartitionModel> prepare(std::span<const Operation* const> ops) const override {
     return std::make_unique<RegisterPartition>(ops);

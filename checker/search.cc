@@ -1,6 +1,8 @@
 #include "checker/search.h"
 
 #include <algorithm>
+#include <string>
+#include <unordered_map>
 
 #include "checker/config_cache.h"
 
@@ -118,26 +120,55 @@ struct PartitionSearch::Impl {
   bool unknown_phase = false;
   bool any_unknown = false;
   bool calls_in_index_order = true;  // ops sorted by call time (so the list head has the min index)
+  // An op no linearization satisfies (the constructor's `impossible_op`), or UINT32_MAX; once the
+  // search reaches it (it is a candidate at a dead end), the search stops there.
+  uint32_t impossible = UINT32_MAX;
+  bool reached_impossible = false;
+  // Unknown op -> the previous unknown op with the same f and input (UINT32_MAX if none): it may
+  // be placed only once that one is.
+  std::vector<uint32_t> same_before;
+  // The unknown ops placed now, as sorted ordinals, for the memo when signatures are not exact.
+  std::vector<uint32_t> placed_unknown;
+  std::vector<uint32_t> unknown_ordinal;
 
-  Impl(PartitionModel& m, std::span<const Operation* const> o, const SearchControl& c)
-      : model(m), ops(o), control(c), list(o) {
+  Impl(PartitionModel& m, std::span<const Operation* const> o, const SearchControl& c,
+       uint32_t impossible_op)
+      : model(m), ops(o), control(c), list(o), impossible(impossible_op) {
     const size_t n = ops.size();
     const size_t words = (n + 63) / 64;
     definite.resize(n);
     zobrist.resize(n);
     sig_bit.assign(n, 0);
     std::vector<uint64_t> unknown_mask(words, 0);
-    size_t unknown_ordinal = 0;
+    uint32_t unknowns = 0;
+    same_before.assign(n, UINT32_MAX);
+    unknown_ordinal.assign(n, UINT32_MAX);
+    std::unordered_map<std::string, uint32_t> last_like;  // f + input -> latest unknown op
+    // In call order, so that each op's predecessor was called no later than it.
+    std::vector<uint32_t> by_call(n);
+    for (uint32_t i = 0; i < n; ++i) by_call[i] = i;
+    std::stable_sort(by_call.begin(), by_call.end(), [&](uint32_t a, uint32_t b) {
+      return ops[a]->call_time < ops[b]->call_time;
+    });
     for (size_t i = 0; i < n; ++i) {
       definite[i] = ops[i]->status == OpStatus::kOk;
       remaining += definite[i];
       zobrist[i] = definite[i] ? splitmix64(i * 0x2545f4914f6cdd1dULL + 17) : 0;
       if (!definite[i]) {
         unknown_mask[i >> 6] |= uint64_t{1} << (i & 63);
-        sig_bit[i] = static_cast<uint8_t>(unknown_ordinal++ & 63);
+        unknown_ordinal[i] = unknowns;
+        sig_bit[i] = static_cast<uint8_t>(unknowns++ & 63);
       }
     }
-    any_unknown = unknown_ordinal > 0;
+    for (uint32_t i : by_call) {
+      if (definite[i]) continue;
+      auto [it, inserted] = last_like.try_emplace(ops[i]->f + '\n' + ops[i]->input.dump(), i);
+      if (!inserted) {
+        same_before[i] = it->second;
+        it->second = i;
+      }
+    }
+    any_unknown = unknowns > 0;
     for (size_t i = 1; i < n; ++i) calls_in_index_order &= ops[i - 1]->call_time <= ops[i]->call_time;
     bits.assign(words, 0);
     cache = std::make_unique<ConfigCache>(words, std::move(unknown_mask), n);
@@ -166,11 +197,17 @@ struct PartitionSearch::Impl {
     if (definite[op]) return;
     ++sig_count[sig_bit[op]];
     sig |= uint64_t{1} << sig_bit[op];
+    const uint32_t o = unknown_ordinal[op];
+    placed_unknown.insert(std::lower_bound(placed_unknown.begin(), placed_unknown.end(), o), o);
   }
   void sig_remove(uint32_t op) {
     if (definite[op]) return;
     if (--sig_count[sig_bit[op]] == 0) sig &= ~(uint64_t{1} << sig_bit[op]);
+    const uint32_t o = unknown_ordinal[op];
+    placed_unknown.erase(std::lower_bound(placed_unknown.begin(), placed_unknown.end(), o));
   }
+
+  bool placed(uint32_t op) const { return (bits[op >> 6] >> (op & 63)) & 1; }
 
   bool account() {  // returns false when over budget
     const int64_t now = static_cast<int64_t>(cache->bytes() + model.memory_bytes());
@@ -198,6 +235,7 @@ struct PartitionSearch::Impl {
   // alternatives are tried next. Returns false when nothing is left to undo: no linearization.
   bool backtrack() {
     if (stack.size() > out.longest.size()) record_stack(out.longest);
+    if (reached_impossible) return false;
     while (!stack.empty()) {
       const Frame top = stack.back();
       stack.pop_back();
@@ -216,16 +254,18 @@ struct PartitionSearch::Impl {
     return false;
   }
 
-  // Once `placing` is placed: the word of the lowest op not linearized (every op below it is).
-  // With ops in call order that is the first entry of the list (a call: a return entry's call
-  // comes before it); otherwise word 0, which is always correct.
+  // Once `placing` is placed: the word of the lowest definite op not linearized (every definite
+  // op below it is; the memo compares unknown ops apart, so one left out for ever does not pin
+  // the window). With ops in call order that is the first definite call entry of the list (a
+  // return entry's call comes before it); otherwise word 0, which is always correct.
   uint32_t base_word(uint32_t placing) const {
     if (!calls_in_index_order) return 0;
     const int32_t tail = static_cast<int32_t>(list.next.size()) - 1;
     for (int32_t e = list.next[list.head()]; e != tail; e = list.next[e]) {
-      if (list.op[e] != static_cast<int32_t>(placing)) return static_cast<uint32_t>(list.op[e]) >> 6;
+      const uint32_t op = static_cast<uint32_t>(list.op[e]);
+      if (op != placing && definite[op]) return op >> 6;
     }
-    return static_cast<uint32_t>(bits.size());  // everything is linearized
+    return static_cast<uint32_t>(bits.size());  // every definite op is linearized
   }
 
   // Once `placing` is placed: the index range of the candidate ops (calls before the first
@@ -243,6 +283,15 @@ struct PartitionSearch::Impl {
       hi = std::max(hi, op);
     }
     return {lo, hi};
+  }
+
+  // True if the impossible op's call comes before the first return entry (it could go next).
+  bool impossible_is_candidate() const {
+    const int32_t tail = static_cast<int32_t>(list.next.size()) - 1;
+    for (int32_t e = list.next[list.head()]; e != tail && list.match[e] >= 0; e = list.next[e]) {
+      if (list.op[e] == static_cast<int32_t>(impossible)) return true;
+    }
+    return false;
   }
 
   bool run(uint64_t max_steps) {
@@ -266,13 +315,17 @@ struct PartitionSearch::Impl {
           entry = list.next[list.head()];
           continue;
         }
+        if (impossible != UINT32_MAX) reached_impossible |= impossible_is_candidate();
         if (!backtrack()) return finish(SearchVerdict::kViolation);
         continue;
       }
       // A call entry: try to linearize it now.
       const uint32_t op = static_cast<uint32_t>(list.op[entry]);
-      if (any_unknown && unknown_phase == static_cast<bool>(definite[op])) {
-        entry = list.next[entry];  // not this phase's kind of operation
+      if (any_unknown && (unknown_phase == static_cast<bool>(definite[op]) ||
+                          (same_before[op] != UINT32_MAX && !placed(same_before[op])))) {
+        // Not this phase's kind of operation, or an unknown op whose identical predecessor is
+        // not placed yet (placing that one instead is as good).
+        entry = list.next[entry];
         continue;
       }
       State next_state;
@@ -286,9 +339,10 @@ struct PartitionSearch::Impl {
       mark(op);
       const uint32_t next_end_word = std::max(end_word, (op >> 6) + 1);
       if (cache->insert(bits_hash ^ splitmix64(next_state), next_state, bits.data(), sig,
-                        base_word(op), next_end_word)) {
+                        placed_unknown, base_word(op), next_end_word)) {
         const auto [lo, hi] = candidate_range(op);
         if (lo <= hi && model.dead_end(next_state, bits.data(), lo, hi)) {
+          reached_impossible |= lo <= impossible && impossible <= hi;
           // Explored and failed as far as the memo is concerned; undo and treat like a hit. The
           // configuration itself is linearizable, so it counts for the longest prefix (the
           // explanation then shows the get that cannot follow).
@@ -326,8 +380,8 @@ struct PartitionSearch::Impl {
 };
 
 PartitionSearch::PartitionSearch(PartitionModel& model, std::span<const Operation* const> ops,
-                                 const SearchControl& control)
-    : impl_(std::make_unique<Impl>(model, ops, control)) {}
+                                 const SearchControl& control, uint32_t impossible_op)
+    : impl_(std::make_unique<Impl>(model, ops, control, impossible_op)) {}
 
 PartitionSearch::~PartitionSearch() = default;
 
@@ -336,8 +390,8 @@ bool PartitionSearch::run(uint64_t max_steps) { return impl_->run(max_steps); }
 const SearchOutcome& PartitionSearch::outcome() const { return impl_->out; }
 
 SearchOutcome search_partition(PartitionModel& model, std::span<const Operation* const> ops,
-                               const SearchControl& control) {
-  PartitionSearch search(model, ops, control);
+                               const SearchControl& control, uint32_t impossible_op) {
+  PartitionSearch search(model, ops, control, impossible_op);
   while (!search.run(UINT64_MAX / 2)) {
   }
   return search.outcome();

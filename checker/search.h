@@ -42,9 +42,12 @@ struct SearchOutcome {
 // time may call run() (different threads over its life are fine with hand-over synchronization).
 class PartitionSearch {
  public:
-  // `model`, `ops` and `control` must outlive the search.
+  // `model`, `ops` and `control` must outlive the search. `impossible_op`: an op the caller knows
+  // no linearization satisfies (Model::presolve), or UINT32_MAX. The verdict is then a violation
+  // for certain; the search stops at the first dead end where that op could go next, with the
+  // prefix that led there (for the explanation), instead of proving every other order fails.
   PartitionSearch(PartitionModel& model, std::span<const Operation* const> ops,
-                  const SearchControl& control);
+                  const SearchControl& control, uint32_t impossible_op = UINT32_MAX);
   ~PartitionSearch();
   // Runs up to about `max_steps` more steps; true once finished (outcome() is then final).
   bool run(uint64_t max_steps);
@@ -56,9 +59,11 @@ class PartitionSearch {
 };
 
 // Searches for a linearization of `ops` (ok and unknown ones; failed ops must be left out).
-// Unknown operations may be placed anywhere after their call, or left out.
+// Unknown operations may be placed anywhere after their call, or left out; unknown operations
+// with equal f and input are placed only in call order (the first, then the second, ...): any
+// linearization can be rearranged so (docs/history-format.md).
 SearchOutcome search_partition(PartitionModel& model, std::span<const Operation* const> ops,
-                               const SearchControl& control);
+                               const SearchControl& control, uint32_t impossible_op = UINT32_MAX);
 
 // Why the search stopped after the longest prefix: the state it leaves and the operations that
 // were candidates to come next (all of which the model rejects in that state).

@@ -1,6 +1,7 @@
 // kvctl: the KV service from the command line, for people. Reads the cluster file for the
 // client addresses and uses a Clerk. Prints the value (get) or "ok"; exit 0 on success,
 // 1 when the outcome is unknown (deadline passed) or a node is unreachable, 2 on usage errors.
+// --cluster and --timeout-ms may come before or after the subcommand (`kvctl get k --cluster c`).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -21,9 +22,14 @@ int main(int argc, char** argv) {
   std::string cluster_file, key, value;
   int timeout_ms = 10000;
   uint64_t node_id = 0;
-  app.add_option("--cluster", cluster_file, "YAML cluster file")->required();
-  app.add_option("--timeout-ms", timeout_ms, "give up after this long (outcome unknown)")
-      ->check(CLI::Range(1, 3600000));
+  // The options every subcommand shares, on the top level and on each subcommand (bound to the
+  // same variables), so they parse in either place and each subcommand's --help lists them.
+  auto add_shared_options = [&](CLI::App* to) {
+    to->add_option("--cluster", cluster_file, "YAML cluster file (required)");
+    to->add_option("--timeout-ms", timeout_ms, "give up after this long (outcome unknown)")
+        ->check(CLI::Range(1, 3600000));
+  };
+  add_shared_options(&app);
   app.require_subcommand(1);
   auto* get = app.add_subcommand("get", "print the value of KEY (empty if missing)");
   get->add_option("key", key, "key")->required();
@@ -35,11 +41,15 @@ int main(int argc, char** argv) {
   append->add_option("arg", value, "suffix")->required();
   auto* status = app.add_subcommand("status", "print each node's Raft status");
   status->add_option("--node", node_id, "only this node id");
+  for (CLI::App* sub : {get, put, append, status}) add_shared_options(sub);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (cluster_file.empty()) {
+    return usage_error("--cluster is required (before or after the subcommand); see kvctl --help");
   }
   try {
     auto cfg = wire::load_cluster_config(cluster_file);

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <zmq.hpp>
 
@@ -33,14 +32,8 @@ common::Status check_data_dir(const std::string& dir) {
     return common::Status::not_found("data dir " + dir + ": " + std::strerror(errno));
   if (!S_ISDIR(st.st_mode))
     return common::Status::invalid_argument("data dir " + dir + ": not a directory");
-  std::string probe = dir + "/.kvnode-write-probe";
-  {
-    std::ofstream out(probe, std::ios::trunc);
-    out << "probe";
-    out.flush();
-    if (!out) return common::Status::io_error("data dir " + dir + ": not writable");
-  }
-  ::unlink(probe.c_str());
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)  // writes nothing: the dir may be another's
+    return common::Status::io_error("data dir " + dir + ": not writable: " + std::strerror(errno));
   return common::Status::ok();
 }
 
@@ -96,6 +89,7 @@ common::Status Node::Impl::start() {
 common::Status Node::Impl::open_sockets(const wire::NodeAddresses& self) {
   const wire::ClusterConfig& c = opts.cluster;
   router.set(zmq::sockopt::linger, 0);
+  wire::limit_message_size(router, c.max_message_bytes);
   router.set(zmq::sockopt::rcvhwm, 100000);
   router.set(zmq::sockopt::sndhwm, 100000);
   try {
@@ -107,6 +101,7 @@ common::Status Node::Impl::open_sockets(const wire::NodeAddresses& self) {
     if (peer == opts.id) continue;
     zmq::socket_t s(*context, zmq::socket_type::dealer);
     s.set(zmq::sockopt::linger, 0);
+    wire::limit_message_size(s, c.max_message_bytes);
     s.set(zmq::sockopt::sndhwm, 10000);
     s.set(zmq::sockopt::immediate, 1);  // drop, don't queue, while the peer is unreachable
     s.set(zmq::sockopt::reconnect_ivl, 10);

@@ -1,7 +1,10 @@
 #pragma once
 // Node: one kvnode — a Raft member, its KV state machine and its ZeroMQ transport — driven by one
-// event loop on one thread (zmq poll + a tick timer). It owns its sockets, its log store and its
-// state machine; nothing in it is shared, so it needs no locks. Created and run by one thread.
+// event loop on one thread (zmq poll + a tick timer). The logic is NodeCore (node_core.h); Node is
+// its driver: it owns the sockets, the real disk, the snapshot worker thread and the clock, and
+// moves messages, time and storage completions between them and the core. Nothing in it is
+// shared with another thread but the worker's queue, so the loop needs no locks. Created and run
+// by one thread.
 //
 // Transport: one ROUTER bound to the node's listen address receives everything (peers and
 // clients); one DEALER per peer sends Raft messages to the address this node uses to reach that

@@ -38,6 +38,8 @@ common::Result<std::unique_ptr<NodeCore>> NodeCore::open(NodeCoreOptions options
   } else {
     storage::DiskStorageOptions disk_options;
     disk_options.defer_segment_removal = true;  // removed by a kRemoveFiles job, off the loop
+    disk_options.cluster_id = o.cluster.cluster_id;  // the data dir's lock and identity (issue 14)
+    disk_options.node_id = o.id;
     if (o.segment_bytes) disk_options.segment_bytes = o.segment_bytes;
     auto r = storage::DiskStorage::open(fs, o.data_dir, disk_options, &recovered);
     if (!r) return r.status();

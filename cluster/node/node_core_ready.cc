@@ -12,6 +12,8 @@ common::Status NodeCore::State::process_ready() {
     if (snapshot_in_flight) {
       // Our own snapshot write in flight writes the same file: the leader's image is installed
       // once it has finished (on_snapshot_written), and the rest of this Ready waits with it.
+      log(LogLevel::kInfo, "leader's snapshot waits for our snapshot write",
+          {{"index", rd.snapshot.index}});
       blocked_ready = std::move(rd);
       return common::Status::ok();
     }

@@ -1,7 +1,7 @@
 // NodeCore, messages in and replies out: peers' Raft messages, client requests, status.
 #include "cluster/kv/command.h"
 #include "cluster/node/node_core_state.h"
-#include "cluster/node/raft_codec.h"
+#include "cluster/wire/raft_codec.h"
 
 namespace node {
 namespace {
@@ -40,7 +40,7 @@ void NodeCore::State::note_garbage(const std::string& what, const common::Status
 }
 
 void NodeCore::State::handle_raft(const wire::Frames& f) {
-  auto m = decode_raft_message(f.payload);
+  auto m = wire::decode_raft_message(f.payload);
   if (!m) return note_garbage("raft payload", m.status());
   if (m->to != opts.id || !opts.cluster.find(m->from) || m->from == opts.id)
     return note_garbage("raft header", common::Status::invalid_argument(
@@ -108,7 +108,7 @@ void NodeCore::State::send_raft(const raft::Message& m) {
   if (m.to == opts.id || !opts.cluster.find(m.to)) return;
   // Best effort (the driver may drop it): Raft tolerates loss.
   out.messages.push_back(
-      Outgoing{m.to, {name, std::string(1, char(wire::MsgType::kRaft)), encode_raft_message(m)}});
+      Outgoing{m.to, {name, std::string(1, char(wire::MsgType::kRaft)), wire::encode_raft_message(m)}});
 }
 
 void NodeCore::State::reply(const Waiter& w, wire::ReplyCode code, std::string value,

@@ -71,9 +71,23 @@ bool Progress::maybe_decr_to(Index rejected, Index next_hint) {
     return true;
   }
   if (next == 0 || next - 1 != rejected) return false;  // stale: not our outstanding probe
+  if (rejected <= match) {
+    // Before issue 14 this probed match + 1 again for ever (until a leader change).
+    lost_entries(std::min(rejected - 1, next_hint));
+    return true;
+  }
   next = std::max(std::min(rejected, next_hint + 1), match + 1);
   probe_sent = false;
   return true;
+}
+
+void Progress::lost_entries(Index follower_last) {
+  state = ProgressState::kProbe;
+  match = 0;
+  next = follower_last + 1;
+  probe_sent = false;
+  stalled_ticks = 0;
+  inflights.reset();
 }
 
 bool Progress::paused() const {

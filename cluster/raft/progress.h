@@ -43,12 +43,12 @@ struct Progress {
   Index match = 0;
   Index next = 1;
   ProgressState state = ProgressState::kProbe;
-  bool probe_sent = false;     // kProbe: an append is out; wait for its answer or a heartbeat
-                               // kSnapshot: a chunk went out since the last heartbeat
-  bool recent_active = false;  // heard from since the last CheckQuorum round
-  int stalled_ticks = 0;       // kReplicate: ticks with appends in flight and no progress
-  Index sent_commit = 0;       // highest commit index told to this follower
-  Index pending_snapshot = 0;  // kSnapshot: index of the snapshot being sent
+  bool probe_sent = false;       // kProbe: an append is out; wait for its answer or a heartbeat
+                                 // kSnapshot: a chunk went out since the last heartbeat
+  bool recent_active = false;    // heard from since the last CheckQuorum round
+  int stalled_ticks = 0;         // kReplicate: ticks with appends in flight and no progress
+  Index sent_commit = 0;         // highest commit index told to this follower
+  Index pending_snapshot = 0;    // kSnapshot: index of the snapshot being sent
   uint64_t snapshot_offset = 0;  // kSnapshot: bytes of it the follower has confirmed
   Inflights inflights;
 
@@ -59,7 +59,12 @@ struct Progress {
   bool maybe_update(Index n);
   // A reject of the append after `rejected`; next_hint is the leader's guess from the follower's
   // hint. Returns false if the reject is stale (answers an append we no longer care about).
+  // A probe at an entry the follower had acknowledged (rejected <= match) was refused: it lost
+  // entries it acknowledged (a torn tail after a crash). match is forgotten (it may no longer be
+  // counted for commitment) and probing resumes from the hint.
   bool maybe_decr_to(Index rejected, Index next_hint);
+  // The follower holds less than it acknowledged: forget match, probe from after `follower_last`.
+  void lost_entries(Index follower_last);
   bool paused() const;
   // Records an append carrying entries through `last` of `bytes` bytes.
   void sent_entries(Index last, uint64_t bytes);

@@ -1,5 +1,5 @@
-// Raft::Impl, part 2: log replication (appends, the conflict-term fast back-up, commit), heartbeats,
-// proposals and ReadIndex.
+// Raft::Impl, part 2: log replication (appends, the conflict-term fast back-up, commit),
+// heartbeats, proposals and ReadIndex.
 #include <algorithm>
 
 #include "cluster/raft/check.h"
@@ -31,7 +31,9 @@ ProposeResult Raft::Impl::propose(std::string command) {
   return r;
 }
 
-bool Raft::Impl::committed_current_term() const { return log.term_or_zero(log.committed()) == term; }
+bool Raft::Impl::committed_current_term() const {
+  return log.term_or_zero(log.committed()) == term;
+}
 
 bool Raft::Impl::read_index(std::string context) {
   if (role != Role::kLeader) return false;
@@ -67,8 +69,10 @@ bool Raft::Impl::send_append(NodeId to, bool send_if_empty) {
   m.log_term = *prev_term;
   m.commit = log.committed();
   pr.sent_commit = std::max(pr.sent_commit, m.commit);
-  if (!entries.empty()) pr.sent_entries(entries.back().index, bytes);
-  else if (pr.state == ProgressState::kProbe) pr.probe_sent = true;
+  if (!entries.empty())
+    pr.sent_entries(entries.back().index, bytes);
+  else if (pr.state == ProgressState::kProbe)
+    pr.probe_sent = true;
   m.entries = std::move(entries);
   send(std::move(m));
   return true;
@@ -92,6 +96,8 @@ void Raft::Impl::bcast_heartbeat(const std::string& context) {
     // Never tell a follower to commit past what it is known to hold (it may lack those entries).
     m.commit = std::min(pr.match, log.committed());
     pr.sent_commit = std::max(pr.sent_commit, m.commit);
+    // Everything sent before this heartbeat: its answer shows whether an append got lost.
+    if (pr.state == ProgressState::kReplicate) m.index = pr.next - 1;
     m.context = context;
     send(std::move(m));
   }
@@ -173,7 +179,22 @@ void Raft::Impl::handle_heartbeat_response(const Message& m) {
     if (!pr.probe_sent) send_snapshot(m.from);
   } else {
     pr.probe_sent = false;
-    if (pr.match < log.last_index()) send_append(m.from, false);
+    // m.index is the follower's last index when it answered; m.reject_hint echoes what we had
+    // sent before the heartbeat (issue 14).
+    if (m.index < pr.match) {
+      // It lost entries it acknowledged (a torn tail): forget its match and probe after its log.
+      pr.lost_entries(m.index);
+      send_append(m.from, true);
+    } else if (pr.state == ProgressState::kReplicate && m.index < m.reject_hint &&
+               pr.inflights.count() > 0) {
+      // An append sent before the heartbeat never arrived: resend from match now rather than
+      // wait for the pipeline to stall (about an election timeout).
+      pr.become_replicate();
+      while (send_append(m.from, false)) {
+      }
+    } else if (pr.match < log.last_index()) {
+      send_append(m.from, false);
+    }
   }
   if (!m.context.empty()) {
     for (auto& rs : read_only.ack(m.from, m.context, quorum())) read_states.push_back(rs);
@@ -217,9 +238,9 @@ void Raft::Impl::handle_append(const Message& m) {
   if (log.match_term(m.index, m.log_term)) {
     const Index conflict = log.find_conflict(m.entries);
     if (conflict != 0) {
-      RAFT_CHECK(conflict > log.committed(),
-                 "leader " + std::to_string(m.from) + " would overwrite committed entry " +
-                     std::to_string(conflict));
+      RAFT_CHECK(conflict > log.committed(), "leader " + std::to_string(m.from) +
+                                                 " would overwrite committed entry " +
+                                                 std::to_string(conflict));
       std::vector<Entry> tail(m.entries.begin() + (conflict - m.index - 1), m.entries.end());
       log.append(std::move(tail));
     }
@@ -244,6 +265,8 @@ void Raft::Impl::handle_heartbeat(const Message& m) {
   resp.type = MessageType::kHeartbeatResponse;
   resp.to = m.from;
   resp.context = m.context;
+  resp.index = log.last_index();  // lets the leader see a lost append or a lost tail at once
+  resp.reject_hint = m.index;
   send(std::move(resp));
 }
 

@@ -49,14 +49,15 @@ enum class MessageType : uint8_t {
   kVoteResponse = 4,
   kAppend = 5,            // AppendEntries: log_term/index name the entry preceding `entries`
   kAppendResponse = 6,    // index = last matching index on success; on reject see reject_hint
-  kHeartbeat = 7,         // carries commit (capped at the follower's match) and a read context
-  kHeartbeatResponse = 8,
+  kHeartbeat = 7,         // carries commit (capped at the follower's match) and a read context;
+                          // index = the last entry sent to the follower before it (replicate)
+  kHeartbeatResponse = 8, // index = the follower's last index, reject_hint = the heartbeat's index
   kSnapshot = 9,          // InstallSnapshot chunk (issue 6)
   kSnapshotResponse = 10,
   kTimeoutNow = 11,       // leadership transfer: campaign now, skipping PreVote
 };
 
-// One Raft message. Fields unused by a type are zero/empty. Encoded by cluster/node/raft_codec.
+// One Raft message. Fields unused by a type are zero/empty. Encoded by cluster/wire/raft_codec.
 struct Message {
   MessageType type = MessageType::kAppend;
   NodeId from = kNoNode;

@@ -10,6 +10,9 @@
 namespace wire {
 namespace {
 
+constexpr uint64_t kMinMaxMessageBytes = 2 << 20;
+constexpr uint64_t kMaxMaxMessageBytes = 1ULL << 31;
+
 // Thrown inside the parser only; turned into a Status at the boundary.
 struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -53,7 +56,23 @@ class Parser {
     std::string s = n.Scalar();
     if (s.rfind("tcp://", 0) != 0 && s.rfind("ipc://", 0) != 0 && s.rfind("inproc://", 0) != 0)
       fail(n, field, "expected a ZeroMQ endpoint like tcp://127.0.0.1:5001, got '" + s + "'");
+    if (s.rfind("tcp://", 0) == 0) {
+      // ZeroMQ would take "99999" modulo 65536 without a word (issue 14): check it here.
+      size_t colon = s.rfind(':');
+      std::string port = colon == std::string::npos || colon < 6 ? "" : s.substr(colon + 1);
+      if (port.empty()) fail(n, field, "no port in '" + s + "' (expected tcp://HOST:PORT)");
+      if (port != "*" && (port.find_first_not_of("0123456789") != std::string::npos ||
+                          port.size() > 5 || std::stoul(port) > 65535))
+        fail(n, field, "port '" + port + "' is not a number from 0 to 65535 in '" + s + "'");
+    }
     return s;
+  }
+
+  // Whether two nodes may not share this listen address: a fixed tcp port or an ipc path.
+  static bool exclusive(const std::string& endpoint) {
+    if (endpoint.rfind("tcp://", 0) != 0) return true;
+    std::string port = endpoint.substr(endpoint.rfind(':') + 1);
+    return port != "*" && port.find_first_not_of('0') != std::string::npos;  // not 0 or 00...
   }
 
   std::string choice(const YAML::Node& n, const std::string& field,
@@ -71,11 +90,13 @@ class Parser {
     c.path = name_;
     if (!root.IsMap()) fail(root, "(top level)", "expected a mapping");
     only_keys(root, "",
-              {"nodes", "timing", "fsync", "read_mode", "storage", "dedup", "compaction_bytes"});
+              {"cluster_id", "nodes", "timing", "fsync", "read_mode", "storage", "dedup",
+               "compaction_bytes", "max_message_bytes"});
     const YAML::Node nodes = root["nodes"];
     if (!nodes) fail(root, "nodes", "missing");
     if (!nodes.IsSequence() || nodes.size() == 0) fail(nodes, "nodes", "expected a non-empty list");
     std::set<uint64_t> seen;
+    std::map<std::string, size_t> listens;  // listen address -> first node index using it
     for (size_t i = 0; i < nodes.size(); ++i) {
       const YAML::Node n = nodes[i];
       std::string where = "nodes[" + std::to_string(i) + "]";
@@ -88,6 +109,10 @@ class Parser {
         fail(n["id"], where + ".id", "duplicate id " + std::to_string(a.id));
       if (!n["listen"]) fail(n, where + ".listen", "missing");
       a.listen = address(n["listen"], where + ".listen");
+      if (exclusive(a.listen) && !listens.emplace(a.listen, i).second)
+        fail(n["listen"], where + ".listen",
+             "'" + a.listen + "' is also nodes[" + std::to_string(listens[a.listen]) +
+                 "].listen: two nodes cannot bind one address");
       a.address = n["address"] ? address(n["address"], where + ".address") : a.listen;
       a.client_address =
           n["client_address"] ? address(n["client_address"], where + ".client_address") : a.address;
@@ -141,6 +166,23 @@ class Parser {
     }
     if (root["compaction_bytes"])
       c.compaction_bytes = u64(root["compaction_bytes"], "compaction_bytes");
+    if (root["max_message_bytes"]) {
+      c.max_message_bytes = u64(root["max_message_bytes"], "max_message_bytes");
+      if (c.max_message_bytes < kMinMaxMessageBytes || c.max_message_bytes > kMaxMaxMessageBytes)
+        fail(root["max_message_bytes"], "max_message_bytes",
+             "must be between " + std::to_string(kMinMaxMessageBytes) + " (a 1 MiB request " +
+                 "with its batch) and " + std::to_string(kMaxMaxMessageBytes));
+    }
+    if (const YAML::Node id = root["cluster_id"]) {
+      if (!id.IsScalar() || id.Scalar().empty() || id.Scalar().size() > 128 ||
+          id.Scalar().find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789._-") != std::string::npos)
+        fail(id, "cluster_id", "expected 1 to 128 characters of [A-Za-z0-9._-]");
+      c.cluster_id = id.Scalar();
+    } else {
+      c.cluster_id = "ids";
+      for (uint64_t node : seen) c.cluster_id += "-" + std::to_string(node);
+    }
     return c;
   }
 

@@ -23,8 +23,13 @@ enum class FsyncMode { kAlways, kNever };
 enum class ReadMode { kReadIndex, kLog, kLocal };
 enum class StorageMode { kDisk, kMemory };
 
+constexpr uint64_t kDefaultMaxMessageBytes = 8 << 20;  // > 1 MiB entry + 256 KiB batch + chunk
+
 struct ClusterConfig {
   std::string path;  // where it was read from, for messages
+  // Names the cluster in every member's data dir (storage identity): a data dir of another cluster
+  // is refused. Default: derived from the member ids ("ids-1-2-3").
+  std::string cluster_id;
   std::vector<NodeAddresses> nodes;
   int tick_ms = 10;
   int election_timeout_min_ms = 150;
@@ -35,6 +40,8 @@ struct ClusterConfig {
   StorageMode storage = StorageMode::kDisk;
   bool dedup = true;
   uint64_t compaction_bytes = 0;  // 0: never compact (issue 6)
+  // Every socket refuses a frame larger than this (ZMQ_MAXMSGSIZE, see wire::limit_message_size).
+  uint64_t max_message_bytes = kDefaultMaxMessageBytes;
 
   const NodeAddresses* find(uint64_t id) const;
   // The address node `from` uses to send to node `to` (its per-peer override, else to's address).

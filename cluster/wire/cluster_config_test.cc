@@ -87,6 +87,24 @@ TEST(ClusterConfig, BadFilesNameFileLineAndField) {
        "nodes[0].peers.7: not another member"},
       {"nodes:\n  - id: 1\n    listen: [\n", "bad.yaml:"},
       {"- 1\n- 2\n", "bad.yaml:1: (top level): expected a mapping"},
+      // issue 14: ports that ZeroMQ would wrap, shared listen addresses, limits, cluster ids
+      {"nodes:\n  - id: 1\n    listen: tcp://127.0.0.1:99999\n",
+       "bad.yaml:3: nodes[0].listen: port '99999' is not a number from 0 to 65535"},
+      {"nodes:\n  - id: 1\n    listen: tcp://127.0.0.1:65536\n", "nodes[0].listen: port '65536'"},
+      {"nodes:\n  - id: 1\n    listen: tcp://127.0.0.1:x1\n", "nodes[0].listen: port 'x1'"},
+      {"nodes:\n  - id: 1\n    listen: tcp://a:1\n    address: tcp://a:123456\n",
+       "bad.yaml:4: nodes[0].address: port '123456'"},
+      {"nodes:\n  - id: 1\n    listen: tcp://a:1\n    peers: {2: tcp://a}\n  - id: 2\n"
+       "    listen: tcp://a:2\n",
+       "nodes[0].peers.2: no port in 'tcp://a'"},
+      {"nodes:\n  - id: 1\n    listen: tcp://a:7\n  - id: 2\n    listen: tcp://a:7\n",
+       "bad.yaml:5: nodes[1].listen: 'tcp://a:7' is also nodes[0].listen"},
+      {"nodes:\n  - id: 1\n    listen: ipc:///tmp/x\n  - id: 2\n    listen: ipc:///tmp/x\n",
+       "nodes[1].listen: 'ipc:///tmp/x' is also nodes[0].listen"},
+      {"nodes:\n  - id: 1\n    listen: tcp://a:1\nmax_message_bytes: 1000\n",
+       "bad.yaml:4: max_message_bytes: must be between 2097152"},
+      {"nodes:\n  - id: 1\n    listen: tcp://a:1\ncluster_id: 'a b'\n",
+       "bad.yaml:4: cluster_id: expected 1 to 128 characters"},
   };
   for (const auto& c : cases) {
     auto r = parse_cluster_config(c.text, "bad.yaml");
@@ -94,6 +112,27 @@ TEST(ClusterConfig, BadFilesNameFileLineAndField) {
     EXPECT_NE(r.status().message().find(c.expected), std::string::npos)
         << "got: " << r.status().message() << "\nwanted: " << c.expected;
   }
+}
+
+TEST(ClusterConfig, ClusterIdAndMessageLimit) {
+  auto c = parse_cluster_config(kGood, "c.yaml");
+  ASSERT_TRUE(c.is_ok());
+  EXPECT_EQ(c->cluster_id, "ids-1-2-3");  // derived from the members
+  EXPECT_EQ(c->max_message_bytes, kDefaultMaxMessageBytes);
+  c = parse_cluster_config(std::string(kGood) + "cluster_id: prod-7\nmax_message_bytes: 3000000\n",
+                           "c.yaml");
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->cluster_id, "prod-7");
+  EXPECT_EQ(c->max_message_bytes, 3000000u);
+}
+
+TEST(ClusterConfig, EphemeralPortsMayRepeat) {
+  auto c = parse_cluster_config(
+      "nodes:\n  - id: 1\n    listen: tcp://127.0.0.1:0\n  - id: 2\n    listen: "
+      "tcp://127.0.0.1:0\n  - id: 3\n    listen: tcp://127.0.0.1:*\n  - id: 4\n    listen: "
+      "tcp://127.0.0.1:65535\n",
+      "e.yaml");
+  EXPECT_TRUE(c.is_ok()) << c.status().to_string();
 }
 
 TEST(ClusterConfig, MissingFileIsAClearError) {

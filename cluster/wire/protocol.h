@@ -16,7 +16,7 @@ constexpr uint8_t kVersion = 1;
 
 // The [type] frame: exactly one byte.
 enum class MsgType : uint8_t {
-  kRaft = 1,           // node -> node; payload encoded by cluster/node/raft_codec
+  kRaft = 1,           // node -> node; payload encoded by cluster/wire/raft_codec
   kClientRequest = 2,  // client -> node
   kClientReply = 3,    // node -> client
   kStatusRequest = 4,  // client -> node

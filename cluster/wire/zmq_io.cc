@@ -25,4 +25,8 @@ bool send_multipart(zmq::socket_t& socket, const std::vector<std::string>& parts
   return true;
 }
 
+void limit_message_size(zmq::socket_t& socket, uint64_t max_bytes) {
+  socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(max_bytes));
+}
+
 }  // namespace wire

@@ -4,13 +4,10 @@
 #include <sstream>
 
 #include "common/random.h"
+#include "harness/nemesis/fault.h"
+#include "harness/nemesis/registry.h"
 
 namespace harness {
-
-uint64_t workload_seed(uint64_t run_seed, int phase_index, int iteration) {
-  common::Rng rng(run_seed ^ (0x5ca1ab1eULL * (static_cast<uint64_t>(phase_index) + 1)));
-  return rng.fork(static_cast<uint64_t>(iteration) + 1).next_u64();
-}
 
 std::vector<std::vector<int>> random_halves(int nodes, common::Rng& rng) {
   std::vector<std::vector<int>> sides(2);
@@ -34,28 +31,36 @@ ScheduledEvent draw(const NemesisEntry& entry, int index, Micros at, int nodes, 
   e.at = at;
   e.action = entry.action;
   e.entry = index;
-  e.order.resize(static_cast<size_t>(nodes));
-  for (int n = 0; n < nodes; ++n) e.order[static_cast<size_t>(n)] = n;
-  for (int n = nodes - 1; n > 0; --n) {  // Fisher-Yates with our own Rng (portable)
-    std::swap(e.order[static_cast<size_t>(n)], e.order[static_cast<size_t>(rng.uniform(0, n))]);
-  }
-  if (entry.action.kind == Step::Kind::kPartition &&
-      entry.action.partition.kind == PartitionSpec::Kind::kRandomHalves) {
-    e.sides = random_halves(nodes, rng);
-  }
-  e.random_node = static_cast<int>(rng.uniform(0, nodes - 1));
+  draw_event_randomness(nodes, rng, &e);
   return e;
 }
 
 }  // namespace
 
+void draw_event_randomness(int nodes, common::Rng& rng, ScheduledEvent* e) {
+  e->order.resize(static_cast<size_t>(nodes));
+  for (int n = 0; n < nodes; ++n) e->order[static_cast<size_t>(n)] = n;
+  for (int n = nodes - 1; n > 0; --n) {  // Fisher-Yates with our own Rng (portable)
+    std::swap(e->order[static_cast<size_t>(n)], e->order[static_cast<size_t>(rng.uniform(0, n))]);
+  }
+  const Fault* fault = e->action.kind == Step::Kind::kFault
+                           ? fault_registry().find(e->action.fault.name)
+                           : nullptr;
+  if (fault && e->action.fault.args && fault->draws_sides(*e->action.fault.args)) {
+    e->sides = random_halves(nodes, rng);
+  }
+  e->random_node = static_cast<int>(rng.uniform(0, nodes - 1));
+}
+
 common::Result<std::vector<ScheduledEvent>> generate_schedule(const Phase& phase, int nodes,
-                                                              uint64_t seed) {
+                                                              uint64_t seed, uint64_t faults_seed) {
   std::vector<ScheduledEvent> out;
   common::Rng rng(seed);
+  common::Rng faults_rng(faults_seed);
   for (size_t i = 0; i < phase.nemesis.size(); ++i) {
     const NemesisEntry& entry = phase.nemesis[i];
     common::Rng entry_rng = rng.fork(i + 1);
+    common::Rng draw_rng = faults_rng.fork(i + 1);
     std::vector<Micros> times;
     if (entry.at) {
       times.push_back(*entry.at);
@@ -74,7 +79,7 @@ common::Result<std::vector<ScheduledEvent>> generate_schedule(const Phase& phase
       }
     }
     for (Micros t : times) {
-      out.push_back(draw(entry, static_cast<int>(i), t, nodes, entry_rng));
+      out.push_back(draw(entry, static_cast<int>(i), t, nodes, draw_rng));
       if (entry.undo_after) {
         ScheduledEvent undo = out.back();
         undo.at = t + *entry.undo_after;
@@ -99,7 +104,8 @@ std::string ScheduledEvent::describe() const {
     }
     out << "]";
   }
-  if (action.target.kind == NodeTarget::Kind::kRandom) out << " (n" << random_node << ")";
+  const auto* target = action.fault.as<TargetArgs>();
+  if (target && target->target.kind == NodeTarget::Kind::kRandom) out << " (n" << random_node << ")";
   return out.str();
 }
 

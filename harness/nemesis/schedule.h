@@ -29,13 +29,15 @@ struct ScheduledEvent {
 // Upper bound on events in one workload's schedule: a period too short for the duration is an error.
 inline constexpr size_t kMaxScheduledEvents = 100000;
 
-// The rng seed of one workload: depends on the run seed, the phase index and the iteration only.
-uint64_t workload_seed(uint64_t run_seed, int phase_index, int iteration);
-
-// Schedule of `phase`'s nemesis for one workload, sorted by time (ties in entry order). `end` is the
-// workload's duration (or the longest `until` for a workload bounded by operation count).
+// Schedule of `phase`'s nemesis for one workload, sorted by time (ties in entry order), drawn from
+// `seed` (the run's schedule stream for this phase iteration, see harness/run/seeds.h).
+// The events' own random choices come from `faults_seed` (the run's faults stream).
 common::Result<std::vector<ScheduledEvent>> generate_schedule(const Phase& phase, int nodes,
-                                                              uint64_t seed);
+                                                              uint64_t seed, uint64_t faults_seed);
+
+// Draws what an event of `event->action` needs from `rng`: a permutation of the nodes (minority
+// members, the bridge, the ring), the random node, and the sides of random halves.
+void draw_event_randomness(int nodes, common::Rng& rng, ScheduledEvent* event);
 
 // Each node independently on side A or B (the reference's partitioner); both sides non-empty
 // unless `nodes` < 2.

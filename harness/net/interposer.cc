@@ -114,6 +114,11 @@ common::Status Interposer::cut(const std::vector<std::pair<int, int>>& node_pair
                       [&](LinkTable& t) { return t.cut(node_pairs); });
 }
 
+common::Status Interposer::cut_one_way(const std::vector<Link>& links) {
+  return change_table(impl_->mu, impl_->table, impl_->version,
+                      [&](LinkTable& t) { return t.cut_one_way(links); });
+}
+
 common::Status Interposer::confine_client(const std::string& sender, const std::set<int>& nodes) {
   return change_table(impl_->mu, impl_->table, impl_->version,
                       [&](LinkTable& t) { return t.confine_client(sender, nodes); });
@@ -130,6 +135,13 @@ bool Interposer::client_confined_from(const std::string& sender, int dst) const 
   std::lock_guard<std::mutex> lock(impl_->mu);
   const LinkTable& t = impl_->table;
   return t.valid_dst(dst) && t.client_blocked(sender, dst);
+}
+
+void Interposer::heal_partition() {
+  change_table(impl_->mu, impl_->table, impl_->version, [](LinkTable& t) {
+    t.heal_partition();
+    return common::Status::ok();
+  });
 }
 
 void Interposer::heal() {

@@ -157,6 +157,10 @@ class Interposer {
   // shapes that sides cannot express (bridge, ring). Fails (and changes nothing) on an out-of-range
   // index. heal() removes these cuts too.
   common::Status cut(const std::vector<std::pair<int, int>>& node_pairs);
+  // Cuts each link (src -> dst) in one direction only: src's messages to dst (and dst's replies
+  // on that exchange) are dropped; dst's own messages to src still flow. Node-to-node links only;
+  // fails (and changes nothing) on anything else. heal() removes these cuts too.
+  common::Status cut_one_way(const std::vector<Link>& links);
   // Confines one client, named by its sender frame (client::ClerkOptions::sender), to `nodes`: its
   // requests to any other node, and replies from them, are dropped (counted on link (kClients,
   // dst)). This is on top of the partition's client rule, so both must allow a message. Replaces
@@ -166,6 +170,8 @@ class Interposer {
   void release_client(const std::string& sender);
   // Removes the partition, every cut and every client confinement (unreliable rules stay).
   void heal();
+  // Removes the partition and every cut; client confinements and unreliable rules stay.
+  void heal_partition();
   // Same rule on every link (clients' and nodes'), or only on the given links.
   common::Status set_unreliable(const LinkRule& rule);
   common::Status set_unreliable(const LinkRule& rule, const std::vector<Link>& links);

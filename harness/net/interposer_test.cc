@@ -196,6 +196,30 @@ TEST_F(InterposerTest, PartitionBlocksServerLinksAndHealRestores) {
   EXPECT_TRUE(node_has_nothing(0));
 }
 
+TEST_F(InterposerTest, OneWayCutDropsOneDirectionOnly) {
+  ASSERT_TRUE(net_->cut_one_way({Link{1, 0}}).is_ok());  // node 1 -> node 0 clogged
+  EXPECT_TRUE(net_->partitioned(1, 0));
+  EXPECT_FALSE(net_->partitioned(0, 1));
+  auto clogged = connect(0);  // node 1 (sender "n2") to node 0: lost
+  send_frames(clogged, {"n2", "R", "lost"});
+  ASSERT_TRUE(eventually([&] { return net_->link_counters(1, 0).requests_dropped == 1; }));
+  auto open = connect(1);  // node 0 (sender "n1") to node 1: flows
+  send_frames(open, {"n1", "R", "arrives"});
+  auto got = serve(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ((*got)[2], "arrives");
+  ASSERT_TRUE(recv_frames(open));
+  EXPECT_FALSE(net_->cut_one_way({Link{kClients, 0}}).is_ok());  // node-to-node links only
+  EXPECT_FALSE(net_->cut_one_way({Link{2, 2}}).is_ok());
+  ASSERT_TRUE(net_->confine_client("c9", {1}).is_ok());
+  net_->heal_partition();  // cuts go, the confinement stays
+  EXPECT_FALSE(net_->partitioned(1, 0));
+  EXPECT_TRUE(net_->client_confined_from("c9", 0));
+  net_->heal();
+  EXPECT_FALSE(net_->client_confined_from("c9", 0));
+  EXPECT_TRUE(node_has_nothing(0));
+}
+
 TEST_F(InterposerTest, ClientsConfinedToASideReachOnlyIt) {
   ASSERT_TRUE(net_->set_partition({{{0}, {1, 2}}, {1}}).is_ok());
   auto to0 = connect(0);

@@ -110,6 +110,18 @@ common::Status LinkTable::cut(const std::vector<std::pair<int, int>>& node_pairs
   return common::Status::ok();
 }
 
+common::Status LinkTable::cut_one_way(const std::vector<Link>& links) {
+  for (const auto& l : links) {
+    if (!valid_dst(l.src) || !valid_dst(l.dst) || l.src == l.dst) {
+      return common::Status::invalid_argument("cut: link (" + std::to_string(l.src) + " -> " +
+                                              std::to_string(l.dst) + ") is not a link between two "
+                                              "nodes in [0, " + std::to_string(n_) + ")");
+    }
+  }
+  for (const auto& l : links) cut_[index(l.src, l.dst)] = true;
+  return common::Status::ok();
+}
+
 common::Status LinkTable::confine_client(const std::string& sender, const std::set<int>& nodes) {
   std::vector<bool> reach(static_cast<size_t>(n_), false);
   for (int node : nodes) {
@@ -127,9 +139,11 @@ common::Status LinkTable::confine_client(const std::string& sender, const std::s
 void LinkTable::release_client(const std::string& sender) { confined_.erase(sender); }
 
 void LinkTable::heal() {
-  cut_.assign(cut_.size(), false);
+  heal_partition();
   confined_.clear();
 }
+
+void LinkTable::heal_partition() { cut_.assign(cut_.size(), false); }
 
 common::Status LinkTable::set_rule(int src, int dst, const LinkRule& rule) {
   if (!valid_src(src) || !valid_dst(dst)) {

@@ -35,9 +35,11 @@ class LinkTable {
   common::Status set_partition(const Partition& p);
   common::Status isolate(int node, bool from_clients);
   common::Status cut(const std::vector<std::pair<int, int>>& node_pairs);
+  common::Status cut_one_way(const std::vector<Link>& links);
   common::Status confine_client(const std::string& sender, const std::set<int>& nodes);
   void release_client(const std::string& sender);
   void heal();
+  void heal_partition();  // the partition and cuts only; confinements stay
   common::Status set_rule(int src, int dst, const LinkRule& rule);
   common::Status set_rule_all(const LinkRule& rule);
   common::Status set_rules(const LinkRule& rule, const std::vector<Link>& links);

@@ -9,6 +9,8 @@
 #include "harness/verdict/run_results.h"
 #include "harness/run/runner.h"
 #include "harness/scenario/scenario_loader.h"
+#include "harness/nemesis/registry.h"
+#include "harness/sut/process/process_system.h"
 
 namespace harness {
 namespace {
@@ -16,10 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 
 RunResults run_example(const std::string& name, uint64_t seed) {
-  auto scenario = load_scenario_file(std::string(FL_SCENARIOS_DIR) + "/" + name + ".yaml");
+  auto scenario = load_scenario_file(std::string(FL_SCENARIOS_DIR) + "/" + name + ".yaml", fault_registry());
   EXPECT_TRUE(scenario.is_ok()) << scenario.status().message();
   RunOptions opts;
-  opts.kvnode_path = KVNODE_PATH;
+  opts.system = sut::process_system_factory({KVNODE_PATH});
   opts.runs_dir = testing::TempDir() + "/faultline-runs";
   opts.seed = seed;
   opts.quiet = true;
@@ -40,7 +42,7 @@ const CheckOutcome* find_check(const RunResults& r, const std::string& name) {
 
 std::string all_checks(const RunResults& r) {
   std::string out;
-  for (const auto& c : r.checks) out += c.name + ": " + c.verdict + " " + c.summary + "\n";
+  for (const auto& c : r.checks) out += c.name + ": " + to_string(c.verdict) + " " + c.summary + "\n";
   return out;
 }
 
@@ -53,9 +55,9 @@ TEST(RunProcess, ReliableRunPassesAndWritesTheRunDirectory) {
   EXPECT_GT(r.figures.messages, 0u);
   EXPECT_GE(r.figures.completed_ops, 50);
   ASSERT_NE(find_check(r, "linearizable"), nullptr);
-  EXPECT_EQ(find_check(r, "linearizable")->verdict, "pass");
+  EXPECT_EQ(find_check(r, "linearizable")->verdict, CheckVerdict::kPass);
   ASSERT_NE(find_check(r, "appends"), nullptr);
-  EXPECT_EQ(find_check(r, "appends")->verdict, "pass") << find_check(r, "appends")->summary;
+  EXPECT_EQ(find_check(r, "appends")->verdict, CheckVerdict::kPass) << find_check(r, "appends")->summary;
   for (const char* f : {"scenario.yaml", "history.jsonl", "nemesis.jsonl", "results.json", "report.html",
                         "junit.xml", "logs/n1.log"}) {
     EXPECT_TRUE(fs::exists(r.run_dir + "/" + f)) << f;
@@ -72,7 +74,7 @@ TEST(RunProcess, LocalReadsUnderPartitionsAreCaughtOnEverySeed) {
     RunResults r = run_example("local-reads-partitioned", seed);
     const CheckOutcome* lin = find_check(r, "linearizable");
     ASSERT_NE(lin, nullptr) << "seed " << seed;
-    EXPECT_EQ(lin->verdict, "violation") << "seed " << seed << ": " << lin->summary;
+    EXPECT_EQ(lin->verdict, CheckVerdict::kViolation) << "seed " << seed << ": " << lin->summary;
     EXPECT_EQ(r.exit_code(), 1) << "seed " << seed;
     EXPECT_TRUE(fs::exists(r.run_dir + "/linearizability.txt")) << "seed " << seed;
   }
@@ -82,7 +84,7 @@ TEST(RunProcess, KillAllAndRestartLosesNoAcknowledgedAppend) {
   RunResults r = run_example("kill-all-restart", 7);
   const CheckOutcome* appends = find_check(r, "appends");
   ASSERT_NE(appends, nullptr);
-  EXPECT_EQ(appends->verdict, "pass") << appends->summary;
+  EXPECT_EQ(appends->verdict, CheckVerdict::kPass) << appends->summary;
   EXPECT_GT(appends->details.value("acknowledged_appends_confirmed", 0), 0);
   EXPECT_TRUE(r.passed()) << all_checks(r);
   // Scenario index i is Raft id i + 1: each nemesis line names the log file of every node it hit.

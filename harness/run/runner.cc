@@ -1,104 +1,75 @@
 #include "harness/run/runner.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <condition_variable>
-#include <filesystem>
-#include <iomanip>
+#include <algorithm>
 #include <iostream>
-#include <mutex>
 #include <random>
 #include <sstream>
-#include <thread>
 
-#include "checker/checker.h"
-#include "common/clock.h"
-#include "harness/verdict/checks.h"
-#include "harness/workload/client_workload.h"
-#include "harness/nemesis/cluster_control.h"
 #include "harness/nemesis/fault_injector.h"
+#include "harness/nemesis/schedule.h"
 #include "harness/record/history_writer.h"
-#include "harness/net/interposer.h"
-#include "harness/process/cluster_processes.h"
+#include "harness/record/run_dir.h"
+#include "harness/record/run_files.h"
+#include "harness/run/progress.h"
+#include "harness/run/seeds.h"
+#include "harness/scenario/scenario_loader.h"
 #include "harness/verdict/report.h"
 #include "harness/verdict/run_checks.h"
-#include "harness/record/run_dir.h"
-#include "harness/scenario/scenario_loader.h"
-#include "harness/nemesis/schedule.h"
+#include "harness/workload/client_workload.h"
 #include "harness/workload/script_runner.h"
 
 namespace harness {
 namespace {
 
-using SteadyTime = std::chrono::steady_clock::time_point;
 constexpr Micros kDefaultRunDeadline{600'000'000};  // without checks.deadline: 10 minutes
+constexpr int64_t kVerifyBoundNs = 30'000'000'000;
+constexpr int64_t kWorkloadPollNs = 20'000'000;
+constexpr int64_t kStatusTimeoutNs = 500'000'000;
 
-std::chrono::steady_clock::duration to_steady(Micros d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-}
+int64_t ns(Micros d) { return std::chrono::nanoseconds(d).count(); }
 
-wire::ClusterConfig cluster_config(const ClusterSpec& c) {
-  wire::ClusterConfig cfg;
-  auto ms = [](Micros d) { return static_cast<int>(d.count() / 1000); };
-  cfg.tick_ms = ms(c.tick);
-  cfg.election_timeout_min_ms = ms(c.election_min);
-  cfg.election_timeout_max_ms = ms(c.election_max);
-  cfg.heartbeat_ms = ms(c.heartbeat);
-  cfg.fsync = c.fsync == "never" ? wire::FsyncMode::kNever : wire::FsyncMode::kAlways;
-  cfg.read_mode = c.read_mode == "local" ? wire::ReadMode::kLocal
-                  : c.read_mode == "log" ? wire::ReadMode::kLog
-                                         : wire::ReadMode::kReadIndex;
-  cfg.storage = c.storage == "memory" ? wire::StorageMode::kMemory : wire::StorageMode::kDisk;
-  cfg.dedup = c.dedup;
-  cfg.compaction_bytes = c.compaction_bytes;
-  return cfg;
-}
-
-// Shared state the progress thread reads. Guarded by mu.
-struct Progress {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::string phase = "starting";
-  bool done = false;
-};
-
-// The parts of one run, alive between cluster start and shutdown.
+// The parts of one run, alive between system start and shutdown. Runs on the runner's task.
 class RunContext {
  public:
-  RunContext(const Scenario& s, const RunOptions& o, RunResults& r, std::ostream& out)
-      : s_(s), opts_(o), r_(r), out_(out) {}
+  RunContext(const Scenario& s, const RunOptions& o, RunResults& r, std::ostream& out,
+             sut::System& system)
+      : s_(s),
+        opts_(o),
+        r_(r),
+        out_(out),
+        seeds_(r.seed),
+        system_(system),
+        clock_(system.clock()),
+        progress_(s.name, out, clock_, [this] {
+          std::ostringstream tail;
+          tail << "ops " << history_.completed_ok()
+               << "  faults: " << (faults_ ? faults_->active_faults() : "none");
+          return tail.str();
+        }) {}
 
   void run();
 
  private:
-  common::Status start_cluster();
+  common::Status start_system();
   common::Status run_phase(const Phase& phase, int index, int iteration);
   common::Status run_step(const Step& step, const std::string& where, common::Rng& rng);
   common::Status run_workload(const Phase& phase, int index, int iteration);
   void sample_nodes(const std::string& when);
   void evaluate_checks();
-  void progress_loop();
-  void set_phase(const std::string& text) {
-    std::lock_guard lock(progress_.mu);
-    progress_.phase = text;
-  }
-  int64_t since_start_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
-  }
+  void set_phase(const std::string& text) { progress_.set_phase(text); }
+  double since_start_s() const { return static_cast<double>(clock_.now_ns() - started_ns_) / 1e9; }
 
   const Scenario& s_;
   const RunOptions& opts_;
   RunResults& r_;
   std::ostream& out_;
-  common::SteadyClock clock_;
-  SteadyTime started_ = std::chrono::steady_clock::now();
-  SteadyTime run_deadline_;
+  RunSeeds seeds_;
+  sut::System& system_;
+  sut::RunClock& clock_;
+  int64_t started_ns_ = 0;
+  int64_t run_deadline_ns_ = 0;
   HistoryWriter history_;
   JsonlWriter nemesis_log_;
-  std::unique_ptr<ClusterProcesses> procs_;
-  std::unique_ptr<Interposer> net_;
-  std::unique_ptr<LiveCluster> live_;
   std::unique_ptr<FaultInjector> faults_;
   ProcessIds ids_;
   std::unique_ptr<ClientWorkload> workload_;
@@ -110,121 +81,102 @@ class RunContext {
   Progress progress_;
 };
 
-common::Status RunContext::start_cluster() {
-  ClusterProcessesOptions po;
-  po.kvnode_path = opts_.kvnode_path;
-  po.run_dir = r_.run_dir;
-  po.num_nodes = s_.cluster.nodes;
-  po.unsafe = s_.unsafe && s_.cluster.uses_unsafe_mode();
-  po.config = cluster_config(s_.cluster);
-  auto procs = ClusterProcesses::create(po);
-  if (!procs) return procs.status();
-  procs_ = std::move(*procs);
-  InterposerOptions io;
-  for (int i = 0; i < procs_->num_nodes(); ++i) {
-    io.nodes.push_back(NodeEndpoint{procs_->node_sender(i), procs_->listen_address(i)});
-  }
-  io.seed = r_.seed ^ 0x17e5ULL;
-  net_ = std::make_unique<Interposer>(io);
-  if (auto st = net_->start(); !st) return st;
-  if (auto st = procs_->start_all(net_->frontend_addresses()); !st) return st;
-  live_ = std::make_unique<LiveCluster>(*net_, *procs_, s_.network);
-  if (auto st = live_->apply_baseline(); !st) return st;
-  faults_ = std::make_unique<FaultInjector>(*live_, &nemesis_log_, clock_);
-  const auto servers = procs_->client_addresses();
-  workload_ = std::make_unique<ClientWorkload>(s_.clients, servers, history_, clock_, ids_);
-  std::vector<std::string> senders;
-  for (int i = 0; i < procs_->num_nodes(); ++i) senders.push_back(procs_->node_sender(i));
-  script_ = std::make_unique<ScriptRunner>(servers, senders, s_.clients.attempt_timeout, history_, clock_,
-                                           ids_, *faults_);
+common::Status RunContext::start_system() {
+  if (auto st = system_.start(); !st) return st;
+  faults_ = std::make_unique<FaultInjector>(system_.nodes(), system_.network(), clock_, s_.network,
+                                            &nemesis_log_);
+  if (auto st = faults_->apply_baseline(); !st) return st;
+  workload_ = std::make_unique<ClientWorkload>(s_.clients, system_.clients(), clock_, history_, ids_,
+                                               seeds_.client_ids());
+  FaultInjector* faults = faults_.get();
+  script_ = std::make_unique<ScriptRunner>(
+      system_.clients(), system_.network(), clock_, s_.clients.attempt_timeout, history_, ids_,
+      [faults] { return faults->sides(); }, seeds_.script_ids());
   return common::Status::ok();
 }
 
 common::Status RunContext::run_step(const Step& step, const std::string& where, common::Rng& rng) {
   switch (step.kind) {
-    case Step::Kind::kWait: {
-      const auto until = std::min(std::chrono::steady_clock::now() + to_steady(step.wait), run_deadline_);
-      std::this_thread::sleep_until(until);
+    case Step::Kind::kWait:
+      clock_.sleep_until(std::min(clock_.now_ns() + ns(step.wait), run_deadline_ns_));
       return common::Status::ok();
-    }
     case Step::Kind::kOp:
     case Step::Kind::kExpectPending:
     case Step::Kind::kAwait:
-      script_->run(step, where, run_deadline_);
+      script_->run(step, where, run_deadline_ns_);
       return common::Status::ok();
     case Step::Kind::kVerifyAppends: {
       std::vector<std::string> keys = workload_->keys();
       for (const auto& k : script_->appended_keys()) {
         if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
       }
-      script_->verify(keys, std::min(run_deadline_, std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+      script_->verify(keys, std::min(run_deadline_ns_, clock_.now_ns() + kVerifyBoundNs));
       return common::Status::ok();
     }
-    default: {
+    case Step::Kind::kFault: {
       auto st = faults_->apply_step(step, rng);
       if (!st) return common::Status::unavailable(where + ": " + step.describe() + ": " + st.message());
-      return script_->sync_gates();
+      return script_->sync_confinement();
     }
   }
+  return common::Status::ok();
 }
 
 common::Status RunContext::run_workload(const Phase& phase, int index, int iteration) {
-  const uint64_t wseed = workload_seed(r_.seed, index, iteration);
-  auto schedule = generate_schedule(phase, s_.cluster.nodes, wseed);
+  auto schedule = generate_schedule(phase, s_.cluster.nodes, seeds_.schedule(index, iteration),
+                                    seeds_.faults(index, iteration));
   if (!schedule) return schedule.status();
   const WorkloadSpec& spec = *phase.workload;
-  const SteadyTime start = std::chrono::steady_clock::now();
-  const SteadyTime end = spec.duration ? std::min(start + to_steady(*spec.duration), run_deadline_) : run_deadline_;
-  const SteadyTime op_deadline =
-      spec.duration ? std::min(end + to_steady(s_.clients.stop_grace), run_deadline_) : run_deadline_;
-  workload_->start(spec, wseed ^ 0xc11e, op_deadline);
+  const int64_t start = clock_.now_ns();
+  const int64_t end = spec.duration ? std::min(start + ns(*spec.duration), run_deadline_ns_) : run_deadline_ns_;
+  const int64_t op_deadline =
+      spec.duration ? std::min(end + ns(s_.clients.stop_grace), run_deadline_ns_) : run_deadline_ns_;
+  workload_->start(spec, seeds_.clients(index, iteration), op_deadline);
   for (int64_t p : workload_->processes()) workload_processes_.insert(p);
 
-  // The nemesis thread: applies each event at its time; stops early when told.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stop = false;
-  std::string fatal;
-  std::thread nemesis([&] {
+  // The nemesis task: applies each event at its time; stops early when told.
+  auto signal = clock_.make_signal();
+  bool stop = false;       // changed and read under `signal`
+  std::string fatal;       // likewise
+  auto nemesis = clock_.spawn("nemesis", [&] {
     for (const auto& event : *schedule) {
-      std::unique_lock lock(mu);
-      if (!event.undo && cv.wait_until(lock, start + to_steady(event.at), [&] { return stop; })) continue;
-      if (event.undo && !stop) cv.wait_until(lock, start + to_steady(event.at), [&] { return stop; });
-      lock.unlock();
+      auto stopped = [&] { return stop; };
+      if (!event.undo && signal->wait_until(stopped, start + ns(event.at))) continue;
+      if (event.undo) (void)signal->wait_until(stopped, start + ns(event.at));
       // Undo events still run after stop: a killed node comes back, a paused one resumes.
       auto st = faults_->apply(event);
-      const bool process_failure = !st && (event.action.kind == Step::Kind::kRestart ||
-                                           (event.undo && event.action.kind == Step::Kind::kKill));
-      if (process_failure) {
-        std::lock_guard l(mu);
-        fatal = event.describe() + ": " + st.message();
+      if (!st && FaultInjector::fatal(event)) {
+        signal->update([&] { fatal = event.describe() + ": " + st.message(); });
       }
     }
   });
   // Bounded by `end` (the duration or the run deadline).
-  while (std::chrono::steady_clock::now() < end) {
+  while (clock_.now_ns() < end) {
     if (!spec.duration && workload_->all_done()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    clock_.sleep_until(std::min(end, clock_.now_ns() + kWorkloadPollNs));
   }
-  {
-    std::lock_guard lock(mu);
-    stop = true;
-  }
-  cv.notify_all();
-  nemesis.join();
+  signal->update([&] { stop = true; });
+  nemesis->join();
   workload_->stop();
   workload_->join();
-  if (!fatal.empty()) return common::Status::unavailable(fatal);
+  std::string failure;
+  signal->update([&] { failure = fatal; });
+  if (!failure.empty()) return common::Status::unavailable(failure);
   return common::Status::ok();
 }
 
 common::Status RunContext::run_phase(const Phase& phase, int index, int iteration) {
-  const std::string label = phase.name + (phase.repeat > 1 ? " " + std::to_string(iteration + 1) + "/" +
-                                                               std::to_string(phase.repeat) : "");
+  std::string label = phase.name;  // appends only: GCC 12 warns falsely on " " + std::string
+  if (phase.repeat > 1) {
+    label += ' ';
+    label += std::to_string(iteration + 1);
+    label += '/';
+    label += std::to_string(phase.repeat);
+  }
   set_phase(label);
   faults_->set_context(phase.name, iteration);
   PhaseSpan span{phase.name, iteration, clock_.now_ns(), 0};
-  common::Rng rng(workload_seed(r_.seed, index, iteration) ^ 0x57e95ULL);
+  common::Rng rng(seeds_.steps(index, iteration));
   for (size_t k = 0; k < phase.steps.size(); ++k) {
     const std::string where = "phases[" + std::to_string(index) + "].steps[" + std::to_string(k) + "] line " +
                               std::to_string(phase.steps[k].line);
@@ -247,12 +199,13 @@ common::Status RunContext::run_phase(const Phase& phase, int index, int iteratio
 void RunContext::sample_nodes(const std::string& when) {
   const auto& c = s_.checks;
   if (!c.max_raft_state_bytes && !c.max_snapshot_bytes && !c.no_snapshot) return;
+  sut::Nodes& nodes = system_.nodes();
   for (int i = 0; i < s_.cluster.nodes; ++i) {
     NodeSample sample;
     sample.node = i;
     sample.when = when;
-    if (procs_->alive(i) && !procs_->paused(i)) {
-      auto st = procs_->status(i, std::chrono::milliseconds(500));
+    if (nodes.running(i) && !nodes.paused(i)) {
+      auto st = nodes.status(i, kStatusTimeoutNs);
       if (st) {
         sample.ok = true;
         sample.log_bytes = st->log_bytes;
@@ -262,26 +215,6 @@ void RunContext::sample_nodes(const std::string& when) {
     }
     samples_.push_back(sample);
   }
-}
-
-void RunContext::progress_loop() {
-  const bool tty = isatty(STDERR_FILENO) && &out_ == &std::cerr;
-  std::unique_lock lock(progress_.mu);
-  // Bounded by the run: `done` is set before the run returns.
-  while (!progress_.done) {
-    progress_.cv.wait_for(lock, std::chrono::milliseconds(tty ? 500 : 5000));
-    if (progress_.done) break;
-    std::ostringstream line;
-    line << "[" << s_.name << "] " << progress_.phase << "  " << std::fixed << std::setprecision(1)
-         << since_start_ms() / 1000.0 << "s  ops " << history_.completed_ok() << "  faults: "
-         << (faults_ ? faults_->active_faults() : "none");
-    if (tty) {
-      out_ << "\r\033[K" << line.str() << std::flush;
-    } else {
-      out_ << line.str() << "\n" << std::flush;
-    }
-  }
-  if (tty) out_ << "\r\033[K" << std::flush;
 }
 
 void RunContext::evaluate_checks() {
@@ -295,36 +228,37 @@ void RunContext::evaluate_checks() {
 }
 
 void RunContext::run() {
-  run_deadline_ = started_ + to_steady(s_.checks.deadline.value_or(kDefaultRunDeadline) + Micros(30'000'000));
-  r_.origin_ns = clock_.now_ns();
-  if (auto st = history_.open(r_.run_dir + "/history.jsonl"); !st) {
+  started_ns_ = clock_.now_ns();
+  run_deadline_ns_ = started_ns_ + ns(s_.checks.deadline.value_or(kDefaultRunDeadline)) + 30'000'000'000;
+  r_.origin_ns = started_ns_;
+  const RunFiles files(r_.run_dir);
+  if (auto st = history_.open(files.history()); !st) {
     r_.error = st.message();
     return;
   }
-  if (auto st = nemesis_log_.open(r_.run_dir + "/nemesis.jsonl"); !st) {
+  if (auto st = nemesis_log_.open(files.nemesis()); !st) {
     r_.error = st.message();
     return;
   }
   set_phase("starting the cluster");
-  common::Status st = start_cluster();
+  common::Status st = start_system();
   const bool cluster_started = st.is_ok();
-  // Started after the cluster so it only ever reads a fully built FaultInjector.
-  std::thread progress;
-  if (!opts_.quiet) progress = std::thread([this] { progress_loop(); });
+  // Started after the system so it only ever reads a fully built FaultInjector.
+  if (!opts_.quiet) progress_.start();
   for (size_t p = 0; st && p < s_.phases.size(); ++p) {
     for (int i = 0; st && i < s_.phases[p].repeat; ++i) {
       st = run_phase(s_.phases[p], static_cast<int>(p), i);
-      if (std::chrono::steady_clock::now() > run_deadline_) st = common::Status::timeout("run deadline passed");
+      if (clock_.now_ns() > run_deadline_ns_) st = common::Status::timeout("run deadline passed");
     }
   }
   if (st && faults_) {
     set_phase("final heal");
     faults_->set_context("final", 0);
     st = faults_->heal_everything();
-    if (st) st = script_->sync_gates();
+    if (st) st = script_->sync_confinement();
     if (st && s_.checks.appends) {
       set_phase("final verify");
-      common::Rng rng(r_.seed);
+      common::Rng rng(seeds_.final_faults());
       Step verify;
       verify.kind = Step::Kind::kVerifyAppends;
       st = run_step(verify, "final", rng);
@@ -335,28 +269,22 @@ void RunContext::run() {
     verifiers_ = script_->verifier_processes();
     script_outcomes_ = script_->outcomes();
   }
-  if (procs_) sample_nodes("end");
+  if (cluster_started) sample_nodes("end");
   if (!st) r_.error = st.message();
-  if (net_) {
-    const auto counters = net_->counters();
-    r_.figures.messages = counters.total_requests;
-    r_.figures.dropped = counters.total_dropped;
+  if (cluster_started) {
+    const auto counters = system_.network().counters();
+    r_.figures.messages = counters.messages;
+    r_.figures.dropped = counters.dropped;
   }
   r_.figures.peers = s_.cluster.nodes;
-  r_.figures.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  r_.figures.seconds = since_start_s();
   set_phase("stopping");
   workload_.reset();
   script_.reset();
-  if (procs_) procs_->stop_all();
-  if (net_) net_->stop();
+  system_.stop();
   history_.close();
   nemesis_log_.close();
-  {
-    std::lock_guard lock(progress_.mu);
-    progress_.done = true;
-  }
-  progress_.cv.notify_all();
-  if (progress.joinable()) progress.join();
+  progress_.stop();
   // Without a cluster there is nothing to judge: the run is a harness error (exit 2), not a verdict.
   if (cluster_started) evaluate_checks();
 }
@@ -376,14 +304,31 @@ RunResults run_scenario(const Scenario& scenario, const RunOptions& options) {
     return r;
   }
   r.run_dir = *dir;
+  const RunFiles files(r.run_dir);
   if (!options.quiet) out << "[" << scenario.name << "] seed " << r.seed << "  run dir " << r.run_dir << "\n";
-  (void)write_text_file(r.run_dir + "/scenario.yaml", scenario_text_with_seed(scenario.source, r.seed));
+  (void)write_text_file(files.scenario(), scenario_text_with_seed(scenario.source, r.seed));
+  sut::SystemSpec spec;
+  spec.nodes = scenario.cluster.nodes;
+  spec.settings = scenario.cluster.settings();
+  spec.unsafe = scenario.unsafe && scenario.cluster.uses_unsafe_mode();
+  spec.run_dir = r.run_dir;
+  const RunSeeds seeds(r.seed);
+  spec.node_seeds = seeds.nodes(scenario.cluster.nodes);
+  spec.network_seed = seeds.network();
   {
-    RunContext ctx(scenario, options, r, out);
-    ctx.run();
+    // The system lives for this block: stopped and released before the report is written.
+    auto system = options.system ? options.system(spec)
+                                 : common::Result<std::unique_ptr<sut::System>>(
+                                       common::Status::invalid_argument("no system under test given"));
+    if (!system) {
+      r.error = system.status().message();
+    } else {
+      RunContext ctx(scenario, options, r, out, **system);
+      ctx.run();
+    }
   }
-  (void)write_results_json(r, r.run_dir + "/results.json");
-  (void)write_text_file(r.run_dir + "/junit.xml", junit_xml(r));
+  (void)write_results_json(r, files.results());
+  (void)write_text_file(files.junit(), junit_xml(r));
   if (auto st = write_report(r.run_dir); !st && r.error.empty()) r.error = "report: " + st.message();
   (void)update_latest_link(options.runs_dir, r.run_dir);
   if (!options.quiet) {

@@ -1,22 +1,25 @@
 #pragma once
-// Runner: carries out one scenario end to end — run directory, cluster processes behind the
-// interposer, phases (steps, workload with its nemesis schedule, after-steps), final heal and
-// verification, checks, results.json / junit.xml / report.html — and returns the results. All
-// randomness comes from the seed (RunOptions::seed, else the scenario's, else a fresh one, printed
-// and recorded). The Runner's thread drives everything; it owns the nemesis thread, the client
-// threads and the progress thread of its run, and joins them before returning.
+// Runner: carries out one scenario end to end — run directory, the system under test (through the
+// seam, harness/sut/system.h: whichever implementation RunOptions::system makes), phases (steps,
+// workload with its nemesis schedule, after-steps), final heal and verification, checks,
+// results.json / junit.xml / report.html — and returns the results. All randomness comes from the
+// seed (RunOptions::seed, else the scenario's, else a fresh one, printed and recorded) through the
+// named streams of seeds.h. The runner never sleeps on the wall clock and never starts a thread:
+// every wait and every concurrent task (nemesis, clients, progress) goes through the system's
+// RunClock, so a simulated system runs the same runner in simulated time.
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
 
-#include "harness/verdict/run_results.h"
 #include "harness/scenario/scenario.h"
+#include "harness/sut/system.h"
+#include "harness/verdict/run_results.h"
 
 namespace harness {
 
 struct RunOptions {
-  std::string kvnode_path;          // the kvnode binary
+  sut::SystemFactory system;        // makes the system under test (e.g. process_system_factory)
   std::string runs_dir = "runs";
   std::optional<uint64_t> seed;     // overrides the scenario's seed
   bool quiet = false;               // no progress line, no per-check lines

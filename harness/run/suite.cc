@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
 
 namespace harness {
@@ -83,18 +84,12 @@ std::string summary_table(const std::vector<RunResults>& results) {
   return o.str();
 }
 
-int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out,
-              const SuiteOptions& suite) {
-  std::ostream& err = options.out ? *options.out : std::cerr;
-  auto files = collect_scenario_files(paths);
-  if (!files) {
-    err << "faultline run: " << files.status().message() << "\n";
-    return 2;
-  }
+common::Result<std::vector<Scenario>> load_scenarios(const std::vector<std::string>& files,
+                                                     std::ostream& err) {
   std::vector<Scenario> scenarios;
   bool invalid = false;
-  for (const auto& f : *files) {
-    auto s = load_scenario_file(f);
+  for (const auto& f : files) {
+    auto s = load_scenario_file(f, fault_registry());
     if (!s) {
       err << s.status().message() << "\n";
       invalid = true;
@@ -102,26 +97,27 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
     }
     scenarios.push_back(std::move(*s));
   }
-  if (invalid) {
-    err << "faultline run: invalid scenario(s); nothing was run\n";
-    return 2;
-  }
-  if (suite.validate_only) {
-    for (const auto& s : scenarios) out << "valid: " << s.file << " (" << s.name << ")\n";
-    return 0;
-  }
+  if (invalid) return common::Status::invalid_argument("invalid scenario(s); nothing was run");
+  return scenarios;
+}
+
+std::vector<RunResults> run_scenarios(const std::vector<Scenario>& scenarios,
+                                      const RunOptions& options, const SuiteOptions& suite) {
   std::vector<RunResults> results;
+  for (const auto& s : scenarios) {
+    for (int k = 0; k < std::max(1, suite.repeat); ++k) results.push_back(run_scenario(s, options));
+  }
+  return results;
+}
+
+int report_suite(const std::vector<RunResults>& results, std::ostream& out, const SuiteOptions& suite) {
   int exit_code = 0;
   bool harness_error = false;
   bool some_passed = false;
-  for (const auto& s : scenarios) {
-    for (int k = 0; k < std::max(1, suite.repeat); ++k) {
-      RunResults r = run_scenario(s, options);
-      exit_code = std::max(exit_code, r.exit_code());
-      harness_error = harness_error || !r.error.empty();
-      some_passed = some_passed || r.passed();
-      results.push_back(std::move(r));
-    }
+  for (const auto& r : results) {
+    exit_code = std::max(exit_code, r.exit_code());
+    harness_error = harness_error || !r.error.empty();
+    some_passed = some_passed || r.passed();
   }
   out << "\n" << summary_table(results);
   const int failed = static_cast<int>(std::count_if(results.begin(), results.end(), [](const RunResults& r) { return !r.passed(); }));
@@ -134,6 +130,26 @@ int run_suite(const std::vector<std::string>& paths, const RunOptions& options, 
   if (!results.empty()) out << "; latest run: " << results.back().run_dir;
   out << "\n";
   return exit_code;
+}
+
+int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out,
+              const SuiteOptions& suite) {
+  std::ostream& err = options.out ? *options.out : std::cerr;
+  auto files = collect_scenario_files(paths);
+  if (!files) {
+    err << "faultline run: " << files.status().message() << "\n";
+    return 2;
+  }
+  auto scenarios = load_scenarios(*files, err);
+  if (!scenarios) {
+    err << "faultline run: " << scenarios.status().message() << "\n";
+    return 2;
+  }
+  if (suite.validate_only) {
+    for (const auto& s : *scenarios) out << "valid: " << s.file << " (" << s.name << ")\n";
+    return 0;
+  }
+  return report_suite(run_scenarios(*scenarios, options, suite), out, suite);
 }
 
 }  // namespace harness

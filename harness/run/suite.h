@@ -19,6 +19,17 @@ struct SuiteOptions {
   bool validate_only = false;  // load and validate every scenario, run nothing
 };
 
+// The steps of run_suite, for callers that add their own (selection, summaries):
+// Loads and validates every scenario of `files`; prints each invalid one's error to `err` and
+// returns an error if any was invalid (nothing should run then).
+common::Result<std::vector<Scenario>> load_scenarios(const std::vector<std::string>& files,
+                                                     std::ostream& err);
+// Runs each scenario `suite.repeat` times, in order.
+std::vector<RunResults> run_scenarios(const std::vector<Scenario>& scenarios,
+                                      const RunOptions& options, const SuiteOptions& suite);
+// Prints the table and the summary line; returns the exit status (see run_suite).
+int report_suite(const std::vector<RunResults>& results, std::ostream& out, const SuiteOptions& suite);
+
 // Returns the exit status: 0 every check of every scenario passed, 1 a check failed, 2 a scenario
 // was invalid (nothing ran) or the harness failed on a scenario. With expect_fail, 0 means every
 // run failed a check (and none had a harness error), 1 that some run passed.

@@ -3,8 +3,7 @@
 #include <sstream>
 
 namespace harness {
-namespace {
-std::string ms(Micros d) {
+std::string ms_text(Micros d) {
   std::ostringstream out;
   if (d.count() % 1000 == 0) {
     out << d.count() / 1000 << "ms";
@@ -21,7 +20,7 @@ std::string node_name(int node) {
   return out;
 }
 
-std::string join_set(const std::vector<int>& nodes) {
+std::string node_set(const std::vector<int>& nodes) {
   std::string out = "{";
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (i) out += ',';
@@ -30,22 +29,41 @@ std::string join_set(const std::vector<int>& nodes) {
   out += '}';
   return out;
 }
-}  // namespace
 
 bool ClusterSpec::uses_unsafe_mode() const {
-  return fsync == "never" || read_mode == "local" || storage == "memory" || !dedup;
+  return fsync == sut::Fsync::kNever || read_mode == sut::ReadMode::kLocal ||
+         storage == sut::Storage::kMemory || !dedup;
 }
+
+sut::ClusterSettings ClusterSpec::settings() const {
+  sut::ClusterSettings out;
+  out.tick_ns = std::chrono::nanoseconds(tick).count();
+  out.election_min_ns = std::chrono::nanoseconds(election_min).count();
+  out.election_max_ns = std::chrono::nanoseconds(election_max).count();
+  out.heartbeat_ns = std::chrono::nanoseconds(heartbeat).count();
+  out.fsync = fsync;
+  out.read_mode = read_mode;
+  out.storage = storage;
+  out.dedup = dedup;
+  out.compaction_bytes = compaction_bytes;
+  return out;
+}
+
+const char* to_string(sut::Fsync mode) { return mode == sut::Fsync::kNever ? "never" : "always"; }
+const char* to_string(sut::ReadMode mode) {
+  switch (mode) {
+    case sut::ReadMode::kReadIndex: return "read_index";
+    case sut::ReadMode::kLog: return "log";
+    case sut::ReadMode::kLocal: return "local";
+  }
+  return "?";
+}
+const char* to_string(sut::Storage mode) { return mode == sut::Storage::kMemory ? "memory" : "disk"; }
 
 const char* to_string(Step::Kind kind) {
   switch (kind) {
     case Step::Kind::kWait: return "wait";
-    case Step::Kind::kHeal: return "heal";
-    case Step::Kind::kPartition: return "partition";
-    case Step::Kind::kKill: return "kill";
-    case Step::Kind::kRestart: return "restart";
-    case Step::Kind::kPause: return "pause";
-    case Step::Kind::kResume: return "resume";
-    case Step::Kind::kNetwork: return "network";
+    case Step::Kind::kFault: return "fault";
     case Step::Kind::kOp: return "op";
     case Step::Kind::kExpectPending: return "expect_pending";
     case Step::Kind::kAwait: return "await";
@@ -53,6 +71,8 @@ const char* to_string(Step::Kind kind) {
   }
   return "?";
 }
+
+std::string Step::name() const { return kind == Kind::kFault ? fault.name : to_string(kind); }
 
 std::string describe(const NodeTarget& t) {
   switch (t.kind) {
@@ -66,58 +86,30 @@ std::string describe(const NodeTarget& t) {
   return "?";
 }
 
-std::string describe(const PartitionSpec& p) {
-  std::string out;
-  switch (p.kind) {
-    case PartitionSpec::Kind::kRandomHalves: out = "random_halves"; break;
-    case PartitionSpec::Kind::kLeaderMinority: out = "leader_minority"; break;
-    case PartitionSpec::Kind::kIsolateLeader: out = "isolate_leader"; break;
-    case PartitionSpec::Kind::kIsolateNode: out = "isolate ";
-      out += node_name(p.node); break;
-    case PartitionSpec::Kind::kBridge: out = "bridge"; break;
-    case PartitionSpec::Kind::kRing: out = "ring"; break;
-    case PartitionSpec::Kind::kSets:
-      out = "sets";
-      for (const auto& s : p.sets) {
-        out += ' ';
-        out += join_set(s);
-      }
-      break;
-  }
-  if (p.clients_side >= 0) {
-    out += ", clients on side ";
-    out += std::to_string(p.clients_side);
-  }
-  return out;
-}
-
 std::string describe(const NetworkRule& r) {
   if (r.is_reliable()) return "reliable";
   std::ostringstream out;
   out << "drop req " << r.drop_requests << " rep " << r.drop_replies << ", delay "
-      << ms(r.delay_min) << ".." << ms(r.delay_max) << (r.reorder ? ", reorder" : "");
+      << ms_text(r.delay_min) << ".." << ms_text(r.delay_max) << (r.reorder ? ", reorder" : "");
   switch (r.scope.kind) {
     case LinkScope::Kind::kAll: break;
     case LinkScope::Kind::kPeers: out << ", peer links"; break;
     case LinkScope::Kind::kClients: out << ", client links"; break;
-    case LinkScope::Kind::kNodes: out << ", links of " << join_set(r.scope.nodes); break;
+    case LinkScope::Kind::kNodes: out << ", links of " << node_set(r.scope.nodes); break;
   }
   return out.str();
 }
 
 std::string Step::describe() const {
   switch (kind) {
-    case Kind::kWait: return "wait " + ms(wait);
-    case Kind::kHeal: return "heal";
-    case Kind::kPartition: return "partition " + harness::describe(partition);
-    case Kind::kKill: return "kill " + harness::describe(target);
-    case Kind::kRestart: return "restart " + harness::describe(target);
-    case Kind::kPause: return "pause " + harness::describe(target);
-    case Kind::kResume: return "resume " + harness::describe(target);
-    case Kind::kNetwork: return "network " + harness::describe(network);
+    case Kind::kWait: return "wait " + ms_text(wait);
+    case Kind::kFault: {
+      const std::string args = fault.args ? fault.args->describe() : "";
+      return args.empty() ? fault.name : fault.name + " " + args;
+    }
     case Kind::kOp: {
-      std::string out = "op " + op.client + " " + op.f + " " + op.key;
-      if (op.f != "get") out += " '" + op.value + "'";
+      std::string out = "op " + op.client + " " + sut::op_name(op.f) + " " + op.key;
+      if (op.f != sut::OpKind::kGet) out += " '" + op.value + "'";
       if (op.side >= 0) out += " (side " + std::to_string(op.side) + ")";
       if (op.async) out += " async";
       return out;
@@ -126,7 +118,7 @@ std::string Step::describe() const {
     case Kind::kAwait: {
       std::string out = kind == Kind::kAwait ? "await" : "expect_pending";
       for (const auto& c : clients) out += " " + c;
-      return out + (kind == Kind::kAwait ? " within " : " for ") + ms(wait);
+      return out + (kind == Kind::kAwait ? " within " : " for ") + ms_text(wait);
     }
     case Kind::kVerifyAppends: return "verify_appends";
   }

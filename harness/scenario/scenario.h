@@ -5,9 +5,12 @@
 // run-time messages can name where a step came from.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "harness/sut/system.h"
 
 namespace harness {
 
@@ -19,12 +22,13 @@ struct ClusterSpec {
   Micros election_min{150'000};
   Micros election_max{300'000};
   Micros heartbeat{30'000};
-  std::string fsync = "always";           // always | never (unsafe)
-  std::string read_mode = "read_index";   // read_index | log | local (unsafe)
-  std::string storage = "disk";           // disk | memory (unsafe)
+  sut::Fsync fsync = sut::Fsync::kAlways;
+  sut::ReadMode read_mode = sut::ReadMode::kReadIndex;
+  sut::Storage storage = sut::Storage::kDisk;
   bool dedup = true;                      // false is unsafe
   uint64_t compaction_bytes = 0;          // 0: log compaction off
   bool uses_unsafe_mode() const;
+  sut::ClusterSettings settings() const;  // what the system under test is started with
 };
 
 // Which messages a network rule applies to.
@@ -54,22 +58,11 @@ struct NodeTarget {
   int node = 0;  // kNode
 };
 
-struct PartitionSpec {
-  enum class Kind { kRandomHalves, kLeaderMinority, kIsolateLeader, kIsolateNode, kBridge, kRing, kSets };
-  Kind kind = Kind::kRandomHalves;
-  int node = 0;                         // kIsolateNode
-  std::vector<std::vector<int>> sets;   // kSets
-  // -1: clients keep reaching every node (the reference's partitioner); otherwise clients may reach
-  // only the nodes of this side (sides numbered in the order the partition lists them; side 0 is the
-  // majority, side 1 the minority for leader_minority/isolate_*).
-  int clients_side = -1;
-};
-
 // One scripted client operation (reference tests 6, 7, 8). A script client is created on first use;
 // `side` confines it to the nodes of a side of the current partition (-1: every node).
 struct ScriptOp {
   std::string client;
-  std::string f;  // get | put | append
+  sut::OpKind f = sut::OpKind::kGet;
   std::string key;
   std::string value;
   int side = -1;
@@ -78,25 +71,41 @@ struct ScriptOp {
   std::optional<Micros> within;         // must complete within this time (else the check fails)
 };
 
+// A fault's parameters, as the fault that owns them parsed them (harness/nemesis/faults/). The
+// scenario only carries them; the nemesis registry knows the kinds.
+class FaultArgs {
+ public:
+  virtual ~FaultArgs() = default;
+  virtual std::string describe() const = 0;  // "" when the fault takes no argument
+};
+
+// One fault step: the registered fault's name and its parsed parameters.
+struct FaultStep {
+  std::string name;                       // "partition", "kill", "clog", ...
+  std::shared_ptr<const FaultArgs> args;  // never null in a loaded scenario
+  // The parameters as the fault's own type (nullptr if they are not of that type).
+  template <typename T>
+  const T* as() const {
+    return dynamic_cast<const T*>(args.get());
+  }
+};
+
 struct Step {
-  enum class Kind {
-    kWait, kHeal, kPartition, kKill, kRestart, kPause, kResume, kNetwork,
-    kOp, kExpectPending, kAwait, kVerifyAppends
-  };
+  enum class Kind { kWait, kFault, kOp, kExpectPending, kAwait, kVerifyAppends };
   Kind kind = Kind::kWait;
   int line = 0;
   Micros wait{0};                        // kWait; kExpectPending/kAwait: the time bound
-  PartitionSpec partition;               // kPartition
-  NodeTarget target;                     // kKill, kRestart, kPause, kResume
-  NetworkRule network;                   // kNetwork (a reliable rule restores the baseline)
+  FaultStep fault;                       // kFault
   ScriptOp op;                           // kOp
   std::vector<std::string> clients;      // kExpectPending, kAwait
   std::string describe() const;          // one line, for progress and nemesis.jsonl
+  // "wait", "op", ..., or the fault's name: nemesis.jsonl's `action`.
+  std::string name() const;
 };
 
 // A fault on a schedule inside a workload: once at `at`, or every [period_min, period_max] from
 // `from` until `until` (default: the end of the workload). `undo_after` reverts it (heal, restart,
-// resume, reliable network) after that long.
+// resume, reliable network) after that long (faults that can be undone only).
 struct NemesisEntry {
   int line = 0;
   std::optional<Micros> at;
@@ -152,7 +161,7 @@ struct ChecksSpec {
   bool no_snapshot = false;
   std::optional<Micros> deadline;           // the whole run
   std::optional<Micros> max_mean_latency;   // of `latency_f` operations
-  std::string latency_f = "append";
+  std::optional<sut::OpKind> latency_f = sut::OpKind::kAppend;  // nullopt: any operation
   Micros checker_timeout{60'000'000};
 };
 
@@ -171,8 +180,14 @@ struct Scenario {
 };
 
 const char* to_string(Step::Kind kind);
+const char* to_string(sut::Fsync mode);
+const char* to_string(sut::ReadMode mode);
+const char* to_string(sut::Storage mode);
 std::string describe(const NodeTarget& target);
-std::string describe(const PartitionSpec& partition);
 std::string describe(const NetworkRule& rule);
+// "n3"; "{0,1,2}".
+std::string node_name(int node);
+std::string node_set(const std::vector<int>& nodes);
+std::string ms_text(Micros d);  // "800ms", "1.5ms"
 
 }  // namespace harness

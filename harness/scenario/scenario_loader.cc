@@ -44,16 +44,19 @@ void parse_cluster(MapReader& top, bool unsafe, ClusterSpec* c) {
     }
   };
   if (m.maybe("fsync", &f)) {
-    c->fsync = f.as_choice({"always", "never"});
-    unsafe_guard(f, c->fsync == "never");
+    c->fsync = f.as_choice({"always", "never"}) == "never" ? sut::Fsync::kNever : sut::Fsync::kAlways;
+    unsafe_guard(f, c->fsync == sut::Fsync::kNever);
   }
   if (m.maybe("read_mode", &f)) {
-    c->read_mode = f.as_choice({"read_index", "log", "local"});
-    unsafe_guard(f, c->read_mode == "local");
+    const std::string mode = f.as_choice({"read_index", "log", "local"});
+    c->read_mode = mode == "local" ? sut::ReadMode::kLocal
+                   : mode == "log" ? sut::ReadMode::kLog
+                                   : sut::ReadMode::kReadIndex;
+    unsafe_guard(f, c->read_mode == sut::ReadMode::kLocal);
   }
   if (m.maybe("storage", &f)) {
-    c->storage = f.as_choice({"disk", "memory"});
-    unsafe_guard(f, c->storage == "memory");
+    c->storage = f.as_choice({"disk", "memory"}) == "memory" ? sut::Storage::kMemory : sut::Storage::kDisk;
+    unsafe_guard(f, c->storage == sut::Storage::kMemory);
   }
   if (m.maybe("dedup", &f)) {
     c->dedup = f.as_bool();
@@ -149,19 +152,26 @@ void parse_checks(MapReader& top, const ClusterSpec& cluster, const ClientsSpec&
     lat.expect_only({"max", "f"});
     c->max_mean_latency = lat.get("max").as_duration();
     YamlValue op = f;
-    if (lat.maybe("f", &op)) c->latency_f = op.as_choice({"get", "put", "append", "any"});
+    std::string f_name = "append";
+    if (lat.maybe("f", &op)) {
+      f_name = op.as_choice({"get", "put", "append", "any"});
+      c->latency_f.reset();
+      sut::OpKind kind;
+      if (parse_op_kind(f_name, &kind)) c->latency_f = kind;
+    }
+    using sut::OpKind;
     // Besides the mix: readers only get, warmup_get gets once, and each writing client with its
     // own key first puts "" to it.
     const bool issued =
-        c->latency_f == "any" ||
-        (c->latency_f == "get" &&
+        !c->latency_f ||
+        (c->latency_f == OpKind::kGet &&
          (clients.get_weight > 0 || clients.readers > 0 || clients.warmup_get)) ||
-        (c->latency_f == "put" &&
+        (c->latency_f == OpKind::kPut &&
          (clients.put_weight > 0 || (clients.keys == ClientsSpec::Keys::kOwn &&
                                      clients.init_put_empty && clients.readers < clients.count))) ||
-        (c->latency_f == "append" && clients.append_weight > 0 && clients.readers < clients.count);
+        (c->latency_f == OpKind::kAppend && clients.append_weight > 0 && clients.readers < clients.count);
     if (!issued) {
-      op.fail("the clients never issue '" + c->latency_f +
+      op.fail("the clients never issue '" + f_name +
               "' (f defaults to append): there would be no latency to bound");
     }
     lat.finish();
@@ -172,7 +182,8 @@ void parse_checks(MapReader& top, const ClusterSpec& cluster, const ClientsSpec&
 
 }  // namespace
 
-common::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file) {
+common::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file,
+                                            const FaultSyntax& faults) {
   try {
     YAML::Node root;
     try {
@@ -220,7 +231,7 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
     if (top.maybe("seed", &f)) s.seed = f.as_uint64();
     if (top.maybe("unsafe", &f)) s.unsafe = f.as_bool();
     parse_cluster(top, s.unsafe, &s.cluster);
-    StepParser steps(s.cluster.nodes);
+    StepParser steps(s.cluster.nodes, faults);
     if (top.maybe("network", &f)) s.network = steps.network_rule(f);
     parse_clients(top, &s.clients);
     s.phases = steps.phases(top.get("phases"), s.clients);
@@ -234,12 +245,12 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
   }
 }
 
-common::Result<Scenario> load_scenario_file(const std::string& path) {
+common::Result<Scenario> load_scenario_file(const std::string& path, const FaultSyntax& faults) {
   std::ifstream in(path);
   if (!in) return common::Status::not_found(path + ": cannot open scenario file");
   std::ostringstream text;
   text << in.rdbuf();
-  return load_scenario_text(text.str(), path);
+  return load_scenario_text(text.str(), path, faults);
 }
 
 std::string scenario_text_with_seed(const std::string& source, uint64_t seed) {

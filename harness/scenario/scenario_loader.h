@@ -7,15 +7,17 @@
 #include <string>
 
 #include "common/status.h"
+#include "harness/scenario/fault_syntax.h"
 #include "harness/scenario/scenario.h"
 
 namespace harness {
 
-// Reads and validates `path`.
-common::Result<Scenario> load_scenario_file(const std::string& path);
+// Reads and validates `path`. `faults`: the faults steps may name (nemesis::registry()).
+common::Result<Scenario> load_scenario_file(const std::string& path, const FaultSyntax& faults);
 
 // Validates YAML `text`; `file` is only used in messages and as the default scenario name.
-common::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file);
+common::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file,
+                                            const FaultSyntax& faults);
 
 // The scenario text with `seed: N` set (replacing a top-level seed line or appending one), as
 // written to a run directory's scenario.yaml.

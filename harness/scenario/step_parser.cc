@@ -8,27 +8,23 @@
 namespace harness {
 namespace {
 
-const std::vector<std::string> kFaultKinds = {"heal",  "partition", "kill",   "restart",
-                                              "pause", "resume",    "network"};
-const std::vector<std::string> kStepKinds = {
-    "wait", "heal", "partition", "kill", "restart", "pause", "resume", "network",
-    "op",   "expect_pending", "await", "verify_appends"};
-
+// The steps that are not faults (faults come from the FaultSyntax).
 Step::Kind kind_of(const std::string& name) {
   static const std::vector<std::pair<std::string, Step::Kind>> kinds = {
-      {"wait", Step::Kind::kWait},         {"heal", Step::Kind::kHeal},
-      {"partition", Step::Kind::kPartition}, {"kill", Step::Kind::kKill},
-      {"restart", Step::Kind::kRestart},   {"pause", Step::Kind::kPause},
-      {"resume", Step::Kind::kResume},     {"network", Step::Kind::kNetwork},
-      {"op", Step::Kind::kOp},             {"expect_pending", Step::Kind::kExpectPending},
-      {"await", Step::Kind::kAwait},       {"verify_appends", Step::Kind::kVerifyAppends}};
+      {"wait", Step::Kind::kWait},
+      {"op", Step::Kind::kOp},
+      {"expect_pending", Step::Kind::kExpectPending},
+      {"await", Step::Kind::kAwait},
+      {"verify_appends", Step::Kind::kVerifyAppends}};
   for (const auto& [n, k] : kinds) {
     if (n == name) return k;
   }
   return Step::Kind::kWait;
 }
 
-int side_of(const YamlValue& v) {
+}  // namespace
+
+int parse_side(const YamlValue& v) {
   if (v.is_scalar()) {
     const std::string s = v.node().Scalar();
     if (s == "all") return -1;
@@ -37,8 +33,6 @@ int side_of(const YamlValue& v) {
   }
   return static_cast<int>(v.as_int(0, 15));
 }
-
-}  // namespace
 
 int StepParser::node_index(const YamlValue& value) const {
   return static_cast<int>(value.as_int(0, nodes_ - 1));
@@ -109,14 +103,18 @@ void StepParser::check_script_order(const std::vector<Step>& steps, const YamlPl
 }
 
 Step StepParser::step(const YamlValue& value, bool fault_only) {
-  const auto& allowed = fault_only ? kFaultKinds : kStepKinds;
+  const std::vector<std::string> fault_names = faults_.names();
+  std::vector<std::string> allowed;
+  if (!fault_only) allowed.push_back("wait");
+  allowed.insert(allowed.end(), fault_names.begin(), fault_names.end());
+  if (!fault_only) allowed.insert(allowed.end(), {"op", "expect_pending", "await", "verify_appends"});
   Step s;
   s.line = value.line();
   std::string name;
   YamlValue arg = value;
-  if (value.is_scalar()) {
+  const bool bare = value.is_scalar();
+  if (bare) {
     name = value.as_choice(allowed);
-    if (name != "heal" && name != "verify_appends") value.fail("'" + name + "' needs an argument, e.g. {" + name + ": ...}");
   } else if (value.is_map()) {
     if (value.node().size() != 1) value.fail("a step is one key (e.g. `kill: leader`)");
     const auto it = value.node().begin();
@@ -126,34 +124,26 @@ Step StepParser::step(const YamlValue& value, bool fault_only) {
   } else {
     value.fail("expected a step such as `heal`, `wait: 1s` or `kill: leader`");
   }
+  if (std::find(fault_names.begin(), fault_names.end(), name) != fault_names.end()) {
+    s.kind = Step::Kind::kFault;
+    s.fault.name = name;
+    s.fault.args = faults_.parse(name, value, bare ? nullptr : &arg, *this);
+    return s;
+  }
   s.kind = kind_of(name);
+  if (bare && name != "verify_appends") {
+    value.fail("'" + name + "' needs an argument, e.g. {" + name + ": ...}");
+  }
   switch (s.kind) {
     case Step::Kind::kWait:
       s.wait = arg.as_duration();
       break;
-    case Step::Kind::kHeal:
     case Step::Kind::kVerifyAppends:
       if (!arg.is_scalar() || (arg.node().Scalar() != name && arg.node().Scalar() != "all")) {
         arg.fail("takes no argument");
       }
       break;
-    case Step::Kind::kPartition:
-      s.partition = partition(arg);
-      break;
-    case Step::Kind::kKill:
-      s.target = target(arg, {"leader", "minority", "all", "random"});
-      break;
-    case Step::Kind::kRestart:
-      s.target = target(arg, {"all", "down"});
-      break;
-    case Step::Kind::kPause:
-      s.target = target(arg, {"leader", "minority", "all", "random"});
-      break;
-    case Step::Kind::kResume:
-      s.target = target(arg, {"all"});
-      break;
-    case Step::Kind::kNetwork:
-      s.network = network_rule(arg);
+    case Step::Kind::kFault:
       break;
     case Step::Kind::kOp:
       s.op = script_op(arg);
@@ -181,19 +171,20 @@ ScriptOp StepParser::script_op(const YamlValue& value) {
   MapReader m(value);
   ScriptOp op;
   op.client = m.get("client").as_string();
-  op.f = m.get("f").as_choice({"get", "put", "append"});
+  const std::string f_name = m.get("f").as_choice({"get", "put", "append"});
+  parse_op_kind(f_name, &op.f);
   op.key = m.get("key").as_string();
   YamlValue f = value;
   if (m.maybe("value", &f)) {
-    if (op.f == "get") f.fail("a get takes no value (use expect: to check what it reads)");
+    if (op.f == sut::OpKind::kGet) f.fail("a get takes no value (use expect: to check what it reads)");
     op.value = f.as_string();
-  } else if (op.f != "get") {
-    value.fail("a " + op.f + " needs a value");
+  } else if (op.f != sut::OpKind::kGet) {
+    value.fail("a " + f_name + " needs a value");
   }
-  if (m.maybe("side", &f)) op.side = side_of(f);
+  if (m.maybe("side", &f)) op.side = parse_side(f);
   if (m.maybe("async", &f)) op.async = f.as_bool();
   if (m.maybe("expect", &f)) {
-    if (op.f != "get") f.fail("only a get can expect a value");
+    if (op.f != sut::OpKind::kGet) f.fail("only a get can expect a value");
     op.expect = f.as_string();
   }
   if (m.maybe("within", &f)) op.within = f.as_duration();
@@ -202,7 +193,7 @@ ScriptOp StepParser::script_op(const YamlValue& value) {
   return op;
 }
 
-NodeTarget StepParser::target(const YamlValue& value, const std::vector<std::string>& allowed) {
+NodeTarget StepParser::target(const YamlValue& value, const std::vector<std::string>& allowed) const {
   NodeTarget t;
   if (value.is_scalar() && !value.node().Scalar().empty() &&
       !std::isdigit(static_cast<unsigned char>(value.node().Scalar()[0]))) {
@@ -221,68 +212,7 @@ NodeTarget StepParser::target(const YamlValue& value, const std::vector<std::str
   return t;
 }
 
-PartitionSpec StepParser::partition(const YamlValue& value) {
-  PartitionSpec p;
-  const std::vector<std::string> kinds = {"random_halves", "leader_minority", "isolate_leader",
-                                          "isolate", "bridge", "ring", "sets"};
-  YamlValue kind_value = value;
-  MapReader* reader = nullptr;
-  std::optional<MapReader> m;
-  if (value.is_map()) {
-    m.emplace(value);
-    reader = &*m;
-    kind_value = reader->get("kind");
-  }
-  const std::string kind = kind_value.as_choice(kinds);
-  if (kind == "random_halves") p.kind = PartitionSpec::Kind::kRandomHalves;
-  if (kind == "leader_minority") p.kind = PartitionSpec::Kind::kLeaderMinority;
-  if (kind == "isolate_leader") p.kind = PartitionSpec::Kind::kIsolateLeader;
-  if (kind == "isolate") p.kind = PartitionSpec::Kind::kIsolateNode;
-  if (kind == "bridge") p.kind = PartitionSpec::Kind::kBridge;
-  if (kind == "ring") p.kind = PartitionSpec::Kind::kRing;
-  if (kind == "sets") p.kind = PartitionSpec::Kind::kSets;
-  if (nodes_ < 2) value.fail("a partition needs at least 2 nodes");
-  if ((p.kind == PartitionSpec::Kind::kBridge || p.kind == PartitionSpec::Kind::kRing) && nodes_ < 3) {
-    value.fail(kind + " needs at least 3 nodes");
-  }
-  if (p.kind == PartitionSpec::Kind::kIsolateNode) {
-    if (!reader) value.fail("isolate needs a node: {kind: isolate, node: N}");
-    p.node = node_index(reader->get("node"));
-  }
-  if (p.kind == PartitionSpec::Kind::kSets) {
-    if (!reader) value.fail("sets needs the sets: {kind: sets, sets: [[0, 1], [2, 3, 4]]}");
-    YamlValue sets = reader->get("sets");
-    std::set<int> seen;
-    for (const auto& side : sets.items()) {
-      std::vector<int> members;
-      for (const auto& n : side.items()) {
-        const int idx = node_index(n);
-        if (!seen.insert(idx).second) n.fail("node " + std::to_string(idx) + " is in two sets");
-        members.push_back(idx);
-      }
-      if (members.empty()) side.fail("a set must not be empty");
-      p.sets.push_back(members);
-    }
-    if (static_cast<int>(seen.size()) != nodes_) {
-      sets.fail("the sets must cover every node 0.." + std::to_string(nodes_ - 1) + " exactly once");
-    }
-  }
-  if (reader) {
-    YamlValue c = value;
-    if (reader->maybe("clients", &c)) {
-      p.clients_side = side_of(c);
-      const int sides = p.kind == PartitionSpec::Kind::kSets ? static_cast<int>(p.sets.size()) : 2;
-      if (p.kind == PartitionSpec::Kind::kBridge || p.kind == PartitionSpec::Kind::kRing) {
-        if (p.clients_side >= 0) c.fail(kind + " has no sides to confine clients to");
-      }
-      if (p.clients_side >= sides) c.fail("side " + std::to_string(p.clients_side) + " does not exist");
-    }
-    reader->finish();
-  }
-  return p;
-}
-
-NetworkRule StepParser::network_rule(const YamlValue& value) {
+NetworkRule StepParser::network_rule(const YamlValue& value) const {
   NetworkRule r;
   if (value.is_scalar()) {
     value.as_choice({"reliable"});
@@ -356,9 +286,12 @@ NemesisEntry StepParser::nemesis_entry(const YamlValue& value, const WorkloadSpe
   if (m.maybe("undo_after", &f)) e.undo_after = f.as_duration();
   e.action = step(m.get("do"), true);
   m.finish();
-  if (e.undo_after && (e.action.kind == Step::Kind::kHeal || e.action.kind == Step::Kind::kRestart ||
-                       e.action.kind == Step::Kind::kResume)) {
-    value.fail("undo_after applies to partition, kill, pause and network");
+  if (e.undo_after && !faults_.undoable(e.action.fault.name)) {
+    std::string undoable;
+    for (const auto& n : faults_.names()) {
+      if (faults_.undoable(n)) undoable += (undoable.empty() ? "" : ", ") + n;
+    }
+    value.fail("undo_after applies to " + undoable);
   }
   if (workload.duration) {
     const Micros end = *workload.duration;

@@ -9,6 +9,25 @@
 namespace harness::sut {
 
 enum class OpKind { kGet, kPut, kAppend };
+// "get", "put", "append": the names histories use.
+inline const char* op_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::kGet: return "get";
+    case OpKind::kPut: return "put";
+    case OpKind::kAppend: return "append";
+  }
+  return "?";
+}
+// The kind named `name`; false if there is none.
+inline bool parse_op_kind(const std::string& name, OpKind* out) {
+  for (OpKind k : {OpKind::kGet, OpKind::kPut, OpKind::kAppend}) {
+    if (name == op_name(k)) {
+      *out = k;
+      return true;
+    }
+  }
+  return false;
+}
 
 enum class Outcome {
   kOk,       // took effect exactly once (a get: `value` is what it read)

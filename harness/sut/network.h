@@ -3,9 +3,9 @@
 // test (part of the seam, see system.h). Nodes are scenario indexes 0..N-1; kClients stands for
 // every client at once. A message travels on a directed link (src -> dst).
 //
-// Two independent layers, as in the interposer: cuts (partitions, one-way cuts, client
-// confinement), which heal() removes; and link faults (drop, delay, reorder), which
-// clear_link_faults() removes. A message must pass both. Every call is thread-safe and takes effect
+// Three independent layers: cuts (partitions, one-way cuts), which heal() removes; client
+// confinements, which release_client() removes; and link faults (drop, delay, reorder), which
+// clear_link_faults() removes. A message must pass all three. Every call is thread-safe and takes effect
 // for every message sent after it returns.
 #include <cstdint>
 #include <set>
@@ -48,8 +48,8 @@ class Network {
   virtual ~Network() = default;
 
   // Replaces the partition: nodes on different sides cannot exchange messages (both directions).
-  // clients_side < 0: clients reach every node; otherwise only the nodes of that side. Other cuts
-  // and confinements are removed first.
+  // clients_side < 0: clients reach every node; otherwise only the nodes of that side. One-way
+  // cuts are removed first; confinements stay.
   virtual common::Status partition(const std::vector<std::vector<int>>& sides,
                                    int clients_side) = 0;
   // Adds one-way cuts on top of the partition: messages on each link (src -> dst) are lost, the
@@ -59,7 +59,7 @@ class Network {
   // earlier confinement of the same client.
   virtual common::Status confine_client(const std::string& client, const std::set<int>& nodes) = 0;
   virtual void release_client(const std::string& client) = 0;
-  // Removes the partition, every cut and every confinement; link faults stay.
+  // Removes the partition and every cut; confinements and link faults stay.
   virtual void heal() = 0;
 
   // Sets the fault of each given link (replacing what it had). An all-zero fault is reliable.

@@ -63,15 +63,13 @@ struct SystemSpec {
   // scenario seed): node i's own randomness (election timeouts) and the network's (drops, delays).
   std::vector<uint64_t> node_seeds;  // one per node
   uint64_t network_seed = 1;
-  // The network's fault on every link from the start (a scenario's baseline `network:`), applied
-  // by start() and restored by Network users after a heal (all-zero: reliable).
-  LinkFault baseline;
 };
 
 class System {
  public:
   virtual ~System() = default;
-  // Brings the cluster up: every node started and serving, the baseline applied.
+  // Brings the cluster up: every node started and serving, every link reliable (the runner then
+  // applies the scenario's baseline `network:` through network()).
   virtual common::Status start() = 0;
   // Stops every node and the network; idempotent.
   virtual void stop() = 0;

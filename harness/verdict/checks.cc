@@ -14,7 +14,7 @@ bool is_string(const nlohmann::json& j) { return j.is_string(); }
 CheckOutcome outcome(const std::string& name, bool passed, const std::string& summary) {
   CheckOutcome c;
   c.name = name;
-  c.verdict = passed ? "pass" : "fail";
+  c.verdict = passed ? CheckVerdict::kPass : CheckVerdict::kFail;
   c.summary = summary;
   return c;
 }
@@ -138,10 +138,10 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
   result.details["problems"] = problems;
   result.details["skipped"] = skipped;
   if (reads == 0) {
-    result.verdict = "fail";
+    result.verdict = CheckVerdict::kFail;
     result.summary = "no verify_appends read completed: nothing was checked";
   } else if (!problems.empty()) {
-    result.verdict = "fail";
+    result.verdict = CheckVerdict::kFail;
     const auto& p = problems[0];
     result.summary = std::to_string(problem_count) + " problem(s); first: key '" +
                      p["key"].get<std::string>() + "': " + p["problem"].get<std::string>() + " '" +

@@ -46,7 +46,7 @@ TEST(CheckAppends, PassesWhenEveryAckedAppendIsPresentOnceInOrder) {
   H h = base();
   h.op(9, "get", "0", "null", "x 0 0 yx 0 1 y", 10, 11);
   auto c = check_appends(h.parse(), {9});
-  EXPECT_EQ(c.verdict, "pass") << c.summary;
+  EXPECT_EQ(c.verdict, CheckVerdict::kPass) << c.summary;
   EXPECT_EQ(c.details["acknowledged_appends_confirmed"], 2);
 }
 
@@ -54,7 +54,7 @@ TEST(CheckAppends, ReportsALostAcknowledgedAppend) {
   H h = base();
   h.op(9, "get", "0", "null", "x 0 0 y", 10, 11);
   auto c = check_appends(h.parse(), {9});
-  EXPECT_EQ(c.verdict, "fail");
+  EXPECT_EQ(c.verdict, CheckVerdict::kFail);
   EXPECT_NE(c.summary.find("acknowledged append lost 'x 0 1 y'"), std::string::npos) << c.summary;
 }
 
@@ -66,7 +66,7 @@ TEST(CheckAppends, ReportsDuplicatesReorderingAndPhantoms) {
     H h = base();
     h.op(9, "get", "0", "null", value, 10, 11);
     auto c = check_appends(h.parse(), {9});
-    EXPECT_EQ(c.verdict, "fail") << value;
+    EXPECT_EQ(c.verdict, CheckVerdict::kFail) << value;
     EXPECT_NE(c.summary.find(problem), std::string::npos) << c.summary;
   }
 }
@@ -76,7 +76,7 @@ TEST(CheckAppends, UnknownAppendMayBeAbsentOrPresentOnce) {
     H h = base();
     h.op(0, "append", "0", "x 0 2 y", "x 0 2 y", 7, 8, "info");
     h.op(9, "get", "0", "null", value, 10, 11);
-    EXPECT_EQ(check_appends(h.parse(), {9}).verdict, "pass") << value;
+    EXPECT_EQ(check_appends(h.parse(), {9}).verdict, CheckVerdict::kPass) << value;
   }
 }
 
@@ -85,27 +85,27 @@ TEST(CheckAppends, OnlyCountsAppendsAfterTheLastPut) {
   h.op(0, "put", "0", "", "", 7, 8);
   h.op(0, "append", "0", "x 0 2 y", "x 0 2 y", 9, 10);
   h.op(9, "get", "0", "null", "x 0 2 y", 11, 12);
-  EXPECT_EQ(check_appends(h.parse(), {9}).verdict, "pass");
+  EXPECT_EQ(check_appends(h.parse(), {9}).verdict, CheckVerdict::kPass);
 }
 
 TEST(CheckAppends, NoVerifierReadIsAFailure) {
-  EXPECT_EQ(check_appends(base().parse(), {9}).verdict, "fail");
+  EXPECT_EQ(check_appends(base().parse(), {9}).verdict, CheckVerdict::kFail);
 }
 
 TEST(FigureChecks, CompareAgainstTheirBounds) {
   H h = base();
   auto hist = h.parse();
-  EXPECT_EQ(check_min_ops(hist, {0}, 3).verdict, "pass");
-  EXPECT_EQ(check_min_ops(hist, {0}, 4).verdict, "fail");
-  EXPECT_EQ(check_mean_latency(hist, {0}, "append", Micros(1)).verdict, "pass");  // 1 ns each
+  EXPECT_EQ(check_min_ops(hist, {0}, 3).verdict, CheckVerdict::kPass);
+  EXPECT_EQ(check_min_ops(hist, {0}, 4).verdict, CheckVerdict::kFail);
+  EXPECT_EQ(check_mean_latency(hist, {0}, "append", Micros(1)).verdict, CheckVerdict::kPass);  // 1 ns each
   std::vector<NodeSample> samples = {{0, "end", true, 900, 0, 0}, {1, "end", true, 1200, 0, 0}, {2, "end", false, 99999, 0, 0}};
-  EXPECT_EQ(check_raft_state(samples, 1200).verdict, "pass");
-  EXPECT_EQ(check_raft_state(samples, 1000).verdict, "fail");
-  EXPECT_EQ(check_no_snapshot(samples).verdict, "pass");
+  EXPECT_EQ(check_raft_state(samples, 1200).verdict, CheckVerdict::kPass);
+  EXPECT_EQ(check_raft_state(samples, 1000).verdict, CheckVerdict::kFail);
+  EXPECT_EQ(check_no_snapshot(samples).verdict, CheckVerdict::kPass);
   samples[0].snapshot_index = 5;
-  EXPECT_EQ(check_no_snapshot(samples).verdict, "fail");
-  EXPECT_EQ(check_deadline(10.0, Micros(120'000'000)).verdict, "pass");
-  EXPECT_EQ(check_deadline(121.0, Micros(120'000'000)).verdict, "fail");
+  EXPECT_EQ(check_no_snapshot(samples).verdict, CheckVerdict::kFail);
+  EXPECT_EQ(check_deadline(10.0, Micros(120'000'000)).verdict, CheckVerdict::kPass);
+  EXPECT_EQ(check_deadline(121.0, Micros(120'000'000)).verdict, CheckVerdict::kFail);
 }
 
 }  // namespace

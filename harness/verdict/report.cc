@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -11,6 +12,12 @@
 
 #include "checker/history.h"
 #include "common/markup.h"
+#include "harness/scenario/scenario.h"
+#include "harness/scenario/scenario_loader.h"
+#include "harness/nemesis/registry.h"
+#include "harness/record/run_files.h"
+#include "harness/verdict/report_chart.h"
+#include "harness/verdict/report_series.h"
 #include "harness/verdict/run_results.h"
 
 namespace harness {
@@ -27,14 +34,8 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-struct Interval {
-  double from = 0;  // seconds since origin
-  double to = 0;
-  std::string label;
-};
-
-std::vector<Interval> fault_intervals(const std::string& nemesis_path, int64_t origin, double end) {
-  std::vector<Interval> out;
+std::vector<ChartSpan> fault_intervals(const std::string& nemesis_path, int64_t origin, double end) {
+  std::vector<ChartSpan> out;
   std::ifstream in(nemesis_path);
   std::string line;
   double open_at = -1;
@@ -42,79 +43,134 @@ std::vector<Interval> fault_intervals(const std::string& nemesis_path, int64_t o
   // Bounded by the file's lines.
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.contains("time")) continue;
+    if (j.is_discarded() || !j.contains("time") || !j["time"].is_number_integer()) continue;
     const double t = static_cast<double>(j["time"].get<int64_t>() - origin) / 1e9;
     const std::string active = j.value("active", "none");
-    if (open_at >= 0) out.push_back(Interval{open_at, t, open_label});
+    if (open_at >= 0) out.push_back(ChartSpan{open_at, t, open_label});
     open_at = active == "none" ? -1 : t;
     open_label = active;
   }
-  if (open_at >= 0) out.push_back(Interval{open_at, end, open_label});
+  if (open_at >= 0) out.push_back(ChartSpan{open_at, end, open_label});
   return out;
 }
 
-struct Series {
-  std::string name;
-  std::string color;
-  std::vector<double> values;
-};
+// One colour per operation type, the same in every chart.
+std::string op_color(const std::string& f, size_t index) {
+  if (f == "get" || f == "read") return "#2b6cb0";
+  if (f == "append" || f == "cas") return "#c05621";
+  if (f == "put" || f == "write") return "#2f855a";
+  static const char* const kOthers[] = {"#6b46c1", "#b7791f", "#319795", "#97266d"};
+  return kOthers[index % 4];
+}
 
-// An SVG line chart over [0, end] seconds with shaded fault intervals and phase boundaries.
-std::string chart(const std::string& title, const std::string& unit, const std::vector<Series>& series,
-                  double end, const std::vector<Interval>& faults, const std::vector<double>& phase_marks) {
-  const double w = 960, h = 220, left = 60, right = 10, top = 24, bottom = 28;
-  const double pw = w - left - right, ph = h - top - bottom;
-  double ymax = 0;
-  for (const auto& s : series) {
-    for (double v : s.values) ymax = std::max(ymax, v);
+// The first operation (by call time) that cannot be linearized, from the checker's
+// linearizability.json (partitions[].stuck_ops: the operations that cannot follow the longest
+// linearizable prefix). Nothing when the file is absent or says nothing of the kind.
+std::optional<ChartSpan> first_violation(const std::string& path, int64_t origin) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("partitions") || !j["partitions"].is_array()) {
+    return std::nullopt;
   }
-  if (ymax <= 0) ymax = 1;
-  ymax *= 1.1;
-  auto x = [&](double t) { return left + (end > 0 ? t / end : 0) * pw; };
-  auto y = [&](double v) { return top + ph - v / ymax * ph; };
+  std::optional<nlohmann::json> first;
+  std::string first_key;
+  for (const auto& p : j["partitions"]) {
+    if (!p.is_object() || p.value("verdict", "") != "violation") continue;
+    const nlohmann::json stuck = p.value("stuck_ops", nlohmann::json::array());
+    if (!stuck.is_array()) continue;
+    for (const auto& op : stuck) {
+      if (!op.is_object() || !op.contains("call") || !op["call"].is_number_integer()) continue;
+      if (!first || op["call"].get<int64_t>() < (*first)["call"].get<int64_t>()) {
+        first = op;
+        first_key = p.value("key", "");
+      }
+    }
+  }
+  if (!first) return std::nullopt;
+  const int64_t call = (*first)["call"].get<int64_t>();
+  const nlohmann::json ret = first->value("return", nlohmann::json());
+  const int64_t returned = ret.is_number_integer() ? ret.get<int64_t>() : call;
+  ChartSpan span;
+  span.from = static_cast<double>(call - origin) / 1e9;
+  span.to = static_cast<double>(std::max(call, returned) - origin) / 1e9;
+  std::ostringstream label;
+  label.precision(4);
+  label << "first operation that cannot be linearized: p" << first->value("process", int64_t{-1})
+        << " " << first->value("f", std::string("?")) << " key " << first_key;
+  if (first->contains("output") && !(*first)["output"].is_null()) {
+    std::string out = (*first)["output"].is_string() ? (*first)["output"].get<std::string>()
+                                                     : (*first)["output"].dump();
+    if (out.size() > 60) out = out.substr(0, 57) + "...";
+    label << " -> \"" << out << "\"";
+  }
+  label << ", " << span.from << " s to " << span.to << " s";
+  if (first->contains("line")) label << " (history.jsonl line " << first->value("line", 0) << ")";
+  span.label = label.str();
+  return span;
+}
+
+// The scenario's description: its `description:`, else the comment lines at the top of its file.
+std::string scenario_description(const Scenario& s) {
+  if (!s.description.empty()) return s.description;
+  std::istringstream in(s.source);
+  std::string line, out;
+  // Bounded by the source's lines.
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] != '#') break;
+    line.erase(0, line.find_first_not_of("# "));
+    out += (out.empty() ? "" : " ") + line;
+  }
+  return out;
+}
+
+// The unsafe modes a scenario turns on, each with what it may break.
+std::vector<std::string> unsafe_settings(const ClusterSpec& c) {
+  std::vector<std::string> out;
+  if (c.fsync == sut::Fsync::kNever) out.push_back("fsync: never (acknowledged writes may be lost in a crash)");
+  if (c.read_mode == sut::ReadMode::kLocal) out.push_back("read_mode: local (any node answers gets: reads may be stale)");
+  if (c.storage == sut::Storage::kMemory) out.push_back("storage: memory (a restarted node forgets everything)");
+  if (!c.dedup) out.push_back("dedup: off (a retried put or append may be applied twice)");
+  return out;
+}
+
+// The table of settings at the top of the page: description, cluster, network, clients.
+std::string settings_table(const Scenario& s) {
   std::ostringstream o;
-  o.precision(5);
-  o << "<svg class=chart viewBox='0 0 " << w << " " << h << "' width='" << w << "' height='" << h << "'>";
-  o << "<text x='" << left << "' y='16' class=ct>" << esc(title) << " (" << esc(unit) << ")</text>";
-  for (const auto& f : faults) {
-    o << "<rect class=fault x='" << x(f.from) << "' y='" << top << "' width='" << std::max(1.0, x(f.to) - x(f.from))
-      << "' height='" << ph << "'><title>" << esc(f.label) << " (" << f.from << "s - " << f.to << "s)</title></rect>";
+  const std::string description = scenario_description(s);
+  if (!description.empty()) o << "<p class=description>" << esc(description) << "</p>";
+  const auto unsafe = unsafe_settings(s.cluster);
+  if (!unsafe.empty()) {
+    o << "<div class='banner unsafe'>Unsafe settings:<ul>";
+    for (const auto& u : unsafe) o << "<li>" << esc(u) << "</li>";
+    o << "</ul></div>";
   }
-  for (double m : phase_marks) {
-    o << "<line class=phase x1='" << x(m) << "' x2='" << x(m) << "' y1='" << top << "' y2='" << top + ph << "'/>";
-  }
-  o << "<rect class=frame x='" << left << "' y='" << top << "' width='" << pw << "' height='" << ph << "'/>";
-  for (int i = 0; i <= 4; ++i) {
-    const double v = ymax * i / 4;
-    o << "<text class=ax x='" << left - 4 << "' y='" << y(v) + 4 << "' text-anchor=end>" << std::round(v * 10) / 10
-      << "</text>";
-  }
-  for (int i = 0; i <= 10; ++i) {
-    const double t = end * i / 10;
-    o << "<text class=ax x='" << x(t) << "' y='" << h - 10 << "' text-anchor=middle>" << std::round(t * 10) / 10
-      << "s</text>";
-  }
-  double lx = left + pw - 10;
-  for (const auto& s : series) {
-    if (s.values.empty()) continue;
-    const double step = end / static_cast<double>(s.values.size());
-    o << "<polyline fill=none stroke='" << s.color << "' stroke-width=1.5 points='";
-    for (size_t i = 0; i < s.values.size(); ++i) o << x((static_cast<double>(i) + 0.5) * step) << "," << y(s.values[i]) << " ";
-    o << "'/>";
-    o << "<text class=ax x='" << lx << "' y='16' text-anchor=end fill='" << s.color << "'>" << esc(s.name) << "</text>";
-    lx -= 120;
-  }
-  o << "</svg>";
+  const ClusterSpec& c = s.cluster;
+  o << "<table class=settings><tr><th>cluster</th><td>" << c.nodes << " nodes; fsync " << to_string(c.fsync)
+    << ", read_mode " << to_string(c.read_mode) << ", storage " << to_string(c.storage) << ", dedup "
+    << (c.dedup ? "on" : "off") << ", compaction "
+    << (c.compaction_bytes ? "at " + std::to_string(c.compaction_bytes) + " bytes" : std::string("off"))
+    << "</td></tr><tr><th>network</th><td"
+    << (s.network.is_reliable() ? ">reliable" : " class=unreliable>unreliable for the whole run: " + esc(describe(s.network)))
+    << "</td></tr><tr><th>clients</th><td>" << s.clients.count << ", keys "
+    << (s.clients.keys == ClientsSpec::Keys::kOwn ? "own"
+        : s.clients.keys == ClientsSpec::Keys::kShared ? "shared (" + std::to_string(s.clients.key_count) + ")"
+                                                       : "hot (" + esc(s.clients.hot_key) + ")")
+    << ", mix get " << s.clients.get_weight << " / put " << s.clients.put_weight << " / append "
+    << s.clients.append_weight;
+  if (s.clients.rate > 0) o << ", " << s.clients.rate << " ops/s each";
+  o << "</td></tr></table>";
   return o.str();
 }
 
 // The nodes a nemesis.jsonl line acted on, each with its log file: "  nodes: n0 (logs/n1.log)"
-// (scenario indexes count from 0, Raft ids and so log files from 1). Empty for partitions, whose
-// sides the active-fault text already shows, and for lines without nodes.
+// (scenario indexes count from 0, Raft ids and so log files from 1). Empty for the faults whose
+// shape the active-fault text already shows (the registry says which), and for lines without nodes.
 std::string touched_nodes(const nlohmann::json& event) {
   const nlohmann::json nodes = event.value("nodes", nlohmann::json::array());
   const nlohmann::json logs = event.value("node_logs", nlohmann::json::array());
-  if (event.value("action", "") == "partition" || !nodes.is_array()) return "";
+  const Fault* fault = fault_registry().find(event.value("action", ""));
+  if ((fault && !fault->lists_nodes()) || !nodes.is_array()) return "";
   std::string out;
   for (size_t k = 0; k < nodes.size(); ++k) {
     if (!nodes[k].is_number_integer()) continue;
@@ -129,62 +185,76 @@ std::string touched_nodes(const nlohmann::json& event) {
 }  // namespace
 
 common::Status write_report(const std::string& run_dir) {
-  auto results = read_results_json(run_dir + "/results.json");
+  auto results = read_results_json(RunFiles(run_dir).results());
   if (!results) return results.status();
   const RunResults& r = *results;
-  auto history = checker::parse_history_file(run_dir + "/history.jsonl");
+  auto history = checker::parse_history_file(RunFiles(run_dir).history());
+  auto scenario = load_scenario_file(RunFiles(run_dir).scenario(), fault_registry());
   const int64_t origin = r.origin_ns;
-  double end = r.figures.seconds;
-  const int kBuckets = 120;
-  std::vector<double> throughput(kBuckets, 0), lat_sum(kBuckets, 0), lat_max(kBuckets, 0), lat_n(kBuckets, 0),
-      unknown(kBuckets, 0);
-  if (history) {
-    for (const auto& op : history->ops) {
-      if (op.status == checker::OpStatus::kOk) end = std::max(end, static_cast<double>(op.return_time - origin) / 1e9);
-    }
-    const double bucket = end / kBuckets;
-    for (const auto& op : history->ops) {
-      if (op.status == checker::OpStatus::kOk) {
-        const double t = static_cast<double>(op.return_time - origin) / 1e9;
-        const int b = std::clamp(static_cast<int>(t / bucket), 0, kBuckets - 1);
-        throughput[static_cast<size_t>(b)] += 1.0 / bucket;
-        const double ms = static_cast<double>(op.return_time - op.call_time) / 1e6;
-        lat_sum[static_cast<size_t>(b)] += ms;
-        lat_n[static_cast<size_t>(b)] += 1;
-        lat_max[static_cast<size_t>(b)] = std::max(lat_max[static_cast<size_t>(b)], ms);
-      } else if (op.status == checker::OpStatus::kUnknown) {
-        const double t = static_cast<double>(op.call_time - origin) / 1e9;
-        const int b = std::clamp(static_cast<int>(t / bucket), 0, kBuckets - 1);
-        unknown[static_cast<size_t>(b)] += 1;
-      }
-    }
-  }
-  std::vector<double> lat_mean(kBuckets, 0);
-  for (int b = 0; b < kBuckets; ++b) {
-    if (lat_n[static_cast<size_t>(b)] > 0) lat_mean[static_cast<size_t>(b)] = lat_sum[static_cast<size_t>(b)] / lat_n[static_cast<size_t>(b)];
-  }
-  const auto faults = fault_intervals(run_dir + "/nemesis.jsonl", origin, end);
-  std::vector<double> marks;
-  for (const auto& p : r.phases) marks.push_back(static_cast<double>(p.start_ns - origin) / 1e9);
+  RunSeries ops = bucket_operations(history ? *history : checker::History{}, origin,
+                                    r.figures.seconds, 120);
+  RunSeries lat = bucket_operations(history ? *history : checker::History{}, origin,
+                                    r.figures.seconds, 60);
+  const double end = ops.end;
 
-  const bool violation = fs::exists(run_dir + "/linearizability.txt");
-  const bool timeline = fs::exists(run_dir + "/linearizability.html");
+  ChartInput base;
+  base.end = end;
+  base.faults = fault_intervals(RunFiles(run_dir).nemesis(), origin, end);
+  for (const auto& p : r.phases) base.phase_marks.push_back(static_cast<double>(p.start_ns - origin) / 1e9);
+  if (scenario && !scenario->network.is_reliable()) {
+    base.baseline = ChartSpan{0, end, "unreliable network for the whole run: " + describe(scenario->network)};
+  }
+  base.violation = first_violation(RunFiles(run_dir).violation_json(), origin);
+
+  ChartInput throughput = base;
+  throughput.title = "completed operations per second, by operation";
+  throughput.unit = "ops/s";
+  throughput.series.push_back({"all", "#444444", ops.ops_per_s, false});
+  for (size_t i = 0; i < ops.by_type.size(); ++i) {
+    throughput.series.push_back({ops.by_type[i].f, op_color(ops.by_type[i].f, i), ops.by_type[i].ops_per_s, false});
+  }
+  ChartInput latency = base;
+  latency.title = "latency of completed operations: p50 (solid) and p99 (dashed), by operation";
+  latency.unit = "ms";
+  for (size_t i = 0; i < lat.by_type.size(); ++i) {
+    const std::string color = op_color(lat.by_type[i].f, i);
+    latency.series.push_back({lat.by_type[i].f + " p50", color, lat.by_type[i].p50_ms, false});
+    latency.series.push_back({lat.by_type[i].f + " p99", color, lat.by_type[i].p99_ms, true});
+  }
+  ChartInput unknown = base;
+  unknown.title = "operations with unknown outcome, by call time";
+  unknown.unit = "ops";
+  unknown.series.push_back({"unknown", "#8a1616", ops.unknown, false});
+
+  const bool violation = fs::exists(RunFiles(run_dir).violation_text());
+  const bool timeline = fs::exists(RunFiles(run_dir).violation_html());
   std::ostringstream o;
   o << "<!doctype html><html><head><meta charset=utf-8><title>faultline: " << esc(r.scenario) << "</title><style>"
     << "body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}"
     << "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
     << ".banner{padding:10px 14px;border-radius:6px;font-weight:600;margin:12px 0}"
     << ".pass{background:#e3f6e5;color:#17612a}.fail{background:#fde4e4;color:#8a1616}"
+    << ".unsafe{background:#fff4e0;color:#7b341e;font-weight:normal}.unsafe ul{margin:4px 0 0}"
+    << "td.unreliable{color:#7b341e}.description{max-width:900px}"
     << "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}"
     << "td.v-pass,td.v-skipped{color:#17612a;font-weight:600}td.v-fail,td.v-violation,td.v-unknown{color:#8a1616;font-weight:600}"
-    << ".chart .frame{fill:none;stroke:#999}.chart .fault{fill:#f4a3a3;opacity:.35}.chart .phase{stroke:#6a6;stroke-dasharray:3 3}"
+    << ".chart .frame{fill:none;stroke:#999}.chart .grid{stroke:#eee}.chart .fault{fill:#f4a3a3;opacity:.35}"
+    << ".chart .baseline{fill:#ecc94b;opacity:.16}.chart .phase{stroke:#6a6;stroke-dasharray:3 3}"
+    << ".chart .violation rect{fill:#c53030;opacity:.5}.chart .violation path{fill:#c53030}"
     << ".chart .ax{font-size:10px;fill:#555}.chart .ct{font-size:13px;font-weight:600}"
+    << ".chart .legend{font-size:11px;font-weight:600}.chart .swatch{stroke-width:2}"
+    << ".key span{display:inline-block;width:14px;height:10px;margin:0 4px 0 12px;vertical-align:middle}"
     << "pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}iframe{width:100%;height:900px;border:1px solid #ccc}"
     << "</style></head><body>";
   o << "<h1>faultline run: " << esc(r.scenario) << "</h1>";
   o << "<div class='banner " << (r.passed() ? "pass'>PASSED" : "fail'>FAILED") << "</div>";
   if (violation) o << "<p><a href='#violation'>&#9888; Linearizability violation: see the checker's explanation below</a></p>";
   if (!r.error.empty()) o << "<p><b>Harness error:</b> " << esc(r.error) << "</p>";
+  if (scenario) {
+    o << settings_table(*scenario);
+  } else {
+    o << "<p>scenario.yaml could not be read: " << esc(scenario.status().message()) << "</p>";
+  }
   o << "<table><tr><th>scenario file</th><td>" << esc(r.file) << "</td></tr><tr><th>seed</th><td>" << r.seed
     << " (rerun: <code>faultline run --seed " << r.seed << " " << esc(r.file) << "</code>)</td></tr>"
     << "<tr><th>started (UTC)</th><td>" << esc(r.started_utc) << "</td></tr></table>";
@@ -195,18 +265,23 @@ common::Status write_report(const std::string& run_dir) {
     << " s</td></tr></table>";
   o << "<h2>Checks</h2><table><tr><th>check</th><th>verdict</th><th>summary</th></tr>";
   for (const auto& c : r.checks) {
-    o << "<tr><td>" << esc(c.name) << "</td><td class='v-" << esc(c.verdict) << "'>" << esc(c.verdict) << "</td><td>"
+    o << "<tr><td>" << esc(c.name) << "</td><td class='v-" << to_string(c.verdict) << "'>" << to_string(c.verdict) << "</td><td>"
       << esc(c.summary);
     if (!c.passed() && !c.details.empty()) o << "<details><summary>details</summary><pre>" << esc(c.details.dump(2)) << "</pre></details>";
     o << "</td></tr>";
   }
   o << "</table>";
-  o << "<h2>Throughput and latency</h2><p>Shaded: intervals with an active fault (hover for which). Dashed: phase starts.</p>";
+  o << "<h2>Throughput and latency</h2><p class=key>"
+    << "<span style='background:#f4a3a3'></span>an active fault (hover for which)"
+    << "<span style='border-left:2px dashed #6a6;width:0'></span>a phase starts";
+  if (base.baseline) o << "<span style='background:#f8efc8'></span>unreliable network for the whole run";
+  if (base.violation) {
+    o << "<span style='background:#c53030'></span><b>the first operation that cannot be linearized</b>";
+  }
+  o << "</p>";
+  if (base.violation) o << "<p>" << esc(base.violation->label) << "</p>";
   if (!history) o << "<p>history.jsonl could not be read: " << esc(history.status().message()) << "</p>";
-  o << chart("completed operations per second", "ops/s", {{"ok ops/s", "#2b6cb0", throughput}}, end, faults, marks);
-  o << chart("latency of completed operations", "ms", {{"mean", "#2b6cb0", lat_mean}, {"max", "#c05621", lat_max}}, end,
-             faults, marks);
-  o << chart("operations with unknown outcome, by call time", "ops", {{"unknown", "#8a1616", unknown}}, end, faults, marks);
+  o << svg_chart(throughput) << svg_chart(latency) << svg_chart(unknown);
   o << "<h2>Phases</h2><table><tr><th>phase</th><th>iteration</th><th>from</th><th>to</th></tr>";
   for (const auto& p : r.phases) {
     o << "<tr><td>" << esc(p.name) << "</td><td>" << p.iteration << "</td><td>"
@@ -215,7 +290,7 @@ common::Status write_report(const std::string& run_dir) {
   }
   o << "</table><h2>Nemesis events</h2><pre>";
   {
-    std::ifstream in(run_dir + "/nemesis.jsonl");
+    std::ifstream in(RunFiles(run_dir).nemesis());
     std::string line;
     int shown = 0;
     while (std::getline(in, line) && shown < 2000) {
@@ -231,17 +306,17 @@ common::Status write_report(const std::string& run_dir) {
   o << "</pre>";
   if (violation) {
     o << "<h2 id=violation>Linearizability violation</h2>";
-    const std::string text = read_file(run_dir + "/linearizability.txt");
+    const std::string text = read_file(RunFiles(run_dir).violation_text());
     if (!text.empty()) o << "<pre>" << esc(text) << "</pre>";
     if (timeline) {
       o << "<p>The checker's timeline (also as <a href='linearizability.html'>linearizability.html</a>):</p>"
-        << "<iframe srcdoc=\"" << esc(read_file(run_dir + "/linearizability.html")) << "\"></iframe>";
+        << "<iframe srcdoc=\"" << esc(read_file(RunFiles(run_dir).violation_html())) << "\"></iframe>";
     }
   }
   o << "<h2>Files</h2><p><a href='scenario.yaml'>scenario.yaml</a> · <a href='history.jsonl'>history.jsonl</a> · "
     << "<a href='nemesis.jsonl'>nemesis.jsonl</a> · <a href='results.json'>results.json</a> · "
     << "<a href='junit.xml'>junit.xml</a> · <a href='logs/'>logs/</a></p></body></html>\n";
-  return write_text_file(run_dir + "/report.html", o.str());
+  return write_text_file(RunFiles(run_dir).report(), o.str());
 }
 
 }  // namespace harness

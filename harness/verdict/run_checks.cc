@@ -4,13 +4,14 @@
 #include <sstream>
 
 #include "checker/checker.h"
+#include "harness/record/run_files.h"
 
 namespace harness {
 
 common::Status evaluate_run_checks(const RunCheckInputs& in, RunResults* out) {
   RunResults& r = *out;
   const std::string dir = r.run_dir;
-  auto history = checker::parse_history_file(dir + "/history.jsonl");
+  auto history = checker::parse_history_file(RunFiles(dir).history());
   if (!history) return common::Status::corruption("history: " + history.status().message());
   // The reports count from the run's start, as report.html's charts and fault list do.
   history->time_origin = r.origin_ns;
@@ -29,13 +30,13 @@ common::Status evaluate_run_checks(const RunCheckInputs& in, RunResults* out) {
     CheckOutcome o;
     o.name = "linearizable";
     if (!result) {
-      o.verdict = "unknown";
+      o.verdict = CheckVerdict::kUnknown;
       o.summary = result.status().message();
     } else {
       r.figures.checker_seconds = result->seconds;
-      o.verdict = result->verdict == checker::Verdict::kLinearizable ? "pass"
-                  : result->verdict == checker::Verdict::kViolation  ? "violation"
-                                                                     : "unknown";
+      o.verdict = result->verdict == checker::Verdict::kLinearizable ? CheckVerdict::kPass
+                  : result->verdict == checker::Verdict::kViolation  ? CheckVerdict::kViolation
+                                                                     : CheckVerdict::kUnknown;
       std::ostringstream s;
       s << result->operations << " operations (" << result->unknown << " unknown) in " << result->partitions.size()
         << " keys, checked in " << std::setprecision(3) << result->seconds << " s";
@@ -47,9 +48,9 @@ common::Status evaluate_run_checks(const RunCheckInputs& in, RunResults* out) {
           }
         }
         const std::string html = checker::render_html(*history, *result);
-        if (!html.empty()) (void)write_text_file(dir + "/linearizability.html", html);
-        (void)checker::write_json(*history, *result, dir + "/linearizability.json");
-        (void)write_text_file(dir + "/linearizability.txt", checker::format_text(*history, *result));
+        if (!html.empty()) (void)write_text_file(RunFiles(dir).violation_html(), html);
+        (void)checker::write_json(*history, *result, RunFiles(dir).violation_json());
+        (void)write_text_file(RunFiles(dir).violation_text(), checker::format_text(*history, *result));
       }
       if (!result->message.empty()) s << "; " << result->message;
       o.summary = s.str();
@@ -60,7 +61,8 @@ common::Status evaluate_run_checks(const RunCheckInputs& in, RunResults* out) {
   }
   if (c.appends) r.checks.push_back(check_appends(*history, in.verifiers));
   if (c.min_ops) r.checks.push_back(check_min_ops(*history, clients, *c.min_ops));
-  if (c.max_mean_latency) r.checks.push_back(check_mean_latency(*history, clients, c.latency_f, *c.max_mean_latency));
+  if (c.max_mean_latency) r.checks.push_back(check_mean_latency(*history, clients, c.latency_f ? sut::op_name(*c.latency_f) : "any",
+                                                         *c.max_mean_latency));
   if (c.max_raft_state_bytes) r.checks.push_back(check_raft_state(in.samples, *c.max_raft_state_bytes));
   if (c.max_snapshot_bytes) r.checks.push_back(check_snapshot_size(in.samples, *c.max_snapshot_bytes));
   if (c.no_snapshot) r.checks.push_back(check_no_snapshot(in.samples));

@@ -69,7 +69,13 @@ common::Result<RunResults> results_from_json(const nlohmann::json& j) {
     for (const auto& c : j.at("checks")) {
       CheckOutcome o;
       o.name = c.at("name").get<std::string>();
-      o.verdict = c.at("verdict").get<std::string>();
+      const std::string word = c.at("verdict").get<std::string>();
+      const auto verdict = parse_check_verdict(word);
+      if (!verdict) {
+        return common::Status::corruption("results.json: check '" + o.name + "': unknown verdict '" +
+                                          word + "'");
+      }
+      o.verdict = *verdict;
       o.summary = c.value("summary", "");
       if (c.contains("details")) o.details = c["details"];
       r.checks.push_back(std::move(o));
@@ -126,7 +132,7 @@ std::string junit_xml(const RunResults& r) {
     if (c.passed()) {
       x << "/>\n";
     } else {
-      x << ">\n    <failure message=\"" << common::escape_markup(c.verdict + ": " + c.summary) << "\">"
+      x << ">\n    <failure message=\"" << common::escape_markup(std::string(to_string(c.verdict)) + ": " + c.summary) << "\">"
         << common::escape_markup(c.details.dump(2)) << "</failure>\n  </testcase>\n";
     }
   }

@@ -15,7 +15,7 @@ RunResults sample() {
   r.figures.peers = 5;
   r.figures.messages = 100;
   r.figures.completed_ops = 7;
-  r.checks.push_back(CheckOutcome{"linearizable", "pass", "ok", nlohmann::json::object()});
+  r.checks.push_back(CheckOutcome{"linearizable", CheckVerdict::kPass, "ok", nlohmann::json::object()});
   r.phases.push_back(PhaseSpan{"clients", 0, 10, 20});
   return r;
 }
@@ -28,15 +28,25 @@ TEST(RunResults, JsonRoundTrip) {
   EXPECT_EQ(to_json(r)["seed"], "16855679490826602430") << "a string: jq would round a number";
   EXPECT_EQ(back->figures.messages, 100u);
   ASSERT_EQ(back->checks.size(), 1u);
-  EXPECT_EQ(back->checks[0].verdict, "pass");
+  EXPECT_EQ(back->checks[0].verdict, CheckVerdict::kPass);
   EXPECT_EQ(back->phases[0].end_ns, 20);
   EXPECT_FALSE(results_from_json(nlohmann::json::object()).is_ok());
+}
+
+TEST(RunResults, AnUnknownVerdictWordIsRefusedWithTheCheckItBelongsTo) {
+  nlohmann::json j = to_json(sample());
+  j["checks"][0]["verdict"] = "maybe";
+  auto back = results_from_json(j);
+  ASSERT_FALSE(back.is_ok());
+  EXPECT_NE(back.status().message().find("check 'linearizable': unknown verdict 'maybe'"),
+            std::string::npos)
+      << back.status().message();
 }
 
 TEST(RunResults, ExitCodes) {
   RunResults r = sample();
   EXPECT_EQ(r.exit_code(), 0);
-  r.checks.push_back(CheckOutcome{"appends", "fail", "lost", nlohmann::json::object()});
+  r.checks.push_back(CheckOutcome{"appends", CheckVerdict::kFail, "lost", nlohmann::json::object()});
   EXPECT_EQ(r.exit_code(), 1);
   EXPECT_NE(junit_xml(r).find("<failure message=\"fail: lost\""), std::string::npos);
   r.error = "kvnode did not start";

@@ -6,9 +6,10 @@
 namespace harness {
 namespace {
 
-constexpr std::chrono::seconds kDefaultSyncBound{30};
+constexpr int64_t kDefaultSyncBoundNs = 30'000'000'000;
+constexpr int64_t kPollNs = 5'000'000;
 
-std::string ms_text(int64_t ns) {
+std::string ms_of(int64_t ns) {
   std::ostringstream out;
   out << ns / 1'000'000 << " ms";
   return out.str();
@@ -25,144 +26,120 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-ScriptRunner::ScriptRunner(std::vector<std::string> servers, std::vector<std::string> senders,
-                           Micros attempt_timeout, HistoryWriter& history,
-                           const common::Clock& clock, ProcessIds& ids, FaultInjector& faults)
-    : servers_(std::move(servers)),
-      senders_(std::move(senders)),
+ScriptRunner::ScriptRunner(sut::Clients& clients, sut::Network& network, sut::RunClock& clock,
+                           Micros attempt_timeout, HistoryWriter& history, ProcessIds& ids,
+                           SidesFn sides, uint64_t ids_seed)
+    : clients_(clients),
+      network_(network),
+      clock_(clock),
       attempt_timeout_(attempt_timeout),
       history_(history),
-      clock_(clock),
       ids_(ids),
-      faults_(faults) {}
+      sides_(std::move(sides)),
+      ids_rng_(ids_seed) {}
 
 ScriptRunner::~ScriptRunner() {
-  // Open every gate so pending ops can finish (each is bounded by its deadline anyway).
-  for (auto& [side, gate] : gates_) gate->heal();
+  // Free every confined client so pending ops can finish (each is bounded by its deadline anyway).
+  for (auto& [name, c] : clients_by_name_) {
+    if (c.side >= 0) network_.release_client(c.name);
+  }
   join_all();
-  clients_.clear();
-  for (auto& [side, gate] : gates_) gate->stop();
 }
 
-common::Status ScriptRunner::sync_gates() {
-  const auto sides = faults_.sides();
-  for (auto& [side, gate] : gates_) {
+common::Status ScriptRunner::sync_confinement() {
+  const auto sides = sides_();
+  for (auto& [name, c] : clients_by_name_) {
+    if (c.side < 0) continue;
     if (sides.empty()) {
-      gate->heal();
+      network_.release_client(c.name);
       continue;
     }
-    Partition p;
-    for (const auto& s : sides) p.sides.emplace_back(s.begin(), s.end());
-    // Clients of this gate reach only `side`; if the new partition has fewer sides, none.
-    if (side < static_cast<int>(sides.size())) {
-      p.client_sides.insert(side);
-    } else {
-      p.sides.push_back({});
-      p.client_sides.insert(static_cast<int>(p.sides.size()) - 1);
-    }
-    if (auto st = gate->set_partition(p); !st) return st;
+    // Clients of a side reach only its nodes; if the new partition has fewer sides, none.
+    std::set<int> nodes;
+    if (c.side < static_cast<int>(sides.size())) nodes.insert(sides[c.side].begin(), sides[c.side].end());
+    if (auto st = network_.confine_client(c.name, nodes); !st) return st;
   }
   return common::Status::ok();
 }
 
 void ScriptRunner::join_all() {
-  for (auto& [name, c] : clients_) {
-    if (c.pending && c.pending->thread.joinable()) c.pending->thread.join();
+  for (auto& [name, c] : clients_by_name_) {
+    if (c.pending && c.pending->task) c.pending->task->join();
   }
-}
-
-void ScriptRunner::reset_clients() {
-  join_all();
-  clients_.clear();
 }
 
 void ScriptRunner::add(const std::string& name, bool passed, const std::string& detail) {
   CheckOutcome c;
   c.name = name;
-  c.verdict = passed ? "pass" : "fail";
+  c.verdict = passed ? CheckVerdict::kPass : CheckVerdict::kFail;
   c.summary = detail;
   outcomes_.push_back(std::move(c));
 }
 
+std::unique_ptr<RecordingClient> ScriptRunner::make_client(const std::string& name, int64_t process) {
+  sut::ClientOptions opts;
+  opts.name = name;
+  opts.client_id = ids_rng_.next_u64() | 1;
+  opts.attempt_timeout_ns = std::chrono::nanoseconds(attempt_timeout_).count();
+  return std::make_unique<RecordingClient>(clients_.make(opts), process, history_, clock_);
+}
+
 ScriptRunner::ScriptClient& ScriptRunner::client_for(const ScriptOp& op) {
-  auto it = clients_.find(op.client);
-  if (it != clients_.end()) return it->second;
+  auto it = clients_by_name_.find(op.client);
+  if (it != clients_by_name_.end()) return it->second;
   ScriptClient c;
-  c.process = ids_.next();
-  client::ClerkOptions opts;
-  opts.attempt_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(attempt_timeout_);
-  opts.servers = servers_;
-  if (op.side >= 0) {
-    opts.servers.clear();
-    const auto sides = faults_.sides();
-    if (op.side < static_cast<int>(sides.size())) {
-      auto& gate = gates_[op.side];
-      if (!gate) {
-        InterposerOptions io;
-        for (size_t i = 0; i < servers_.size(); ++i) io.nodes.push_back(NodeEndpoint{senders_[i], servers_[i]});
-        gate = std::make_unique<Interposer>(io);
-        if (gate->start() && sync_gates()) opts.servers = gate->frontend_addresses();
-      } else {
-        opts.servers = gate->frontend_addresses();
-      }
-    }
+  const int64_t process = ids_.next();
+  c.name = "script-";
+  c.name += op.client;
+  c.name += '-';
+  c.name += std::to_string(process);
+  const bool side_exists = op.side < 0 || op.side < static_cast<int>(sides_().size());
+  if (side_exists) {
+    c.client = make_client(c.name, process);
+    c.side = op.side;
   }
-  if (!opts.servers.empty()) c.clerk = std::make_unique<client::Clerk>(opts);
-  return clients_.emplace(op.client, std::move(c)).first->second;
+  auto& stored = clients_by_name_.emplace(op.client, std::move(c)).first->second;
+  if (stored.side >= 0) (void)sync_confinement();
+  return stored;
 }
 
-bool ScriptRunner::execute(ScriptClient& c, const ScriptOp& op,
-                           std::chrono::steady_clock::time_point deadline, std::string* read) {
-  const nlohmann::json value = op.f == "get" ? nlohmann::json() : nlohmann::json(op.value);
-  history_.record(c.process, "invoke", op.f, op.key, value, clock_.now_ns());
-  client::OpResult r;
-  if (op.f == "get") {
-    r = c.clerk->get(op.key, deadline);
-  } else if (op.f == "put") {
-    r = c.clerk->put(op.key, op.value, deadline);
-  } else {
-    r = c.clerk->append(op.key, op.value, deadline);
-  }
-  const bool ok = r.outcome == client::Outcome::kOk;
-  history_.record(c.process, ok ? "ok" : "info", op.f, op.key,
-                  ok && op.f == "get" ? nlohmann::json(r.value) : value, clock_.now_ns());
+bool ScriptRunner::execute(ScriptClient& c, const ScriptOp& op, int64_t deadline_ns, std::string* read) {
+  const auto r = c.client->run(op.f, op.key, op.value, deadline_ns);
   if (read) *read = r.value;
-  return ok;
+  return r.outcome == sut::Outcome::kOk;
 }
 
-void ScriptRunner::run(const Step& step, const std::string& where,
-                       std::chrono::steady_clock::time_point op_deadline) {
+void ScriptRunner::run(const Step& step, const std::string& where, int64_t op_deadline_ns) {
   const std::string name = "script " + where + ": " + step.describe();
   if (step.kind == Step::Kind::kOp) {
     const ScriptOp& op = step.op;
-    if (op.f == "append") appended_keys_.insert(op.key);
+    if (op.f == sut::OpKind::kAppend) appended_keys_.insert(op.key);
     ScriptClient& c = client_for(op);
-    if (!c.clerk) {
+    if (!c.client) {
       add(name, false, "side " + std::to_string(op.side) + " does not exist: no partition is active");
       return;
     }
-    if (c.pending && c.pending->thread.joinable()) c.pending->thread.join();
+    if (c.pending && c.pending->task) c.pending->task->join();
     if (op.async) {
       c.pending = std::make_unique<PendingOp>();
       PendingOp* p = c.pending.get();
       ScriptClient* cp = &c;
       p->started_ns = clock_.now_ns();
-      p->thread = std::thread([this, p, cp, op, op_deadline] {
-        p->ok = execute(*cp, op, op_deadline, nullptr);
+      p->task = clock_.spawn("script " + op.client, [this, p, cp, op, op_deadline_ns] {
+        p->ok = execute(*cp, op, op_deadline_ns, nullptr);
         p->finished_ns = clock_.now_ns();
         p->done = true;
       });
       return;
     }
-    const auto bound = op.within ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(*op.within)
-                                 : std::chrono::duration_cast<std::chrono::steady_clock::duration>(kDefaultSyncBound);
-    const auto deadline = std::min(op_deadline, std::chrono::steady_clock::now() + bound);
+    const int64_t bound = op.within ? std::chrono::nanoseconds(*op.within).count() : kDefaultSyncBoundNs;
     const int64_t t0 = clock_.now_ns();
+    const int64_t deadline = std::min(op_deadline_ns, t0 + bound);
     std::string read;
     const bool ok = execute(c, op, deadline, &read);
     const int64_t took = clock_.now_ns() - t0;
     if (!ok) {
-      add(name, false, "did not complete within " + ms_text(std::chrono::duration_cast<std::chrono::nanoseconds>(bound).count()));
+      add(name, false, "did not complete within " + ms_of(bound));
       return;
     }
     if (op.expect) {
@@ -170,33 +147,33 @@ void ScriptRunner::run(const Step& step, const std::string& where,
           read == *op.expect ? "read '" + read + "' as expected"
                              : "read '" + read + "', expected '" + *op.expect + "'");
     } else if (op.within) {
-      add(name, true, "completed in " + ms_text(took));
+      add(name, true, "completed in " + ms_of(took));
     }
     return;
   }
   if (step.kind == Step::Kind::kExpectPending || step.kind == Step::Kind::kAwait) {
-    const auto until = std::chrono::steady_clock::now() + step.wait;
+    const int64_t until = clock_.now_ns() + std::chrono::nanoseconds(step.wait).count();
     auto all_done = [&] {
       for (const auto& cn : step.clients) {
-        auto it = clients_.find(cn);
-        if (it != clients_.end() && it->second.pending && !it->second.pending->done) return false;
+        auto it = clients_by_name_.find(cn);
+        if (it != clients_by_name_.end() && it->second.pending && !it->second.pending->done) return false;
       }
       return true;
     };
     // Poll: bounded by `until`.
-    while (std::chrono::steady_clock::now() < until) {
+    while (clock_.now_ns() < until) {
       if (step.kind == Step::Kind::kAwait && all_done()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      clock_.sleep_until(std::min(until, clock_.now_ns() + kPollNs));
     }
     std::vector<std::string> finished;
     std::vector<std::string> pending;
     for (const auto& cn : step.clients) {
-      auto it = clients_.find(cn);
-      const bool done = it != clients_.end() && it->second.pending && it->second.pending->done;
+      auto it = clients_by_name_.find(cn);
+      const bool done = it != clients_by_name_.end() && it->second.pending && it->second.pending->done;
       if (done) {
         const auto& p = *it->second.pending;
         finished.push_back(cn + " (" + (p.ok ? "ok" : "unknown") + " after " +
-                           ms_text(p.finished_ns - p.started_ns) + ")");
+                           ms_of(p.finished_ns - p.started_ns) + ")");
       } else {
         pending.push_back(cn);
       }
@@ -207,8 +184,9 @@ void ScriptRunner::run(const Step& step, const std::string& where,
     } else {
       bool all_ok = pending.empty();
       for (const auto& cn : step.clients) {
-        auto it = clients_.find(cn);
-        if (it != clients_.end() && it->second.pending && it->second.pending->done && !it->second.pending->ok) {
+        auto it = clients_by_name_.find(cn);
+        if (it != clients_by_name_.end() && it->second.pending && it->second.pending->done &&
+            !it->second.pending->ok) {
           all_ok = false;
         }
       }
@@ -217,21 +195,17 @@ void ScriptRunner::run(const Step& step, const std::string& where,
   }
 }
 
-void ScriptRunner::verify(const std::vector<std::string>& keys,
-                          std::chrono::steady_clock::time_point deadline) {
-  ScriptClient c;
-  c.process = ids_.next();
-  verifiers_.insert(c.process);
-  client::ClerkOptions opts;
-  opts.servers = servers_;
-  opts.attempt_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(attempt_timeout_);
-  c.clerk = std::make_unique<client::Clerk>(opts);
+void ScriptRunner::verify(const std::vector<std::string>& keys, int64_t deadline_ns) {
+  const int64_t process = ids_.next();
+  verifiers_.insert(process);
+  std::string name = "verifier-";
+  name += std::to_string(process);
+  auto client = make_client(name, process);
   std::vector<std::string> failed;
   for (const auto& key : keys) {
-    ScriptOp op;
-    op.f = "get";
-    op.key = key;
-    if (!execute(c, op, deadline, nullptr)) failed.push_back(key);
+    if (client->run(sut::OpKind::kGet, key, "", deadline_ns).outcome != sut::Outcome::kOk) {
+      failed.push_back(key);
+    }
   }
   if (!failed.empty()) add("verify_appends reads", false, "could not read: " + join(failed));
 }

@@ -1,6 +1,7 @@
 #include "cluster/node/storage/disk_storage.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "cluster/node/storage/log_format.h"
@@ -16,20 +17,6 @@ constexpr const char* kTempSuffix = ".tmp";
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Writes `bytes` to `path` through a temp file: create, write, fsync, rename, fsync the directory.
-common::Status write_file_atomically(FileSystem& fs, const std::string& dir,
-                                     const std::string& path, std::string_view bytes) {
-  std::string temp = path + kTempSuffix;
-  common::Result<std::unique_ptr<WritableFile>> file = fs.create(temp);
-  if (!file) return file.status();
-  common::Status s = file.value()->append(bytes);
-  if (s) s = file.value()->sync();
-  if (s) s = file.value()->close();
-  if (s) s = fs.rename(temp, path);
-  if (s) s = fs.sync_dir(dir);
-  return s;
 }
 
 common::Status check_snapshot_fits(const raft::Snapshot& snapshot) {
@@ -56,6 +43,7 @@ common::Result<std::unique_ptr<DiskStorage>> DiskStorage::open(FileSystem* fs,
   std::unique_ptr<DiskStorage> storage(new DiskStorage(fs, dir, options));
   *recovered = Recovered();
   common::Status s = storage->recover(recovered);
+  if (s) s = storage->update_identity();
   if (!s) return s;
   return storage;
 }
@@ -109,8 +97,34 @@ common::Status DiskStorage::read_snapshot(raft::Snapshot* snapshot) {
 
 common::Status DiskStorage::recover(Recovered* recovered) {
   common::Status s = fs_->create_dirs(dir_);
-  if (s) s = fs_->create_dirs(log_dir_);
   if (!s) return common::Status::io_error("data dir " + dir_ + ": " + s.message());
+  common::Result<std::unique_ptr<FileLock>> lock = fs_->lock(dir_ + "/LOCK");
+  if (!lock) {
+    std::string why = "data dir " + dir_ + " is in use: " + lock.status().message();
+    return lock.status().code() == common::Status::Code::kUnavailable
+               ? common::Status::unavailable(why)
+               : common::Status::io_error(why);
+  }
+  lock_ = std::move(lock.value());
+  std::optional<Identity> identity;
+  if (options_.node_id != 0) {
+    common::Result<std::optional<Identity>> read = read_identity(*fs_, dir_);
+    if (!read) return read.status();
+    identity = std::move(read.value());
+  }
+  // What the log holds is checked against the identity before anything is written or repaired.
+  auto check = [&](const LogPosition& found) {
+    if (!identity) return common::Status::ok();
+    return check_identity(dir_, *identity, options_.cluster_id, options_.node_id, found);
+  };
+  if (identity) {  // ownership first: the identity's own promise always satisfies the rest
+    if (s = check({identity->term, identity->last_index, identity->newest_segment}); !s) return s;
+  }
+  if (identity && !fs_->exists(log_dir_)) {
+    if (s = check(LogPosition{}); !s) return s;
+  }
+  if (s = fs_->create_dirs(log_dir_); !s)
+    return common::Status::io_error("data dir " + dir_ + ": " + s.message());
   if (s = remove_temp_files(dir_, &recovered->warnings); !s) return s;
   if (s = remove_temp_files(log_dir_, &recovered->warnings); !s) return s;
 
@@ -141,6 +155,7 @@ common::Status DiskStorage::recover(Recovered* recovered) {
                                       "/" + kSnapshotName + " (the hard state is lost)");
   }
   if (seqs.empty()) {  // a new data dir (or one whose first segment was never completed)
+    if (s = check(LogPosition{0, snapshot.index, 0}); !s) return s;
     base_index_ = snapshot.index;
     base_term_ = snapshot.term;
     std::string body;
@@ -155,6 +170,18 @@ common::Status DiskStorage::recover(Recovered* recovered) {
 
   LogImage image;
   if (s = replay_log(*fs_, log_dir_, seqs, true, &image, &recovered->warnings); !s) return s;
+  {
+    LogPosition found{
+        image.hard_state.term,
+        std::max<raft::Index>(image.base_index + image.entries.size(), snapshot.index), 0};
+    for (const LogImage::Segment& seg : image.segments)
+      found.newest_segment = std::max(found.newest_segment, seg.seq);
+    if (s = check(found); !s) return s;
+  }
+  if (options_.node_id != 0 && !identity) {
+    recovered->warnings.push_back("the data dir had a log but no identity file: created " + dir_ +
+                                  "/" + kIdentityName);
+  }
   for (uint64_t seq : image.stale_seqs) {
     if (s = fs_->remove(segment_path(seq)); !s) return s;
     recovered->warnings.push_back("removed segment " + segment_path(seq) +
@@ -243,6 +270,7 @@ common::Status DiskStorage::append(const std::vector<raft::Entry>& entries) {
     }
   }
   if (first <= last_index()) {
+    truncated_to_ = std::min(truncated_to_, first - 1);
     append_record(&buffer_, RecordType::kTruncate, encode_truncate(first));
     log_.resize(first - base_index_ - 1);
   }
@@ -270,6 +298,10 @@ common::Status DiskStorage::flush() {
     append_record(&buffer_, RecordType::kHardState, encode_hard_state(hard_state_));
     hard_state_queued_ = false;
   }
+  if (truncated_to_ != ~raft::Index{0}) {
+    if (common::Status s = lower_identity(truncated_to_); !s) return s;
+    truncated_to_ = ~raft::Index{0};
+  }
   if (!buffer_.empty()) {
     if (common::Status s = current_->append(buffer_); !s) return fail(s);
     segments_.back().bytes += buffer_.size();
@@ -286,6 +318,27 @@ common::Status DiskStorage::sync() {
   if (!unsynced_) return common::Status::ok();  // nothing written since the last sync (or roll)
   if (common::Status s = current_->sync(); !s) return fail(s);
   unsynced_ = false;
+  // A new term (a vote) is promised in the identity too: a wiped log then cannot forget it.
+  if (options_.node_id != 0 && hard_state_.term != identity_.term) return update_identity();
+  return common::Status::ok();
+}
+
+common::Status DiskStorage::update_identity() {
+  if (options_.node_id == 0) return common::Status::ok();
+  Identity next{options_.cluster_id, options_.node_id, hard_state_.term, last_index(),
+                segments_.back().seq};
+  if (next == identity_) return common::Status::ok();
+  if (common::Status s = write_identity(*fs_, dir_, next); !s) return fail(s);
+  identity_ = std::move(next);
+  return common::Status::ok();
+}
+
+common::Status DiskStorage::lower_identity(raft::Index last) {
+  if (options_.node_id == 0 || last >= identity_.last_index) return common::Status::ok();
+  Identity next = identity_;
+  next.last_index = last;
+  if (common::Status s = write_identity(*fs_, dir_, next); !s) return fail(s);
+  identity_ = std::move(next);
   return common::Status::ok();
 }
 
@@ -302,7 +355,8 @@ common::Status DiskStorage::roll() {
   std::string header;
   append_record(&header, RecordType::kSegmentHeader, encode_segment_header({seq, false, 0, 0}));
   segments_.push_back({seq, header.size()});
-  return open_current();
+  if (common::Status s = open_current(); !s) return s;
+  return update_identity();  // everything before the new segment is durable
 }
 
 common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
@@ -319,7 +373,9 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
     metas.push_back({e.term, seq, header.size() + body.size()});
     append_record(&body, RecordType::kEntry, encode_entry(e));
   }
-  common::Status s = write_segment_file(seq, true, index, term, body);
+  common::Status s = lower_identity(index + kept.size());
+  if (!s) return s;
+  s = write_segment_file(seq, true, index, term, body);
   if (!s) return fail(s);
   // From here on the new segment is the live log; the old ones are leftovers open() also removes.
   if (current_) {
@@ -340,7 +396,8 @@ common::Status DiskStorage::compact_log(raft::Index index, raft::Term term,
   base_index_ = index;
   base_term_ = term;
   log_ = std::move(metas);
-  return open_current();
+  if (s = open_current(); !s) return s;
+  return update_identity();  // the new segment (hard state included) was fsynced
 }
 
 common::Result<uint64_t> DiskStorage::write_snapshot_file(FileSystem* fs, const std::string& dir,

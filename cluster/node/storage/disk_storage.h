@@ -3,7 +3,9 @@
 //   <dir>/log/NNNNNNNNN.seg  append-only segments of checksummed records (entries, hard states,
 //                            suffix truncations), rolled at options.segment_bytes;
 //   <dir>/snapshot.snap      the latest snapshot, replaced by write-temp + fsync + rename +
-//   fsync-dir.
+//   fsync-dir;
+//   <dir>/identity           cluster id, node id and a lower bound of the durable log (identity.h);
+//   <dir>/LOCK               flock()ed while a store has the directory open.
 // Records are queued in a user-space buffer; flush() is one write() and sync() one fdatasync, so
 // one sync covers every entry and hard state waiting for it (group commit).
 // Compaction writes a new segment that `starts_log` (temp file + rename) holding the hard state and
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "cluster/node/storage/file_system.h"
+#include "cluster/node/storage/identity.h"
 #include "cluster/node/storage/storage.h"
 
 namespace storage {
@@ -26,13 +29,20 @@ struct DiskStorageOptions {
   // take_superseded_segments), e.g. off its event loop: unlinking them can take milliseconds.
   // Safe because a superseded segment is garbage; open() removes any that are left.
   bool defer_segment_removal = false;
+  // The identity this process claims (identity.h). node_id 0: no identity file is read or written
+  // (tests of the log alone). Otherwise open() refuses a directory whose identity names another
+  // cluster or node, or whose log is behind the identity's promise, before writing anything.
+  std::string cluster_id = "";
+  uint64_t node_id = 0;
 };
 
 class DiskStorage : public Storage {
  public:
   // Opens (creating if missing) the data directory and recovers its state into `recovered`.
-  // Errors: io_error when the directory cannot be created or written; corruption naming the file
-  // and byte offset when a record other than a torn last one is damaged.
+  // First it locks <dir>/LOCK: while one store (in any process) has the directory open, another
+  // open() fails with `unavailable` and touches nothing else. Errors: io_error when the directory
+  // cannot be created or written; corruption naming the file and byte offset when a record other
+  // than a torn last one is damaged, or the log is behind the identity (see DiskStorageOptions).
   static common::Result<std::unique_ptr<DiskStorage>> open(FileSystem* fs, const std::string& dir,
                                                            const DiskStorageOptions& options,
                                                            Recovered* recovered);
@@ -85,8 +95,14 @@ class DiskStorage : public Storage {
   raft::Term term_at(raft::Index index) const;
   common::Status fail(common::Status s);
   std::string segment_path(uint64_t seq) const;
+  // Rewrites the identity with the current position; call only when all of it is durable.
+  common::Status update_identity();
+  // Before the log shrinks durably below the identity's promise (a leader's truncation, a snapshot
+  // replacing a divergent log), lowers the promise to `last` first.
+  common::Status lower_identity(raft::Index last);
 
   FileSystem* fs_;
+  std::unique_ptr<FileLock> lock_;  // first in, last out: held while anything else is open
   std::string dir_;
   std::string log_dir_;
   DiskStorageOptions options_;
@@ -112,7 +128,9 @@ class DiskStorage : public Storage {
   raft::Term snapshot_term_ = 0;
   uint64_t snapshot_bytes_ = 0;
   common::Status failed_;
-  std::vector<std::string> superseded_;  // see take_superseded_segments()
+  std::vector<std::string> superseded_;         // see take_superseded_segments()
+  Identity identity_;                           // as last written (options_.node_id != 0)
+  raft::Index truncated_to_ = ~raft::Index{0};  // lowest last index a queued truncation leaves
 };
 
 }  // namespace storage

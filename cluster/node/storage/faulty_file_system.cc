@@ -193,7 +193,32 @@ bool FaultyFileSystem::exists(const std::string& path) {
   return files_.count(path) > 0 || dirs_.count(path) > 0;
 }
 
+// Releases its path on destruction unless a restart() gave the path to a newer holder meanwhile.
+class FaultyFileSystem::Lock : public FileLock {
+ public:
+  Lock(FaultyFileSystem* fs, std::string path, uint64_t token)
+      : fs_(fs), path_(std::move(path)), token_(token) {}
+  ~Lock() override {
+    auto it = fs_->locks_.find(path_);
+    if (it != fs_->locks_.end() && it->second == token_) fs_->locks_.erase(it);
+  }
+
+ private:
+  FaultyFileSystem* fs_;
+  std::string path_;
+  uint64_t token_;
+};
+
+common::Result<std::unique_ptr<FileLock>> FaultyFileSystem::lock(const std::string& path) {
+  if (crashed_) return crashed_error("lock " + path);
+  if (locks_.count(path))
+    return common::Status::unavailable(path + " is locked by another process");
+  locks_[path] = ++next_lock_token_;
+  return std::unique_ptr<FileLock>(std::make_unique<Lock>(this, path, next_lock_token_));
+}
+
 void FaultyFileSystem::restart() {
+  locks_.clear();
   crashed_ = false;
   ops_left_ = -1;
   tear_keep_ = -1;

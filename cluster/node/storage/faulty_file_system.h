@@ -9,6 +9,8 @@
 //    at that point); restart() lets a new "process" use the file system again, page cache intact
 //    (what SIGKILL does);
 //  - power_cut(): every file reverts to its synced bytes and every directory to its synced entries.
+// lock() is exclusive per path among live holders; restart() and power_cut() release every lock
+// (the process that held them is gone).
 // Directories themselves are durable as soon as they are created. Single-threaded (tests only).
 #include <map>
 #include <memory>
@@ -34,6 +36,7 @@ class FaultyFileSystem : public FileSystem {
   common::Status remove(const std::string& path) override;
   common::Status truncate(const std::string& path, uint64_t size) override;
   bool exists(const std::string& path) override;
+  common::Result<std::unique_ptr<FileLock>> lock(const std::string& path) override;
 
   void fail_next_sync() { fail_next_sync_ = true; }
   void tear_next_append(size_t keep_bytes) { tear_keep_ = static_cast<int64_t>(keep_bytes); }
@@ -56,6 +59,8 @@ class FaultyFileSystem : public FileSystem {
   };
   class File;
   friend class File;
+  class Lock;
+  friend class Lock;
 
   // Counts a mutating operation; false (and crashed) once the crash point is reached.
   bool step();
@@ -72,6 +77,8 @@ class FaultyFileSystem : public FileSystem {
   int64_t ops_left_ = -1;  // -1: no crash scheduled
   bool crashed_ = false;
   int64_t mutating_ops_ = 0;
+  std::map<std::string, uint64_t> locks_;  // path -> token of its live holder
+  uint64_t next_lock_token_ = 0;
 };
 
 }  // namespace storage

@@ -24,9 +24,22 @@ class WritableFile {
   virtual common::Status close() = 0;
 };
 
+// An exclusive advisory lock on a file, held until this object is destroyed or the process dies.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
+  // Takes an exclusive lock on `path` (created if missing) without waiting; `unavailable` naming
+  // the holder when another process (or another open store) has it. The default takes none: a
+  // file system that only one process can see needs no lock.
+  virtual common::Result<std::unique_ptr<FileLock>> lock(const std::string& path) {
+    (void)path;
+    return std::make_unique<FileLock>();
+  }
   // mkdir -p. Fails with a clear io_error when a component is not a directory or not writable.
   virtual common::Status create_dirs(const std::string& dir) = 0;
   // Opens for appending, creating the file if it is missing.
@@ -46,9 +59,18 @@ class FileSystem {
   virtual bool exists(const std::string& path) = 0;
 };
 
+// Writes `bytes` to `path` (in `dir`) crash-safely: create `path`.tmp, write, fsync, close, rename
+// over `path`, fsync `dir`. After a crash `path` holds either the old bytes or the new ones; a
+// leftover .tmp is garbage.
+common::Status write_file_atomically(FileSystem& fs, const std::string& dir,
+                                     const std::string& path, std::string_view bytes);
+
 // The real thing: POSIX calls on the local file system. Stateless; any thread.
 class PosixFileSystem : public FileSystem {
  public:
+  // flock(LOCK_EX | LOCK_NB); the holder writes its pid into the file, and a refused caller
+  // reads it back for its message.
+  common::Result<std::unique_ptr<FileLock>> lock(const std::string& path) override;
   common::Status create_dirs(const std::string& dir) override;
   common::Result<std::unique_ptr<WritableFile>> open_append(const std::string& path) override;
   common::Result<std::unique_ptr<WritableFile>> create(const std::string& path) override;

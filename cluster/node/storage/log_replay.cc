@@ -74,6 +74,8 @@ common::Status apply_record(const std::string& path, uint64_t seq, uint64_t offs
       return corrupt(path, offset, "segment header in the middle of a segment");
     case RecordType::kSnapshot:
       return corrupt(path, offset, "snapshot record in a log segment");
+    case RecordType::kIdentity:
+      return corrupt(path, offset, "identity record in a log segment");
   }
   return corrupt(path, offset, "unknown record type");
 }

@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,7 +67,37 @@ common::Result<std::unique_ptr<WritableFile>> open_with(const std::string& path,
   return std::unique_ptr<WritableFile>(std::make_unique<PosixWritableFile>(fd, path));
 }
 
+class PosixFileLock : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { ::close(fd_); }  // closing the descriptor releases the flock
+
+ private:
+  int fd_;
+};
+
 }  // namespace
+
+common::Result<std::unique_ptr<FileLock>> PosixFileSystem::lock(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_error("open", path, errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err != EWOULDBLOCK) return errno_error("flock", path, err);
+    std::string holder;
+    if (auto pid = read_file(path); pid && !pid.value().empty() && pid.value().size() < 32)
+      holder = " (process " + pid.value() + ")";
+    return common::Status::unavailable(path + " is locked by another process" + holder);
+  }
+  std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    int err = errno;
+    ::close(fd);
+    return errno_error("write", path, err);
+  }
+  return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(fd));
+}
 
 common::Status PosixFileSystem::create_dirs(const std::string& dir) {
   std::error_code ec;

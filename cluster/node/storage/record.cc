@@ -16,7 +16,7 @@ bool all_zero(std::string_view s) { return s.find_first_not_of('\0') == std::str
 
 bool known_type(uint8_t t) {
   return t >= static_cast<uint8_t>(RecordType::kSegmentHeader) &&
-         t <= static_cast<uint8_t>(RecordType::kSnapshot);
+         t <= static_cast<uint8_t>(RecordType::kIdentity);
 }
 }  // namespace
 

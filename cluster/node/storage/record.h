@@ -18,6 +18,7 @@ enum class RecordType : uint8_t {
   kHardState = 3,      // raft::HardState; the last one wins
   kTruncate = 4,       // entries from `index` on are discarded
   kSnapshot = 5,       // the only record of a snapshot file
+  kIdentity = 6,       // the only record of the identity file (identity.h)
 };
 
 constexpr size_t kRecordHeaderBytes = 13;

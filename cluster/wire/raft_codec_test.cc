@@ -1,10 +1,10 @@
-#include "cluster/node/raft_codec.h"
+#include "cluster/wire/raft_codec.h"
 
 #include <gtest/gtest.h>
 
 #include "common/random.h"
 
-namespace node {
+namespace wire {
 namespace {
 
 bool same(const raft::Message& a, const raft::Message& b) {
@@ -111,4 +111,4 @@ TEST(RaftCodec, RandomGarbageNeverCrashes) {
 }
 
 }  // namespace
-}  // namespace node
+}  // namespace wire

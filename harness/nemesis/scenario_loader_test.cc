@@ -1,10 +1,13 @@
 // Scenario schema: good files load with the values they say; bad files are refused with an error
-// naming file:line and the field.
+// naming file:line and the field. (Here, not in ../scenario/, because loading needs the faults.)
 #include "harness/scenario/scenario_loader.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
+
+#include "harness/nemesis/fault.h"
+#include "harness/nemesis/registry.h"
 
 namespace harness {
 namespace {
@@ -50,7 +53,7 @@ checks:
 )";
 
 TEST(ScenarioLoader, GoodFileLoadsEveryField) {
-  auto s = load_scenario_text(kGood, "good.yaml");
+  auto s = load_scenario_text(kGood, "good.yaml", fault_registry());
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   EXPECT_EQ(s->name, "partitions-many-clients");
   EXPECT_EQ(*s->seed, 7u);
@@ -67,11 +70,13 @@ TEST(ScenarioLoader, GoodFileLoadsEveryField) {
   EXPECT_TRUE(p.nemesis[0].periodic());
   EXPECT_EQ(p.nemesis[0].period_min, Micros(1'000'000));
   EXPECT_EQ(p.nemesis[0].period_max, Micros(1'199'000));
-  EXPECT_EQ(p.nemesis[0].action.kind, Step::Kind::kPartition);
-  EXPECT_EQ(p.nemesis[1].action.target.kind, NodeTarget::Kind::kLeader);
+  EXPECT_EQ(p.nemesis[0].action.kind, Step::Kind::kFault);
+  EXPECT_EQ(p.nemesis[0].action.fault.name, "partition");
+  ASSERT_NE(p.nemesis[1].action.fault.as<TargetArgs>(), nullptr);
+  EXPECT_EQ(p.nemesis[1].action.fault.as<TargetArgs>()->target.kind, NodeTarget::Kind::kLeader);
   EXPECT_EQ(*p.nemesis[1].undo_after, Micros(500'000));
   ASSERT_EQ(p.after.size(), 6u);
-  EXPECT_EQ(p.after[4].kind, Step::Kind::kRestart);
+  EXPECT_EQ(p.after[4].name(), "restart");
   EXPECT_EQ(p.after[4].line, 32);
   EXPECT_TRUE(s->checks.appends);
   EXPECT_EQ(*s->checks.min_ops, 100);
@@ -90,7 +95,7 @@ phases:
       - heal
       - await: {clients: [b, c], within: 3s}
 )";
-  auto s = load_scenario_text(text, "minority.yaml");
+  auto s = load_scenario_text(text, "minority.yaml", fault_registry());
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   const auto& steps = s->phases[0].steps;
   ASSERT_EQ(steps.size(), 8u);
@@ -98,7 +103,7 @@ phases:
   EXPECT_EQ(*steps[2].op.expect, "14");
   EXPECT_TRUE(steps[3].op.async);
   EXPECT_EQ(steps[5].kind, Step::Kind::kExpectPending);
-  EXPECT_EQ(steps[6].kind, Step::Kind::kHeal);
+  EXPECT_EQ(steps[6].name(), "heal");
   EXPECT_EQ(steps[7].wait, Micros(3'000'000));
 }
 
@@ -211,14 +216,14 @@ TEST(ScenarioLoader, LatencyBoundOnOperationsOutsideTheMixIsAccepted) {
   for (const char* f : {"get", "put", "append", "any"}) {
     char buf[256];
     std::snprintf(buf, sizeof buf, text, f);
-    auto s = load_scenario_text(buf, "ok.yaml");
+    auto s = load_scenario_text(buf, "ok.yaml", fault_registry());
     EXPECT_TRUE(s.is_ok()) << f << ": " << s.status().message();
   }
 }
 
 TEST(ScenarioLoader, BadFilesNameFileLineAndField) {
   for (const auto& c : kBad) {
-    auto s = load_scenario_text(c.text, "bad.yaml");
+    auto s = load_scenario_text(c.text, "bad.yaml", fault_registry());
     ASSERT_FALSE(s.is_ok()) << c.name;
     EXPECT_NE(s.status().message().find(c.expected), std::string::npos)
         << c.name << ": got \"" << s.status().message() << "\"";
@@ -226,12 +231,12 @@ TEST(ScenarioLoader, BadFilesNameFileLineAndField) {
 }
 
 TEST(ScenarioLoader, FileNameThatWouldNameTheLatestLinkNeedsAName) {
-  auto s = load_scenario_text("phases: [{steps: [heal]}]\n", "dir/latest.yaml");
+  auto s = load_scenario_text("phases: [{steps: [heal]}]\n", "dir/latest.yaml", fault_registry());
   ASSERT_FALSE(s.is_ok());
   EXPECT_NE(s.status().message().find("dir/latest.yaml:1:1: name: 'latest' is reserved"),
             std::string::npos)
       << s.status().message();
-  EXPECT_TRUE(load_scenario_text("name: ok\nphases: [{steps: [heal]}]\n", "latest.yaml").is_ok());
+  EXPECT_TRUE(load_scenario_text("name: ok\nphases: [{steps: [heal]}]\n", "latest.yaml", fault_registry()).is_ok());
 }
 
 TEST(ScenarioLoader, SeedIsRecordedInTheTextAsRun) {
@@ -239,7 +244,7 @@ TEST(ScenarioLoader, SeedIsRecordedInTheTextAsRun) {
             "name: a\nseed: 99\nphases: []\n");
   const std::string added = scenario_text_with_seed("name: a", 5);
   EXPECT_NE(added.find("\nseed: 5"), std::string::npos);
-  auto s = load_scenario_text(scenario_text_with_seed(kGood, 12345), "good.yaml");
+  auto s = load_scenario_text(scenario_text_with_seed(kGood, 12345), "good.yaml", fault_registry());
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   EXPECT_EQ(*s->seed, 12345u);
 }
@@ -247,19 +252,19 @@ TEST(ScenarioLoader, SeedIsRecordedInTheTextAsRun) {
 TEST(ScenarioLoader, SeedsAboveInt64MaxRerunFromTheRecordedText) {
   // Half of all random seeds are above 2^63; the run directory's scenario.yaml must load again.
   const uint64_t seed = 16855679490826602430u;
-  auto s = load_scenario_text(scenario_text_with_seed(kGood, seed), "good.yaml");
+  auto s = load_scenario_text(scenario_text_with_seed(kGood, seed), "good.yaml", fault_registry());
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   EXPECT_EQ(*s->seed, seed);
   std::string text = scenario_text_with_seed(kGood, 1);
   text.replace(text.find("seed: 1"), 7, "seed: -1");
-  auto bad = load_scenario_text(text, "bad.yaml");
+  auto bad = load_scenario_text(text, "bad.yaml", fault_registry());
   ASSERT_FALSE(bad.is_ok());
   EXPECT_NE(bad.status().message().find("'-1' is not an unsigned integer"), std::string::npos)
       << bad.status().message();
 }
 
 TEST(ScenarioLoader, MissingFileIsAnError) {
-  auto s = load_scenario_file("/nonexistent/x.yaml");
+  auto s = load_scenario_file("/nonexistent/x.yaml", fault_registry());
   ASSERT_FALSE(s.is_ok());
   EXPECT_NE(s.status().message().find("/nonexistent/x.yaml"), std::string::npos);
 }

@@ -8,7 +8,7 @@
 #include "cluster/raft/types.h"
 #include "common/status.h"
 
-namespace node {
+namespace wire {
 
 std::string encode_raft_message(const raft::Message& m);
 common::Result<raft::Message> decode_raft_message(std::string_view payload);
@@ -16,4 +16,4 @@ common::Result<raft::Message> decode_raft_message(std::string_view payload);
 // Same layout for one entry; exposed for tests and for tools.
 void encode_entry(const raft::Entry& e, std::string* out);
 
-}  // namespace node
+}  // namespace wire

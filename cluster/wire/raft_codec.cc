@@ -1,11 +1,11 @@
-#include "cluster/node/raft_codec.h"
+#include "cluster/wire/raft_codec.h"
 
 #include <string>
 
 #include "cluster/wire/protocol.h"
 #include "common/binary.h"
 
-namespace node {
+namespace wire {
 namespace {
 
 using common::BinaryReader;
@@ -94,7 +94,12 @@ std::string encode_raft_message(const raft::Message& m) {
   w.bytes(m.context);
   w.varint(m.entries.size());
   for (const auto& e : m.entries) put_entry(w, e);
-  const bool has_snapshot = m.type == raft::MessageType::kSnapshot;
+  // The snapshot block goes out whenever any of its fields is set, whatever the type: a
+  // SnapshotResponse carries the next offset the follower expects (dropping it for that type
+  // made every multi-chunk transfer restart at offset 0 for ever, issue 14).
+  const bool has_snapshot = m.type == raft::MessageType::kSnapshot || m.snapshot.index != 0 ||
+                            m.snapshot.term != 0 || !m.snapshot.voters.empty() ||
+                            !m.snapshot.data.empty() || m.snapshot_offset != 0;
   w.u8(has_snapshot ? 1 : 0);
   if (has_snapshot) {
     w.varint(m.snapshot.index);
@@ -168,4 +173,4 @@ common::Result<raft::Message> decode_raft_message(std::string_view payload) {
   return m;
 }
 
-}  // namespace node
+}  // namespace wire
