@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "harness/run/suite.h"
+#include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
 #include "harness/scenario/yaml_fields.h"
 #include "sim/shrink.h"
@@ -58,7 +59,7 @@ int run_sim(const SimArgs& a, bool seed_given) {
   }
   std::vector<harness::Scenario> scenarios;
   for (const auto& f : *files) {
-    auto s = harness::load_scenario_file(f);
+    auto s = harness::load_scenario_file(f, harness::fault_registry());
     if (!s) {
       std::cerr << s.status().message() << "\n";
       return 2;

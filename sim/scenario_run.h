@@ -6,9 +6,10 @@
 // 30-second scenario takes well under a second. The same scenario, seed and options give the same
 // history, byte for byte, and the same event hash.
 //
-// The nemesis is the harness's own FaultInjector over the seam (SeamControl); clients are
-// SimWorkload/SimScript tasks. Swarm options add what only a simulation can do: power losses,
-// slow nodes, drifting clocks, slow disks, and the cluster's own knobs.
+// It is the harness's own runner (harness/run/runner.h) — phases, nemesis, workload, scripted ops,
+// checks, report — with the SimSystem as the system under test behind the seam. Swarm options
+// add what only a simulation can do: power losses, slow nodes, drifting clocks, slow disks, and
+// the cluster's own knobs.
 // A pure function of its inputs apart from the run directory; any thread (one run per thread).
 #include <cstdint>
 #include <string>
@@ -34,11 +35,11 @@ struct SimFaults {
 struct SimRunOptions {
   uint64_t seed = 1;
   std::string runs_dir = "runs";
-  // Where the run directory goes: <runs_dir>/<scenario name>/sim-<seed>[-<label>].
+  // Where the run directory goes: <runs_dir>/sim-<seed>[-<label>]/<scenario name>/<UTC time>/
+  // (emptied first, so a replay replaces the earlier run of the seed).
   std::string label;
   WorldOptions world;  // world.seed is set from `seed`
   SimFaults faults;
-  bool write_report = true;  // report.html (the slowest file to write)
   bool write_logs = true;
 };
 
@@ -52,7 +53,5 @@ struct SimRunOutcome {
 
 SimRunOutcome run_sim_scenario(const harness::Scenario& scenario, const SimRunOptions& options);
 
-// The seam's cluster settings of a scenario's cluster section.
-harness::sut::ClusterSettings cluster_settings(const harness::ClusterSpec& c);
 
 }  // namespace sim

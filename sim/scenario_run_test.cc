@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
 #include "sim/shrink.h"
 #include "sim/swarm.h"
@@ -64,7 +65,7 @@ struct TempDir {
 };
 
 harness::Scenario load(const char* text) {
-  auto s = harness::load_scenario_text(text, "inline.yaml");
+  auto s = harness::load_scenario_text(text, "inline.yaml", harness::fault_registry());
   EXPECT_TRUE(s) << s.status().message();
   return *s;
 }
@@ -93,7 +94,7 @@ TEST(ScenarioRun, TheSameSeedReplaysByteForByteWithAndWithoutSwarm) {
       EXPECT_EQ(nemesis, slurp(b.run_dir + "/nemesis.jsonl")) << testing::trace(seed);
       EXPECT_GT(history.size(), 1000u);
       for (const char* f : {"results.json", "junit.xml", "scenario.yaml", "logs/n1.log"}) {
-        EXPECT_TRUE(std::filesystem::exists(a.run_dir + "/" + f)) << f;
+        EXPECT_TRUE(std::filesystem::exists(b.run_dir + "/" + f)) << f;  // a replay replaces the run
       }
     }
   }
@@ -118,7 +119,7 @@ TEST(ScenarioRun, AnUnsafeClusterIsCaughtAndItsFailureShrinks) {
   so.max_runs = 40;
   auto r = shrink(s, so, nullptr);
   ASSERT_TRUE(r) << r.status().message();
-  auto shrunk = harness::load_scenario_file(r->file);
+  auto shrunk = harness::load_scenario_file(r->file, harness::fault_registry());
   ASSERT_TRUE(shrunk) << shrunk.status().message();
   EXPECT_LE(shrunk->clients.count, s.clients.count);
   // The shrunk file fails again with its seed.

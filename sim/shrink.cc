@@ -7,6 +7,7 @@
 #include <functional>
 #include <ostream>
 
+#include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
 #include "sim/scenario_run.h"
 #include "sim/swarm.h"
@@ -57,7 +58,6 @@ class Shrinker {
     ro.seed = o_.seed;
     ro.runs_dir = o_.runs_dir;
     ro.label = "shrink";
-    ro.write_report = false;
     ro.world = world_;
     ro.faults = faults_;
     SimRunOutcome out = run_sim_scenario(s, ro);
@@ -83,7 +83,9 @@ class Shrinker {
   std::optional<harness::Scenario> load(const YAML::Node& root, const std::string& file) {
     YAML::Emitter e;
     e << root;
-    auto s = harness::load_scenario_text(std::string(e.c_str()) + "\n", file);
+    std::string text = e.c_str();
+    text += '\n';
+    auto s = harness::load_scenario_text(text, file, harness::fault_registry());
     if (!s) return std::nullopt;
     return std::move(*s);
   }

@@ -5,7 +5,7 @@ namespace sim {
 SimNodes::SimNodes(SimClock& clock, SimNetwork& net, std::vector<node::NodeCoreOptions> options,
                    std::vector<std::unique_ptr<SimDisk>> disks, ProcessTiming timing)
     : clock_(clock), options_(std::move(options)), disks_(std::move(disks)),
-      logs_(options_.size()), errors_(options_.size()) {
+      logs_(options_.size()), errors_(options_.size()), power_losses_(options_.size(), 0) {
   for (size_t i = 0; i < options_.size(); ++i) {
     hosts_.push_back(std::make_unique<ProcessHost>(
         clock.loop(), net, static_cast<int>(i), disks_[i].get(), timing, [this, i](Nanos now) {
@@ -37,8 +37,14 @@ common::Status SimNodes::start(int node) {
 
 common::Status SimNodes::kill(int node, harness::sut::Crash how) {
   if (auto s = check(node); !s) return s;
+  if (!host(node).up()) return common::Status::ok();
+  if (how == harness::sut::Crash::kProcess && power_loss_ > 0 && power_rng_.chance(power_loss_))
+    how = harness::sut::Crash::kPowerLoss;
   host(node).kill();
-  if (how == harness::sut::Crash::kPowerLoss) disk(node).power_cut();
+  if (how == harness::sut::Crash::kPowerLoss) {
+    disk(node).power_cut();
+    ++power_losses_[static_cast<size_t>(node)];
+  }
   return common::Status::ok();
 }
 

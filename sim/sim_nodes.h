@@ -40,6 +40,12 @@ class SimNodes final : public harness::sut::Nodes {
   std::string log_file(int node) const override;
 
   // --- faults beyond the seam ---
+  // From now on a kill asked as kProcess is a power loss with chance `p` (swarm testing).
+  void set_power_loss(double p, common::Rng rng) {
+    power_loss_ = p;
+    power_rng_ = rng;
+  }
+  uint64_t power_losses(int node) const { return power_losses_[static_cast<size_t>(node)]; }
   common::Status corrupt(int node);                   // one bit of its durable state, at rest
   common::Status slow(int node, double fraction);     // 1.0: full speed again
   common::Status drift(int node, double rate);        // 1.0: true time again
@@ -62,6 +68,9 @@ class SimNodes final : public harness::sut::Nodes {
   std::vector<LogSink> logs_;
   std::vector<std::string> errors_;
   std::vector<std::unique_ptr<ProcessHost>> hosts_;
+  double power_loss_ = 0;
+  common::Rng power_rng_{1};
+  std::vector<uint64_t> power_losses_;
 };
 
 }  // namespace sim

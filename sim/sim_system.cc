@@ -68,25 +68,94 @@ SimSystem::~SimSystem() { stop(); }
 common::Status SimSystem::start() {
   if (started_) return common::Status::ok();
   started_ = true;
-  if (!(spec_.baseline == harness::sut::LinkFault{})) {
-    std::vector<harness::sut::Link> all;
-    for (int d = 0; d < spec_.nodes; ++d) {
-      all.push_back({harness::sut::kClients, d});
-      for (int s = 0; s < spec_.nodes; ++s) {
-        if (s != d) all.push_back({s, d});
-      }
-    }
-    if (auto st = seam_.set_link_faults(spec_.baseline, all); !st) return st;
-  }
   for (int i = 0; i < spec_.nodes; ++i) {
     if (auto st = nodes_->start(i); !st) return st;
   }
+  nodes_->set_power_loss(options_.power_loss, Seeds(options_.seed).stream("power-loss"));
+  start_sim_faults();
   return common::Status::ok();
+}
+
+// Every 100 ms of run time each node may slow down, drift or get a slow disk for a while; each
+// change is one line of the fingerprint (the sweep prints them with a failure).
+void SimSystem::start_sim_faults() {
+  const WorldOptions& f = options_;
+  if (f.slow_node <= 0 && f.clock_drift <= 0 && f.slow_disk <= 0) return;
+  sim_faults_ = clock_.spawn("sim-faults", [this] {
+    const WorldOptions& f = options_;
+    common::Rng rng = Seeds(options_.seed).stream("sim-faults");
+    const int n = nodes_->count();
+    std::vector<int64_t> until(static_cast<size_t>(n), 0);
+    auto note = [&](const std::string& what, int node) {
+      std::string line = std::to_string(clock_.now_ns() / kMilli);
+      line += "ms n";
+      line += std::to_string(node);
+      line += ' ';
+      line += what;
+      fault_lines_.push_back(std::move(line));
+    };
+    auto normal = [&](int i) {
+      (void)nodes_->slow(i, 1.0);
+      (void)nodes_->drift(i, 1.0);
+      (void)nodes_->slow_disk(i, 1.0);
+    };
+    const double p = 0.1;  // per 100 ms step: the rates are per second
+    while (!finishing_) {
+      clock_.sleep_for(100 * kMilli);
+      for (int i = 0; i < n && !finishing_; ++i) {
+        int64_t& u = until[static_cast<size_t>(i)];
+        if (u && clock_.now_ns() >= u) {
+          normal(i);
+          u = 0;
+          note("back to normal", i);
+          continue;
+        }
+        if (u) continue;
+        const int64_t span = rng.uniform(200, 3000) * kMilli;
+        if (rng.chance(f.slow_node * p)) {
+          (void)nodes_->slow(i, f.slow_fraction);
+          note("slow x" + std::to_string(f.slow_fraction), i);
+        } else if (rng.chance(f.clock_drift * p)) {
+          const double rate = 1.0 + (rng.next_double() * 2 - 1) * f.drift_max;
+          (void)nodes_->drift(i, rate);
+          note("clock rate " + std::to_string(rate), i);
+        } else if (rng.chance(f.slow_disk * p)) {
+          const int factor = static_cast<int>(rng.uniform(10, 100));
+          (void)nodes_->slow_disk(i, factor);
+          note("slow disk x" + std::to_string(factor), i);
+        } else {
+          continue;
+        }
+        u = clock_.now_ns() + span;
+      }
+    }
+    for (int i = 0; i < n; ++i) normal(i);
+  });
 }
 
 void SimSystem::stop() {
   if (stopped_ || !started_) return;
   stopped_ = true;
+  finishing_ = true;
+  if (sim_faults_) {
+    try {
+      sim_faults_->join();
+    } catch (const SimStalled&) {
+    }
+  }
+  for (int i = 0; i < nodes_->count(); ++i) {
+    std::string line(1, 'n');  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string
+    line += std::to_string(i);
+    line += " power losses ";
+    line += std::to_string(nodes_->power_losses(i));
+    fault_lines_.push_back(std::move(line));
+  }
+  if (options_.fingerprint) {
+    options_.fingerprint->event_hash = loop_.hash();
+    options_.fingerprint->events = loop_.events_run();
+    options_.fingerprint->now_ns = loop_.now();
+    options_.fingerprint->faults = fault_lines_;
+  }
   for (int i = 0; i < nodes_->count(); ++i) {
     if (node::NodeCore* c = nodes_->core(i)) (void)c->close();
     nodes_->host(i).kill();

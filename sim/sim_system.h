@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness/sut/system.h"
 #include "sim/event_loop.h"
@@ -34,6 +35,24 @@ struct WorldOptions {
   uint64_t max_snapshot_chunk = 0;
   uint64_t segment_bytes = 0;
   bool write_logs = true;  // stop() writes logs/n<id>.log into the run directory
+  // Faults only a simulation has (swarm testing draws them): the chance that a kill is a power
+  // loss, and per second of run time the chance that a node slows to `slow_fraction` of its speed,
+  // that its clock rate drifts by up to `drift_max`, or that its disk slows 10-100x, each for
+  // 0.2-3 s. A task of the system applies them from start() to stop().
+  double power_loss = 0;
+  double slow_node = 0;
+  double slow_fraction = 0.1;
+  double clock_drift = 0;
+  double drift_max = 0.1;
+  double slow_disk = 0;
+  // Filled in by stop(): the run's event hash, events and simulated time (for the sweep).
+  struct Fingerprint {
+    uint64_t event_hash = 0;
+    uint64_t events = 0;
+    int64_t now_ns = 0;
+    std::vector<std::string> faults;  // the simulation-only faults applied, one line each
+  };
+  std::shared_ptr<Fingerprint> fingerprint;
 };
 
 class SimSystem final : public harness::sut::System {
@@ -63,8 +82,12 @@ class SimSystem final : public harness::sut::System {
   SeamNetwork seam_;
   std::unique_ptr<SimNodes> nodes_;
   std::unique_ptr<SimClients> clients_;
+  void start_sim_faults();
   bool started_ = false;
   bool stopped_ = false;
+  bool finishing_ = false;
+  std::unique_ptr<harness::sut::Task> sim_faults_;
+  std::vector<std::string> fault_lines_;
 };
 
 // The wire config of a simulated cluster of `nodes` with these settings (ids 1..N, sim:// names).

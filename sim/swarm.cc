@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
 #include "sim/seeds.h"
 
@@ -109,7 +110,9 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uin
   }
   YAML::Emitter out;
   out << root;
-  auto loaded = harness::load_scenario_text(std::string(out.c_str()) + "\n", s.file);
+  std::string text = out.c_str();
+  text += '\n';
+  auto loaded = harness::load_scenario_text(text, s.file, harness::fault_registry());
   if (!loaded) return loaded.status();
   loaded->name = s.name;
   return loaded;

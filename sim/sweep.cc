@@ -10,7 +10,6 @@
 #include <ostream>
 #include <thread>
 
-#include "harness/verdict/report.h"
 #include "sim/swarm.h"
 
 namespace sim {
@@ -70,7 +69,6 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
   SimRunOptions ro;
   ro.seed = seed;
   ro.runs_dir = o.runs_dir;
-  ro.write_report = false;
   const harness::Scenario* s = &scenario;
   harness::Scenario swarmed;
   if (swarm) {
@@ -92,17 +90,16 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
   out.event_hash = run.event_hash;
   out.simulated_seconds = run.simulated_seconds;
   out.run_dir = run.results.run_dir;
-  if (out.exit_code != 0 && o.write_report) {
-    // The report is written only where someone will read it.
-    (void)harness::write_report(run.results.run_dir);
-  }
   if (swarm && !out.run_dir.empty()) {
     std::ofstream notes(out.run_dir + "/swarm.txt");
     for (const auto& n : out.swarm) notes << n << '\n';
   }
+  for (const auto& f : run.sim_faults) {
+    if (f.find("power losses 0") == std::string::npos) out.swarm.push_back(f);
+  }
   if (out.exit_code == 0 && !keep_dir) {
     std::error_code ec;
-    std::filesystem::remove_all(out.run_dir, ec);
+    std::filesystem::remove_all(o.runs_dir + "/sim-" + std::to_string(seed), ec);
     out.run_dir.clear();
   }
   return out;

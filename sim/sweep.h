@@ -31,7 +31,6 @@ struct SweepOptions {
   uint64_t knobs_seed = 0;
   std::string runs_dir = "runs";
   bool keep_passing = false;
-  bool write_report = true;  // for failing seeds
   bool stop_on_failure = false;  // skip the seeds not started yet once one failed
   // Start no new seed once this much wall time has passed (0: no budget). Wall time only decides
   // whether another seed starts; nothing inside a run reads it.
