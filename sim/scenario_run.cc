@@ -21,7 +21,8 @@ SimRunOutcome run_sim_scenario(const harness::Scenario& scenario, const SimRunOp
   world.fingerprint = std::make_shared<WorldOptions::Fingerprint>();
   harness::RunOptions ro;
   ro.system = sim_system_factory(world);
-  ro.runs_dir = options.runs_dir + "/sim-" + std::to_string(options.seed);
+  // One directory per (scenario, seed): seeds of several scenarios run at once on --jobs threads.
+  ro.runs_dir = options.runs_dir + "/" + scenario.name + "/sim-" + std::to_string(options.seed);
   if (!options.label.empty()) ro.runs_dir += "-" + options.label;
   ro.seed = options.seed;
   ro.quiet = true;

@@ -35,7 +35,7 @@ struct SimFaults {
 struct SimRunOptions {
   uint64_t seed = 1;
   std::string runs_dir = "runs";
-  // Where the run directory goes: <runs_dir>/sim-<seed>[-<label>]/<scenario name>/<UTC time>/
+  // Where the run directory goes: <runs_dir>/<name>/sim-<seed>[-<label>]/<name>/<UTC time>/
   // (emptied first, so a replay replaces the earlier run of the seed).
   std::string label;
   WorldOptions world;  // world.seed is set from `seed`

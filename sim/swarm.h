@@ -26,7 +26,8 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& scenar
                                                  std::vector<std::string>* notes);
 
 // The simulation's own knobs for `seed` (world.seed is left alone). A scenario that checks the
-// size of the durable state keeps the default segment size (the bound was set for it).
+// size of the durable state keeps its size limits and gets no slow nodes or disks (its bound was
+// set for them: a slow node compacts late).
 void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* world, SimFaults* faults,
                 std::vector<std::string>* notes);
 

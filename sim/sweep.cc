@@ -99,7 +99,7 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
   }
   if (out.exit_code == 0 && !keep_dir) {
     std::error_code ec;
-    std::filesystem::remove_all(o.runs_dir + "/sim-" + std::to_string(seed), ec);
+    std::filesystem::remove_all(o.runs_dir + "/" + scenario.name + "/sim-" + std::to_string(seed), ec);
     out.run_dir.clear();
   }
   return out;
