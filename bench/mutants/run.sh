@@ -17,7 +17,7 @@ jobs=2
 # the unmodified tree (the leader stops compacting while a many-chunk install is in flight; see
 # docs/benchmarks.md), which would "catch" every mutant.
 scenarios="scenarios/jepsen scenarios/reference/04-unreliable-many-clients.yaml scenarios/reference/13-unreliable-restarts-many-clients.yaml scenarios/reference/15-unreliable-restarts-partitions-many-clients.yaml scenarios/reference/16-unreliable-restarts-partitions-random-keys.yaml"
-for f in scenarios/reference/snapshots/snap-0[2-9]*.yaml; do scenarios="$scenarios $f"; done
+for f in "$root"/scenarios/reference/snapshots/snap-0[2-9]*.yaml; do scenarios="$scenarios ${f#"$root"/}"; done
 names=()
 while [ $# -gt 0 ]; do
   case $1 in
