@@ -13,5 +13,7 @@ void add_check_command(CLI::App& cli, int& exit_code);
 void add_run_command(CLI::App& cli, int& exit_code);
 // `faultline report RUN_DIR` (report_command.cc): rebuilds report.html and junit.xml.
 void add_report_command(CLI::App& cli, int& exit_code);
+// `faultline sim SCENARIO|DIR...` and `faultline summary DIR...` (sim_command.cc).
+void add_sim_command(CLI::App& cli, int& exit_code);
 
 }  // namespace app

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   app::add_check_command(cli, exit_code);
   app::add_run_command(cli, exit_code);
   app::add_report_command(cli, exit_code);
+  app::add_sim_command(cli, exit_code);
   // `faultline help [SUBCOMMAND]` is `faultline [SUBCOMMAND] --help`.
   std::vector<char*> args(argv, argv + argc);
   std::string help_flag = "--help";

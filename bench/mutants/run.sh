@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Seeded bugs against the simulation sweep. For each bench/mutants/<name>.patch (a small realistic
+# mistake in cluster/): apply it to a scratch copy of the tree, build faultline, run a bounded
+# `faultline sim --swarm` sweep, and report CAUGHT (with the failing seed and its replay command)
+# or MISSED. The tree itself is never modified.
+#
+#   bench/mutants/run.sh [--minutes M] [--seeds N] [--jobs J] [--scenarios "PATH..."] [NAME...]
+#
+# Defaults: 2 minutes and 100000 seeds per mutant (the time bound ends it), 2 jobs, the Jepsen set
+# plus the snapshot scenarios (but snap-01) and the unreliable-network reference scenarios.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+minutes=2
+seeds=100000
+jobs=2
+# snap-01-install-snapshot is left out: under swarm draws with max_snapshot_chunk 100 it fails on
+# the unmodified tree (the leader stops compacting while a many-chunk install is in flight; see
+# docs/benchmarks.md), which would "catch" every mutant.
+scenarios="scenarios/jepsen scenarios/reference/04-unreliable-many-clients.yaml scenarios/reference/13-unreliable-restarts-many-clients.yaml scenarios/reference/15-unreliable-restarts-partitions-many-clients.yaml scenarios/reference/16-unreliable-restarts-partitions-random-keys.yaml"
+for f in "$root"/scenarios/reference/snapshots/snap-0[2-9]*.yaml; do scenarios="$scenarios ${f#"$root"/}"; done
+names=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --minutes) minutes=$2; shift 2 ;;
+    --seeds) seeds=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --scenarios) scenarios=$2; shift 2 ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    *) names+=("$1"); shift ;;
+  esac
+done
+if [ ${#names[@]} -eq 0 ]; then
+  for p in "$root"/bench/mutants/*.patch; do names+=("$(basename "$p" .patch)"); done
+fi
+scratch=${FL_MUTANT_DIR:-/tmp/faultline-mutants}
+src=$scratch/src
+build=$scratch/build
+mkdir -p "$src" "$build"
+# A copy of the tracked files (mtimes kept, so the scratch build stays incremental); the files any
+# mutant touches are marked new, so an object built from a mutant of an earlier run is rebuilt.
+(cd "$root" && git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$src") || exit 2
+for p in "$root"/bench/mutants/*.patch; do
+  sed -n 's|^+++ b/||p' "$p" | while read -r f; do touch "$src/$f"; done
+done
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null || exit 2
+caught=0
+total=0
+for name in "${names[@]}"; do
+  patch_file=$root/bench/mutants/$name.patch
+  [ -f "$patch_file" ] || { echo "no such mutant: $name"; exit 2; }
+  total=$((total + 1))
+  if ! (cd "$src" && patch -p1 -s < "$patch_file"); then
+    echo "$name: patch does not apply"; continue
+  fi
+  if ! cmake --build "$build" -j2 --target faultline >"$scratch/$name.build.log" 2>&1; then
+    echo "$name: build failed (see $scratch/$name.build.log)"
+  else
+    start=$(date +%s)
+    out=$(cd "$src" && timeout $((minutes * 60)) "$build/app/faultline" sim $scenarios --swarm --seeds "$seeds" \
+            --jobs "$jobs" --stop-on-failure --quiet --runs-dir "$scratch/runs-$name" 2>&1)
+    rc=$?
+    took=$(( $(date +%s) - start ))
+    if [ $rc = 1 ]; then
+      caught=$((caught + 1))
+      echo "$name: CAUGHT in ${took}s"
+      echo "$out" | grep -m1 -E " FAIL | ERROR "
+      echo "$out" | grep -m1 "replay:"
+    elif [ $rc = 124 ]; then
+      echo "$name: MISSED (no failure in ${minutes} min)"
+    else
+      echo "$name: sweep ended with status $rc in ${took}s"; echo "$out" | tail -3
+    fi
+  fi
+  (cd "$src" && patch -p1 -R -s < "$patch_file")  # reverted file gets a new mtime: rebuilt next time
+done
+echo "caught $caught of $total mutants"

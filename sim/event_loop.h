@@ -1,0 +1,94 @@
+#pragma once
+// EventLoop: the simulated world's only notion of time and order. Events are callbacks due at a
+// simulated time (nanoseconds from the start of the run); they run one at a time, in order of
+// (time, sequence number), so two events due at the same moment run in the order they were
+// scheduled. Nothing here reads a wall clock or starts a thread: a run is a pure function of the
+// events scheduled, which is what makes a seed replay exactly.
+//
+// EventHash: every event that runs is folded into a 64-bit hash (its time, its kind tag and
+// whatever the event itself folds in with note()); two runs of one seed must end with the same
+// hash. madsim's determinism check and TigerBeetle's VOPR do the same.
+//
+// Owned by the World of one run; single thread.
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace sim {
+
+using Nanos = int64_t;
+constexpr Nanos kMicro = 1'000;
+constexpr Nanos kMilli = 1'000'000;
+constexpr Nanos kSecond = 1'000'000'000;
+
+// A 64-bit running hash (a multiply-xorshift mix of every value folded in). Order-sensitive.
+class EventHash {
+ public:
+  void fold(uint64_t v) {
+    h_ ^= v + 0x9e3779b97f4a7c15ULL + (h_ << 6) + (h_ >> 2);
+    h_ *= 0xff51afd7ed558ccdULL;
+    h_ ^= h_ >> 33;
+  }
+  void fold_bytes(std::string_view bytes);
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+
+// Stable tags naming event kinds (folded into the hash; also useful when debugging).
+enum class EventKind : uint32_t {
+  kTick = 1, kDeliver, kDisk, kNemesis, kClient, kTimer, kControl, kProcess,
+};
+
+class EventLoop {
+ public:
+  using Callback = std::function<void()>;
+
+  Nanos now() const { return now_; }
+  // Schedules `fn` at `at` (clamped to now: the past cannot be changed). Returns its sequence
+  // number, which cancel() takes.
+  uint64_t at(Nanos at, EventKind kind, Callback fn);
+  uint64_t after(Nanos delay, EventKind kind, Callback fn) { return at(now_ + delay, kind, std::move(fn)); }
+  // A cancelled event is skipped (and not hashed) when its time comes.
+  void cancel(uint64_t seq);
+
+  // Runs the next event; false when there is none.
+  bool step();
+  // Runs every event due at or before `until`, then sets the time to `until`.
+  void run_until(Nanos until);
+  // Runs events until `done()` holds (checked after each event) or time would pass `until`;
+  // returns done().
+  bool run_until(const std::function<bool()>& done, Nanos until);
+
+  // Folds a value into the hash of the event now running (a message's bytes, a decision drawn).
+  void note(uint64_t v) { hash_.fold(v); }
+  void note_bytes(std::string_view bytes) { hash_.fold_bytes(bytes); }
+  uint64_t hash() const { return hash_.value(); }
+  uint64_t events_run() const { return events_run_; }
+  size_t pending() const { return queue_.size(); }
+
+ private:
+  struct Event {
+    Nanos at;
+    uint64_t seq;
+    EventKind kind;
+    Callback fn;
+  };
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const {
+      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+    }
+  };
+  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  std::unordered_set<uint64_t> cancelled_;  // erased when the event's time comes
+  Nanos now_ = 0;
+  uint64_t next_seq_ = 0;
+  uint64_t events_run_ = 0;
+  EventHash hash_;
+};
+
+}  // namespace sim

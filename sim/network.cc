@@ -1,0 +1,124 @@
+#include "sim/network.h"
+
+#include <algorithm>
+
+namespace sim {
+
+namespace {
+constexpr int kNoPartition = -2;
+constexpr int kNoSide = -1;
+}  // namespace
+
+Nanos Latency::draw(common::Rng& rng) const {
+  Nanos d = max > min ? rng.uniform(min, max) : min;
+  if (tail > 0 && tail_max > 0 && rng.chance(tail)) d += rng.uniform(0, tail_max);
+  return d;
+}
+
+SimNetwork::SimNetwork(EventLoop& loop, common::Rng rng, int nodes)
+    : loop_(loop), rng_(rng), nodes_(nodes), side_(static_cast<size_t>(nodes), kNoPartition) {}
+
+void SimNetwork::attach(int endpoint, Handler handler) { handlers_[endpoint] = std::move(handler); }
+
+void SimNetwork::detach(int endpoint) { handlers_.erase(endpoint); }
+
+void SimNetwork::set_quality(int a, int b, const LinkQuality& q) {
+  quality_[{a, b}] = q;
+  quality_[{b, a}] = q;
+}
+
+const LinkQuality& SimNetwork::quality(int from, int to, bool reply) const {
+  if (quality_.empty()) return baseline_;
+  auto it = quality_.find(reply ? std::make_pair(row(to), row(from)) : std::make_pair(row(from), row(to)));
+  return it == quality_.end() ? baseline_ : it->second;
+}
+
+void SimNetwork::set_partition(const std::vector<std::vector<int>>& sides) {
+  std::fill(side_.begin(), side_.end(), kNoSide);
+  for (size_t s = 0; s < sides.size(); ++s) {
+    for (int n : sides[s]) {
+      if (n >= 0 && n < nodes_) side_[static_cast<size_t>(n)] = static_cast<int>(s);
+    }
+  }
+}
+
+void SimNetwork::cut(const std::vector<std::pair<int, int>>& pairs) {
+  for (const auto& [a, b] : pairs) {
+    cut_.insert({a, b});
+    cut_.insert({b, a});
+  }
+}
+
+void SimNetwork::heal() {
+  std::fill(side_.begin(), side_.end(), kNoPartition);
+  cut_.clear();
+  clogged_.clear();
+  client_reach_.reset();
+}
+
+bool SimNetwork::blocked(int from, int to) const {
+  if (is_client(from) || is_client(to)) {
+    const int client = (is_client(from) ? from : to) - kClientBase;
+    const int node = is_client(from) ? to : from;
+    if (is_client(node)) return true;  // clients do not talk to each other
+    auto it = confined_.find(client);
+    if (it != confined_.end()) return it->second.count(node) == 0;
+    return client_reach_ && client_reach_->count(node) == 0;
+  }
+  if (from < 0 || to < 0 || from >= nodes_ || to >= nodes_) return true;
+  const int sf = side_[static_cast<size_t>(from)];
+  const int st = side_[static_cast<size_t>(to)];
+  if (sf != kNoPartition && (sf == kNoSide || st == kNoSide || sf != st)) return true;
+  if (!cut_.empty() && cut_.count({from, to})) return true;
+  return !clogged_.empty() && clogged_.count({from, to}) > 0;
+}
+
+void SimNetwork::send(int from, int to, std::string bytes, bool reply, Nanos leave_after) {
+  ++counters_.sent;
+  loop_.note(static_cast<uint64_t>(from) * 0x100000001ULL + static_cast<uint64_t>(to));
+  loop_.note_bytes(bytes);
+  if (blocked(from, to)) {
+    ++counters_.blocked;
+    return;
+  }
+  const LinkQuality& q = quality(from, to, reply);
+  const double drop = reply ? q.drop_replies : q.drop_requests;
+  if (drop > 0 && rng_.chance(drop)) {
+    ++counters_.lost;
+    return;
+  }
+  if (q.duplicate > 0 && rng_.chance(q.duplicate)) {
+    ++counters_.duplicated;
+    schedule(from, to, bytes, leave_after + q.latency.draw(rng_), false);
+  }
+  schedule(from, to, std::move(bytes), leave_after + q.latency.draw(rng_), !q.reorder);
+}
+
+void SimNetwork::schedule(int from, int to, std::string bytes, Nanos delay, bool fifo) {
+  Nanos at = loop_.now() + delay;
+  if (fifo) {
+    Nanos& last = last_arrival_[{from, to}];
+    at = std::max(at, last);
+    last = at;
+  }
+  loop_.at(at, EventKind::kDeliver,
+           [this, from, to, b = std::move(bytes)]() { deliver(from, to, b); });
+}
+
+void SimNetwork::deliver(int from, int to, const std::string& bytes) {
+  if (blocked(from, to)) {
+    ++counters_.blocked;
+    return;
+  }
+  auto it = handlers_.find(to);
+  if (it == handlers_.end()) {
+    ++counters_.unreachable;
+    return;
+  }
+  ++counters_.delivered;
+  loop_.note(static_cast<uint64_t>(to));
+  Handler handler = it->second;  // the handler may detach its own endpoint (a node that stops)
+  handler(from, bytes);
+}
+
+}  // namespace sim

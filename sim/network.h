@@ -1,0 +1,130 @@
+#pragma once
+// SimNetwork: the simulated wire between nodes and clients. A message is bytes (already encoded by
+// the real codec) from one endpoint to another; the network decides its fate with its own seeded
+// stream and schedules its delivery on the EventLoop:
+//  - blocked: a partition puts the two nodes on different sides, the pair is cut, the direction is
+//    clogged (one-way), or a confined client may not reach that node. Checked when the message is
+//    sent and again when it arrives (a partition cuts messages in flight);
+//  - lost: with the link's drop chance (requests and replies separately, like the interposer);
+//  - duplicated: with the link's duplicate chance, a second copy with its own latency;
+//  - delayed: by the link's latency distribution (uniform [min, max], plus with chance `tail` an
+//    extra uniform [0, tail_max]: the slow outliers real networks have). Without `reorder` a link
+//    is FIFO (TCP: a message never overtakes an earlier one on the same link); with it every copy
+//    travels on its own.
+// Endpoints: nodes 0..N-1, client c is client_endpoint(c). A message to an endpoint with no handler
+// attached (a killed node, a finished client) is dropped at delivery. Link rules for clients are
+// shared by all clients (the interposer's kClients row). Owned by the World; single thread.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/random.h"
+#include "sim/event_loop.h"
+
+namespace sim {
+
+constexpr int kClientBase = 1 << 20;
+inline int client_endpoint(int client) { return kClientBase + client; }
+inline bool is_client(int endpoint) { return endpoint >= kClientBase; }
+constexpr int kAnyClient = -1;  // the row of link rules every client shares
+
+struct Latency {
+  Nanos min = 50 * kMicro;
+  Nanos max = 400 * kMicro;
+  double tail = 0;     // chance of an extra delay
+  Nanos tail_max = 0;  // up to this much
+  Nanos draw(common::Rng& rng) const;
+};
+
+struct LinkQuality {
+  Latency latency;
+  double drop_requests = 0;  // messages from the requester to the server
+  double drop_replies = 0;   // answers back
+  double duplicate = 0;
+  bool reorder = false;
+  bool operator==(const LinkQuality&) const = default;
+};
+
+struct NetCounters {
+  uint64_t sent = 0;
+  uint64_t delivered = 0;
+  uint64_t blocked = 0;    // partitions, cuts, clogs, confinement
+  uint64_t lost = 0;       // drop chance
+  uint64_t unreachable = 0;  // nobody listening at delivery
+  uint64_t duplicated = 0;
+  uint64_t dropped() const { return blocked + lost + unreachable; }
+};
+
+class SimNetwork {
+ public:
+  using Handler = std::function<void(int from, const std::string& bytes)>;
+
+  SimNetwork(EventLoop& loop, common::Rng rng, int nodes);
+
+  void attach(int endpoint, Handler handler);
+  void detach(int endpoint);
+  bool attached(int endpoint) const { return handlers_.count(endpoint) > 0; }
+
+  // `reply`: an answer from the server side of the link (uses drop_replies). `leave_after`: the
+  // message leaves the sender that much later (a busy process); blocking is judged now and again
+  // at arrival.
+  void send(int from, int to, std::string bytes, bool reply = false, Nanos leave_after = 0);
+
+  // --- link quality ---
+  void set_baseline(const LinkQuality& q) { baseline_ = q; }
+  const LinkQuality& baseline() const { return baseline_; }
+  // Quality of the exchanges requester `src` starts with server `dst`: src's messages to dst are
+  // requests, dst's answers to src (sent with reply = true) are its replies. Node-to-node messages
+  // are all requests (a Raft response is a request on the reverse link). kAnyClient: every client.
+  void set_link(int src, int dst, const LinkQuality& q) { quality_[{src, dst}] = q; }
+  // Both directed links between a and b.
+  void set_quality(int a, int b, const LinkQuality& q);
+  void clear_quality() { quality_.clear(); }  // every link back to the baseline
+  // The quality that governs a message from -> to.
+  const LinkQuality& quality(int from, int to, bool reply = false) const;
+
+  // --- partitions ---
+  // Nodes on different sides cannot talk. A node in no side talks to nobody.
+  void set_partition(const std::vector<std::vector<int>>& sides);
+  // Both directions of each pair.
+  void cut(const std::vector<std::pair<int, int>>& pairs);
+  // One direction only: messages from `from` to `to` are lost; the other way still works.
+  void clog(int from, int to) { clogged_.insert({from, to}); }
+  void unclog(int from, int to) { clogged_.erase({from, to}); }
+  // Every client may reach only `nodes` (nullopt: every node).
+  void set_client_reach(std::optional<std::set<int>> nodes) { client_reach_ = std::move(nodes); }
+  // One client may reach only `nodes` (overrides the shared reach for it).
+  void confine_client(int client, std::set<int> nodes) { confined_[client] = std::move(nodes); }
+  void release_client(int client) { confined_.erase(client); }
+  // Ends partitions, cuts, clogs and the shared client reach (confinements and qualities stay).
+  void heal();
+
+  bool blocked(int from, int to) const;
+  const NetCounters& counters() const { return counters_; }
+
+ private:
+  int row(int endpoint) const { return is_client(endpoint) ? kAnyClient : endpoint; }
+  void deliver(int from, int to, const std::string& bytes);
+  void schedule(int from, int to, std::string bytes, Nanos delay, bool fifo);
+
+  EventLoop& loop_;
+  common::Rng rng_;
+  int nodes_;
+  std::map<int, Handler> handlers_;
+  LinkQuality baseline_;
+  std::map<std::pair<int, int>, LinkQuality> quality_;
+  std::vector<int> side_;  // per node; -2: no partition
+  std::set<std::pair<int, int>> cut_;
+  std::set<std::pair<int, int>> clogged_;
+  std::optional<std::set<int>> client_reach_;
+  std::map<int, std::set<int>> confined_;
+  std::map<std::pair<int, int>, Nanos> last_arrival_;  // FIFO links: arrival time of the last copy
+  NetCounters counters_;
+};
+
+}  // namespace sim

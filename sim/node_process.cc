@@ -1,0 +1,142 @@
+#include "sim/node_process.h"
+
+#include "cluster/wire/frames.h"
+#include "cluster/wire/protocol.h"
+#include "sim/frames_codec.h"
+
+namespace sim {
+
+namespace {
+
+// "12.345678901" seconds of simulated time: the log's ts field.
+std::string sim_ts(Nanos now) {
+  std::string frac = std::to_string(now % kSecond);
+  std::string ts = std::to_string(now / kSecond);
+  ts += '.';
+  ts += std::string(9 - frac.size(), '0');
+  ts += frac;
+  return ts;
+}
+
+constexpr char kStatusRouting[] = "@status";
+
+harness::sut::Role role_of(const std::string& name) {
+  if (name == "leader") return harness::sut::Role::kLeader;
+  if (name == "candidate" || name == "pre-candidate") return harness::sut::Role::kCandidate;
+  if (name == "follower") return harness::sut::Role::kFollower;
+  return harness::sut::Role::kUnknown;
+}
+
+}  // namespace
+
+std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& options, SimDisk* disk,
+                                               LogSink* logs, Nanos now, std::string* error) {
+  auto core = node::NodeCore::open(options, disk);
+  if (!core) {
+    *error = core.status().message();
+    if (logs->lines.size() < logs->max_lines) {
+      logs->lines.push_back(node::render_log_line(
+          options.id, node::LogLine{node::LogLevel::kError, "cannot start", {{"error", *error}}, 0, "follower"},
+          sim_ts(now)));
+    }
+    return nullptr;
+  }
+  std::unique_ptr<NodeProcess> p(new NodeProcess(std::move(core.value()), disk, logs));
+  p->core_->started("sim://n" + std::to_string(options.id));
+  p->core_->tick(now);
+  return p;
+}
+
+void NodeProcess::receive(int from, const std::string& bytes, Nanos now, Outbox& out) {
+  auto frames = unpack_frames(bytes);
+  if (!frames) return;  // cannot happen: the simulation packs every message itself
+  frames->insert(frames->begin(), routing_frame(from));
+  core_->receive(std::move(*frames), now);
+  finish(now, out);
+}
+
+void NodeProcess::tick(Nanos now, Outbox& out) {
+  core_->tick(now);
+  finish(now, out);
+}
+
+void NodeProcess::wake(uint64_t token, Nanos now, Outbox& out) {
+  if (token == 0 || token > jobs_.size()) return;
+  node::StorageJob job = std::move(jobs_[token - 1]);
+  auto done = core_->run_storage_job(job);
+  disk_->take_busy();  // the write ran off the loop; its time was the wake-up's delay
+  if (done) core_->on_snapshot_written(std::move(*done));
+  finish(now, out);
+}
+
+void NodeProcess::finish(Nanos now, Outbox& out) {
+  core_->flush();
+  drain(now, out);
+}
+
+void NodeProcess::drain(Nanos now, Outbox& out, std::vector<std::string>* status_reply) {
+  node::Outbox o = core_->take_outbox();
+  const std::string ts = logs_->lines.size() < logs_->max_lines && !o.logs.empty() ? sim_ts(now) : "";
+  for (const auto& line : o.logs) {
+    if (logs_->lines.size() < logs_->max_lines) {
+      logs_->lines.push_back(node::render_log_line(core_->id(), line, ts));
+    } else {
+      ++logs_->dropped;
+    }
+  }
+  for (auto& m : o.messages) {
+    if (m.to_node != raft::kNoNode) {
+      out.send(static_cast<int>(m.to_node) - 1, pack_frames(m.frames), false);
+      continue;
+    }
+    if (m.frames.empty()) continue;
+    if (status_reply && m.frames[0] == kStatusRouting) {
+      *status_reply = std::move(m.frames);
+      continue;
+    }
+    auto to = routing_endpoint(m.frames[0]);
+    if (!to) continue;
+    m.frames.erase(m.frames.begin());
+    out.send(*to, pack_frames(m.frames), true);
+  }
+  for (auto& job : o.jobs) {
+    if (job.kind == node::StorageJob::Kind::kRemoveFiles) {
+      core_->run_storage_job(job);
+      disk_->take_busy();
+      continue;
+    }
+    const DiskTiming& t = disk_->timing();
+    const Nanos delay = static_cast<Nanos>(
+        (static_cast<double>(job.snapshot.data.size()) * t.ns_per_byte + 2.0 * static_cast<double>(t.fsync_max)) *
+        t.slow_factor);
+    jobs_.push_back(std::move(job));
+    out.wake_after(delay, jobs_.size());
+  }
+}
+
+harness::sut::NodeStatus NodeProcess::status(Nanos now, Outbox& out) {
+  wire::StatusRequest req;
+  req.nonce = 1;
+  core_->receive({kStatusRouting, "sim", std::string(1, static_cast<char>(wire::MsgType::kStatusRequest)),
+                  wire::encode(req)},
+                 now);
+  core_->flush();
+  std::vector<std::string> reply;
+  drain(now, out, &reply);
+  harness::sut::NodeStatus st;
+  st.role = role_of(raft::role_name(core_->role()));
+  st.term = core_->term();
+  if (core_->leader() != raft::kNoNode) st.leader = static_cast<int>(core_->leader()) - 1;
+  st.commit_index = core_->commit_index();
+  st.applied_index = core_->applied_index();
+  if (auto f = wire::split_frames(std::move(reply)); f) {
+    if (auto r = wire::decode_status_reply(f->payload); r) {
+      st.log_bytes = r->log_bytes;
+      st.snapshot_index = r->snapshot_index;
+      st.snapshot_bytes = r->snapshot_bytes;
+    }
+  }
+  return st;
+}
+
+}  // namespace sim

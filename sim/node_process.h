@@ -1,0 +1,56 @@
+#pragma once
+// NodeProcess: one incarnation of a kvnode in the simulation — the real node::NodeCore (codec,
+// Raft, state machine, storage through the node's SimDisk) behind the ProcessHost's Process
+// interface. It is the simulation's driver of the core, as node.cc is kvnode's: messages in
+// (frames unpacked, the ROUTER's routing frame added), ticks, flush, outputs out (peer messages to
+// node endpoints, replies back to the requester's endpoint). A snapshot-write job runs off the
+// loop as it does on kvnode's worker thread: the write happens after a simulated delay (its bytes
+// at the disk's bandwidth plus two fsyncs) while the node keeps serving, then its outcome goes
+// back to the core. Log lines are stamped with simulated time into a LogSink that outlives the
+// incarnation. Owned by its ProcessHost; single thread.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/node/node_core.h"
+#include "harness/sut/nodes.h"
+#include "sim/process.h"
+#include "sim/sim_disk.h"
+
+namespace sim {
+
+// A node's log lines across its incarnations, rendered as kvnode writes them.
+struct LogSink {
+  std::vector<std::string> lines;
+  size_t max_lines = 200000;  // beyond this, lines are counted, not kept
+  uint64_t dropped = 0;
+};
+
+class NodeProcess final : public Process {
+ public:
+  // Opens the core (recovering from `disk`). On failure returns null and sets *error.
+  static std::unique_ptr<NodeProcess> open(const node::NodeCoreOptions& options, SimDisk* disk,
+                                           LogSink* logs, Nanos now, std::string* error);
+
+  void receive(int from, const std::string& bytes, Nanos now, Outbox& out) override;
+  void tick(Nanos now, Outbox& out) override;
+  void wake(uint64_t token, Nanos now, Outbox& out) override;
+  bool alive() const override { return core_->failure().is_ok(); }
+
+  // Asks the core for its status the way a status request does (outputs go to `out`).
+  harness::sut::NodeStatus status(Nanos now, Outbox& out);
+  node::NodeCore& core() { return *core_; }
+
+ private:
+  NodeProcess(std::unique_ptr<node::NodeCore> core, SimDisk* disk, LogSink* logs)
+      : core_(std::move(core)), disk_(disk), logs_(logs) {}
+  void finish(Nanos now, Outbox& out);
+  void drain(Nanos now, Outbox& out, std::vector<std::string>* status_reply = nullptr);
+
+  std::unique_ptr<node::NodeCore> core_;
+  SimDisk* disk_;
+  LogSink* logs_;
+  std::vector<node::StorageJob> jobs_;  // snapshot writes in flight, by token - 1
+};
+
+}  // namespace sim

@@ -1,0 +1,161 @@
+#include "sim/process.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace sim {
+
+class ProcessHost::HostOutbox : public Outbox {
+ public:
+  void send(int to, std::string bytes, bool reply) override {
+    out.push_back(Message{to, std::move(bytes), reply});
+  }
+  void wake_after(Nanos delay, uint64_t token) override { wakes.emplace_back(delay, token); }
+  std::vector<std::pair<Nanos, uint64_t>> wakes;
+  struct Message {
+    int to;
+    std::string bytes;
+    bool reply;
+  };
+  std::vector<Message> out;
+};
+
+ProcessHost::ProcessHost(EventLoop& loop, SimNetwork& net, int endpoint, SimDisk* disk,
+                         ProcessTiming timing, Factory factory)
+    : loop_(loop), net_(net), endpoint_(endpoint), disk_(disk), timing_(timing),
+      factory_(std::move(factory)) {}
+
+ProcessHost::~ProcessHost() { net_.detach(endpoint_); }
+
+Nanos ProcessHost::local_now() const {
+  return local_base_ + static_cast<Nanos>(static_cast<double>(loop_.now() - rate_base_) * rate_);
+}
+
+bool ProcessHost::start() {
+  if (process_) return true;
+  ++incarnation_;
+  paused_ = false;
+  inbox_.clear();
+  tick_queued_ = false;
+  if (disk_) disk_->take_busy();
+  process_ = factory_(local_now());
+  if (!process_) return false;
+  ++starts_;
+  const Nanos recovery = disk_ ? disk_->take_busy() : 0;
+  busy_until_ = loop_.now() + static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + recovery) / speed_);
+  const uint64_t inc = incarnation_;
+  net_.attach(endpoint_, [this, inc](int from, const std::string& bytes) {
+    if (inc == incarnation_) arrive(Input{Input::Kind::kMessage, from, bytes, 0});
+  });
+  schedule_tick();
+  return true;
+}
+
+void ProcessHost::kill() {
+  if (!process_) return;
+  process_.reset();
+  ++incarnation_;
+  net_.detach(endpoint_);
+  inbox_.clear();
+  tick_queued_ = false;
+  paused_ = false;
+  if (disk_) disk_->kill();
+}
+
+void ProcessHost::pause() {
+  if (process_) paused_ = true;
+}
+
+void ProcessHost::resume() {
+  if (!paused_) return;
+  paused_ = false;
+  drain();
+}
+
+void ProcessHost::set_speed(double fraction) { speed_ = std::clamp(fraction, 0.001, 1.0); }
+
+void ProcessHost::set_clock_rate(double rate) {
+  local_base_ = local_now();
+  rate_base_ = loop_.now();
+  rate_ = std::clamp(rate, 0.01, 100.0);
+}
+
+void ProcessHost::schedule_tick() {
+  const Nanos interval = std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(timing_.tick_interval) / rate_));
+  const uint64_t inc = incarnation_;
+  loop_.after(interval, EventKind::kTick, [this, inc] { on_tick(inc); });
+}
+
+void ProcessHost::on_tick(uint64_t incarnation) {
+  if (incarnation != incarnation_ || !process_) return;
+  schedule_tick();
+  if (paused_ || tick_queued_) return;  // a stopped process's timer does not pile up ticks
+  tick_queued_ = true;
+  arrive(Input{Input::Kind::kTick, 0, {}, 0});
+}
+
+void ProcessHost::arrive(Input in) {
+  inbox_.push_back(std::move(in));
+  drain();
+}
+
+void ProcessHost::drain() {
+  if (paused_ || !process_ || inbox_.empty()) return;
+  if (loop_.now() < busy_until_) {
+    if (!drain_scheduled_) {
+      drain_scheduled_ = true;
+      const uint64_t inc = incarnation_;
+      loop_.at(busy_until_, EventKind::kProcess, [this, inc] {
+        drain_scheduled_ = false;
+        if (inc == incarnation_) drain();
+      });
+    }
+    return;
+  }
+  Input in = std::move(inbox_.front());
+  inbox_.pop_front();
+  handle(in);
+  if (!inbox_.empty()) drain();  // schedules itself at busy_until_
+}
+
+void ProcessHost::handle(Input& in) {
+  HostOutbox out;
+  switch (in.kind) {
+    case Input::Kind::kTick:
+      tick_queued_ = false;
+      process_->tick(local_now(), out);
+      break;
+    case Input::Kind::kMessage:
+      process_->receive(in.from, in.bytes, local_now(), out);
+      break;
+    case Input::Kind::kWake:
+      process_->wake(in.token, local_now(), out);
+      break;
+  }
+  const Nanos disk = disk_ ? disk_->take_busy() : 0;
+  const Nanos cost = std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + disk) / speed_));
+  busy_until_ = loop_.now() + cost;
+  send_all(out, cost);
+}
+
+void ProcessHost::send_all(HostOutbox& out, Nanos leave_after) {
+  for (auto& m : out.out) net_.send(endpoint_, m.to, std::move(m.bytes), m.reply, leave_after);
+  const uint64_t inc = incarnation_;
+  for (const auto& [delay, token] : out.wakes) {
+    const uint64_t t = token;
+    loop_.after(leave_after + delay, EventKind::kDisk, [this, inc, t] {
+      if (inc == incarnation_) arrive(Input{Input::Kind::kWake, 0, {}, t});
+    });
+  }
+  if (process_ && !process_->alive()) kill();
+}
+
+void ProcessHost::poke(const std::function<void(Process&, Outbox&)>& fn) {
+  if (!process_) return;
+  HostOutbox out;
+  fn(*process_, out);
+  if (disk_) busy_until_ = std::max(busy_until_, loop_.now()) + disk_->take_busy();
+  send_all(out, 0);
+}
+
+}  // namespace sim

@@ -1,0 +1,112 @@
+#include "sim/process.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/seeds.h"
+
+namespace sim {
+namespace {
+
+// Counts its ticks; answers every message with the count.
+class Counter : public Process {
+ public:
+  explicit Counter(int* ticks) : ticks_(ticks) {}
+  void receive(int from, const std::string& bytes, Nanos, Outbox& out) override {
+    out.send(from, bytes + ":" + std::to_string(*ticks_), true);
+  }
+  void tick(Nanos, Outbox&) override { ++*ticks_; }
+
+ private:
+  int* ticks_;
+};
+
+struct Fixture {
+  Fixture() : net(loop, Seeds(1).stream("network"), 1) {
+    LinkQuality q;
+    q.latency = {kMilli, kMilli, 0, 0};
+    net.set_baseline(q);
+    ProcessTiming t;
+    t.tick_interval = 10 * kMilli;
+    t.cpu_cost = 10 * kMicro;
+    host = std::make_unique<ProcessHost>(loop, net, 0, nullptr, t, [this](Nanos) {
+      ++made;
+      ticks = 0;
+      return std::make_unique<Counter>(&ticks);
+    });
+    net.attach(client_endpoint(0), [this](int, const std::string& b) {
+      replies.push_back(b);
+      reply_at.push_back(loop.now());
+    });
+  }
+  void ping(const std::string& what) { net.send(client_endpoint(0), 0, what); }
+  EventLoop loop;
+  SimNetwork net;
+  std::unique_ptr<ProcessHost> host;
+  int made = 0;
+  int ticks = 0;
+  std::vector<std::string> replies;
+  std::vector<Nanos> reply_at;
+};
+
+TEST(ProcessHost, TicksAtItsIntervalAndItsClockRate) {
+  Fixture f;
+  ASSERT_TRUE(f.host->start());
+  f.loop.run_until(kSecond + kMilli);
+  EXPECT_EQ(f.ticks, 100);
+  f.host->set_clock_rate(2.0);  // a fast clock: twice the ticks, local time runs ahead
+  f.loop.run_until(2 * kSecond + kMilli);
+  EXPECT_NEAR(f.ticks, 300, 2);  // the tick already due at the old interval comes first
+  EXPECT_GT(f.host->local_now(), f.loop.now() + kSecond / 2);
+}
+
+TEST(ProcessHost, APausedProcessQueuesItsInputsAndAnswersOnResume) {
+  Fixture f;
+  ASSERT_TRUE(f.host->start());
+  f.loop.run_until(100 * kMilli + kMicro);
+  f.host->pause();
+  f.ping("a");
+  f.loop.run_until(500 * kMilli);
+  EXPECT_TRUE(f.replies.empty());
+  EXPECT_EQ(f.ticks, 10);  // no ticks while stopped
+  f.host->resume();
+  f.loop.run_until(600 * kMilli);
+  ASSERT_EQ(f.replies.size(), 1u);
+  EXPECT_EQ(f.replies[0], "a:10");
+}
+
+TEST(ProcessHost, AKilledProcessLosesItsStateAndRestartsFresh) {
+  Fixture f;
+  ASSERT_TRUE(f.host->start());
+  f.loop.run_until(55 * kMilli);
+  f.host->kill();
+  EXPECT_FALSE(f.host->up());
+  f.ping("lost");
+  f.loop.run_until(200 * kMilli);
+  EXPECT_TRUE(f.replies.empty());
+  EXPECT_EQ(f.net.counters().unreachable, 1u);
+  ASSERT_TRUE(f.host->start());
+  EXPECT_EQ(f.made, 2);
+  EXPECT_EQ(f.ticks, 0);
+  f.loop.run_until(235 * kMilli);
+  f.ping("b");
+  f.loop.run_until(300 * kMilli);
+  ASSERT_EQ(f.replies.size(), 1u);
+  EXPECT_EQ(f.replies[0], "b:3");
+}
+
+TEST(ProcessHost, ASlowProcessAnswersLate) {
+  Fixture f;
+  ASSERT_TRUE(f.host->start());
+  f.loop.run_until(5 * kMilli);
+  f.ping("fast");
+  f.loop.run_until(8 * kMilli);
+  f.host->set_speed(0.001);  // 10 us of work now takes 10 ms
+  f.ping("slow");
+  f.loop.run_until(100 * kMilli);
+  ASSERT_EQ(f.reply_at.size(), 2u);
+  EXPECT_LT(f.reply_at[0] - 5 * kMilli, 3 * kMilli);
+  EXPECT_GE(f.reply_at[1] - 8 * kMilli, 10 * kMilli);
+}
+
+}  // namespace
+}  // namespace sim

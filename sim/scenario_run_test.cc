@@ -1,0 +1,174 @@
+// Scenario files in the simulation: replay (same seed => same history bytes and event hash, also
+// under swarm draws), a demo that must fail is caught, shards split a sweep, summaries merge, and
+// shrinking keeps the failure while cutting the scenario down.
+#include "sim/scenario_run.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "harness/nemesis/registry.h"
+#include "harness/scenario/scenario_loader.h"
+#include "sim/shrink.h"
+#include "sim/swarm.h"
+#include "sim/sweep.h"
+#include "sim/test_seeds.h"
+
+namespace sim {
+namespace {
+
+const char* kScenario = R"(name: sim-small
+cluster: {nodes: 3, compaction_bytes: 4096}
+clients: {count: 3, keys: own, mix: {get: 50, append: 50}}
+phases:
+  - name: clients
+    workload: {duration: 2s}
+    nemesis:
+      - every: [300ms, 500ms]
+        do: {partition: random_halves}
+        undo_after: 200ms
+      - at: 1s
+        do: {kill: leader}
+        undo_after: 300ms
+    after: [heal, verify_appends]
+checks: {linearizable: true, appends: true}
+)";
+
+const char* kBroken = R"(name: sim-dedup-off
+unsafe: true
+cluster: {nodes: 3, dedup: false}
+network: {drop_replies: 0.3}
+clients: {count: 3, keys: own, mix: {get: 20, append: 80}}
+phases:
+  - name: clients
+    workload: {duration: 3s}
+    nemesis:
+      - every: [200ms, 400ms]
+        do: {partition: random_halves}
+      - at: 1500ms
+        do: {kill: leader}
+        undo_after: 300ms
+    after: [heal, verify_appends]
+checks: {linearizable: true, appends: true}
+)";
+
+struct TempDir {
+  TempDir() : path(std::filesystem::temp_directory_path() / ("sim-test-" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+};
+
+harness::Scenario load(const char* text) {
+  auto s = harness::load_scenario_text(text, "inline.yaml", harness::fault_registry());
+  EXPECT_TRUE(s) << s.status().message();
+  return *s;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(ScenarioRun, TheSameSeedReplaysByteForByteWithAndWithoutSwarm) {
+  TempDir tmp;
+  const harness::Scenario s = load(kScenario);
+  for (uint64_t seed : testing::seeds(4)) {
+    for (bool swarm : {false, true}) {
+      SweepOptions o;
+      o.runs_dir = tmp.path.string();
+      SeedOutcome a = run_seed(s, seed, swarm, o, true);
+      ASSERT_EQ(a.exit_code, 0) << testing::trace(seed) << " swarm=" << swarm << ": " << a.why;
+      const std::string history = slurp(a.run_dir + "/history.jsonl");
+      const std::string nemesis = slurp(a.run_dir + "/nemesis.jsonl");
+      SeedOutcome b = run_seed(s, seed, swarm, o, true);
+      EXPECT_EQ(a.event_hash, b.event_hash) << testing::trace(seed);
+      EXPECT_EQ(history, slurp(b.run_dir + "/history.jsonl")) << testing::trace(seed);
+      EXPECT_EQ(nemesis, slurp(b.run_dir + "/nemesis.jsonl")) << testing::trace(seed);
+      EXPECT_GT(history.size(), 1000u);
+      for (const char* f : {"results.json", "junit.xml", "scenario.yaml", "logs/n1.log"}) {
+        EXPECT_TRUE(std::filesystem::exists(b.run_dir + "/" + f)) << f;  // a replay replaces the run
+      }
+    }
+  }
+}
+
+TEST(ScenarioRun, AnUnsafeClusterIsCaughtAndItsFailureShrinks) {
+  TempDir tmp;
+  const harness::Scenario s = load(kBroken);
+  SweepOptions o;
+  o.runs_dir = tmp.path.string();
+  o.seeds = 6;
+  o.jobs = 2;
+  SweepSummary summary = run_sweep({s}, o, nullptr);
+  EXPECT_EQ(summary.runs, 6u);
+  ASSERT_GT(summary.failed, 0u) << "dedup off under reply loss was never caught";
+  const SeedOutcome& f = summary.failures.front();
+  EXPECT_TRUE(std::filesystem::exists(f.run_dir + "/report.html"));
+  EXPECT_NE(replay_command(f, false).find("--seed " + std::to_string(f.seed)), std::string::npos);
+  ShrinkOptions so;
+  so.seed = f.seed;
+  so.runs_dir = tmp.path.string();
+  so.max_runs = 40;
+  auto r = shrink(s, so, nullptr);
+  ASSERT_TRUE(r) << r.status().message();
+  auto shrunk = harness::load_scenario_file(r->file, harness::fault_registry());
+  ASSERT_TRUE(shrunk) << shrunk.status().message();
+  EXPECT_LE(shrunk->clients.count, s.clients.count);
+  // The shrunk file fails again with its seed.
+  SeedOutcome again = run_seed(*shrunk, f.seed, false, o, false);
+  EXPECT_EQ(again.exit_code, 1) << again.why;
+}
+
+TEST(ScenarioRun, ShardsSplitASweepAndSummariesMerge) {
+  TempDir tmp;
+  const harness::Scenario s = load(kScenario);
+  uint64_t runs = 0;
+  std::vector<std::string> dirs;
+  for (int k = 1; k <= 3; ++k) {
+    SweepOptions o;
+    o.seeds = 7;
+    o.shard = k;
+    o.shards = 3;
+    o.runs_dir = (tmp.path / ("shard" + std::to_string(k))).string();
+    std::filesystem::create_directories(o.runs_dir);
+    SweepSummary sum = run_sweep({s}, o, nullptr);
+    runs += sum.runs;
+    std::ofstream(o.runs_dir + "/" + summary_file_name(o)) << to_json(sum, o).dump();
+    dirs.push_back(o.runs_dir);
+  }
+  EXPECT_EQ(runs, 7u);
+  std::vector<std::string> files;
+  auto merged = merge_summaries(dirs, &files);
+  ASSERT_TRUE(merged) << merged.status().message();
+  EXPECT_EQ(files.size(), 3u);
+  EXPECT_EQ(merged->runs, 7u);
+  EXPECT_EQ(merged->passed, 7u);
+  std::ofstream(tmp.path / "sim-summary-bad.json") << "{\"runs\": ";
+  EXPECT_FALSE(merge_summaries({tmp.path.string()}, &files));
+}
+
+TEST(Swarm, DrawsAreValidScenariosAndDependOnlyOnTheSeed) {
+  const harness::Scenario s = load(kScenario);
+  int changed = 0;
+  for (uint64_t seed : testing::seeds(30)) {
+    std::vector<std::string> a_notes, b_notes;
+    auto a = swarm_scenario(s, seed, &a_notes);
+    auto b = swarm_scenario(s, seed, &b_notes);
+    ASSERT_TRUE(a) << testing::trace(seed) << ": " << a.status().message();
+    EXPECT_EQ(a->source, b->source) << testing::trace(seed);
+    EXPECT_EQ(a->name, s.name);
+    if (!a_notes.empty()) ++changed;
+  }
+  EXPECT_GT(changed, 10);
+}
+
+}  // namespace
+}  // namespace sim

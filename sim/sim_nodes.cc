@@ -1,0 +1,137 @@
+#include "sim/sim_nodes.h"
+
+namespace sim {
+
+SimNodes::SimNodes(SimClock& clock, SimNetwork& net, std::vector<node::NodeCoreOptions> options,
+                   std::vector<std::unique_ptr<SimDisk>> disks, ProcessTiming timing)
+    : clock_(clock), options_(std::move(options)), disks_(std::move(disks)),
+      logs_(options_.size()), errors_(options_.size()), power_losses_(options_.size(), 0) {
+  for (size_t i = 0; i < options_.size(); ++i) {
+    hosts_.push_back(std::make_unique<ProcessHost>(
+        clock.loop(), net, static_cast<int>(i), disks_[i].get(), timing, [this, i](Nanos now) {
+          std::string error;
+          auto p = NodeProcess::open(options_[i], disks_[i].get(), &logs_[i], now, &error);
+          errors_[i] = error;
+          return std::unique_ptr<Process>(std::move(p));
+        }));
+  }
+}
+
+SimNodes::~SimNodes() = default;
+
+common::Status SimNodes::check(int node) const {
+  if (node < 0 || node >= count())
+    return common::Status::invalid_argument("no node " + std::to_string(node) + " (the cluster has " +
+                                            std::to_string(count()) + ")");
+  return common::Status::ok();
+}
+
+common::Status SimNodes::start(int node) {
+  if (auto s = check(node); !s) return s;
+  if (!host(node).start()) {
+    return common::Status::unavailable("node n" + std::to_string(node) + " refused to start: " +
+                                       errors_[static_cast<size_t>(node)]);
+  }
+  return common::Status::ok();
+}
+
+common::Status SimNodes::kill(int node, harness::sut::Crash how) {
+  if (auto s = check(node); !s) return s;
+  if (!host(node).up()) return common::Status::ok();
+  if (how == harness::sut::Crash::kProcess && power_loss_ > 0 && power_rng_.chance(power_loss_))
+    how = harness::sut::Crash::kPowerLoss;
+  host(node).kill();
+  if (how == harness::sut::Crash::kPowerLoss) {
+    disk(node).power_cut();
+    ++power_losses_[static_cast<size_t>(node)];
+  }
+  return common::Status::ok();
+}
+
+common::Status SimNodes::restart(int node) {
+  if (auto s = kill(node); !s) return s;
+  return start(node);
+}
+
+common::Status SimNodes::pause(int node) {
+  if (auto s = check(node); !s) return s;
+  host(node).pause();
+  return common::Status::ok();
+}
+
+common::Status SimNodes::resume(int node) {
+  if (auto s = check(node); !s) return s;
+  host(node).resume();
+  return common::Status::ok();
+}
+
+bool SimNodes::running(int node) { return check(node) && host(node).up(); }
+
+bool SimNodes::paused(int node) const { return check(node) && hosts_[static_cast<size_t>(node)]->paused(); }
+
+node::NodeCore* SimNodes::core(int node) {
+  if (!running(node)) return nullptr;
+  return &static_cast<NodeProcess*>(host(node).process())->core();
+}
+
+common::Result<harness::sut::NodeStatus> SimNodes::status(int node, int64_t timeout_ns) {
+  if (auto s = check(node); !s) return s;
+  if (!host(node).up()) return common::Status::unavailable("node n" + std::to_string(node) + " is down");
+  if (host(node).paused()) {
+    clock_.sleep_for(timeout_ns);  // a stopped process never answers
+    return common::Status::timeout("node n" + std::to_string(node) + " did not answer (paused)");
+  }
+  harness::sut::NodeStatus st;
+  host(node).poke([&](Process& p, Outbox& out) {
+    st = static_cast<NodeProcess&>(p).status(host(node).local_now(), out);
+  });
+  return st;
+}
+
+std::optional<int> SimNodes::leader(int64_t deadline_ns) {
+  for (;;) {
+    std::optional<int> best;
+    uint64_t best_term = 0;
+    for (int i = 0; i < count(); ++i) {
+      if (!host(i).up() || host(i).paused()) continue;
+      node::NodeCore* c = core(i);
+      if (c->role() == raft::Role::kLeader && (!best || c->term() > best_term)) {
+        best = i;
+        best_term = c->term();
+      }
+    }
+    if (best || clock_.now_ns() >= deadline_ns) return best;
+    clock_.sleep_until(std::min<int64_t>(deadline_ns, clock_.now_ns() + 10 * kMilli));
+  }
+}
+
+std::string SimNodes::log_file(int node) const { return "logs/n" + std::to_string(node + 1) + ".log"; }
+
+common::Status SimNodes::corrupt(int node) {
+  if (auto s = check(node); !s) return s;
+  auto where = disk(node).corrupt_at_rest(options_[static_cast<size_t>(node)].data_dir);
+  if (!where) return common::Status::unavailable("node n" + std::to_string(node) + " has no durable bytes yet");
+  return common::Status::ok();
+}
+
+common::Status SimNodes::slow(int node, double fraction) {
+  if (auto s = check(node); !s) return s;
+  host(node).set_speed(fraction);
+  return common::Status::ok();
+}
+
+common::Status SimNodes::drift(int node, double rate) {
+  if (auto s = check(node); !s) return s;
+  host(node).set_clock_rate(rate);
+  return common::Status::ok();
+}
+
+common::Status SimNodes::slow_disk(int node, double factor) {
+  if (auto s = check(node); !s) return s;
+  DiskTiming t = disk(node).timing();
+  t.slow_factor = factor;
+  disk(node).set_timing(t);
+  return common::Status::ok();
+}
+
+}  // namespace sim

@@ -1,0 +1,178 @@
+#include "sim/sim_system.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "sim/seeds.h"
+
+namespace sim {
+
+wire::ClusterConfig sim_cluster_config(int nodes, const harness::sut::ClusterSettings& s) {
+  wire::ClusterConfig c;
+  c.path = "(simulated cluster)";
+  for (int i = 0; i < nodes; ++i) {
+    wire::NodeAddresses a;
+    a.id = static_cast<uint64_t>(i + 1);
+    a.listen = a.address = a.client_address = "sim://n" + std::to_string(i + 1);
+    c.nodes.push_back(a);
+  }
+  auto ms = [](int64_t ns) { return static_cast<int>(ns / 1'000'000); };
+  c.tick_ms = std::max(1, ms(s.tick_ns));
+  c.election_timeout_min_ms = ms(s.election_min_ns);
+  c.election_timeout_max_ms = ms(s.election_max_ns);
+  c.heartbeat_ms = ms(s.heartbeat_ns);
+  c.fsync = s.fsync == harness::sut::Fsync::kNever ? wire::FsyncMode::kNever : wire::FsyncMode::kAlways;
+  c.read_mode = s.read_mode == harness::sut::ReadMode::kLocal ? wire::ReadMode::kLocal
+                : s.read_mode == harness::sut::ReadMode::kLog ? wire::ReadMode::kLog
+                                                              : wire::ReadMode::kReadIndex;
+  c.storage = s.storage == harness::sut::Storage::kMemory ? wire::StorageMode::kMemory : wire::StorageMode::kDisk;
+  c.dedup = s.dedup;
+  c.compaction_bytes = s.compaction_bytes;
+  return c;
+}
+
+SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& options)
+    : spec_(spec), options_(options), clock_(loop_), net_(loop_, common::Rng(spec.network_seed), spec.nodes),
+      seam_(net_, spec.nodes) {
+  LinkQuality base;
+  base.latency = options.latency;
+  net_.set_baseline(base);
+  const wire::ClusterConfig config = sim_cluster_config(spec.nodes, spec.settings);
+  std::vector<node::NodeCoreOptions> opts;
+  std::vector<std::unique_ptr<SimDisk>> disks;
+  const Seeds seeds(options.seed);
+  for (int i = 0; i < spec.nodes; ++i) {
+    node::NodeCoreOptions o;
+    o.cluster = config;
+    o.id = static_cast<uint64_t>(i + 1);
+    o.data_dir = "/data/n" + std::to_string(i + 1);
+    o.seed = static_cast<size_t>(i) < spec.node_seeds.size() && spec.node_seeds[static_cast<size_t>(i)]
+                 ? spec.node_seeds[static_cast<size_t>(i)]
+                 : seeds.seed_of("node/" + std::to_string(i)) | 1;
+    o.max_msg_bytes = options.max_msg_bytes;
+    o.max_inflight_bytes = options.max_inflight_bytes;
+    o.max_snapshot_chunk = options.max_snapshot_chunk;
+    o.segment_bytes = options.segment_bytes;
+    opts.push_back(std::move(o));
+    disks.push_back(std::make_unique<SimDisk>(seeds.stream("disk", i), options.disk));
+  }
+  ProcessTiming timing;
+  timing.tick_interval = static_cast<Nanos>(config.tick_ms) * kMilli;
+  timing.cpu_cost = options.cpu_cost;
+  nodes_ = std::make_unique<SimNodes>(clock_, net_, std::move(opts), std::move(disks), timing);
+  clients_ = std::make_unique<SimClients>(clock_, net_, seam_, spec.nodes);
+}
+
+SimSystem::~SimSystem() { stop(); }
+
+common::Status SimSystem::start() {
+  if (started_) return common::Status::ok();
+  started_ = true;
+  for (int i = 0; i < spec_.nodes; ++i) {
+    if (auto st = nodes_->start(i); !st) return st;
+  }
+  nodes_->set_power_loss(options_.power_loss, Seeds(options_.seed).stream("power-loss"));
+  start_sim_faults();
+  return common::Status::ok();
+}
+
+// Every 100 ms of run time each node may slow down, drift or get a slow disk for a while; each
+// change is one line of the fingerprint (the sweep prints them with a failure).
+void SimSystem::start_sim_faults() {
+  const WorldOptions& f = options_;
+  if (f.slow_node <= 0 && f.clock_drift <= 0 && f.slow_disk <= 0) return;
+  sim_faults_ = clock_.spawn("sim-faults", [this] {
+    const WorldOptions& f = options_;
+    common::Rng rng = Seeds(options_.seed).stream("sim-faults");
+    const int n = nodes_->count();
+    std::vector<int64_t> until(static_cast<size_t>(n), 0);
+    auto note = [&](const std::string& what, int node) {
+      std::string line = std::to_string(clock_.now_ns() / kMilli);
+      line += "ms n";
+      line += std::to_string(node);
+      line += ' ';
+      line += what;
+      fault_lines_.push_back(std::move(line));
+    };
+    auto normal = [&](int i) {
+      (void)nodes_->slow(i, 1.0);
+      (void)nodes_->drift(i, 1.0);
+      (void)nodes_->slow_disk(i, 1.0);
+    };
+    const double p = 0.1;  // per 100 ms step: the rates are per second
+    while (!finishing_) {
+      clock_.sleep_for(100 * kMilli);
+      for (int i = 0; i < n && !finishing_; ++i) {
+        int64_t& u = until[static_cast<size_t>(i)];
+        if (u && clock_.now_ns() >= u) {
+          normal(i);
+          u = 0;
+          note("back to normal", i);
+          continue;
+        }
+        if (u) continue;
+        const int64_t span = rng.uniform(200, 3000) * kMilli;
+        if (rng.chance(f.slow_node * p)) {
+          (void)nodes_->slow(i, f.slow_fraction);
+          note("slow x" + std::to_string(f.slow_fraction), i);
+        } else if (rng.chance(f.clock_drift * p)) {
+          const double rate = 1.0 + (rng.next_double() * 2 - 1) * f.drift_max;
+          (void)nodes_->drift(i, rate);
+          note("clock rate " + std::to_string(rate), i);
+        } else if (rng.chance(f.slow_disk * p)) {
+          const int factor = static_cast<int>(rng.uniform(10, 100));
+          (void)nodes_->slow_disk(i, factor);
+          note("slow disk x" + std::to_string(factor), i);
+        } else {
+          continue;
+        }
+        u = clock_.now_ns() + span;
+      }
+    }
+    for (int i = 0; i < n; ++i) normal(i);
+  });
+}
+
+void SimSystem::stop() {
+  if (stopped_ || !started_) return;
+  stopped_ = true;
+  finishing_ = true;
+  if (sim_faults_) {
+    try {
+      sim_faults_->join();
+    } catch (const SimStalled&) {
+    }
+  }
+  for (int i = 0; i < nodes_->count(); ++i) {
+    std::string line(1, 'n');  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string
+    line += std::to_string(i);
+    line += " power losses ";
+    line += std::to_string(nodes_->power_losses(i));
+    fault_lines_.push_back(std::move(line));
+  }
+  if (options_.fingerprint) {
+    options_.fingerprint->event_hash = loop_.hash();
+    options_.fingerprint->events = loop_.events_run();
+    options_.fingerprint->now_ns = loop_.now();
+    options_.fingerprint->faults = fault_lines_;
+  }
+  for (int i = 0; i < nodes_->count(); ++i) {
+    if (node::NodeCore* c = nodes_->core(i)) (void)c->close();
+    nodes_->host(i).kill();
+  }
+  if (!options_.write_logs || spec_.run_dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(spec_.run_dir + "/logs", ec);
+  for (int i = 0; i < nodes_->count(); ++i) {
+    std::ofstream out(spec_.run_dir + "/" + nodes_->log_file(i));
+    for (const auto& line : nodes_->logs(i).lines) out << line << '\n';
+  }
+}
+
+harness::sut::SystemFactory sim_system_factory(WorldOptions options) {
+  return [options](const harness::sut::SystemSpec& spec) -> common::Result<std::unique_ptr<harness::sut::System>> {
+    return std::unique_ptr<harness::sut::System>(std::make_unique<SimSystem>(spec, options));
+  };
+}
+
+}  // namespace sim

@@ -1,0 +1,99 @@
+#pragma once
+// SimSystem: the seam's System (harness/sut/system.h) as one deterministic simulated world: an
+// EventLoop, a SimClock whose tasks are fibers, a SimNetwork behind the seam's Network, N real
+// NodeCores on SimDisks behind the seam's Nodes, and ClerkCore clients behind the seam's Clients.
+// Everything random comes from the SystemSpec's seeds and WorldOptions::seed through named
+// streams; nothing reads a wall clock or starts a thread. The same spec and options give the same
+// run, event for event: event_hash() is the fingerprint a determinism check compares.
+// Owned by whoever runs the scenario; single thread.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/sut/system.h"
+#include "sim/event_loop.h"
+#include "sim/network.h"
+#include "sim/process.h"
+#include "sim/seam_network.h"
+#include "sim/sim_clients.h"
+#include "sim/sim_clock.h"
+#include "sim/sim_disk.h"
+#include "sim/sim_nodes.h"
+
+namespace sim {
+
+// The simulation's own knobs (what a SystemSpec does not say). Swarm testing draws them per seed.
+struct WorldOptions {
+  uint64_t seed = 1;  // streams not named in the SystemSpec (disks)
+  Latency latency;    // every link's latency before any fault
+  DiskTiming disk;
+  Nanos cpu_cost = 5 * kMicro;  // per message or tick handled, at full speed
+  // Raft size limits and the log segment size (0: the cluster's defaults).
+  uint64_t max_msg_bytes = 0;
+  uint64_t max_inflight_bytes = 0;
+  uint64_t max_snapshot_chunk = 0;
+  uint64_t segment_bytes = 0;
+  bool write_logs = true;  // stop() writes logs/n<id>.log into the run directory
+  // Faults only a simulation has (swarm testing draws them): the chance that a kill is a power
+  // loss, and per second of run time the chance that a node slows to `slow_fraction` of its speed,
+  // that its clock rate drifts by up to `drift_max`, or that its disk slows 10-100x, each for
+  // 0.2-3 s. A task of the system applies them from start() to stop().
+  double power_loss = 0;
+  double slow_node = 0;
+  double slow_fraction = 0.1;
+  double clock_drift = 0;
+  double drift_max = 0.1;
+  double slow_disk = 0;
+  // Filled in by stop(): the run's event hash, events and simulated time (for the sweep).
+  struct Fingerprint {
+    uint64_t event_hash = 0;
+    uint64_t events = 0;
+    int64_t now_ns = 0;
+    std::vector<std::string> faults;  // the simulation-only faults applied, one line each
+  };
+  std::shared_ptr<Fingerprint> fingerprint;
+};
+
+class SimSystem final : public harness::sut::System {
+ public:
+  SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& options);
+  ~SimSystem() override;
+
+  common::Status start() override;
+  void stop() override;
+  harness::sut::RunClock& clock() override { return clock_; }
+  harness::sut::Nodes& nodes() override { return *nodes_; }
+  harness::sut::Network& network() override { return seam_; }
+  harness::sut::Clients& clients() override { return *clients_; }
+
+  SimNodes& sim_nodes() { return *nodes_; }
+  SimNetwork& sim_network() { return net_; }
+  EventLoop& loop() { return loop_; }
+  uint64_t event_hash() const { return loop_.hash(); }
+  const harness::sut::SystemSpec& spec() const { return spec_; }
+
+ private:
+  harness::sut::SystemSpec spec_;
+  WorldOptions options_;
+  EventLoop loop_;
+  SimClock clock_;
+  SimNetwork net_;
+  SeamNetwork seam_;
+  std::unique_ptr<SimNodes> nodes_;
+  std::unique_ptr<SimClients> clients_;
+  void start_sim_faults();
+  bool started_ = false;
+  bool stopped_ = false;
+  bool finishing_ = false;
+  std::unique_ptr<harness::sut::Task> sim_faults_;
+  std::vector<std::string> fault_lines_;
+};
+
+// The wire config of a simulated cluster of `nodes` with these settings (ids 1..N, sim:// names).
+wire::ClusterConfig sim_cluster_config(int nodes, const harness::sut::ClusterSettings& s);
+
+// A SystemFactory making SimSystems with `options` (for the runner).
+harness::sut::SystemFactory sim_system_factory(WorldOptions options);
+
+}  // namespace sim

@@ -1,0 +1,158 @@
+#include "sim/swarm.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include "harness/nemesis/registry.h"
+#include "harness/scenario/scenario_loader.h"
+#include "sim/seeds.h"
+
+namespace sim {
+
+std::string duration_text(harness::Micros d) {
+  const int64_t us = d.count();
+  if (us % 1000 == 0) return std::to_string(us / 1000) + "ms";
+  return std::to_string(us) + "us";
+}
+
+namespace {
+
+template <typename T>
+T pick(common::Rng& rng, std::initializer_list<T> choices) {
+  auto it = choices.begin();
+  std::advance(it, rng.uniform(0, static_cast<int64_t>(choices.size()) - 1));
+  return *it;
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+void scale_drops(YAML::Node net, double f) {
+  for (const char* k : {"drop_requests", "drop_replies"}) {
+    if (net[k]) net[k] = std::stod(fmt(net[k].as<double>() * f));
+  }
+}
+
+}  // namespace
+
+common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uint64_t seed,
+                                                 std::vector<std::string>* notes) {
+  common::Rng rng = Seeds(seed).stream("swarm/scenario");
+  YAML::Node root;
+  try {
+    root = YAML::Load(s.source);
+  } catch (const YAML::Exception& e) {
+    return common::Status::invalid_argument(s.file + ": " + e.what());
+  }
+  const harness::ChecksSpec& checks = s.checks;
+  // Timing: scaled together, so the election timeout stays well above the heartbeat.
+  if (!checks.max_mean_latency && rng.chance(0.5)) {
+    const double f = pick(rng, {0.5, 0.75, 1.5, 2.0});
+    const harness::ClusterSpec& c = s.cluster;
+    auto scaled = [&](harness::Micros d) {
+      return std::max(c.tick, harness::Micros(static_cast<int64_t>(static_cast<double>(d.count()) * f)));
+    };
+    root["cluster"]["election_timeout"] = std::vector<std::string>{duration_text(scaled(c.election_min)),
+                                                                   duration_text(scaled(c.election_max))};
+    root["cluster"]["heartbeat"] = duration_text(scaled(c.heartbeat));
+    notes->push_back("timing x" + fmt(f));
+  }
+  const bool size_checks = checks.no_snapshot || checks.max_snapshot_bytes || checks.max_raft_state_bytes;
+  if (!size_checks && rng.chance(0.5)) {
+    const uint64_t bytes = pick<uint64_t>(rng, {1024, 4096, 16384});
+    root["cluster"]["compaction_bytes"] = bytes;
+    notes->push_back("compaction_bytes " + std::to_string(bytes));
+  }
+  // Keys and mix (not where a check bounds the state's size: the bound was set for this workload).
+  if (!size_checks && s.clients.keys == harness::ClientsSpec::Keys::kOwn && s.clients.readers == 0 &&
+      rng.chance(0.3)) {
+    const int keys = static_cast<int>(rng.uniform(1, 3));
+    root["clients"]["keys"] = "shared";
+    root["clients"]["key_count"] = keys;
+    if (root["clients"]["init_put_empty"]) root["clients"].remove("init_put_empty");
+    notes->push_back("keys shared x" + std::to_string(keys));
+  }
+  if (!size_checks && !checks.max_mean_latency && s.clients.append_weight > 0 && rng.chance(0.4)) {
+    const int get = pick(rng, {10, 50, 90});
+    root["clients"]["mix"]["get"] = get;
+    root["clients"]["mix"]["append"] = 100 - get;
+    if (root["clients"]["mix"]["put"]) root["clients"]["mix"]["put"] = 0;
+    notes->push_back("mix get " + std::to_string(get));
+  }
+  // Fault mix: each nemesis entry kept with chance 0.7 (at least one per phase that had some).
+  if (root["phases"]) {
+    int p = 0;
+    for (auto phase : root["phases"]) {
+      YAML::Node nem = phase["nemesis"];
+      if (nem && nem.IsSequence() && nem.size() > 1) {
+        YAML::Node kept(YAML::NodeType::Sequence);
+        std::vector<size_t> dropped;
+        for (size_t k = 0; k < nem.size(); ++k) {
+          if (rng.chance(0.7)) kept.push_back(nem[k]);
+          else dropped.push_back(k);
+        }
+        if (kept.size() == 0) kept.push_back(nem[static_cast<size_t>(rng.uniform(0, static_cast<int64_t>(nem.size()) - 1))]);
+        if (kept.size() < nem.size()) {
+          phase["nemesis"] = kept;
+          notes->push_back("phase " + std::to_string(p) + ": " + std::to_string(kept.size()) + " of " +
+                           std::to_string(nem.size()) + " nemesis entries");
+        }
+      }
+      ++p;
+    }
+  }
+  if (root["network"] && rng.chance(0.5)) {
+    const double f = pick(rng, {0.25, 0.5});
+    scale_drops(root["network"], f);
+    notes->push_back("baseline drops x" + fmt(f));
+  }
+  YAML::Emitter out;
+  out << root;
+  std::string text = out.c_str();
+  text += '\n';
+  auto loaded = harness::load_scenario_text(text, s.file, harness::fault_registry());
+  if (!loaded) return loaded.status();
+  loaded->name = s.name;
+  return loaded;
+}
+
+void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* w, SimFaults* f,
+                std::vector<std::string>* notes) {
+  common::Rng rng = Seeds(seed).stream("swarm/knobs");
+  w->latency.min = rng.uniform(10, 200) * kMicro;
+  w->latency.max = w->latency.min + rng.uniform(50, 3000) * kMicro;
+  w->latency.tail = pick(rng, {0.0, 0.01, 0.05});
+  w->latency.tail_max = w->latency.tail > 0 ? rng.uniform(1, 30) * kMilli : 0;
+  w->disk.fsync_min = rng.uniform(50, 1000) * kMicro;
+  w->disk.fsync_max = w->disk.fsync_min + rng.uniform(0, 5000) * kMicro;
+  w->max_msg_bytes = pick<uint64_t>(rng, {0, 200, 1000, 8000});
+  w->max_inflight_bytes = pick<uint64_t>(rng, {0, 2000, 64000});
+  w->max_snapshot_chunk = pick<uint64_t>(rng, {0, 100, 1000, 10000});
+  w->segment_bytes = pick<uint64_t>(rng, {0, 512, 4096, 65536});
+  const harness::ChecksSpec& c = scenario.checks;
+  const bool size_checks = c.max_raft_state_bytes || c.max_snapshot_bytes || c.no_snapshot;
+  f->power_loss = pick(rng, {0.0, 0.5, 1.0});
+  f->slow_node = pick(rng, {0.0, 0.0, 0.1, 0.3});
+  f->slow_fraction = pick(rng, {0.05, 0.2});
+  f->clock_drift = pick(rng, {0.0, 0.0, 0.2});
+  f->drift_max = 0.1;
+  f->slow_disk = pick(rng, {0.0, 0.0, 0.1});
+  if (size_checks) {
+    // The scenario bounds the durable state for its own settings: a node slowed down, a slow disk
+    // or other size limits keep more log (a slow node compacts late), which is not a bug.
+    w->segment_bytes = w->max_msg_bytes = w->max_inflight_bytes = w->max_snapshot_chunk = 0;
+    f->slow_node = f->slow_disk = 0;
+  }
+  notes->push_back("latency " + std::to_string(w->latency.min / kMicro) + "-" + std::to_string(w->latency.max / kMicro) +
+                   "us tail " + fmt(w->latency.tail) + " up to " + std::to_string(w->latency.tail_max / kMilli) + "ms");
+  notes->push_back("fsync " + std::to_string(w->disk.fsync_min / kMicro) + "-" + std::to_string(w->disk.fsync_max / kMicro) + "us");
+  notes->push_back("max_msg_bytes " + std::to_string(w->max_msg_bytes) + " max_inflight_bytes " +
+                   std::to_string(w->max_inflight_bytes) + " max_snapshot_chunk " + std::to_string(w->max_snapshot_chunk) +
+                   " segment_bytes " + std::to_string(w->segment_bytes));
+  notes->push_back("power_loss " + fmt(f->power_loss) + " slow_node " + fmt(f->slow_node) + " clock_drift " +
+                   fmt(f->clock_drift) + " slow_disk " + fmt(f->slow_disk));
+}
+
+}  // namespace sim
