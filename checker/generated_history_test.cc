@@ -205,6 +205,49 @@ TEST(GeneratedHistory, HtmlOfHundredThousandOpsStaysSmall) {
   EXPECT_EQ(page.find("https://"), std::string::npos);
 }
 
+// Seventy identical unknown appends of "Q" on one key, never completed, then gets reading ever
+// more of them: which 2k of the 70 a get saw does not matter, and the search must not try the
+// subsets one by one (it places identical pending ops in call order only). Linearizable as
+// recorded; a final get reading 71 "Q"s is a violation that needs the whole search to prove.
+TEST(GeneratedHistory, SeventyIdenticalUnknownAppendsAreInterchangeable) {
+  for (const bool broken : {false, true}) {
+    History h;
+    h.source = "generated";
+    h.model_hint = "kv";
+    const std::string key = "k";
+    for (int i = 0; i < 70; ++i) {
+      Operation op;
+      op.process = i;
+      op.f = "append";
+      op.key = key;
+      op.input = "Q";
+      op.call_time = i;
+      op.return_time = kNeverReturned;
+      op.status = OpStatus::kUnknown;
+      op.call_line = h.ops.size() + 1;
+      h.ops.push_back(std::move(op));
+    }
+    for (int i = 1; i <= 30; ++i) {
+      Operation op;
+      op.process = 100;
+      op.f = "get";
+      op.key = key;
+      op.output = std::string(broken && i == 30 ? 71 : 2 * i, 'Q');
+      op.call_time = 100 + 10 * i;
+      op.return_time = 105 + 10 * i;
+      op.status = OpStatus::kOk;
+      op.call_line = h.ops.size() + 1;
+      h.ops.push_back(std::move(op));
+    }
+    CheckOptions opts;
+    opts.timeout = std::chrono::seconds(60);
+    opts.max_memory_bytes = int64_t{1} << 30;
+    auto r = check(h, opts);
+    ASSERT_TRUE(r.is_ok());
+    EXPECT_EQ(r->verdict, broken ? Verdict::kViolation : Verdict::kLinearizable) << r->message;
+  }
+}
+
 // With explain, every violating key is found and explained (within the explain budget after the
 // first one), not only the first: five keys of twenty each get one impossible read. Without it
 // the check may stop at the first. (`faultline run` reports what this gives it.)

@@ -184,7 +184,11 @@ struct PartitionSearch::Impl {
     }
     for (uint32_t i : by_call) {
       if (definite[i]) continue;
-      auto [it, inserted] = last_like.try_emplace(ops[i]->f + '\n' + ops[i]->input.dump(), i);
+      // The identity of (f, input): a string's own bytes (whatever they are), else its JSON text.
+      const nlohmann::json& in = ops[i]->input;
+      std::string like = ops[i]->f + (in.is_string() ? "\ns" : "\nj");
+      like += in.is_string() ? in.get_ref<const std::string&>() : in.dump();
+      auto [it, inserted] = last_like.try_emplace(std::move(like), i);
       if (!inserted) {
         same_before[i] = it->second;
         it->second = i;
