@@ -82,7 +82,7 @@ struct ClusterProcesses::Impl {
   std::vector<std::string> client_addresses;
   bool configured = false;  // cluster.yaml written
   zmq::context_t ctx{1};    // shared by the status Clerks (thread-safe)
-  std::optional<client::ClerkCurve> curve;  // the client's keys, with options.curve
+  std::optional<client::ClerkCurve> curve;  // the client's keys, with options.curve; set by create()
   ChildLauncher launcher;
 
   std::string name(int i) const {
@@ -162,12 +162,15 @@ struct ClusterProcesses::Impl {
     return Status::ok();
   }
 
-  common::Result<client::NodeStatus> query_status(const std::string& address,
-                                                  std::chrono::milliseconds timeout) {
+  // Node i's status, asked at its listen address (with CURVE, as a client of node i's key).
+  common::Result<client::NodeStatus> query_status(int i, std::chrono::milliseconds timeout) {
     client::ClerkOptions o;
-    o.servers = {address};
+    o.servers = {nodes[i].listen};
     o.sender = "harness";
-    o.curve = curve;
+    if (curve) {
+      o.curve = curve;
+      o.curve->server_public_keys = {curve->server_public_keys.at(static_cast<size_t>(i))};
+    }
     client::Clerk clerk(std::move(o), &ctx);
     return clerk.status(0, timeout);
   }
@@ -182,7 +185,7 @@ struct ClusterProcesses::Impl {
             "node " + std::to_string(i) + " (id " + std::to_string(nodes[i].id) + ") " +
             describe_exit(nodes[i].last_wstatus) + " during startup; " + log_tail(log_path(i)));
       }
-      auto st = query_status(nodes[i].listen, kStatusProbe);
+      auto st = query_status(i, kStatusProbe);
       if (st) return Status::ok();
       last = st.status();
       if (std::chrono::steady_clock::now() >= deadline) break;
@@ -249,6 +252,17 @@ common::Result<std::unique_ptr<ClusterProcesses>> ClusterProcesses::create(
     if (auto st = wire::generate_cluster_curve_keys(keys, ids); !st) return st;
     impl->options.config.security = wire::Security::kCurve;
     impl->options.config.curve_keys_dir = keys;
+    // The client's keys, fixed from here on (so status queries from any thread read them unlocked).
+    wire::ClusterConfig named = impl->options.config;
+    for (const auto& n : impl->nodes) {
+      wire::NodeAddresses a;
+      a.id = n.id;
+      a.listen = n.listen;
+      named.nodes.push_back(a);
+    }
+    auto client_keys = client::clerk_curve_for(named);
+    if (!client_keys) return client_keys.status();
+    impl->curve = *client_keys;
   }
   return std::unique_ptr<ClusterProcesses>(new ClusterProcesses(std::move(impl)));
 }
@@ -279,8 +293,7 @@ std::string ClusterProcesses::keys_dir() const {
   return (fs::path(impl_->options.run_dir) / "keys").string();
 }
 std::optional<client::ClerkCurve> ClusterProcesses::curve() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->curve;
+  return impl_->curve;  // set by create(), never changed
 }
 std::string ClusterProcesses::log_path(int i) const {
   impl_->nodes.at(i);
@@ -311,11 +324,6 @@ Status ClusterProcesses::start_all(const std::vector<std::string>& peer_addresse
     config.nodes.push_back(a);
   }
   if (auto st = wire::write_cluster_config(config, m.cluster_file()); !st) return st;
-  if (config.security == wire::Security::kCurve) {
-    auto keys = client::clerk_curve_for(config);
-    if (!keys) return keys.status();
-    m.curve = *keys;
-  }
   m.client_addresses = peers;
   m.configured = true;
   Status st;
@@ -451,7 +459,7 @@ int ClusterProcesses::starts(int i) const {
 common::Result<client::NodeStatus> ClusterProcesses::status(int i,
                                                             std::chrono::milliseconds timeout) {
   if (auto st = impl_->check_index(i); !st) return st;
-  return impl_->query_status(impl_->nodes[i].listen, timeout);
+  return impl_->query_status(i, timeout);
 }
 
 common::Result<int> ClusterProcesses::leader(std::chrono::milliseconds timeout) {
