@@ -24,12 +24,7 @@ check cluster/node checker harness sim app
 excludes=(--exclude=node_core_sim_test.cc)
 check cluster/node cluster/client
 excludes=()
-# curve_process_test forges Raft messages (raft types through the wire codec) to test the node's
-# connection check: a test of the node seen from a client, not client code.
-excludes=(--exclude=curve_process_test.cc)
-check cluster/client cluster/raft
-excludes=()
-check cluster/client cluster/kv cluster/node checker harness sim app
+check cluster/client cluster/raft cluster/kv cluster/node checker harness sim app
 check cluster/launch cluster/raft cluster/kv cluster/node checker harness sim app
 check checker cluster harness sim app
 check harness cluster/raft cluster/kv cluster/node sim app

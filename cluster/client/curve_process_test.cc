@@ -8,7 +8,6 @@
 
 #include "cluster/client/clerk.h"
 #include "cluster/launch/cluster_processes.h"
-#include "cluster/raft/types.h"
 #include "cluster/wire/curve.h"
 #include "cluster/wire/protocol.h"
 #include "cluster/wire/raft_codec.h"
