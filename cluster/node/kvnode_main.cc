@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
       ->required();
   app.add_flag("--unsafe", unsafe,
                "allow read_mode: local, fsync: never, storage: memory, dedup: off");
+  uint64_t seed = 0;
+  app.add_option("--seed", seed,
+                 "seed of the election randomness (the harness derives one per node from the "
+                 "scenario seed); 0 or absent: from the id and the clock");
   bool power_cut_storage = false;
   app.add_flag("--power-cut-storage", power_cut_storage,
                "keep writes not yet fsynced inside the process, so SIGKILL loses what a power "
@@ -61,7 +65,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     zmq::context_t context(1);
-    node::NodeOptions opts{std::move(*cfg), id, data_dir, 0, power_cut_storage};
+    node::NodeOptions opts{std::move(*cfg), id, data_dir, seed, power_cut_storage};
     auto n = node::Node::open(std::move(opts), &context);
     if (!n) return fail(n.status().message());
     common::Status s = n->get()->run(g_stop);

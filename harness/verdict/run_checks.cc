@@ -26,6 +26,7 @@ common::Status evaluate_run_checks(const RunCheckInputs& in, RunResults* out) {
     checker::CheckOptions copts;
     copts.model = "kv";
     copts.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.checker_timeout);
+    copts.explain = true;  // every violating key explained, within the checker's explain budget
     auto result = checker::check(*history, copts);
     CheckOutcome o;
     o.name = "linearizable";

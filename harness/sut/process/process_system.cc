@@ -239,8 +239,8 @@ common::Result<std::unique_ptr<System>> make_process_system(const ProcessSystemO
   po.unsafe = spec.unsafe;
   po.config = cluster_config(spec.settings);
   if (spec.power_cuts) po.extra_args.push_back("--power-cut-storage");
-  // Node seeds (spec.node_seeds) reach kvnode once it takes `--seed` and ClusterProcesses passes
-  // per-node arguments (issue 12 item 3, with the launcher work).
+  // Each node's election randomness comes from the scenario seed (harness/run/seeds.h).
+  for (uint64_t seed : spec.node_seeds) po.node_args.push_back({"--seed", std::to_string(seed)});
   auto procs = ClusterProcesses::create(po);
   if (!procs) return procs.status();
   return std::unique_ptr<System>(std::make_unique<ProcessSystem>(spec, std::move(*procs)));
