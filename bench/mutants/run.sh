@@ -30,7 +30,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#names[@]} -eq 0 ]; then
-  for p in "$root"/bench/mutants/*.patch; do names+=("$(basename "$p" .patch)"); done
+  # A copy of another commit than last time: every file is marked new (an object built from the
+# older copy may be newer than a changed file's original mtime).
+head=$(cd "$root" && git rev-parse HEAD)
+if [ "$(cat "$scratch/copied-commit" 2>/dev/null)" != "$head" ]; then
+  find "$src" -type f -exec touch {} +
+  echo "$head" > "$scratch/copied-commit"
+fi
+for p in "$root"/bench/mutants/*.patch; do names+=("$(basename "$p" .patch)"); done
 fi
 scratch=${FL_MUTANT_DIR:-/tmp/faultline-mutants}
 src=$scratch/src
