@@ -26,6 +26,7 @@ SimRunOutcome run_sim_scenario(const harness::Scenario& scenario, const SimRunOp
   if (!options.label.empty()) ro.runs_dir += "-" + options.label;
   ro.seed = options.seed;
   ro.quiet = true;
+  ro.report_only_on_failure = options.report_only_on_failure;
   std::error_code ec;
   std::filesystem::remove_all(ro.runs_dir, ec);
   try {

@@ -41,6 +41,8 @@ struct SimRunOptions {
   WorldOptions world;  // world.seed is set from `seed`
   SimFaults faults;
   bool write_logs = true;
+  // A passing run skips junit.xml and report.html (for a sweep that deletes passing runs).
+  bool report_only_on_failure = false;
 };
 
 struct SimRunOutcome {

@@ -93,7 +93,7 @@ TEST(ScenarioRun, TheSameSeedReplaysByteForByteWithAndWithoutSwarm) {
       EXPECT_EQ(history, slurp(b.run_dir + "/history.jsonl")) << testing::trace(seed);
       EXPECT_EQ(nemesis, slurp(b.run_dir + "/nemesis.jsonl")) << testing::trace(seed);
       EXPECT_GT(history.size(), 1000u);
-      for (const char* f : {"results.json", "junit.xml", "scenario.yaml", "logs/n1.log"}) {
+      for (const char* f : {"results.json", "junit.xml", "report.html", "scenario.yaml", "logs/n1.log"}) {
         EXPECT_TRUE(std::filesystem::exists(b.run_dir + "/" + f)) << f;  // a replay replaces the run
       }
     }
@@ -111,7 +111,10 @@ TEST(ScenarioRun, AnUnsafeClusterIsCaughtAndItsFailureShrinks) {
   EXPECT_EQ(summary.runs, 6u);
   ASSERT_GT(summary.failed, 0u) << "dedup off under reply loss was never caught";
   const SeedOutcome& f = summary.failures.front();
-  EXPECT_TRUE(std::filesystem::exists(f.run_dir + "/report.html"));
+  // A failing seed of a sweep keeps the full run directory (passing seeds skip their report).
+  for (const char* file : {"history.jsonl", "nemesis.jsonl", "results.json", "junit.xml", "report.html"}) {
+    EXPECT_TRUE(std::filesystem::exists(f.run_dir + "/" + file)) << file << " seed " << f.seed;
+  }
   EXPECT_NE(replay_command(f, false).find("--seed " + std::to_string(f.seed)), std::string::npos);
   ShrinkOptions so;
   so.seed = f.seed;
@@ -125,6 +128,26 @@ TEST(ScenarioRun, AnUnsafeClusterIsCaughtAndItsFailureShrinks) {
   // The shrunk file fails again with its seed.
   SeedOutcome again = run_seed(*shrunk, f.seed, false, o, false);
   EXPECT_EQ(again.exit_code, 1) << again.why;
+}
+
+TEST(ScenarioRun, APassingRunSkipsItsReportOnlyWhenAsked) {
+  TempDir tmp;
+  const harness::Scenario s = load(kScenario);
+  for (uint64_t seed : testing::seeds(2)) {
+    for (bool only_on_failure : {false, true}) {
+      SimRunOptions ro;
+      ro.seed = seed;
+      ro.runs_dir = tmp.path.string();
+      ro.report_only_on_failure = only_on_failure;
+      SimRunOutcome run = run_sim_scenario(s, ro);
+      ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed);
+      const std::string dir = run.results.run_dir;
+      EXPECT_TRUE(std::filesystem::exists(dir + "/history.jsonl")) << testing::trace(seed);
+      EXPECT_TRUE(std::filesystem::exists(dir + "/results.json")) << testing::trace(seed);
+      EXPECT_EQ(std::filesystem::exists(dir + "/report.html"), !only_on_failure) << testing::trace(seed);
+      EXPECT_EQ(std::filesystem::exists(dir + "/junit.xml"), !only_on_failure) << testing::trace(seed);
+    }
+  }
 }
 
 TEST(ScenarioRun, ShardsSplitASweepAndSummariesMerge) {

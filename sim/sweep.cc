@@ -69,6 +69,8 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
   SimRunOptions ro;
   ro.seed = seed;
   ro.runs_dir = o.runs_dir;
+  // The directory of a passing seed is removed below: render its report only if it failed.
+  ro.report_only_on_failure = !keep_dir;
   const harness::Scenario* s = &scenario;
   harness::Scenario swarmed;
   if (swarm) {

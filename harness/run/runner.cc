@@ -329,8 +329,10 @@ RunResults run_scenario(const Scenario& scenario, const RunOptions& options) {
     }
   }
   (void)write_results_json(r, files.results());
-  (void)write_text_file(files.junit(), junit_xml(r));
-  if (auto st = write_report(r.run_dir); !st && r.error.empty()) r.error = "report: " + st.message();
+  if (!options.report_only_on_failure || r.exit_code() != 0) {
+    (void)write_text_file(files.junit(), junit_xml(r));
+    if (auto st = write_report(r.run_dir); !st && r.error.empty()) r.error = "report: " + st.message();
+  }
   (void)update_latest_link(options.runs_dir, r.run_dir);
   if (!options.quiet) {
     if (!r.error.empty()) out << "[" << scenario.name << "] ERROR " << r.error << "\n";

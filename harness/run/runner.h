@@ -24,6 +24,9 @@ struct RunOptions {
   std::optional<uint64_t> seed;     // overrides the scenario's seed
   bool quiet = false;               // no progress line, no per-check lines
   std::ostream* out = nullptr;      // progress and verdict lines (default std::cerr)
+  // A run that passed writes no junit.xml / report.html (a seed sweep removes a passing seed's
+  // directory anyway); a failing run or an error still writes both. Off by default.
+  bool report_only_on_failure = false;
 };
 
 RunResults run_scenario(const Scenario& scenario, const RunOptions& options);
