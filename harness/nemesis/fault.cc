@@ -126,4 +126,30 @@ std::vector<int> resolve_target(const NodeTarget& t, const ScheduledEvent& event
   return {};
 }
 
+common::Status crash_targets(const ScheduledEvent& event, FaultContext& ctx, sut::Crash how,
+                             std::vector<int>* nodes) {
+  common::Status status;
+  const auto targets =
+      resolve_target(event.action.fault.as<TargetArgs>()->target, event, ctx, nullptr, &status);
+  if (!status) return status;
+  for (int n : targets) {
+    if (ctx.state().paused.erase(n)) (void)ctx.nodes().resume(n);
+    if (auto s = ctx.nodes().kill(n, how); !s) return s;
+    ctx.state().down.insert(n);
+    nodes->push_back(n);
+  }
+  return common::Status::ok();
+}
+
+common::Status start_crashed(FaultContext& ctx, const std::vector<int>& touched,
+                             std::vector<int>* nodes) {
+  for (int n : touched) {
+    if (!ctx.state().down.count(n)) continue;
+    if (auto s = ctx.nodes().start(n); !s) return s;
+    ctx.state().down.erase(n);
+    nodes->push_back(n);
+  }
+  return common::Status::ok();
+}
+
 }  // namespace harness

@@ -112,6 +112,13 @@ std::shared_ptr<const FaultArgs> parse_target(const std::string& name, const Yam
 std::vector<int> resolve_target(const NodeTarget& target, const ScheduledEvent& event,
                                 FaultContext& ctx, const std::set<int>* all_of,
                                 common::Status* status);
+// Takes the event's target nodes down (`how`: kill or power cut), resuming a paused one first, and
+// records them as down; kill and power_cut differ only in `how`.
+common::Status crash_targets(const ScheduledEvent& event, FaultContext& ctx, sut::Crash how,
+                             std::vector<int>* nodes);
+// Undo of a crash: starts the nodes of `touched` that are still down.
+common::Status start_crashed(FaultContext& ctx, const std::vector<int>& touched,
+                             std::vector<int>* nodes);
 // Minority members: `first` (if >= 0), then nodes in the drawn order, up to (n - 1) / 2.
 std::vector<int> minority(int n, int first, const std::vector<int>& order);
 std::vector<int> complement(int n, const std::vector<int>& some);

@@ -22,27 +22,11 @@ class PowerCut final : public Fault {
   }
   common::Status apply(const ScheduledEvent& event, FaultContext& ctx,
                        std::vector<int>* nodes) const override {
-    common::Status status;
-    const auto targets =
-        resolve_target(event.action.fault.as<TargetArgs>()->target, event, ctx, nullptr, &status);
-    if (!status) return status;
-    for (int n : targets) {
-      if (ctx.state().paused.erase(n)) (void)ctx.nodes().resume(n);
-      if (auto s = ctx.nodes().kill(n, sut::Crash::kPowerLoss); !s) return s;
-      ctx.state().down.insert(n);
-      nodes->push_back(n);
-    }
-    return common::Status::ok();
+    return crash_targets(event, ctx, sut::Crash::kPowerLoss, nodes);
   }
   common::Status undo(const ScheduledEvent&, FaultContext& ctx, const std::vector<int>& touched,
                       std::vector<int>* nodes) const override {
-    for (int n : touched) {
-      if (!ctx.state().down.count(n)) continue;
-      if (auto s = ctx.nodes().start(n); !s) return s;
-      ctx.state().down.erase(n);
-      nodes->push_back(n);
-    }
-    return common::Status::ok();
+    return start_crashed(ctx, touched, nodes);
   }
   // A system that cannot cut the power ends the run (a harness error naming why), as does a node
   // that will not come back.
