@@ -203,6 +203,25 @@ const BadCase kBad[] = {
     {"nemesis period too short to apply",
      "clients: {count: 1}\nphases:\n  - workload: {duration: 2s}\n    nemesis:\n      - every: 1us\n        do: heal\n",
      "bad.yaml:5:16: phases[0].nemesis[0].every: the period must be at least 1ms"},
+    {"tag that is not a word", "tags: [partition, Big Tag]\nphases: [{steps: [heal]}]\n",
+     "bad.yaml:1:19: tags[1]: 'Big Tag': a tag holds only lower-case letters"},
+    {"tag given twice", "tags: [a, a]\nphases: [{steps: [heal]}]\n", "bad.yaml:1:11: tags[1]: tag 'a' given twice"},
+    {"expected failure of an unknown check", "phases: [{steps: [heal]}]\nexpect: {fail: [apends]}\n",
+     "bad.yaml:2:17: expect.fail[0]: 'apends' is not one of: linearizable, appends,"},
+    {"expected failure of a check the scenario does not run",
+     "phases: [{steps: [heal]}]\nexpect: {fail: [appends]}\n",
+     "bad.yaml:2:17: expect.fail[0]: 'appends' is not among this scenario's checks"},
+    {"expect without fail", "phases: [{steps: [heal]}]\nexpect: {pass: [appends]}\n",
+     "bad.yaml:2:10: expect.pass: unknown field 'pass'"},
+    {"expect with an empty list", "phases: [{steps: [heal]}]\nexpect: {fail: []}\n",
+     "bad.yaml:2:16: expect.fail: name at least one check"},
+    {"reference without ops", "phases: [{steps: [heal]}]\nreference: {seconds: 1.5, peers: 5, messages: 9}\n",
+     "bad.yaml:2:12: reference: missing required field 'ops'"},
+    {"reference with a negative count",
+     "phases: [{steps: [heal]}]\nreference: {seconds: 1.5, peers: 5, messages: -9, ops: 1}\n",
+     "bad.yaml:2:47: reference.messages: -9 is out of range"},
+    {"name of the summaries", "name: invocations\nphases: [{steps: [heal]}]\n",
+     "bad.yaml:1:7: name: 'invocations' is reserved"},
     {"confined clients on a ring",
      "phases:\n  - steps:\n      - partition: {kind: ring, clients: 0}\n",
      "phases[0].steps[0].partition.clients: ring has no sides"},
@@ -261,6 +280,67 @@ TEST(ScenarioLoader, SeedsAboveInt64MaxRerunFromTheRecordedText) {
   ASSERT_FALSE(bad.is_ok());
   EXPECT_NE(bad.status().message().find("'-1' is not an unsigned integer"), std::string::npos)
       << bad.status().message();
+}
+
+TEST(ScenarioLoader, TagsExpectationsAndReferenceFigures) {
+  std::string text = kGood;
+  text += "tags: [partition, restarts]\nexpect: {fail: [appends, linearizable]}\n"
+          "reference: {seconds: 29.7, peers: 5, messages: 6122, ops: 1060}\n";
+  auto s = load_scenario_text(text, "good.yaml", fault_registry());
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ(s->tags, (std::vector<std::string>{"partition", "restarts"}));
+  EXPECT_TRUE(s->has_tag("restarts"));
+  EXPECT_FALSE(s->has_tag("restart"));
+  EXPECT_EQ(s->expect_fail, (std::vector<std::string>{"appends", "linearizable"}));
+  ASSERT_TRUE(s->reference.has_value());
+  EXPECT_DOUBLE_EQ(s->reference->seconds, 29.7);
+  EXPECT_EQ(s->reference->peers, 5);
+  EXPECT_EQ(s->reference->messages, 6122u);
+  EXPECT_EQ(s->reference->ops, 1060);
+  // Without the blocks: no tags, every check must pass, no reference.
+  auto plain = load_scenario_text(kGood, "good.yaml", fault_registry());
+  ASSERT_TRUE(plain.is_ok());
+  EXPECT_TRUE(plain->tags.empty());
+  EXPECT_TRUE(plain->expect_fail.empty());
+  EXPECT_FALSE(plain->reference.has_value());
+}
+
+TEST(ScenarioLoader, ExpectedDurationAddsRepeatsWorkloadsAndWaits) {
+  // kGood: 3 x (6 s workload + two 1 s waits).
+  auto s = load_scenario_text(kGood, "good.yaml", fault_registry());
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_DOUBLE_EQ(s->expected_duration().seconds, 24.0);
+  EXPECT_FALSE(s->expected_duration().open_ended);
+  EXPECT_EQ(s->expected_duration().text(), "24s");
+  // A workload of a number of operations has no fixed length.
+  auto ops = load_scenario_text(
+      "clients: {count: 1}\nphases:\n  - workload: {ops_per_client: 10}\n    after: [wait: 2s]\n",
+      "ops.yaml", fault_registry());
+  ASSERT_TRUE(ops.is_ok()) << ops.status().message();
+  EXPECT_TRUE(ops->expected_duration().open_ended);
+  EXPECT_EQ(ops->expected_duration().text(), ">=2s");
+}
+
+TEST(ScenarioLoader, ScriptExpectationsCanBeExpectedToFail) {
+  const char* text = "phases:\n  - steps:\n      - op: {client: a, f: get, key: k, expect: x}\n"
+                     "expect: {fail: [script]}\n";
+  auto s = load_scenario_text(text, "s.yaml", fault_registry());
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_EQ(s->expect_fail, std::vector<std::string>{"script"});
+}
+
+TEST(ScenarioLoader, LongValuesAreShortenedForTerminalLines) {
+  EXPECT_EQ(short_value("abc"), "abc");
+  const std::string big(2000, 'v');
+  const std::string shown = short_value(big);
+  EXPECT_EQ(shown, std::string(40, 'v') + "... (2000 bytes)");
+  Step put;
+  put.kind = Step::Kind::kOp;
+  put.op.client = "a";
+  put.op.f = sut::OpKind::kPut;
+  put.op.key = "k";
+  put.op.value = big;
+  EXPECT_LT(put.describe().size(), 100u) << put.describe();
 }
 
 TEST(ScenarioLoader, MissingFileIsAnError) {

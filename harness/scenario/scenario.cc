@@ -1,5 +1,7 @@
 #include "harness/scenario/scenario.h"
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 
 namespace harness {
@@ -28,6 +30,50 @@ std::string node_set(const std::vector<int>& nodes) {
   }
   out += '}';
   return out;
+}
+
+std::string short_value(const std::string& value, size_t max) {
+  if (value.size() <= max) return value;
+  return value.substr(0, max) + "... (" + std::to_string(value.size()) + " bytes)";
+}
+
+const std::vector<std::string>& expectable_checks() {
+  static const std::vector<std::string> names = {
+      "linearizable", "appends",       "min_ops",     "mean_latency", "raft_state_bytes",
+      "snapshot_bytes", "no_snapshot", "deadline",    "script"};
+  return names;
+}
+
+std::string ExpectedDuration::text() const {
+  std::ostringstream out;
+  out << (open_ended ? ">=" : "") << std::llround(seconds) << "s";
+  return out.str();
+}
+
+ExpectedDuration Scenario::expected_duration() const {
+  ExpectedDuration d;
+  auto steps = [&](const std::vector<Step>& list, double* secs) {
+    for (const Step& s : list) {
+      if (s.kind == Step::Kind::kWait) *secs += s.wait.count() / 1e6;
+      if (s.kind == Step::Kind::kOp || s.kind == Step::Kind::kAwait) d.open_ended = true;
+      if (s.kind == Step::Kind::kExpectPending) *secs += s.wait.count() / 1e6;
+    }
+  };
+  for (const Phase& p : phases) {
+    double once = 0;
+    steps(p.steps, &once);
+    steps(p.after, &once);
+    if (p.workload) {
+      if (p.workload->duration) once += p.workload->duration->count() / 1e6;
+      if (!p.workload->duration) d.open_ended = true;
+    }
+    d.seconds += p.repeat * once;
+  }
+  return d;
+}
+
+bool Scenario::has_tag(const std::string& tag) const {
+  return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
 
 bool ClusterSpec::uses_unsafe_mode() const {
@@ -122,7 +168,7 @@ std::string Step::describe() const {
     }
     case Kind::kOp: {
       std::string out = "op " + op.client + " " + sut::op_name(op.f) + " " + op.key;
-      if (op.f != sut::OpKind::kGet) out += " '" + op.value + "'";
+      if (op.f != sut::OpKind::kGet) out += " '" + short_value(op.value) + "'";
       if (op.side >= 0) out += " (side " + std::to_string(op.side) + ")";
       if (op.async) out += " async";
       return out;

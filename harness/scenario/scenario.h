@@ -165,6 +165,27 @@ struct ChecksSpec {
   Micros checker_timeout{60'000'000};
 };
 
+// The figures of a reference run of this scenario (`reference:`), printed beside ours by
+// `faultline run --table`: the lab's four columns.
+struct ReferenceFigures {
+  double seconds = 0;
+  int peers = 0;
+  uint64_t messages = 0;
+  int64_t ops = 0;  // completed operations
+};
+
+// How long a scenario's phases take: repeats x (workload durations + waits). `open_ended` when a
+// phase also has work of no fixed length (ops_per_client workloads, scripted operations).
+struct ExpectedDuration {
+  double seconds = 0;
+  bool open_ended = false;
+  std::string text() const;  // "30s", ">=2s"
+};
+
+// The check names `expect: {fail: [...]}` may list: what results.json calls each check, and
+// "script" for every scripted expectation (op expect/within, expect_pending, await).
+const std::vector<std::string>& expectable_checks();
+
 struct Scenario {
   std::string file;
   std::string name;
@@ -177,6 +198,13 @@ struct Scenario {
   ClientsSpec clients;
   std::vector<Phase> phases;
   ChecksSpec checks;
+  std::vector<std::string> tags;            // `tags: [...]`, for `faultline list` and `run --tag`
+  // `expect: {fail: [...]}`: the run must fail at least one of these checks and no other (a demo
+  // that must be caught); empty: every check must pass.
+  std::vector<std::string> expect_fail;
+  std::optional<ReferenceFigures> reference;  // `reference:`
+  ExpectedDuration expected_duration() const;
+  bool has_tag(const std::string& tag) const;
   // Whether a step or nemesis entry of any phase uses the fault `name` ("power_cut", ...).
   bool uses_fault(const std::string& name) const;
 };
@@ -191,5 +219,8 @@ std::string describe(const NetworkRule& rule);
 std::string node_name(int node);
 std::string node_set(const std::vector<int>& nodes);
 std::string ms_text(Micros d);  // "800ms", "1.5ms"
+// `value` for a terminal line: itself when at most `max` bytes, else its first `max` bytes,
+// "..." and its length ("chunk-00-chunk-0... (2200 bytes)").
+std::string short_value(const std::string& value, size_t max = 40);
 
 }  // namespace harness

@@ -15,6 +15,10 @@ namespace {
 // Why `name` cannot name the run directory runs/<name>/, or "" if it can.
 std::string reserved_name_problem(const std::string& name) {
   if (name == "latest") return "'latest' is reserved: runs/latest is the link to the newest run";
+  if (name == "invocations" || name == "latest-summary") {
+    return "'" + name + "' is reserved: runs/invocations/ holds each invocation's summary.json and " +
+           "junit.xml, runs/latest-summary links to the newest";
+  }
   if (!name.empty() && name[0] == '.') {
     return "'" + name + "': a name may not start with '.' ('..' would put the run directory " +
            "outside the runs directory, '.' in it)";
@@ -180,6 +184,79 @@ void parse_checks(MapReader& top, const ClusterSpec& cluster, const ClientsSpec&
   m.finish();
 }
 
+// `tags: [partition, restarts]`: words of lower-case letters, digits, '-' and '_', each once.
+std::vector<std::string> parse_tags(const YamlValue& v) {
+  std::vector<std::string> tags;
+  for (const YamlValue& item : v.items()) {
+    const std::string tag = item.as_string();
+    const bool word = !tag.empty() && std::all_of(tag.begin(), tag.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+    });
+    if (!word) item.fail("'" + tag + "': a tag holds only lower-case letters, digits, '-' and '_'");
+    if (std::find(tags.begin(), tags.end(), tag) != tags.end()) item.fail("tag '" + tag + "' given twice");
+    tags.push_back(tag);
+  }
+  return tags;
+}
+
+bool has_script_checks(const std::vector<Phase>& phases) {
+  auto scripted = [](const std::vector<Step>& steps) {
+    return std::any_of(steps.begin(), steps.end(), [](const Step& s) {
+      return (s.kind == Step::Kind::kOp && (s.op.expect || s.op.within)) || s.kind == Step::Kind::kAwait ||
+             s.kind == Step::Kind::kExpectPending;
+    });
+  };
+  return std::any_of(phases.begin(), phases.end(),
+                     [&](const Phase& p) { return scripted(p.steps) || scripted(p.after); });
+}
+
+// Whether the scenario's checks include `name` (one of expectable_checks()).
+bool check_enabled(const std::string& name, const Scenario& s) {
+  const ChecksSpec& c = s.checks;
+  if (name == "linearizable") return c.linearizable;
+  if (name == "appends") return c.appends;
+  if (name == "min_ops") return c.min_ops.has_value();
+  if (name == "mean_latency") return c.max_mean_latency.has_value();
+  if (name == "raft_state_bytes") return c.max_raft_state_bytes.has_value();
+  if (name == "snapshot_bytes") return c.max_snapshot_bytes.has_value();
+  if (name == "no_snapshot") return c.no_snapshot;
+  if (name == "deadline") return c.deadline.has_value();
+  if (name == "script") return has_script_checks(s.phases);
+  return false;
+}
+
+// `expect: {fail: [appends, linearizable]}`: checks the scenario has, each once.
+std::vector<std::string> parse_expect(const YamlValue& v, const Scenario& s) {
+  MapReader m(v);
+  m.expect_only({"fail"});
+  std::vector<std::string> fail;
+  const YamlValue list = m.get("fail");
+  for (const YamlValue& item : list.items()) {
+    const std::string name = item.as_choice(expectable_checks());
+    if (!check_enabled(name, s)) {
+      item.fail("'" + name + "' is not among this scenario's checks (see `checks:`): it could never fail");
+    }
+    if (std::find(fail.begin(), fail.end(), name) != fail.end()) item.fail("'" + name + "' given twice");
+    fail.push_back(name);
+  }
+  if (fail.empty()) list.fail("name at least one check that must fail (or leave `expect:` out)");
+  m.finish();
+  return fail;
+}
+
+// `reference: {seconds: 15.5, peers: 5, messages: 4576, ops: 903}`: all four.
+ReferenceFigures parse_reference(const YamlValue& v) {
+  MapReader m(v);
+  m.expect_only({"seconds", "peers", "messages", "ops"});
+  ReferenceFigures r;
+  r.seconds = m.get("seconds").as_double(0, 1e7);
+  r.peers = static_cast<int>(m.get("peers").as_int(1, 1000));
+  r.messages = static_cast<uint64_t>(m.get("messages").as_int(0, int64_t{1} << 50));
+  r.ops = m.get("ops").as_int(0, int64_t{1} << 50);
+  m.finish();
+  return r;
+}
+
 }  // namespace
 
 common::Result<Scenario> load_scenario_text(const std::string& text, const std::string& file,
@@ -212,7 +289,7 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
     if (!root.IsMap()) rootv.fail("a scenario is a mapping (name:, cluster:, clients:, phases:, ...)");
     MapReader top(rootv);
     top.expect_only({"name", "description", "seed", "unsafe", "cluster", "network", "clients",
-                     "phases", "checks"});
+                     "phases", "checks", "tags", "expect", "reference"});
     YamlValue f = rootv;
     if (top.maybe("name", &f)) {
       s.name = f.as_string();
@@ -236,6 +313,9 @@ common::Result<Scenario> load_scenario_text(const std::string& text, const std::
     parse_clients(top, &s.clients);
     s.phases = steps.phases(top.get("phases"), s.clients);
     parse_checks(top, s.cluster, s.clients, s.phases, &s.checks);
+    if (top.maybe("tags", &f)) s.tags = parse_tags(f);
+    if (top.maybe("expect", &f)) s.expect_fail = parse_expect(f, s);
+    if (top.maybe("reference", &f)) s.reference = parse_reference(f);
     top.finish();
     return s;
   } catch (const ScenarioError& e) {

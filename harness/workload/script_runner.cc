@@ -144,8 +144,8 @@ void ScriptRunner::run(const Step& step, const std::string& where, int64_t op_de
     }
     if (op.expect) {
       add(name, read == *op.expect,
-          read == *op.expect ? "read '" + read + "' as expected"
-                             : "read '" + read + "', expected '" + *op.expect + "'");
+          read == *op.expect ? "read '" + short_value(read) + "' as expected"
+                             : "read '" + short_value(read) + "', expected '" + short_value(*op.expect) + "'");
     } else if (op.within) {
       add(name, true, "completed in " + ms_of(took));
     }
