@@ -10,6 +10,7 @@
 #include "harness/record/history_writer.h"
 #include "harness/record/run_dir.h"
 #include "harness/record/run_files.h"
+#include "harness/run/outcome.h"
 #include "harness/run/progress.h"
 #include "harness/run/seeds.h"
 #include "harness/scenario/scenario_loader.h"
@@ -57,6 +58,7 @@ class RunContext {
   void sample_nodes(const std::string& when);
   void evaluate_checks();
   void set_phase(const std::string& text) { progress_.set_phase(text); }
+  bool stopping() const { return opts_.stop != nullptr && opts_.stop->load(); }
   double since_start_s() const { return static_cast<double>(clock_.now_ns() - started_ns_) / 1e9; }
 
   const Scenario& s_;
@@ -153,6 +155,7 @@ common::Status RunContext::run_workload(const Phase& phase, int index, int itera
   // Bounded by `end` (the duration or the run deadline).
   while (clock_.now_ns() < end) {
     if (!spec.duration && workload_->all_done()) break;
+    if (stopping()) break;
     clock_.sleep_until(std::min(end, clock_.now_ns() + kWorkloadPollNs));
   }
   signal->update([&] { stop = true; });
@@ -249,9 +252,10 @@ void RunContext::run() {
     for (int i = 0; st && i < s_.phases[p].repeat; ++i) {
       st = run_phase(s_.phases[p], static_cast<int>(p), i);
       if (clock_.now_ns() > run_deadline_ns_) st = common::Status::timeout("run deadline passed");
+      if (stopping()) st = common::Status::unavailable(kInterruptedError);
     }
   }
-  if (st && faults_) {
+  if (st && faults_ && !stopping()) {
     set_phase("final heal");
     faults_->set_context("final", 0);
     st = faults_->heal_everything();
@@ -286,7 +290,11 @@ void RunContext::run() {
   nemesis_log_.close();
   progress_.stop();
   // Without a cluster there is nothing to judge: the run is a harness error (exit 2), not a verdict.
-  if (cluster_started) evaluate_checks();
+  if (stopping()) {
+    r_.error = kInterruptedError;  // whatever else went wrong: a stopped run has no verdict
+  } else if (cluster_started) {
+    evaluate_checks();
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // named streams of seeds.h. The runner never sleeps on the wall clock and never starts a thread:
 // every wait and every concurrent task (nemesis, clients, progress) goes through the system's
 // RunClock, so a simulated system runs the same runner in simulated time.
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -27,6 +28,10 @@ struct RunOptions {
   // A run that passed writes no junit.xml / report.html (a seed sweep removes a passing seed's
   // directory anyway); a failing run or an error still writes both. Off by default.
   bool report_only_on_failure = false;
+  // When set (by a signal handler, `faultline run` on Ctrl-C) the run stops at its next step or
+  // workload poll: no further phases, no final verification, no checks; the system is stopped
+  // and reaped and RunResults::error is "interrupted" (kInterruptedError, outcome.h).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 RunResults run_scenario(const Scenario& scenario, const RunOptions& options);

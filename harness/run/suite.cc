@@ -8,6 +8,14 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+
+#include "harness/record/run_dir.h"
+#include "harness/record/run_files.h"
+#include "harness/run/progress.h"
 
 #include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
@@ -50,48 +58,67 @@ common::Status no_scenarios_in(const std::string& dir) {
       " (directories are not searched recursively: name them)");
 }
 
-// One run of the suite: scenario and repetition (0-based).
-struct Job {
-  const Scenario* scenario;
-  int repetition;
-};
-
-RunResults run_one(const Job& job, const RunOptions& options) {
+RunResults run_one(const Scenario& scenario, const RunOptions& options) {
   try {
-    return run_scenario(*job.scenario, options);
+    return run_scenario(scenario, options);
   } catch (const std::exception& e) {  // e.g. out of memory: the run is a harness error, not a crash
     RunResults r;
-    r.scenario = job.scenario->name;
-    r.file = job.scenario->file;
+    r.scenario = scenario.name;
+    r.file = scenario.file;
     r.error = std::string("harness exception: ") + e.what();
     return r;
   }
 }
 
-// Runs every job, `jobs` at a time, each on its own thread with its own PrefixedLines over `err`.
-// results[i] is job i's, whatever order they finish in.
-std::vector<RunResults> run_parallel(const std::vector<Job>& all, const RunOptions& options,
-                                     std::ostream& err, int jobs, int repeat) {
-  std::vector<RunResults> results(all.size());
-  std::mutex out_mu;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < all.size(); i = next++) {
-      const Job& job = all[i];
-      const std::string& name = job.scenario->name;
-      const std::string tag = repeat > 1 ? name + " #" + std::to_string(job.repetition + 1) : name;
-      PrefixedLines lines(err, out_mu, "[" + tag + "] ", "[" + name + "] ");
-      RunOptions mine = options;
-      mine.out = &lines;
-      results[i] = run_one(job, mine);
-    }
-  };
-  std::vector<std::thread> threads;
-  const size_t n = std::min(all.size(), static_cast<size_t>(std::max(1, jobs)));
-  for (size_t t = 0; t < n; ++t) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-  return results;
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
+
+// Run directory names are UTC stamps with "-k" for more in one second: newest first means stamp
+// descending, then k descending (so "-10" after "-9").
+bool newer_run_dir(const std::string& a, const std::string& b) {
+  auto split = [](const std::string& n) {
+    const size_t dash = n.find('-');
+    const std::string stamp = n.substr(0, dash);
+    long k = 0;
+    if (dash != std::string::npos) k = std::strtol(n.c_str() + dash + 1, nullptr, 10);
+    return std::make_pair(stamp, k);
+  };
+  return split(a) > split(b);
+}
+
+// --keep N: removes all but the newest `keep` run directories of runs_dir/<scenario>/.
+void prune_runs(const std::string& runs_dir, const std::string& scenario, int keep) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(fs::path(runs_dir) / scenario, ec)) {
+    if (entry.is_directory() && !entry.is_symlink()) names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end(), newer_run_dir);
+  for (size_t i = static_cast<size_t>(keep); i < names.size(); ++i) {
+    fs::remove_all(fs::path(runs_dir) / scenario / names[i], ec);
+  }
+}
+
+// Removes runs_dir/latest when the run it pointed at was removed.
+void drop_dangling_latest(const std::string& runs_dir) {
+  std::error_code ec;
+  const fs::path link = fs::path(runs_dir) / "latest";
+  if (fs::is_symlink(link, ec) && !fs::exists(link, ec)) fs::remove(link, ec);
+}
+
+// The shared state of one invocation's runs (workers take the next run under mu).
+struct SuiteRunState {
+  std::mutex mu;
+  std::vector<SuiteEntry>* entries = nullptr;
+  size_t next = 0;
+  int finished = 0;
+  bool stop = false;  // --fail-fast after a run that was not a success
+  SuiteEta eta;
+};
 
 }  // namespace
 
@@ -153,17 +180,24 @@ common::Result<std::vector<std::string>> collect_scenario_files(const std::vecto
   return files;
 }
 
-std::string summary_table(const std::vector<RunResults>& results) {
+std::string summary_table(const std::vector<SuiteEntry>& entries, bool colour) {
   std::ostringstream o;
   size_t w = 8;
-  for (const auto& r : results) w = std::max(w, r.scenario.size());
-  o << std::left << std::setw(static_cast<int>(w)) << "scenario" << "  " << std::setw(7) << "verdict" << std::right
+  for (const auto& e : entries) w = std::max(w, e.test_name().size());
+  o << std::left << std::setw(static_cast<int>(w)) << "scenario" << "  " << std::setw(11) << "verdict" << std::right
     << std::setw(9) << "seconds" << std::setw(6) << "peers" << std::setw(10) << "messages" << std::setw(10) << "ops"
     << std::setw(10) << "checker" << "  seed\n";
-  for (const auto& r : results) {
-    const std::string verdict = !r.error.empty() ? "ERROR" : r.passed() ? "PASS" : "FAIL";
-    o << std::left << std::setw(static_cast<int>(w)) << r.scenario << "  " << std::setw(7) << verdict << std::right
-      << std::fixed << std::setprecision(1) << std::setw(9) << r.figures.seconds << std::setw(6) << r.figures.peers
+  for (const auto& e : entries) {
+    const std::string word = verdict_word(e.outcome());
+    const RunResults& r = e.results;
+    o << std::left << std::setw(static_cast<int>(w)) << e.test_name() << "  " << coloured(word, colour)
+      << std::string(11 - std::min<size_t>(11, word.size()), ' ') << std::right;
+    if (!e.ran) {
+      o << std::setw(9) << "-" << std::setw(6) << "-" << std::setw(10) << "-" << std::setw(10) << "-"
+        << std::setw(10) << "-" << "  -\n";
+      continue;
+    }
+    o << std::fixed << std::setprecision(1) << std::setw(9) << r.figures.seconds << std::setw(6) << r.figures.peers
       << std::setw(10) << r.figures.messages << std::setw(10) << r.figures.completed_ops << std::setw(9)
       << std::setprecision(2) << r.figures.checker_seconds << "s  " << r.seed << "\n";
   }
@@ -187,61 +221,190 @@ common::Result<std::vector<Scenario>> load_scenarios(const std::vector<std::stri
   return scenarios;
 }
 
-std::vector<RunResults> run_scenarios(const std::vector<Scenario>& scenarios,
+std::vector<SuiteEntry> run_scenarios(const std::vector<Scenario>& scenarios,
                                       const RunOptions& options, const SuiteOptions& suite) {
   const int repeat = std::max(1, suite.repeat);
-  std::vector<Job> jobs;
+  std::vector<SuiteEntry> entries;
+  SuiteRunState state;
+  state.entries = &entries;
   for (const auto& s : scenarios) {
-    for (int k = 0; k < repeat; ++k) jobs.push_back({&s, k});
+    for (int k = 0; k < repeat; ++k) {
+      SuiteEntry e;
+      e.scenario = &s;
+      e.repetition = k;
+      e.repeat = repeat;
+      e.results.scenario = s.name;
+      e.results.file = s.file;
+      entries.push_back(std::move(e));
+      state.eta.add_run(s.expected_duration().seconds);
+    }
   }
+  const int total = static_cast<int>(entries.size());
+  std::ostream& err = options.out ? *options.out : std::cerr;
+  std::mutex out_mu;
+  auto interrupted = [&] { return suite.interrupted != nullptr && suite.interrupted->load(); };
+  const Expectation any_failure{{}, suite.expect_fail};
+  auto worker = [&](bool parallel) {
+    for (;;) {
+      size_t i;
+      int started;
+      std::string eta;
+      {
+        std::lock_guard lock(state.mu);
+        if (state.next >= entries.size() || state.stop || interrupted()) return;
+        i = state.next++;
+        started = static_cast<int>(i) + 1;
+        eta = SuiteEta::text(state.eta.seconds_left(suite.jobs));
+      }
+      SuiteEntry& e = entries[i];
+      const std::string name = e.scenario->name;
+      const std::string tag = e.test_name();
+      std::optional<PrefixedLines> lines;
+      if (parallel) {
+        std::string prefix = "[", replaced = "[";
+        prefix += tag;
+        prefix += "] ";
+        replaced += name;
+        replaced += "] ";
+        lines.emplace(err, out_mu, prefix, replaced);
+      }
+      std::ostream& my_err = parallel ? static_cast<std::ostream&>(*lines) : err;
+      if (!options.quiet) {
+        my_err << "[" << started << "/" << total << "] " << tag << ": phases " << e.scenario->expected_duration().text() << ", " << eta
+               << " left in the suite\n" << std::flush;
+      }
+      RunOptions mine = options;
+      mine.out = &my_err;
+      mine.stop = suite.interrupted;
+      e.results = run_one(*e.scenario, mine);
+      e.ran = true;
+      Expectation expect = any_failure;
+      expect.fail = e.scenario->expect_fail;
+      const std::string violation =
+          e.results.run_dir.empty() ? "" : read_file(RunFiles(e.results.run_dir).violation_text());
+      e.judgement = judge_run(e.results, expect, violation);
+      const RunOutcome outcome = e.judgement.outcome;
+      int done;
+      {
+        std::lock_guard lock(state.mu);
+        done = ++state.finished;
+        state.eta.finished(e.scenario->expected_duration().seconds, e.results.figures.seconds);
+        eta = SuiteEta::text(state.eta.seconds_left(suite.jobs));
+        if (suite.fail_fast && !is_success(outcome) && outcome != RunOutcome::kInterrupted) state.stop = true;
+        if (!e.results.run_dir.empty()) {
+          std::error_code ec;
+          if (suite.keep_failed && outcome == RunOutcome::kPass) fs::remove_all(e.results.run_dir, ec);
+          if (suite.keep > 0) prune_runs(options.runs_dir, name, suite.keep);
+          if (suite.keep_failed || suite.keep > 0) drop_dangling_latest(options.runs_dir);
+        }
+      }
+      if (!options.quiet) {
+        std::ostringstream line;
+        line << "[" << done << "/" << total << "] " << coloured(verdict_word(outcome), suite.colour_progress)
+             << " " << tag << "  " << std::fixed << std::setprecision(1) << e.results.figures.seconds << "s";
+        if (done < total && !interrupted()) line << "  ETA " << eta;
+        if (!is_success(outcome) && !e.judgement.why.empty()) line << "\n    " << e.judgement.why;
+        if (outcome == RunOutcome::kCaught) {
+          for (const auto& ev : e.judgement.evidence) line << "\n    " << ev;
+        }
+        if (!e.results.run_dir.empty()) line << "\n    run dir " << e.results.run_dir;
+        my_err << line.str() << "\n" << std::flush;
+      }
+    }
+  };
   if (suite.jobs > 1) {
-    return run_parallel(jobs, options, options.out ? *options.out : std::cerr, suite.jobs, repeat);
+    std::vector<std::thread> threads;
+    const size_t n = std::min(entries.size(), static_cast<size_t>(suite.jobs));
+    for (size_t t = 0; t < n; ++t) threads.emplace_back(worker, true);
+    for (auto& t : threads) t.join();
+  } else {
+    worker(false);
   }
-  std::vector<RunResults> results;
-  for (const Job& job : jobs) results.push_back(run_one(job, options));
-  return results;
+  // Whether each run's directory is still there (--keep N may have removed an earlier one).
+  for (auto& e : entries) {
+    std::error_code ec;
+    if (e.ran && !e.results.run_dir.empty()) e.kept = fs::exists(e.results.run_dir, ec);
+  }
+  return entries;
 }
 
-int report_suite(const std::vector<RunResults>& results, std::ostream& out, const SuiteOptions& suite) {
-  int exit_code = 0;
-  bool harness_error = false;
-  bool some_passed = false;
-  for (const auto& r : results) {
-    exit_code = std::max(exit_code, r.exit_code());
-    harness_error = harness_error || !r.error.empty();
-    some_passed = some_passed || r.passed();
+int suite_exit_code(const std::vector<SuiteEntry>& entries, bool interrupted) {
+  if (interrupted) return kInterruptedExit;
+  int code = 0;
+  for (const auto& e : entries) {
+    const RunOutcome o = e.outcome();
+    if (o == RunOutcome::kError) code = std::max(code, 2);
+    if (o == RunOutcome::kFail || o == RunOutcome::kMissed) code = std::max(code, 1);
   }
-  out << "\n" << summary_table(results);
-  const int failed = static_cast<int>(std::count_if(results.begin(), results.end(), [](const RunResults& r) { return !r.passed(); }));
-  out << results.size() - static_cast<size_t>(failed) << "/" << results.size() << " runs passed";
-  if (suite.expect_fail) {
-    out << (harness_error ? " (harness error)" : some_passed ? " (expected every run to fail: a demo passed)"
-                                                              : " (every run failed, as expected)");
-    exit_code = harness_error ? 2 : some_passed ? 1 : 0;
+  return code;
+}
+
+int report_suite(const std::vector<SuiteEntry>& entries, std::ostream& out, const RunOptions& options,
+                 const SuiteOptions& suite, const std::string& started_utc) {
+  const bool interrupted = suite.interrupted != nullptr && suite.interrupted->load();
+  const int exit_code = suite_exit_code(entries, interrupted);
+  std::map<RunOutcome, int> counts;
+  for (const auto& e : entries) ++counts[e.outcome()];
+  out << "\n" << (suite.table ? reference_table(entries, suite.colour) : summary_table(entries, suite.colour));
+  const int good = counts[RunOutcome::kPass] + counts[RunOutcome::kCaught];
+  out << good << "/" << entries.size() << " runs as expected (";
+  bool first = true;
+  for (RunOutcome o : {RunOutcome::kPass, RunOutcome::kCaught, RunOutcome::kFail, RunOutcome::kMissed,
+                       RunOutcome::kError, RunOutcome::kInterrupted, RunOutcome::kNotRun}) {
+    if (counts[o] == 0 && !(o == RunOutcome::kPass && good == 0)) continue;
+    out << (first ? "" : ", ") << counts[o] << " " << to_string(o);
+    first = false;
   }
-  if (!results.empty()) out << "; latest run: " << results.back().run_dir;
+  out << ")";
+  if (interrupted) out << "; interrupted";
   out << "\n";
+  if (suite.write_summary) {
+    InvocationInfo info;
+    info.started_utc = started_utc;
+    info.finished_utc = utc_now_iso();
+    info.command = suite.command;
+    info.selection = suite.selection.describe();
+    info.interrupted = interrupted;
+    info.exit_code = exit_code;
+    auto dir = write_invocation(options.runs_dir, entries, info);
+    if (!dir) {
+      out << "faultline run: summary: " << dir.status().message() << "\n";
+      return std::max(exit_code, 2);
+    }
+    out << "summary: " << *dir << "/summary.json, " << *dir << "/junit.xml (" << options.runs_dir
+        << "/latest-summary)\n";
+  }
   return exit_code;
 }
 
 int run_suite(const std::vector<std::string>& paths, const RunOptions& options, std::ostream& out,
               const SuiteOptions& suite) {
   std::ostream& err = options.out ? *options.out : std::cerr;
+  const std::string started_utc = utc_now_iso();
   auto files = collect_scenario_files(paths);
   if (!files) {
     err << "faultline run: " << files.status().message() << "\n";
     return 2;
   }
-  auto scenarios = load_scenarios(*files, err);
-  if (!scenarios) {
-    err << "faultline run: " << scenarios.status().message() << "\n";
+  auto loaded = load_scenarios(*files, err);
+  if (!loaded) {
+    err << "faultline run: " << loaded.status().message() << "\n";
+    return 2;
+  }
+  const std::vector<Scenario> scenarios = select_scenarios(*loaded, suite.selection);
+  if (scenarios.empty()) {
+    err << "faultline run: no scenario of the " << loaded->size() << " given matches "
+        << suite.selection.describe() << " (faultline list shows names and tags)\n";
     return 2;
   }
   if (suite.validate_only) {
-    for (const auto& s : *scenarios) out << "valid: " << s.file << " (" << s.name << ")\n";
+    for (const auto& s : scenarios) out << "valid: " << s.file << " (" << s.name << ")\n";
     return 0;
   }
-  return report_suite(run_scenarios(*scenarios, options, suite), out, suite);
+  const auto entries = run_scenarios(scenarios, options, suite);
+  const bool interrupted = suite.interrupted != nullptr && suite.interrupted->load();
+  if (interrupted) err << "interrupted: stopped the running scenario, reaped its processes, ran no more\n";
+  return report_suite(entries, out, options, suite, started_utc);
 }
 
 }  // namespace harness

@@ -22,6 +22,7 @@ int RunResults::exit_code() const {
 
 nlohmann::json to_json(const RunResults& r) {
   nlohmann::json j;
+  j["schema_version"] = kResultsSchemaVersion;
   j["scenario"] = r.scenario;
   j["file"] = r.file;
   // A string: seeds use all 64 bits, and jq or JavaScript would round a number above 2^53.
@@ -51,6 +52,11 @@ nlohmann::json to_json(const RunResults& r) {
 common::Result<RunResults> results_from_json(const nlohmann::json& j) {
   try {
     RunResults r;
+    if (const int version = j.value("schema_version", 0); version > kResultsSchemaVersion) {
+      return common::Status::invalid_argument("results.json schema_version " + std::to_string(version) +
+                                              " is newer than this faultline reads (" +
+                                              std::to_string(kResultsSchemaVersion) + ")");
+    }
     r.scenario = j.at("scenario").get<std::string>();
     r.file = j.value("file", "");
     const auto& seed = j.at("seed");

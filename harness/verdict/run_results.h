@@ -45,6 +45,10 @@ struct RunResults {
   int exit_code() const;         // 0 passed, 1 a check failed, 2 harness error
 };
 
+// results.json's "schema_version" (docs/results-format.md). Raised when a field changes meaning or
+// goes away; adding a field keeps it. A file without one is version 1's predecessor, read the same.
+inline constexpr int kResultsSchemaVersion = 1;
+
 nlohmann::json to_json(const RunResults& r);
 common::Result<RunResults> results_from_json(const nlohmann::json& j);
 common::Status write_results_json(const RunResults& r, const std::string& path);

@@ -33,6 +33,19 @@ TEST(RunResults, JsonRoundTrip) {
   EXPECT_FALSE(results_from_json(nlohmann::json::object()).is_ok());
 }
 
+TEST(RunResults, SchemaVersionIsWrittenAndANewerOneRefused) {
+  nlohmann::json j = to_json(sample());
+  EXPECT_EQ(j["schema_version"], kResultsSchemaVersion);
+  j.erase("schema_version");  // files written before the field existed still read
+  EXPECT_TRUE(results_from_json(j).is_ok());
+  j["schema_version"] = kResultsSchemaVersion + 1;
+  auto newer = results_from_json(j);
+  ASSERT_FALSE(newer.is_ok());
+  EXPECT_NE(newer.status().message().find("schema_version " + std::to_string(kResultsSchemaVersion + 1)),
+            std::string::npos)
+      << newer.status().message();
+}
+
 TEST(RunResults, AnUnknownVerdictWordIsRefusedWithTheCheckItBelongsTo) {
   nlohmann::json j = to_json(sample());
   j["checks"][0]["verdict"] = "maybe";
