@@ -19,8 +19,9 @@ TEST(Suite, CollectsYamlFilesOfADirectorySorted) {
   ASSERT_EQ(files->size(), 2u);
   EXPECT_EQ(fs::path((*files)[0]).filename(), "a.yaml");
   EXPECT_FALSE(collect_scenario_files({(dir / "missing").string()}).is_ok());
-  RunResults passed;
-  passed.scenario = "s";
+  SuiteEntry passed;
+  passed.results.scenario = "s";
+  passed.ran = true;
   EXPECT_NE(summary_table({passed}).find("PASS"), std::string::npos);
 }
 
