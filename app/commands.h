@@ -16,4 +16,9 @@ void add_report_command(CLI::App& cli, int& exit_code);
 // `faultline sim SCENARIO|DIR...` and `faultline summary DIR...` (sim_command.cc).
 void add_sim_command(CLI::App& cli, int& exit_code);
 
+// `faultline list [PATH...]` (list_command.cc): scenarios with phase time, tags, description.
+void add_list_command(CLI::App& cli, int& exit_code);
+// `faultline cluster up [--nodes N]` (cluster_command.cc): a local cluster for kvctl until Ctrl-C.
+void add_cluster_command(CLI::App& cli, int& exit_code);
+
 }  // namespace app

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   app::add_run_command(cli, exit_code);
   app::add_report_command(cli, exit_code);
   app::add_sim_command(cli, exit_code);
+  app::add_list_command(cli, exit_code);
+  app::add_cluster_command(cli, exit_code);
   // `faultline help [SUBCOMMAND]` is `faultline [SUBCOMMAND] --help`.
   std::vector<char*> args(argv, argv + argc);
   std::string help_flag = "--help";

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "app/commands.h"
+#include "app/programs.h"
 #include "harness/run/progress.h"
 #include "harness/run/suite.h"
 #include "harness/scenario/yaml_fields.h"
@@ -80,21 +81,6 @@ std::string command_line() {
   return out;
 }
 
-// The kvnode binary: --kvnode, else $FAULTLINE_KVNODE, else beside this executable in a build tree.
-std::string find_kvnode(const std::string& given) {
-  if (!given.empty()) return given;
-  if (const char* env = std::getenv("FAULTLINE_KVNODE"); env && *env) return env;
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& candidate : {self.parent_path() / "kvnode",
-                                      self.parent_path().parent_path() / "cluster" / "node" / "kvnode"}) {
-      if (fs::is_regular_file(candidate, ec)) return candidate.string();
-    }
-  }
-  return "kvnode";
-}
-
 }  // namespace
 
 void add_run_command(CLI::App& cli, int& exit_code) {
@@ -121,9 +107,11 @@ void add_run_command(CLI::App& cli, int& exit_code) {
   run->add_option("-k", args->patterns,
                   "run only scenarios whose name contains PATTERN (a glob with * ? [...] matches the "
                   "whole name); repeatable: any of them")
-      ->type_name("PATTERN");
+      ->type_name("PATTERN")
+      ->allow_extra_args(false);
   run->add_option("--tag", args->tags, "run only scenarios tagged TAG (`tags:`); repeatable: all of them")
-      ->type_name("TAG");
+      ->type_name("TAG")
+      ->allow_extra_args(false);
   run->add_flag("--fail-fast", args->fail_fast,
                 "start no run after the first that failed (or a demo that was not caught)");
   run->add_flag("--table", args->table,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "harness/run/select.h"
 #include "harness/run/suite.h"
 #include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
@@ -34,6 +35,7 @@ struct SimArgs {
   uint64_t knobs_seed = 0;
   std::string out;
   int shrink_runs = 200;
+  harness::Selection selection;  // -k / --tag, as `faultline run`
 };
 
 bool parse_shard(const std::string& text, int* k, int* n) {
@@ -65,6 +67,12 @@ int run_sim(const SimArgs& a, bool seed_given) {
       return 2;
     }
     scenarios.push_back(std::move(*s));
+  }
+  const size_t given = scenarios.size();
+  scenarios = harness::select_scenarios(scenarios, a.selection);
+  if (scenarios.empty()) {
+    std::cerr << "faultline sim: no scenario of the " << given << " given matches " << a.selection.describe() << "\n";
+    return 2;
   }
   sim::SweepOptions o;
   o.seeds = a.seeds;
@@ -170,6 +178,11 @@ void add_sim_command(CLI::App& cli, int& exit_code) {
   sim->add_option("--shrink", a->shrink, "reduce this failing seed's run and write the smallest failing scenario");
   sim->add_option("--out", a->out, "with --shrink: the YAML file to write (default RUNS_DIR/<scenario>-shrunk-<seed>.yaml)");
   sim->add_option("--shrink-runs", a->shrink_runs, "with --shrink: at most this many runs")->check(CLI::Range(1, 100000));
+  sim->add_option("-k", a->selection.patterns, "only scenarios whose name matches PATTERN (as in `run -k`)")
+      ->type_name("PATTERN")
+      ->allow_extra_args(false);
+  sim->add_option("--tag", a->selection.tags, "only scenarios tagged TAG (as in `run --tag`)")->type_name("TAG")
+      ->allow_extra_args(false);
   sim->final_callback([a, sim, &exit_code] { exit_code = run_sim(*a, sim->count("--seed") > 0); });
 
   auto dirs = std::make_shared<std::vector<std::string>>();

@@ -72,6 +72,20 @@ ExpectedDuration Scenario::expected_duration() const {
   return d;
 }
 
+std::string scenario_description(const Scenario& s) {
+  if (!s.description.empty()) return s.description;
+  std::istringstream in(s.source);
+  std::string line, out;
+  // Bounded by the source's lines.
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] != '#') break;
+    line.erase(0, line.find_first_not_of("# "));
+    if (!out.empty()) out += ' ';
+    out += line;
+  }
+  return out;
+}
+
 bool Scenario::has_tag(const std::string& tag) const {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }

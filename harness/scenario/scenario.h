@@ -209,6 +209,10 @@ struct Scenario {
   bool uses_fault(const std::string& name) const;
 };
 
+// The scenario's description: its `description:`, else the comment lines at the top of its file
+// joined into one paragraph (the report's and `faultline list`'s).
+std::string scenario_description(const Scenario& s);
+
 const char* to_string(Step::Kind kind);
 const char* to_string(sut::Fsync mode);
 const char* to_string(sut::ReadMode mode);

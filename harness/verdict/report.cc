@@ -110,20 +110,6 @@ std::optional<ChartSpan> first_violation(const std::string& path, int64_t origin
   return span;
 }
 
-// The scenario's description: its `description:`, else the comment lines at the top of its file.
-std::string scenario_description(const Scenario& s) {
-  if (!s.description.empty()) return s.description;
-  std::istringstream in(s.source);
-  std::string line, out;
-  // Bounded by the source's lines.
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] != '#') break;
-    line.erase(0, line.find_first_not_of("# "));
-    out += (out.empty() ? "" : " ") + line;
-  }
-  return out;
-}
-
 // The unsafe modes a scenario turns on, each with what it may break.
 std::vector<std::string> unsafe_settings(const ClusterSpec& c) {
   std::vector<std::string> out;
