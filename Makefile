@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 PKGS := cmake g++ make pkg-config libzmq3-dev cppzmq-dev libyaml-cpp-dev libboost-dev \
         libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev \
-        libgtest-dev libgmock-dev libbenchmark-dev jq help2man
+        libgtest-dev libgmock-dev libbenchmark-dev help2man
 SCENARIOS ?= scenarios/reference scenarios/reference/snapshots
 PREFIX ?= /usr/local
 
@@ -33,31 +33,28 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-# The reference suite (lab-tests.md parts A and B), then its table beside the reference run's figures
-# (scripts/compare-reference.sh, needs jq). Exit status: faultline's (0 only if every check passed).
+# The reference suite (lab-tests.md parts A and B), ending with the table beside the reference
+# run's figures (each scenario's `reference:`). Exit status: faultline's (0 only if every check passed).
 run: build
-	@status=0; $(BUILD)/app/faultline run $(SCENARIOS) || status=$$?; \
-	if command -v jq >/dev/null; then echo; echo "beside the reference run (lab-tests.md):"; \
-	  scripts/compare-reference.sh --runs-dir runs $(SCENARIOS) || true; \
-	else echo "(apt-get install jq to see the table beside the reference run's figures)"; fi; \
-	exit $$status
+	$(BUILD)/app/faultline run --table $(SCENARIOS)
 
-# Runs that must FAIL: exit 0 only if every demo was caught with a violation or lost/duplicated data
-# whose report names the offending operations (scripts/run-demos.sh, needs jq).
+# Runs that must FAIL: each demo says which checks must fail (`expect: {fail: [...]}`); exit 0 only
+# if every demo was caught, its report naming the offending operations or values.
 demo: build
-	FAULTLINE=$(BUILD)/app/faultline scripts/run-demos.sh --runs-dir runs scenarios/demo
+	$(BUILD)/app/faultline run scenarios/demo
 
-# The Jepsen set, round after round with fresh seeds (SOAK_ROUNDS, default 10); not part of CI.
+# The Jepsen set, SOAK_ROUNDS (default 10) runs per scenario with fresh seeds; stops at the first
+# failure and keeps only the failing runs' directories. Not part of CI.
+SOAK_ROUNDS ?= 10
 soak: build
-	FAULTLINE=$(BUILD)/app/faultline scripts/soak.sh --runs-dir runs scenarios/jepsen
+	$(BUILD)/app/faultline run --repeat $(SOAK_ROUNDS) --fail-fast --keep-failed scenarios/jepsen
 
-# The CI gate after `make test`: the reference suite must pass, every demo must be caught. The gate
-# is the newest run of every scenario (compare-reference.sh --strict). No rerun: kvnodes listen on
-# ipc endpoints the harness never has to pick (docs/architecture.md), so start-up cannot race.
+# The CI gate after `make test`: one invocation of the reference suite and the demos. It fails when a
+# reference scenario fails or a demo is not caught (runs/ci/latest-summary/{summary.json,junit.xml}).
+# No rerun: kvnodes listen on ipc endpoints the harness never has to pick (docs/architecture.md), so
+# start-up cannot race.
 ci-scenarios: build
-	-$(BUILD)/app/faultline run --runs-dir runs/ci $(SCENARIOS)
-	scripts/compare-reference.sh --strict --runs-dir runs/ci $(SCENARIOS)
-	FAULTLINE=$(BUILD)/app/faultline scripts/run-demos.sh --runs-dir runs/ci scenarios/demo
+	$(BUILD)/app/faultline run --table --runs-dir runs/ci $(SCENARIOS) scenarios/demo
 
 bench: build
 	$(BUILD)/bench/kvbench
