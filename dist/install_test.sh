@@ -57,11 +57,17 @@ if [ "$mode" != --run ]; then
       _ "$share/bash-completion/completions/faultline" "$@"
   }
   out=$(complete_words faultline "")
-  for word in check run report; do
+  for word in check run report list cluster; do
     [[ " $out " == *" $word "* ]] || fail "completing 'faultline ' gave '$out', no '$word'"
   done
   out=$(complete_words faultline run --s)
   [[ " $out " == *" --seed "* ]] || fail "completing 'faultline run --s' gave '$out', no --seed"
+  out=$(complete_words faultline run --fail)
+  [[ " $out " == *" --fail-fast "* ]] || fail "completing 'faultline run --fail' gave '$out', no --fail-fast"
+  out=$(complete_words faultline cluster "")
+  [[ " $out " == *" up "* ]] || fail "completing 'faultline cluster ' gave '$out', no up"
+  out=$(complete_words faultline cluster up --no)
+  [[ " $out " == *" --nodes "* ]] || fail "completing 'faultline cluster up --no' gave '$out', no --nodes"
   out=$(complete_words kvctl "")
   [[ " $out " == *" status "* ]] || fail "completing 'kvctl ' gave '$out', no status"
   echo "install ok: $prefix"
