@@ -153,6 +153,7 @@ void add_run_command(CLI::App& cli, int& exit_code) {
     suite.command = command_line();
     suite.colour = harness::colour_for_fd(STDOUT_FILENO);
     suite.colour_progress = harness::colour_for_fd(STDERR_FILENO);
+    opts.colour = suite.colour_progress;
     exit_code = harness::run_suite(args->paths, opts, std::cout, suite);
   });
 }

@@ -345,7 +345,8 @@ RunResults run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (!options.quiet) {
     if (!r.error.empty()) out << "[" << scenario.name << "] ERROR " << r.error << "\n";
     for (const auto& c : r.checks) {
-      out << "[" << scenario.name << "] " << (c.passed() ? "PASS " : "FAIL ") << c.name << ": " << c.summary << "\n";
+      out << "[" << scenario.name << "] " << coloured(c.passed() ? "PASS" : "FAIL", options.colour) << " " << c.name
+          << ": " << c.summary << "\n";
     }
   }
   return r;

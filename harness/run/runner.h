@@ -32,6 +32,7 @@ struct RunOptions {
   // workload poll: no further phases, no final verification, no checks; the system is stopped
   // and reaped and RunResults::error is "interrupted" (kInterruptedError, outcome.h).
   const std::atomic<bool>* stop = nullptr;
+  bool colour = false;              // PASS/FAIL of the per-check lines in colour (a terminal)
 };
 
 RunResults run_scenario(const Scenario& scenario, const RunOptions& options);
