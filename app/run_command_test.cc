@@ -93,6 +93,11 @@ TEST_F(RunCommand, SelectionByNameAndTag) {
   EXPECT_EQ(none.status, 2) << none.output;
   EXPECT_NE(none.output.find("no scenario of the 16 given matches -k nothing-like-this"), std::string::npos)
       << none.output;
+  // `sim` takes the same selection.
+  ProcessRun sim = faultline("sim --tag no-such-tag scenarios/jepsen", kInSource);
+  EXPECT_EQ(sim.status, 2) << sim.output;
+  EXPECT_NE(sim.output.find("no scenario of the 10 given matches --tag no-such-tag"), std::string::npos)
+      << sim.output;
 }
 
 TEST_F(RunCommand, ExpectationsDecideTheExitStatusAndTheSummaryHasEveryRun) {
