@@ -46,7 +46,8 @@ struct RunResults {
 };
 
 // results.json's "schema_version" (docs/results-format.md). Raised when a field changes meaning or
-// goes away; adding a field keeps it. A file without one is version 1's predecessor, read the same.
+// goes away; adding a field keeps it. A file without one (written before the field existed) reads
+// as version 1.
 inline constexpr int kResultsSchemaVersion = 1;
 
 nlohmann::json to_json(const RunResults& r);
