@@ -13,11 +13,19 @@ include=$out.include
 subcommands=$("$program" --help | awk '/^Subcommands:/ {s=1; next} s && /^  [a-z]/ {print $1} s && /^$/ {s=0}')
 if [ -n "$subcommands" ]; then
   printf '[SUBCOMMANDS]\n' >>"$include"
-  for sub in $subcommands; do
-    printf '.SS "%s %s"\n.nf\n' "$program" "$sub" >>"$include"
+  # section WORDS...: one subsection with `PROGRAM WORDS... --help`.
+  section() {
+    printf '.SS "%s %s"\n.nf\n' "$program" "$*" >>"$include"
     # roff: a backslash is \e; a line starting with . or ' needs \& before it.
-    "$program" "$sub" --help | sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/" >>"$include"
+    "$program" "$@" --help | sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/" >>"$include"
     printf '.fi\n' >>"$include"
+  }
+  for sub in $subcommands; do
+    section "$sub"
+    # A subcommand's own subcommands (`faultline cluster up`) get their subsection too.
+    for inner in $("$program" "$sub" --help | awk '/^Subcommands:/ {s=1; next} s && /^  [a-z]/ {print $1} s && /^$/ {s=0}'); do
+      section "$sub" "$inner"
+    done
   done
 fi
 printf '[SEE ALSO]\nfaultline(1), kvnode(1), kvctl(1); the README and docs/ of the faultline sources.\n' \
