@@ -60,10 +60,14 @@ std::string joined(const std::vector<std::string>& words, const char* sep) {
 int list(const ListArgs& a) {
   std::vector<std::string> files;
   if (a.paths.empty()) {
+    // ./scenarios (a source tree), else the installed ones beside this executable.
     files = yaml_files_below("scenarios");
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (files.empty() && !ec) files = yaml_files_below(self.parent_path().parent_path() / "share/faultline/scenarios");
     if (files.empty()) {
-      std::cerr << "faultline list: no ./scenarios directory with *.yaml files here; name files or "
-                   "directories\n";
+      std::cerr << "faultline list: no ./scenarios directory with *.yaml files here (nor installed "
+                   "ones); name files or directories\n";
       return 2;
     }
   } else {
@@ -122,8 +126,8 @@ void add_list_command(CLI::App& cli, int& exit_code) {
   auto a = std::make_shared<ListArgs>();
   CLI::App* cmd = cli.add_subcommand(
       "list", "List scenarios (files or directories of *.yaml; default: every *.yaml below "
-              "./scenarios) with name, phase time, tags and description; exit 2 if one is invalid, "
-              "1 if -k/--tag match none");
+              "./scenarios, else the installed ones) with name, phase time, tags and "
+              "description; exit 2 if one is invalid, 1 if -k/--tag match none");
   cmd->add_option("paths", a->paths, "scenario files or directories (not searched recursively, as for run)");
   cmd->add_option("-k", a->selection.patterns, "only names matching PATTERN (as in `run -k`)")->type_name("PATTERN")
       ->allow_extra_args(false);

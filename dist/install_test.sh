@@ -46,6 +46,10 @@ if [ "$mode" != --run ]; then
   grep -q '^\.SS "faultline run"' "$share/man/man1/faultline.1" ||
     fail "faultline.1 has no section for 'faultline run'"
 
+  # Outside a source tree, `faultline list` shows the installed scenarios.
+  out=$(cd "$stage" && "$bin/faultline" list --tag demo) || fail "installed faultline list exited $?"
+  [[ $out == *demo-memory-kill-all* ]] || fail "installed faultline list --tag demo gave: $out"
+
   for program in faultline kvctl; do
     completion=$share/bash-completion/completions/$program
     [ -s "$completion" ] || fail "$completion missing or empty"
