@@ -35,9 +35,14 @@ size_t utf8_char_len(std::string_view s, size_t i) {
 size_t common_prefix(std::string_view a, std::string_view b) {
   const size_t n = std::min(a.size(), b.size());
   size_t m = 0;
-  // Whole words first (the values are long and mostly equal), then bytes.
-  while (m + 8 <= n && std::memcmp(a.data() + m, b.data() + m, 8) == 0) m += 8;
-  while (m < n && a[m] == b[m]) ++m;
+  // Usually b extends a: one memcmp of the whole. Else blocks, then bytes.
+  if (std::memcmp(a.data(), b.data(), n) == 0) {
+    m = n;
+  } else {
+    constexpr size_t kBlock = 4096;
+    while (m + kBlock <= n && std::memcmp(a.data() + m, b.data() + m, kBlock) == 0) m += kBlock;
+    while (m < n && a[m] == b[m]) ++m;
+  }
   while (m > 0 && m < b.size() && continuation(b[m])) --m;
   return m;
 }
@@ -52,6 +57,13 @@ void append_int(int64_t v, std::string* out) {
 
 bool make_valid_utf8(std::string* s) {
   size_t i = 0;
+  // ASCII, eight bytes at a time, until the first byte that is not.
+  while (i + 8 <= s->size()) {
+    uint64_t word;
+    std::memcpy(&word, s->data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+    i += 8;
+  }
   bool changed = false;
   std::string fixed;
   while (i < s->size()) {
