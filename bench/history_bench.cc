@@ -53,9 +53,11 @@ int main(int argc, char** argv) {
   std::string input;
   std::string scratch = std::filesystem::temp_directory_path().string();
   int runs = 3;
+  int level = 1;
   app.add_option("history", input, "a plain JSON-lines history with times (history.jsonl)")->required();
   app.add_option("--runs", runs, "runs per configuration (median)");
   app.add_option("--scratch", scratch, "folder for the files written");
+  app.add_option("--level", level, "zstd compression level");
   CLI11_PARSE(app, argc, argv);
 
   std::ifstream in(input);
@@ -92,7 +94,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r) {
       harness::HistoryWriter w;
       const double c0 = cpu_seconds();
-      if (auto st = w.open(path, {.delta = c.delta, .zstd = c.zstd, .keep = false}); !st) {
+      if (auto st = w.open(path, {.delta = c.delta, .zstd = c.zstd, .zstd_level = level, .keep = false}); !st) {
         std::cerr << st.message() << "\n";
         return 2;
       }

@@ -27,7 +27,7 @@ namespace harness {
 struct HistoryWriterOptions {
   bool delta = true;    // a long read as "the first n bytes of line N's value, then this suffix"
   bool zstd = true;     // zstd-compress the file (name it *.zst)
-  int zstd_level = 3;
+  int zstd_level = 1;   // level 1: smaller and faster than 3 on histories (docs/benchmarks.md)
   bool keep = true;     // also build the History in memory, for take_history()
 };
 
