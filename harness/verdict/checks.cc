@@ -92,6 +92,14 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
     if (auto it = by_key.find(op.key); it != by_key.end()) it->second.push_back(&op);
   }
   std::unordered_map<const checker::Operation*, std::vector<AppendToken>> written;
+  struct TokenHash {
+    size_t operator()(const AppendToken& t) const {
+      return std::hash<int64_t>()(t.client * 1000003 + t.n);
+    }
+  };
+  // Per key: every token an append or put on it wrote, with the earliest call of such a write. A
+  // read may hold a token written by an operation called before the read returned.
+  std::unordered_map<std::string_view, std::unordered_map<AppendToken, int64_t, TokenHash>> first_written;
   auto tokens_of = [&](const checker::Operation& op) -> const std::vector<AppendToken>& {
     auto [it, inserted] = written.try_emplace(&op);
     if (inserted) it->second = parse_append_tokens(op.input.get<std::string>());
@@ -120,15 +128,22 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
       from = last_put->return_time;
     }
     // Every append (and put value) ever issued on the key: tokens the value may legally hold.
-    std::map<AppendToken, const checker::Operation*> known;
+    auto [known_it, new_key] = first_written.try_emplace(key);
+    std::unordered_map<AppendToken, int64_t, TokenHash>& known = known_it->second;
+    if (new_key) {
+      for (const checker::Operation* p : on_key) {
+        if ((p->f != "append" && p->f != "put") || !is_string(p->input)) continue;
+        for (const auto& t : tokens_of(*p)) {
+          auto [it, inserted] = known.try_emplace(t, p->call_time);
+          if (!inserted) it->second = std::min(it->second, p->call_time);
+        }
+      }
+    }
     std::vector<const checker::Operation*> counted;
     bool overlapping_put = false;
     for (const checker::Operation* p : on_key) {
       const checker::Operation& op = *p;
       if (op.call_time > read.return_time) continue;
-      if ((op.f == "append" || op.f == "put") && is_string(op.input)) {
-        for (const auto& t : tokens_of(op)) known[t] = &op;
-      }
       if (op.f == "put" && &op != last_put && op.status != OpStatus::kFail && op.call_time < read.call_time &&
           op.return_time > from) {
         overlapping_put = true;
@@ -143,14 +158,14 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
       continue;
     }
     const auto tokens = parse_append_tokens(read.output.get<std::string>());
-    std::map<AppendToken, int> seen;
+    std::unordered_map<AppendToken, int, TokenHash> seen;
     std::map<int64_t, int64_t> last_n;  // per client: the n of its previous token
     for (const auto& t : tokens) {
       if (++seen[t] == 2) {
         problems.push_back({{"key", key}, {"problem", "duplicate"}, {"value", token_text(t)},
                             {"read_line", read.call_line}});
       }
-      if (!known.count(t)) {
+      if (auto k = known.find(t); k == known.end() || k->second > read.return_time) {
         problems.push_back({{"key", key}, {"problem", "never appended"}, {"value", token_text(t)},
                             {"read_line", read.call_line}});
       }
