@@ -111,6 +111,9 @@ void append_json_string(std::string_view s, std::string* out) {
 
 void JsonLinesEncoder::append(HistoryEvent& event, std::string* out) {
   ++lines_;
+  make_valid_utf8(&event.type);
+  make_valid_utf8(&event.f);
+  make_valid_utf8(&event.key);
   out->append("{\"process\":");
   append_int(event.process, out);
   out->append(",\"type\":");

@@ -30,8 +30,9 @@ class JsonLinesEncoder {
  public:
   explicit JsonLinesEncoder(bool delta = true) : delta_(delta) {}
   // Appends `event`'s line and a '\n' to *out. Lines are numbered from 1 in call order; a string
-  // value that is not valid UTF-8 is written with U+FFFD for each bad byte (as JSON requires) and
-  // `event.value` is changed the same way, so what a reader gets back equals the event.
+  // (type, f, key, a string value) that is not valid UTF-8 is written with U+FFFD for each bad
+  // byte (as JSON requires) and changed the same way in `event`, so what a reader gets back
+  // equals the event.
   void append(HistoryEvent& event, std::string* out);
   size_t lines() const { return lines_; }
 
