@@ -27,10 +27,10 @@ common::Status HistoryWriter::open(const std::string& path, HistoryWriterOptions
 }
 
 void HistoryWriter::record(int64_t process, const std::string& type, const std::string& f,
-                           const std::string& key, const nlohmann::json& value, int64_t time_ns) {
+                           const std::string& key, nlohmann::json value, int64_t time_ns) {
   if (type == "ok") ok_.fetch_add(1);
   if (type == "info") info_.fetch_add(1);
-  checker::HistoryEvent event{process, type, f, key, value, time_ns};
+  checker::HistoryEvent event{process, type, f, key, std::move(value), time_ns};
   std::lock_guard lock(mu_);
   if (!out_.is_open()) return;
   // Another thread may have written a later time first. Moving this event later keeps the file

@@ -35,9 +35,10 @@ class HistoryWriter {
  public:
   HistoryWriter() = default;
   common::Status open(const std::string& path, HistoryWriterOptions options = {});
-  // type: invoke | ok | fail | info. `value`: the invoke's argument or a get's result (null if none).
+  // type: invoke | ok | fail | info. `value`: the invoke's argument or a get's result (null if
+  // none); taken by value, so a temporary (a get's result) is moved, not copied.
   void record(int64_t process, const std::string& type, const std::string& f,
-              const std::string& key, const nlohmann::json& value, int64_t time_ns);
+              const std::string& key, nlohmann::json value, int64_t time_ns);
   // Writes what is buffered and ends the file. A write error is kept for status().
   void close();
   // The first write or encoding error (ok if none).
