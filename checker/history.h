@@ -66,6 +66,11 @@ common::Result<History> parse_history_file(const std::string& path,
                                            HistoryFormat format = HistoryFormat::kAuto);
 common::Result<History> parse_history_text(std::string_view text, HistoryFormat format,
                                            const std::string& source_name);
+// The bytes of a history file: zstd-compressed (recognised by its magic number) or plain text.
+// Errors in compressed input name the byte offset; `max_bytes` bounds the decompressed size.
+common::Result<History> parse_history_bytes(std::string_view bytes, HistoryFormat format,
+                                            const std::string& source_name,
+                                            size_t max_bytes = std::numeric_limits<size_t>::max());
 
 // One history event, as the harness records it; to_json_line() gives the canonical line
 // (no trailing newline) of docs/history-format.md.

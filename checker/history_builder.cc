@@ -7,6 +7,7 @@ common::Status HistoryBuilder::error_at(size_t line, const std::string& what) co
 }
 
 common::Status HistoryBuilder::add(RawEvent event) {
+  last_stored_.reset();
   if (event.f.empty()) return error_at(event.line, "field 'f': missing operation name");
   auto open = open_.find(event.process);
   if (event.type == EventType::kInvoke) {
@@ -26,6 +27,7 @@ common::Status HistoryBuilder::add(RawEvent event) {
     op.status = OpStatus::kUnknown;
     op.call_line = event.line;
     open_.emplace(op.process, ops_.size());
+    last_stored_ = Stored{ops_.size(), false};
     ops_.push_back(std::move(op));
     return common::Status::ok();
   }
@@ -42,6 +44,7 @@ common::Status HistoryBuilder::add(RawEvent event) {
     return error_at(event.line, "field 'time': completion is earlier than its invocation on line " +
                                     std::to_string(op.call_line));
   }
+  const size_t index = open->second;
   open_.erase(open);
   op.return_line = event.line;
   switch (event.type) {
@@ -49,6 +52,7 @@ common::Status HistoryBuilder::add(RawEvent event) {
       op.status = OpStatus::kOk;
       op.output = std::move(event.value);
       op.return_time = event.time;
+      last_stored_ = Stored{index, true};
       break;
     case EventType::kFail:
       op.status = OpStatus::kFail;

@@ -1,7 +1,9 @@
 #pragma once
 // HistoryBuilder: turns a stream of invoke/completion events (from any file format) into matched
-// Operations, enforcing one open invocation per process. Used by the parsers only; one thread.
+// Operations, enforcing one open invocation per process. Used by the parsers and by recorders that
+// hand a history over in memory (harness/record); one thread at a time.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -33,12 +35,23 @@ class HistoryBuilder {
   // Closes the history: invocations still open become unknown operations.
   History finish(std::string format, std::string model_hint);
 
+  // Where the last successful add() kept its event's value: the operation's index and whether it
+  // is the output (an ok completion) or the input (an invocation). Nothing for fail/info events,
+  // whose values are not kept.
+  struct Stored {
+    size_t op = 0;
+    bool output = false;
+  };
+  std::optional<Stored> last_stored() const { return last_stored_; }
+  const Operation& op(size_t index) const { return ops_[index]; }
+
  private:
   common::Status error_at(size_t line, const std::string& what) const;
 
   std::string source_;
   std::vector<Operation> ops_;
   std::unordered_map<int64_t, size_t> open_;  // process -> index into ops_
+  std::optional<Stored> last_stored_;
 };
 
 }  // namespace checker

@@ -1,12 +1,15 @@
 // Parsers for the three history formats (docs/history-format.md) and format auto-detection.
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "checker/history.h"
 #include "checker/history_builder.h"
+#include "checker/history_codec.h"
 
 namespace checker {
 namespace {
@@ -95,8 +98,16 @@ bool has_unsigned_past_int64(const nlohmann::json& v) {
 }
 
 
+// A value written as a reference (docs/history-format.md, "Compact histories"): the first `len`
+// bytes of the value on line `of` (same key), then `suffix`.
+struct ValueRef {
+  size_t of = 0;
+  size_t len = 0;
+  std::string suffix;
+};
+
 Result<RawEvent> parse_json_line(std::string_view text, size_t line, const LineError& err,
-                                 bool* has_time) {
+                                 bool* has_time, std::optional<ValueRef>* ref) {
   if (const size_t col = json_too_deep_at(text); col != 0)
     return err("values nested deeper than " + std::to_string(kMaxDepth) + " at column " +
                std::to_string(col));
@@ -135,6 +146,21 @@ Result<RawEvent> parse_json_line(std::string_view text, size_t line, const LineE
     }
   }
   if (auto v = j.find("value"); v != j.end()) e.value = std::move(*v);
+  ref->reset();
+  if (auto of = j.find("prefix_of"); of != j.end()) {
+    if (j.contains("value")) return err("fields 'value' and 'prefix_of': only one may be given");
+    if (!of->is_number_integer() || of->get<int64_t>() < 1 || of->get<int64_t>() >= static_cast<int64_t>(line))
+      return err("field 'prefix_of': expected the number of an earlier line");
+    auto len = j.find("prefix_len");
+    if (len == j.end() || !len->is_number_integer() || len->get<int64_t>() < 0)
+      return err("field 'prefix_len': missing or not a byte count");
+    auto suffix = j.find("suffix");
+    if (suffix == j.end() || !suffix->is_string()) return err("field 'suffix': missing or not a string");
+    *ref = ValueRef{static_cast<size_t>(of->get<int64_t>()), static_cast<size_t>(len->get<int64_t>()),
+                    suffix->get<std::string>()};
+  } else if (j.contains("prefix_len") || j.contains("suffix")) {
+    return err("fields 'prefix_len' and 'suffix' need 'prefix_of'");
+  }
   auto t = j.find("time");
   *has_time = t != j.end();
   if (*has_time) {
@@ -409,6 +435,33 @@ Result<RawEvent> parse_jepsen_line(std::string_view text, size_t line, const Lin
   return e;
 }
 
+// Sets *value to what `ref` stands for. Errors name the line (err) and the field.
+Status resolve_ref(const ValueRef& ref, const HistoryBuilder& builder,
+                   const std::vector<std::pair<size_t, HistoryBuilder::Stored>>& referable,
+                   const std::string& key, const LineError& err, nlohmann::json* value) {
+  auto it = std::lower_bound(referable.begin(), referable.end(), ref.of,
+                             [](const auto& entry, size_t line) { return entry.first < line; });
+  if (it == referable.end() || it->first != ref.of)
+    return err("field 'prefix_of': line " + std::to_string(ref.of) +
+               " has no invoke or ok value of at least " + std::to_string(kMinDeltaBytes) +
+               " bytes to refer to");
+  const Operation& op = builder.op(it->second.op);
+  if (op.key != key)
+    return err("field 'prefix_of': line " + std::to_string(ref.of) + " is on another key");
+  const std::string& base = (it->second.output ? op.output : op.input).get_ref<const std::string&>();
+  if (ref.len > base.size())
+    return err("field 'prefix_len': " + std::to_string(ref.len) + " bytes, but the value on line " +
+               std::to_string(ref.of) + " has " + std::to_string(base.size()));
+  if (ref.len < base.size() && (static_cast<unsigned char>(base[ref.len]) & 0xC0) == 0x80)
+    return err("field 'prefix_len': cuts a UTF-8 character of the value on line " + std::to_string(ref.of));
+  std::string v;
+  v.reserve(ref.len + ref.suffix.size());
+  v.append(base, 0, ref.len);
+  v.append(ref.suffix);
+  *value = std::move(v);
+  return Status::ok();
+}
+
 HistoryFormat detect(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size()) {
@@ -453,6 +506,10 @@ Result<History> parse_history_text(std::string_view text, HistoryFormat format,
     }
   }
   HistoryBuilder builder(source_name);
+  // Lines whose value a later line may refer to (JSON lines: invoke or ok, a string of at least
+  // kMinDeltaBytes), in line order: line -> where the builder keeps the value.
+  std::vector<std::pair<size_t, HistoryBuilder::Stored>> referable;
+  std::optional<ValueRef> ref;
   bool any_time = false, any_without_time = false;
   size_t line_no = 0, pos = 0, non_client_events = 0;
   while (pos < text.size()) {
@@ -466,11 +523,14 @@ Result<History> parse_history_text(std::string_view text, HistoryFormat format,
     Result<RawEvent> event = Status::invalid_argument("unreachable");
     if (format == HistoryFormat::kJson) {
       bool has_time = false;
-      event = parse_json_line(line, line_no, err, &has_time);
+      event = parse_json_line(line, line_no, err, &has_time, &ref);
       if (event && !event->non_client) {
         (has_time ? any_time : any_without_time) = true;
         if (any_time && any_without_time)
           return err("field 'time': either every event has a time or none does");
+        if (ref) {
+          if (Status s = resolve_ref(*ref, builder, referable, event->key, err, &event->value); !s) return s;
+        }
       }
     } else if (format == HistoryFormat::kKvEdn) {
       event = parse_edn_line(line, line_no, err);
@@ -483,6 +543,14 @@ Result<History> parse_history_text(std::string_view text, HistoryFormat format,
       continue;
     }
     if (Status s = builder.add(std::move(event).value()); !s) return s;
+    if (format == HistoryFormat::kJson) {
+      if (const auto stored = builder.last_stored()) {
+        const Operation& op = builder.op(stored->op);
+        const nlohmann::json& v = stored->output ? op.output : op.input;
+        if (v.is_string() && v.get_ref<const std::string&>().size() >= kMinDeltaBytes)
+          referable.emplace_back(line_no, *stored);
+      }
+    }
   }
   History h;
   switch (format) {
@@ -497,24 +565,30 @@ Result<History> parse_history_text(std::string_view text, HistoryFormat format,
   return h;
 }
 
+Result<History> parse_history_bytes(std::string_view bytes, HistoryFormat format,
+                                    const std::string& source_name, size_t max_bytes) {
+  if (!is_zstd(bytes)) return parse_history_text(bytes, format, source_name);
+  auto text = zstd_decompress(bytes, source_name, max_bytes);
+  if (!text) return text.status();
+  return parse_history_text(*text, format, source_name);
+}
+
 Result<History> parse_history_file(const std::string& path, HistoryFormat format) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::io_error(path + ": cannot open history file");
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) return Status::io_error(path + ": read error");
-  return parse_history_text(buf.str(), format, path);
+  return parse_history_bytes(buf.str(), format, path);
 }
 
 std::string to_json_line(const HistoryEvent& event) {
-  nlohmann::json j;
-  j["process"] = event.process;
-  j["type"] = event.type;
-  j["f"] = event.f;
-  if (!event.key.empty()) j["key"] = event.key;
-  j["value"] = event.value;
-  j["time"] = event.time;
-  return j.dump();
+  HistoryEvent copy = event;
+  JsonLinesEncoder encoder(/*delta=*/false);
+  std::string line;
+  encoder.append(copy, &line);
+  line.pop_back();  // the '\n'
+  return line;
 }
 
 }  // namespace checker

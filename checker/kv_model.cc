@@ -1,6 +1,7 @@
 // The key/value model: get/put/append on string values, one partition per key. An absent key
 // reads as "" (a get may record null for it).
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -357,12 +358,25 @@ class KvModel final : public Model {
       const std::string& a = op->input.get_ref<const std::string&>();
       if (!a.empty()) ++pieces[a].writers;
     }
+    // The previous ok get's output: a get usually returns it plus what was appended since, and
+    // then only the new pieces need looking up (their pieces were seen by a get that returned no
+    // later; an impossible piece there already marked an earlier get). Keeps this linear in the
+    // history's size instead of in the total length of what the gets returned.
+    std::string_view prev;
+    int64_t prev_return = kNeverReturned;
     for (uint32_t i = 0; i < ops.size(); ++i) {
       const Operation& op = *ops[i];
       if (op.f != "get" || op.status != OpStatus::kOk || !op.output.is_string()) continue;
       const std::string_view out = op.output.get_ref<const std::string&>();
       if (!out.empty() && out[0] != mark) p.impossible = std::min(p.impossible, i);
-      for (size_t at = 0; at < out.size();) {
+      size_t start = 0;
+      if (!prev.empty() && op.return_time >= prev_return && out.size() >= prev.size() &&
+          (out.size() == prev.size() || out[prev.size()] == mark) &&
+          std::memcmp(out.data(), prev.data(), prev.size()) == 0)
+        start = prev.size();
+      prev = out;
+      prev_return = op.return_time;
+      for (size_t at = start; at < out.size();) {
         const size_t end = std::min(out.find(mark, at + 1), out.size());
         auto it = pieces.find(out.substr(at, end - at));
         if (it == pieces.end()) {

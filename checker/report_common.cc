@@ -38,7 +38,8 @@ size_t char_start(const std::string& s, size_t i) {
 
 // `s` from byte `from` for about `width` bytes, cut between characters.
 std::string char_window(const std::string& s, size_t from, size_t width) {
-  const size_t end = from + width >= s.size() ? s.size() : char_start(s, from + width);
+  if (from >= s.size()) return "";
+  const size_t end = width >= s.size() - from ? s.size() : char_start(s, from + width);
   return s.substr(from, end - from);
 }
 
@@ -53,8 +54,8 @@ std::string shorten_middle(const std::string& s, size_t max, const std::string& 
 
 std::optional<FirstDifference> first_difference(const nlohmann::json& read, const std::string& state,
                                                 size_t context, size_t width) {
-  const std::string r = read.dump();
-  if (state.empty() || state[0] != '"' || r.size() <= 70) return std::nullopt;
+  const std::string r = read.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (state.empty() || state[0] != '"') return std::nullopt;
   size_t b = 0;
   while (b < r.size() && b < state.size() && r[b] == state[b]) ++b;
   b = char_start(r, b);  // the texts agree before b, so it is a character start in both
@@ -63,8 +64,11 @@ std::optional<FirstDifference> first_difference(const nlohmann::json& read, cons
   size_t from = b;
   for (size_t k = 0; k < context && from > 0; ++k) from = char_start(r, from - 1);
   d.before = r.substr(from, b - from);
+  d.before_cut = from > 0;
   d.read_after = char_window(r, b, width);
   d.state_after = char_window(state, b, width);
+  d.read_cut = b + d.read_after.size() < r.size();
+  d.state_cut = b + d.state_after.size() < state.size();
   return d;
 }
 

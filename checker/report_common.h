@@ -14,14 +14,17 @@ namespace checker {
 // JSON-lines history also "time_origin" (see TimeLabels), which the HTML page shows times from.
 nlohmann::json summary_fields(const History& history, const CheckResult& result);
 
-// Where a read's value first differs from a state, both as JSON text (the values may be too long
-// to compare by eye): how many characters agree, then up to `context` characters before the
-// difference and about `width` bytes after it from each. Cuts fall between UTF-8 characters.
-// Nothing when the read is short (the whole value is shown anyway) or the state is not a string.
+// Where a read's value first differs from a state, both as JSON text: how many characters agree,
+// then up to `context` characters before the difference and about `width` bytes after it from
+// each, with flags saying where text was left out. Cuts fall between UTF-8 characters. Short
+// values are worth it too: "x 1 0 yx 1 2 y" against "x 1 0 yx 1 1 y" is quicker to read with the
+// place marked. Nothing when the state is not a string.
 struct FirstDifference {
   size_t at = 0;  // characters (UTF-8 code points) before the first difference
   std::string before;                   // the common text just before it
   std::string read_after, state_after;  // each side from the difference on
+  bool before_cut = false;              // text before `before` was left out
+  bool read_cut = false, state_cut = false;  // text after read_after / state_after was left out
 };
 std::optional<FirstDifference> first_difference(const nlohmann::json& read, const std::string& state,
                                                 size_t context = 12, size_t width = 40);

@@ -16,6 +16,7 @@ constexpr size_t kMaxDrawnPartitions = 8;
 constexpr size_t kMaxStateChars = 400;
 constexpr size_t kMaxDrawnOps = 5000;
 constexpr size_t kWindowPrefix = 1500;
+constexpr size_t kShortValue = 70;  // bytes of JSON text: a read this short is shown whole
 
 std::string clip(const std::string& s, size_t max) { return shorten_middle(s, max, " … "); }
 
@@ -77,10 +78,16 @@ nlohmann::json drawn_partition(const History& h, const PartitionResult& p) {
     if (it == local.end()) continue;
     stuck.push_back(it->second);
     const Operation& op = h.ops[i];
-    const auto d = op.status == OpStatus::kOk ? first_difference(op.output, p.stuck_state)
-                                              : std::nullopt;
+    // Short values are shown whole, the difference marked; long ones around it.
+    const bool short_read = op.output.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() <=
+                            kShortValue;
+    const auto d = op.status != OpStatus::kOk ? std::nullopt
+                   : short_read ? first_difference(op.output, p.stuck_state, kShortValue, kShortValue)
+                                : first_difference(op.output, p.stuck_state);
     diffs.push_back(d ? nlohmann::json{{"at", d->at}, {"before", d->before},
-                                       {"read", d->read_after}, {"state", d->state_after}}
+                                       {"read", d->read_after}, {"state", d->state_after},
+                                       {"before_cut", d->before_cut}, {"read_cut", d->read_cut},
+                                       {"state_cut", d->state_cut}}
                       : nlohmann::json(nullptr));
   }
   j["stuck"] = std::move(stuck);

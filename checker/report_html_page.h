@@ -143,10 +143,11 @@ D.drawn.forEach((part, n) => {
   const card = document.createElement("div");
   card.className = "card";
   const last = part.lin.slice(-3).map(i => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">line ${part.ops[i].line}</span></li>`).join("");
+  const cut = b => b ? "…" : "";
   const diffText = d => d === null ? "" :
     `<div class="diff mono">first difference at character ${d.at}:<br>` +
-    `read&nbsp;&nbsp; …${esc(d.before)}<mark>${esc(d.read)}</mark>…<br>` +
-    `state&nbsp; …${esc(d.before)}<mark>${esc(d.state)}</mark>…</div>`;
+    `read&nbsp;&nbsp; ${cut(d.before_cut)}${esc(d.before)}<mark>${esc(d.read)}</mark>${cut(d.read_cut)}<br>` +
+    `state&nbsp; ${cut(d.before_cut)}${esc(d.before)}<mark>${esc(d.state)}</mark>${cut(d.state_cut)}</div>`;
   const stuckList = part.stuck.map((i, k) => `<li><code>${esc(opText(part.ops[i]))}</code> <span class="note">call ${timeText(part.ops[i].c)}, return ${timeText(part.ops[i].r)}, line ${part.ops[i].line}</span>${diffText(part.stuck_diffs[k])}</li>`).join("");
   card.innerHTML = `<h2>Key ${esc(keyName(part.key))} <span class="badge b-violation">violation</span></h2>` +
     `<div>${part.ops.length + part.skipped} operations on this key cannot be linearized together. The longest linearizable prefix has <b>${part.lin.length + part.lin_skipped}</b> operations` +

@@ -76,5 +76,83 @@ TEST(FirstDifference, CountsCharactersAndCutsBetweenThem) {
       << "never half a character";
 }
 
+// The embedded data of a checker page (the JSON inside <script id="data">).
+nlohmann::json page_data(const std::string& html) {
+  const std::string open = "<script type=\"application/json\" id=\"data\">";
+  const size_t from = html.find(open);
+  EXPECT_NE(from, std::string::npos);
+  if (from == std::string::npos) return nullptr;
+  const size_t start = from + open.size();
+  const size_t end = html.find("</script>", start);
+  return nlohmann::json::parse(html.substr(start, end - start));
+}
+
+TEST(HtmlReport, WhereAShortReadLeavesTheStateIsMarkedToo) {
+  const History h = parse(
+      R"({"process":1,"type":"invoke","f":"append","key":"k","value":"x 1 0 y","time":1000})" "\n"
+      R"({"process":1,"type":"ok","f":"append","key":"k","value":"x 1 0 y","time":2000})" "\n"
+      R"({"process":1,"type":"invoke","f":"append","key":"k","value":"x 1 1 y","time":3000})" "\n"
+      R"({"process":1,"type":"ok","f":"append","key":"k","value":"x 1 1 y","time":4000})" "\n"
+      R"({"process":2,"type":"invoke","f":"get","key":"k","value":null,"time":5000})" "\n"
+      R"({"process":2,"type":"ok","f":"get","key":"k","value":"x 1 0 yx 1 2 y","time":6000})" "\n");
+  CheckOptions opts;
+  opts.explain = true;
+  auto r = check(h, opts);
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->verdict, Verdict::kViolation);
+  const std::string html = render_html(h, *r);
+  const nlohmann::json d = page_data(html);
+  ASSERT_EQ(d["drawn"].size(), 1u);
+  const nlohmann::json& part = d["drawn"][0];
+  ASSERT_EQ(part["stuck"].size(), 1u);
+  const nlohmann::json& op = part["ops"][part["stuck"][0].get<size_t>()];
+  EXPECT_EQ(op["f"], "get");
+  const nlohmann::json& diff = part["stuck_diffs"][0];
+  ASSERT_TRUE(diff.is_object()) << "a short read gets its first difference too";
+  EXPECT_EQ(diff["at"], 12) << "the quote and 'x 1 0 yx 1 ' agree";
+  EXPECT_EQ(diff["before"], "\"x 1 0 yx 1 ") << "the whole common text: nothing left out";
+  EXPECT_EQ(diff["read"], "2 y\"");
+  EXPECT_EQ(diff["state"], "1 y\"");
+  EXPECT_EQ(diff["before_cut"], false);
+  EXPECT_EQ(diff["read_cut"], false);
+  EXPECT_EQ(diff["state_cut"], false);
+  // The page marks the differing part of each side.
+  EXPECT_NE(html.find("<mark>${esc(d.read)}</mark>"), std::string::npos);
+  EXPECT_NE(html.find("<mark>${esc(d.state)}</mark>"), std::string::npos);
+  // The text report still prints short reads whole, without a pointer into them.
+  EXPECT_EQ(format_text(h, *r).find("first difference"), std::string::npos);
+}
+
+TEST(HtmlReport, ALongReadIsShownAroundItsFirstDifference) {
+  std::string value;
+  for (int i = 0; i < 30; ++i) value += "x 1 " + std::to_string(i) + " y";
+  std::string lines;
+  int64_t t = 1000;
+  for (int i = 0; i < 30; ++i) {
+    const std::string item = "x 1 " + std::to_string(i) + " y";
+    lines += R"({"process":1,"type":"invoke","f":"append","key":"k","value":")" + item + R"(","time":)" +
+             std::to_string(t++) + "}\n";
+    lines += R"({"process":1,"type":"ok","f":"append","key":"k","value":")" + item + R"(","time":)" +
+             std::to_string(t++) + "}\n";
+  }
+  value.replace(value.find("x 1 20 y"), 8, "x 1 99 y");
+  lines += R"({"process":2,"type":"invoke","f":"get","key":"k","value":null,"time":)" + std::to_string(t++) + "}\n";
+  lines += R"({"process":2,"type":"ok","f":"get","key":"k","value":")" + value + R"(","time":)" +
+           std::to_string(t++) + "}\n";
+  const History h = parse(lines);
+  CheckOptions opts;
+  opts.explain = true;
+  auto r = check(h, opts);
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r->verdict, Verdict::kViolation);
+  const nlohmann::json d = page_data(render_html(h, *r));
+  const nlohmann::json& diff = d["drawn"][0]["stuck_diffs"][0];
+  ASSERT_TRUE(diff.is_object());
+  EXPECT_EQ(diff["before_cut"], true);
+  EXPECT_EQ(diff["read_cut"], true);
+  EXPECT_EQ(diff["read"].get<std::string>().rfind("99 y", 0), 0u) << diff.dump();
+  EXPECT_EQ(diff["state"].get<std::string>().rfind("20 y", 0), 0u) << diff.dump();
+}
+
 }  // namespace
 }  // namespace checker

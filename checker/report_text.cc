@@ -38,9 +38,13 @@ std::string op_line(const Operation& op, const TimeLabels& time_text) {
   return s.str();
 }
 
+constexpr size_t kShortRead = 70;  // bytes of JSON text
+
 // For a read of a long string: where it first differs from the state, since the shortened
 // values above may hide it.
 std::string difference(const nlohmann::json& read, const std::string& state) {
+  // A short read is printed whole above; the text report points into long ones only.
+  if (read.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() <= kShortRead) return "";
   const auto d = first_difference(read, state, 12, 18);
   if (!d) return "";
   std::ostringstream s;

@@ -86,11 +86,11 @@ TEST(ScenarioRun, TheSameSeedReplaysByteForByteWithAndWithoutSwarm) {
       o.runs_dir = tmp.path.string();
       SeedOutcome a = run_seed(s, seed, swarm, o, true);
       ASSERT_EQ(a.exit_code, 0) << testing::trace(seed) << " swarm=" << swarm << ": " << a.why;
-      const std::string history = slurp(a.run_dir + "/history.jsonl");
+      const std::string history = slurp(a.run_dir + "/history.jsonl.zst");
       const std::string nemesis = slurp(a.run_dir + "/nemesis.jsonl");
       SeedOutcome b = run_seed(s, seed, swarm, o, true);
       EXPECT_EQ(a.event_hash, b.event_hash) << testing::trace(seed);
-      EXPECT_EQ(history, slurp(b.run_dir + "/history.jsonl")) << testing::trace(seed);
+      EXPECT_EQ(history, slurp(b.run_dir + "/history.jsonl.zst")) << testing::trace(seed);
       EXPECT_EQ(nemesis, slurp(b.run_dir + "/nemesis.jsonl")) << testing::trace(seed);
       EXPECT_GT(history.size(), 1000u);
       for (const char* f : {"results.json", "junit.xml", "report.html", "scenario.yaml", "logs/n1.log"}) {
@@ -112,7 +112,7 @@ TEST(ScenarioRun, AnUnsafeClusterIsCaughtAndItsFailureShrinks) {
   ASSERT_GT(summary.failed, 0u) << "dedup off under reply loss was never caught";
   const SeedOutcome& f = summary.failures.front();
   // A failing seed of a sweep keeps the full run directory (passing seeds skip their report).
-  for (const char* file : {"history.jsonl", "nemesis.jsonl", "results.json", "junit.xml", "report.html"}) {
+  for (const char* file : {"history.jsonl.zst", "nemesis.jsonl", "results.json", "junit.xml", "report.html"}) {
     EXPECT_TRUE(std::filesystem::exists(f.run_dir + "/" + file)) << file << " seed " << f.seed;
   }
   EXPECT_NE(replay_command(f, false).find("--seed " + std::to_string(f.seed)), std::string::npos);
@@ -142,7 +142,7 @@ TEST(ScenarioRun, APassingRunSkipsItsReportOnlyWhenAsked) {
       SimRunOutcome run = run_sim_scenario(s, ro);
       ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed);
       const std::string dir = run.results.run_dir;
-      EXPECT_TRUE(std::filesystem::exists(dir + "/history.jsonl")) << testing::trace(seed);
+      EXPECT_TRUE(std::filesystem::exists(dir + "/history.jsonl.zst")) << testing::trace(seed);
       EXPECT_TRUE(std::filesystem::exists(dir + "/results.json")) << testing::trace(seed);
       EXPECT_EQ(std::filesystem::exists(dir + "/report.html"), !only_on_failure) << testing::trace(seed);
       EXPECT_EQ(std::filesystem::exists(dir + "/junit.xml"), !only_on_failure) << testing::trace(seed);

@@ -43,9 +43,9 @@ std::string slurp(const std::string& path) {
 
 // Runs r's seed again and compares; r becomes an error on any difference.
 static void check_twice(const harness::Scenario& s, const SweepOptions& o, SeedOutcome* r) {
-  const std::string first = slurp(r->run_dir + "/history.jsonl");
+  const std::string first = slurp(r->run_dir + "/history.jsonl.zst");
   SeedOutcome again = run_seed(s, r->seed, o.swarm, o, true);
-  const std::string second = slurp(again.run_dir + "/history.jsonl");
+  const std::string second = slurp(again.run_dir + "/history.jsonl.zst");
   r->deterministic = first == second && !first.empty() && r->event_hash == again.event_hash;
   if (!r->deterministic) {
     r->exit_code = 2;

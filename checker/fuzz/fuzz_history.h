@@ -1,5 +1,5 @@
 #pragma once
-// The body of every history fuzz target: parse the input in one format; if it parses, check it
+// The body of every history fuzz target: parse the input (plain or zstd) in one format; if it parses, check it
 // (bounded in time and memory) and render all three reports. Any crash, sanitizer report,
 // uncaught exception or hang is a finding; errors returned as Status are the expected outcome
 // for most inputs. Header-only, fuzz targets only.
@@ -13,9 +13,12 @@
 
 namespace checker::fuzz {
 
+// Decompressed zstd input is bounded: a small input may expand to gigabytes.
+inline constexpr size_t kMaxDecompressed = size_t{1} << 20;
+
 inline void fuzz_one(const uint8_t* data, size_t size, HistoryFormat format) {
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto history = parse_history_text(text, format, "fuzz");
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto history = parse_history_bytes(bytes, format, "fuzz", kMaxDecompressed);
   if (!history) return;
   CheckOptions opts;
   opts.threads = 1;

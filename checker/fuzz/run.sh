@@ -12,10 +12,10 @@ jobs=${JOBS:-2}
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang)"; exit 2; }
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DFL_FUZZ=ON -DFL_SANITIZE=address,undefined,fuzzer-no-link >/dev/null
-cmake --build "$build" -j "$jobs" --target fuzz_json fuzz_edn fuzz_jepsen_log fuzz_auto
+cmake --build "$build" -j "$jobs" --target fuzz_json fuzz_edn fuzz_jepsen_log fuzz_auto fuzz_compact
 status=0
 mkdir -p "$build/findings"
-for pair in json:json edn:edn jepsen_log:jepsen auto:all; do
+for pair in json:json edn:edn jepsen_log:jepsen auto:all compact:compact; do
   target=${pair%%:*}
   seeds=${pair##*:}
   work=$(mktemp -d)

@@ -2,6 +2,7 @@
 // RunFiles: the names of every file in a run directory, in one place. Writers (the runner, the
 // checks, the report, `faultline report`) and readers (the report, scripts/*.sh) use these names;
 // docs/scenarios.md's run-directory table lists them. Plain value.
+#include <filesystem>
 #include <string>
 
 namespace harness {
@@ -9,7 +10,9 @@ namespace harness {
 class RunFiles {
  public:
   static constexpr const char* kScenario = "scenario.yaml";    // the scenario with its seed
-  static constexpr const char* kHistory = "history.jsonl";     // every client operation
+  // Every client operation: JSON lines, compact and zstd-compressed (docs/history-format.md).
+  static constexpr const char* kHistory = "history.jsonl.zst";
+  static constexpr const char* kHistoryPlain = "history.jsonl";  // what runs wrote before
   static constexpr const char* kNemesis = "nemesis.jsonl";     // every fault
   static constexpr const char* kResults = "results.json";      // verdicts and figures
   static constexpr const char* kJunit = "junit.xml";
@@ -25,7 +28,14 @@ class RunFiles {
   std::string path(const char* name) const { return dir_ + "/" + name; }
 
   std::string scenario() const { return path(kScenario); }
-  std::string history() const { return path(kHistory); }
+  std::string history() const { return path(kHistory); }  // where a run writes it
+  // The history to read: history.jsonl.zst, or an older run's history.jsonl when only that exists.
+  std::string history_to_read() const {
+    std::error_code ec;
+    if (!std::filesystem::exists(history(), ec) && std::filesystem::exists(path(kHistoryPlain), ec))
+      return path(kHistoryPlain);
+    return history();
+  }
   std::string nemesis() const { return path(kNemesis); }
   std::string results() const { return path(kResults); }
   std::string junit() const { return path(kJunit); }

@@ -58,7 +58,7 @@ TEST(RunProcess, ReliableRunPassesAndWritesTheRunDirectory) {
   EXPECT_EQ(find_check(r, "linearizable")->verdict, CheckVerdict::kPass);
   ASSERT_NE(find_check(r, "appends"), nullptr);
   EXPECT_EQ(find_check(r, "appends")->verdict, CheckVerdict::kPass) << find_check(r, "appends")->summary;
-  for (const char* f : {"scenario.yaml", "history.jsonl", "nemesis.jsonl", "results.json", "report.html",
+  for (const char* f : {"scenario.yaml", "history.jsonl.zst", "nemesis.jsonl", "results.json", "report.html",
                         "junit.xml", "logs/n1.log"}) {
     EXPECT_TRUE(fs::exists(r.run_dir + "/" + f)) << f;
   }

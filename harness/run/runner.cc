@@ -33,8 +33,9 @@ int64_t ns(Micros d) { return std::chrono::nanoseconds(d).count(); }
 class RunContext {
  public:
   RunContext(const Scenario& s, const RunOptions& o, RunResults& r, std::ostream& out,
-             sut::System& system)
-      : s_(s),
+             sut::System& system, std::optional<checker::History>* history)
+      : recorded_(*history),
+        s_(s),
         opts_(o),
         r_(r),
         out_(out),
@@ -61,6 +62,7 @@ class RunContext {
   bool stopping() const { return opts_.stop != nullptr && opts_.stop->load(); }
   double since_start_s() const { return static_cast<double>(clock_.now_ns() - started_ns_) / 1e9; }
 
+  std::optional<checker::History>& recorded_;  // the history, in memory, once recorded
   const Scenario& s_;
   const RunOptions& opts_;
   RunResults& r_;
@@ -227,6 +229,11 @@ void RunContext::evaluate_checks() {
   in.verifiers = verifiers_;
   in.samples = samples_;
   in.script = script_outcomes_;
+  // The checks take the history in memory; the file is for people and `faultline check`.
+  if (auto h = history_.take_history(); h) {
+    recorded_ = std::move(h).value();
+    in.history = &*recorded_;
+  }
   if (auto st = evaluate_run_checks(in, &r_); !st) r_.error = st.message();
 }
 
@@ -287,6 +294,7 @@ void RunContext::run() {
   script_.reset();
   system_.stop();
   history_.close();
+  if (auto st = history_.status(); !st && r_.error.empty()) r_.error = "history: " + st.message();
   nemesis_log_.close();
   progress_.stop();
   // Without a cluster there is nothing to judge: the run is a harness error (exit 2), not a verdict.
@@ -324,6 +332,7 @@ RunResults run_scenario(const Scenario& scenario, const RunOptions& options) {
   const RunSeeds seeds(r.seed);
   spec.node_seeds = seeds.nodes(scenario.cluster.nodes);
   spec.network_seed = seeds.network();
+  std::optional<checker::History> history;  // the recorded history, kept for the report
   {
     // The system lives for this block: stopped and released before the report is written.
     auto system = options.system ? options.system(spec)
@@ -332,14 +341,14 @@ RunResults run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (!system) {
       r.error = system.status().message();
     } else {
-      RunContext ctx(scenario, options, r, out, **system);
+      RunContext ctx(scenario, options, r, out, **system, &history);
       ctx.run();
     }
   }
   (void)write_results_json(r, files.results());
   if (!options.report_only_on_failure || r.exit_code() != 0) {
     (void)write_text_file(files.junit(), junit_xml(r));
-    if (auto st = write_report(r.run_dir); !st && r.error.empty()) r.error = "report: " + st.message();
+    if (auto st = write_report(r.run_dir, history ? &*history : nullptr); !st && r.error.empty()) r.error = "report: " + st.message();
   }
   (void)update_latest_link(options.runs_dir, r.run_dir);
   if (!options.quiet) {

@@ -1,6 +1,10 @@
 #include "harness/verdict/checks.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <string_view>
+#include <unordered_map>
 #include <map>
 #include <sstream>
 
@@ -27,15 +31,41 @@ std::string token_text(const AppendToken& t) {
 
 }  // namespace
 
+namespace {
+
+bool space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+// An integer as `std::istream >> int64_t` reads one: blanks, an optional sign, digits.
+bool read_int(std::string_view w, size_t* i, int64_t* out) {
+  while (*i < w.size() && space(w[*i])) ++*i;
+  size_t at = *i;
+  if (at < w.size() && w[at] == '+') {
+    ++at;
+    if (at < w.size() && w[at] == '-') return false;  // "+-5" is no number
+  }
+  auto [ptr, ec] = std::from_chars(w.data() + at, w.data() + w.size(), *out);
+  if (ec != std::errc()) return false;
+  *i = static_cast<size_t>(ptr - w.data());
+  return true;
+}
+
+}  // namespace
+
 std::vector<AppendToken> parse_append_tokens(const std::string& value) {
   std::vector<AppendToken> out;
   size_t pos = 0;
   // Bounded: every iteration consumes at least one character.
   while ((pos = value.find("x ", pos)) != std::string::npos) {
-    std::istringstream in(value.substr(pos + 2, 48));
+    // "<client> <n> y..." within the next 48 characters.
+    const std::string_view w = std::string_view(value).substr(pos + 2, 48);
+    size_t i = 0;
     AppendToken t;
-    std::string y;
-    if ((in >> t.client >> t.n >> y) && y.rfind("y", 0) == 0 && t.client >= 0 && t.n >= 0) {
+    bool ok = read_int(w, &i, &t.client) && read_int(w, &i, &t.n);
+    if (ok) {
+      while (i < w.size() && space(w[i])) ++i;
+      ok = i < w.size() && w[i] == 'y' && t.client >= 0 && t.n >= 0;
+    }
+    if (ok) {
       out.push_back(t);
       const size_t end = value.find(" y", pos + 2);
       pos = end == std::string::npos ? value.size() : end + 2;
@@ -52,15 +82,40 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
   nlohmann::json skipped = nlohmann::json::array();
   int reads = 0;
   int64_t confirmed = 0;
+  // Each key's operations (history order), and each write's tokens, found once for all reads.
+  std::unordered_map<std::string_view, std::vector<const checker::Operation*>> by_key;
+  for (const auto& read : history.ops) {
+    if (verifiers.count(read.process) && read.f == "get" && read.status == OpStatus::kOk)
+      by_key.try_emplace(read.key);
+  }
+  for (const auto& op : history.ops) {
+    if (auto it = by_key.find(op.key); it != by_key.end()) it->second.push_back(&op);
+  }
+  std::unordered_map<const checker::Operation*, std::vector<AppendToken>> written;
+  struct TokenHash {
+    size_t operator()(const AppendToken& t) const {
+      return std::hash<int64_t>()(t.client * 1000003 + t.n);
+    }
+  };
+  // Per key: every token an append or put on it wrote, with the earliest call of such a write. A
+  // read may hold a token written by an operation called before the read returned.
+  std::unordered_map<std::string_view, std::unordered_map<AppendToken, int64_t, TokenHash>> first_written;
+  auto tokens_of = [&](const checker::Operation& op) -> const std::vector<AppendToken>& {
+    auto [it, inserted] = written.try_emplace(&op);
+    if (inserted) it->second = parse_append_tokens(op.input.get<std::string>());
+    return it->second;
+  };
   for (const auto& read : history.ops) {
     if (!verifiers.count(read.process) || read.f != "get" || read.status != OpStatus::kOk) continue;
     if (!is_string(read.output)) continue;
     ++reads;
     const std::string& key = read.key;
+    const std::vector<const checker::Operation*>& on_key = by_key[key];
     // The last put on this key that started before the read; appends count from its return.
     const checker::Operation* last_put = nullptr;
-    for (const auto& op : history.ops) {
-      if (op.key != key || op.f != "put" || op.status == OpStatus::kFail) continue;
+    for (const checker::Operation* p : on_key) {
+      const checker::Operation& op = *p;
+      if (op.f != "put" || op.status == OpStatus::kFail) continue;
       if (op.call_time >= read.call_time) continue;
       if (!last_put || op.call_time > last_put->call_time) last_put = &op;
     }
@@ -73,14 +128,22 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
       from = last_put->return_time;
     }
     // Every append (and put value) ever issued on the key: tokens the value may legally hold.
-    std::map<AppendToken, const checker::Operation*> known;
+    auto [known_it, new_key] = first_written.try_emplace(key);
+    std::unordered_map<AppendToken, int64_t, TokenHash>& known = known_it->second;
+    if (new_key) {
+      for (const checker::Operation* p : on_key) {
+        if ((p->f != "append" && p->f != "put") || !is_string(p->input)) continue;
+        for (const auto& t : tokens_of(*p)) {
+          auto [it, inserted] = known.try_emplace(t, p->call_time);
+          if (!inserted) it->second = std::min(it->second, p->call_time);
+        }
+      }
+    }
     std::vector<const checker::Operation*> counted;
     bool overlapping_put = false;
-    for (const auto& op : history.ops) {
-      if (op.key != key || op.call_time > read.return_time) continue;
-      if ((op.f == "append" || op.f == "put") && is_string(op.input)) {
-        for (const auto& t : parse_append_tokens(op.input.get<std::string>())) known[t] = &op;
-      }
+    for (const checker::Operation* p : on_key) {
+      const checker::Operation& op = *p;
+      if (op.call_time > read.return_time) continue;
       if (op.f == "put" && &op != last_put && op.status != OpStatus::kFail && op.call_time < read.call_time &&
           op.return_time > from) {
         overlapping_put = true;
@@ -95,14 +158,14 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
       continue;
     }
     const auto tokens = parse_append_tokens(read.output.get<std::string>());
-    std::map<AppendToken, int> seen;
+    std::unordered_map<AppendToken, int, TokenHash> seen;
     std::map<int64_t, int64_t> last_n;  // per client: the n of its previous token
     for (const auto& t : tokens) {
       if (++seen[t] == 2) {
         problems.push_back({{"key", key}, {"problem", "duplicate"}, {"value", token_text(t)},
                             {"read_line", read.call_line}});
       }
-      if (!known.count(t)) {
+      if (auto k = known.find(t); k == known.end() || k->second > read.return_time) {
         problems.push_back({{"key", key}, {"problem", "never appended"}, {"value", token_text(t)},
                             {"read_line", read.call_line}});
       }
@@ -116,7 +179,7 @@ CheckOutcome check_appends(const checker::History& history, const std::set<int64
     }
     for (const auto* op : counted) {
       if (!is_string(op->input)) continue;
-      const auto mine = parse_append_tokens(op->input.get<std::string>());
+      const auto& mine = tokens_of(*op);
       if (mine.size() != 1) continue;
       const bool must = op->status == OpStatus::kOk && op->return_time < read.call_time;
       if (must && !seen.count(mine[0])) {

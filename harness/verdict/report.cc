@@ -105,7 +105,7 @@ std::optional<ChartSpan> first_violation(const std::string& path, int64_t origin
     label << " -> \"" << out << "\"";
   }
   label << ", " << span.from << " s to " << span.to << " s";
-  if (first->contains("line")) label << " (history.jsonl line " << first->value("line", 0) << ")";
+  if (first->contains("line")) label << " (history line " << first->value("line", 0) << ")";
   span.label = label.str();
   return span;
 }
@@ -170,17 +170,20 @@ std::string touched_nodes(const nlohmann::json& event) {
 
 }  // namespace
 
-common::Status write_report(const std::string& run_dir) {
+common::Status write_report(const std::string& run_dir, const checker::History* in_memory) {
   auto results = read_results_json(RunFiles(run_dir).results());
   if (!results) return results.status();
   const RunResults& r = *results;
-  auto history = checker::parse_history_file(RunFiles(run_dir).history());
+  const RunFiles files(run_dir);
+  const std::string history_path = files.history_to_read();
+  common::Result<checker::History> read = common::Status::not_found("");
+  if (in_memory == nullptr) read = checker::parse_history_file(history_path);
+  const checker::History empty;
+  const checker::History& history = in_memory ? *in_memory : read ? *read : empty;
   auto scenario = load_scenario_file(RunFiles(run_dir).scenario(), fault_registry());
   const int64_t origin = r.origin_ns;
-  RunSeries ops = bucket_operations(history ? *history : checker::History{}, origin,
-                                    r.figures.seconds, 120);
-  RunSeries lat = bucket_operations(history ? *history : checker::History{}, origin,
-                                    r.figures.seconds, 60);
+  RunSeries ops = bucket_operations(history, origin, r.figures.seconds, 120);
+  RunSeries lat = bucket_operations(history, origin, r.figures.seconds, 60);
   const double end = ops.end;
 
   ChartInput base;
@@ -266,7 +269,7 @@ common::Status write_report(const std::string& run_dir) {
   }
   o << "</p>";
   if (base.violation) o << "<p>" << esc(base.violation->label) << "</p>";
-  if (!history) o << "<p>history.jsonl could not be read: " << esc(history.status().message()) << "</p>";
+  if (!in_memory && !read) o << "<p>The history could not be read: " << esc(read.status().message()) << "</p>";
   o << svg_chart(throughput) << svg_chart(latency) << svg_chart(unknown);
   o << "<h2>Phases</h2><table><tr><th>phase</th><th>iteration</th><th>from</th><th>to</th></tr>";
   for (const auto& p : r.phases) {
@@ -299,7 +302,7 @@ common::Status write_report(const std::string& run_dir) {
         << "<iframe srcdoc=\"" << esc(read_file(RunFiles(run_dir).violation_html())) << "\"></iframe>";
     }
   }
-  o << "<h2>Files</h2><p><a href='scenario.yaml'>scenario.yaml</a> · <a href='history.jsonl'>history.jsonl</a> · "
+  o << "<h2>Files</h2><p><a href='scenario.yaml'>scenario.yaml</a> · <a href='" << esc(std::filesystem::path(history_path).filename().string()) << "'>" << esc(std::filesystem::path(history_path).filename().string()) << "</a> · "
     << "<a href='nemesis.jsonl'>nemesis.jsonl</a> · <a href='results.json'>results.json</a> · "
     << "<a href='junit.xml'>junit.xml</a> · <a href='logs/'>logs/</a></p></body></html>\n";
   return write_text_file(RunFiles(run_dir).report(), o.str());

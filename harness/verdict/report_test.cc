@@ -329,7 +329,7 @@ TEST(Report, TheFirstNonLinearizableOperationIsMarkedOnEveryChart) {
   }
   EXPECT_NE(html.find("first operation that cannot be linearized: p0 get key k0"),
             std::string::npos);
-  EXPECT_NE(html.find("history.jsonl line 77"), std::string::npos);
+  EXPECT_NE(html.find("history line 77"), std::string::npos);
   EXPECT_EQ(
       charts(report_of(make_run("no-violation", kUnsafeScenario, false)))[0].find("violation"),
       std::string::npos);
