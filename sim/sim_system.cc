@@ -36,6 +36,8 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
       seam_(net_, spec.nodes) {
   LinkQuality base;
   base.latency = options.latency;
+  base.duplicate = options.duplicate;
+  base.reorder = options.reorder;
   net_.set_baseline(base);
   const wire::ClusterConfig config = sim_cluster_config(spec.nodes, spec.settings);
   std::vector<node::NodeCoreOptions> opts;

@@ -27,6 +27,8 @@ namespace sim {
 struct WorldOptions {
   uint64_t seed = 1;  // streams not named in the SystemSpec (disks)
   Latency latency;    // every link's latency before any fault
+  double duplicate = 0;  // every link's chance of delivering a second copy (a retransmission)
+  bool reorder = false;  // links are not FIFO (delays reorder messages)
   DiskTiming disk;
   Nanos cpu_cost = 5 * kMicro;  // per message or tick handled, at full speed
   // Raft size limits and the log segment size (0: the cluster's defaults).
