@@ -42,6 +42,12 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
     return nullptr;
   }
   std::unique_ptr<NodeProcess> p(new NodeProcess(std::move(core.value()), disk, logs));
+  // As kvnode's driver: what the core has sent so far goes out before each fsync.
+  p->core_->set_before_sync([raw = p.get()] {
+    if (!raw->current_) return;
+    raw->drain(raw->current_now_, *raw->current_);
+    raw->current_->sync_point();
+  });
   p->core_->started("sim://n" + std::to_string(options.id));
   p->core_->tick(now);
   return p;
@@ -70,7 +76,10 @@ void NodeProcess::wake(uint64_t token, Nanos now, Outbox& out) {
 }
 
 void NodeProcess::finish(Nanos now, Outbox& out) {
+  current_ = &out;
+  current_now_ = now;
   core_->flush();
+  current_ = nullptr;
   drain(now, out);
 }
 

@@ -51,6 +51,8 @@ class NodeProcess final : public Process {
   SimDisk* disk_;
   LogSink* logs_;
   std::vector<node::StorageJob> jobs_;  // snapshot writes in flight, by token - 1
+  Outbox* current_ = nullptr;  // during finish(): where the before-fsync outputs go
+  Nanos current_now_ = 0;
 };
 
 }  // namespace sim

@@ -7,9 +7,22 @@ namespace sim {
 
 class ProcessHost::HostOutbox : public Outbox {
  public:
+  explicit HostOutbox(SimDisk* disk = nullptr) : disk_(disk) {}
   void send(int to, std::string bytes, bool reply) override {
     out.push_back(Message{to, std::move(bytes), reply});
   }
+  void sync_point() override {
+    early = out.size();
+    early_disk = disk_ ? disk_->busy() : 0;
+    synced = true;
+    // The fsyncs before this one have returned (the driver syncs one batch at a time): a crash
+    // from here on can only catch the one about to start.
+    if (disk_) disk_->begin_step();
+  }
+  SimDisk* disk_;
+  size_t early = 0;      // out[0, early) leave before the fsync
+  Nanos early_disk = 0;  // the disk time spent before it
+  bool synced = false;
   void wake_after(Nanos delay, uint64_t token) override { wakes.emplace_back(delay, token); }
   std::vector<std::pair<Nanos, uint64_t>> wakes;
   struct Message {
@@ -53,6 +66,7 @@ bool ProcessHost::start() {
 
 void ProcessHost::kill() {
   if (!process_) return;
+  killed_mid_sync_ = step_synced_ && loop_.now() < busy_until_;
   process_.reset();
   ++incarnation_;
   net_.detach(endpoint_);
@@ -119,7 +133,8 @@ void ProcessHost::drain() {
 }
 
 void ProcessHost::handle(Input& in) {
-  HostOutbox out;
+  HostOutbox out(disk_);
+  if (disk_) disk_->begin_step();
   switch (in.kind) {
     case Input::Kind::kTick:
       tick_queued_ = false;
@@ -135,12 +150,31 @@ void ProcessHost::handle(Input& in) {
   const Nanos disk = disk_ ? disk_->take_busy() : 0;
   const Nanos cost = std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + disk) / speed_));
   busy_until_ = loop_.now() + cost;
-  send_all(out, cost);
+  step_synced_ = out.synced;
+  const Nanos early =
+      std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + out.early_disk) / speed_));
+  send_all(out, cost, std::min(early, cost));
 }
 
-void ProcessHost::send_all(HostOutbox& out, Nanos leave_after) {
-  for (auto& m : out.out) net_.send(endpoint_, m.to, std::move(m.bytes), m.reply, leave_after);
+void ProcessHost::send_all(HostOutbox& out, Nanos leave_after, Nanos early_after) {
   const uint64_t inc = incarnation_;
+  if (!out.synced) {
+    for (auto& m : out.out) net_.send(endpoint_, m.to, std::move(m.bytes), m.reply, leave_after);
+  } else {
+    // Sent before the fsync: they leave while it runs. After it: at the end of the step, unless
+    // the process died in between (a crash during the fsync; see SimNodes::kill).
+    for (size_t k = 0; k < out.early; ++k)
+      net_.send(endpoint_, out.out[k].to, std::move(out.out[k].bytes), out.out[k].reply, early_after);
+    if (out.early < out.out.size()) {
+      auto late = std::make_shared<std::vector<HostOutbox::Message>>(
+          std::make_move_iterator(out.out.begin() + static_cast<std::ptrdiff_t>(out.early)),
+          std::make_move_iterator(out.out.end()));
+      loop_.after(leave_after, EventKind::kProcess, [this, inc, late] {
+        if (inc != incarnation_) return;
+        for (auto& m : *late) net_.send(endpoint_, m.to, std::move(m.bytes), m.reply, 0);
+      });
+    }
+  }
   for (const auto& [delay, token] : out.wakes) {
     const uint64_t t = token;
     loop_.after(leave_after + delay, EventKind::kDisk, [this, inc, t] {
@@ -153,6 +187,7 @@ void ProcessHost::send_all(HostOutbox& out, Nanos leave_after) {
 void ProcessHost::poke(const std::function<void(Process&, Outbox&)>& fn) {
   if (!process_) return;
   HostOutbox out;
+  if (disk_) disk_->begin_step();
   fn(*process_, out);
   if (disk_) busy_until_ = std::max(busy_until_, loop_.now()) + disk_->take_busy();
   send_all(out, 0);

@@ -33,6 +33,10 @@ class Outbox {
   // Asks for wake(token) after `delay` of simulated time (work done off the loop: a snapshot
   // write). Lost if the process dies first.
   virtual void wake_after(Nanos delay, uint64_t token) = 0;
+  // The process is about to fsync: what it sent so far leaves now, while the fsync runs (the
+  // driver's before_sync hook). What it sends after waits for the end of the step, and is never
+  // sent if the process dies before then.
+  virtual void sync_point() {}
 };
 
 // A process's logic as the host sees it. `now` is the process's own clock (drifted).
@@ -77,6 +81,8 @@ class ProcessHost {
   double clock_rate() const { return rate_; }
 
   bool up() const { return process_ != nullptr; }
+  // The last kill() fell inside a step that had fsynced: that fsync had not returned yet.
+  bool killed_mid_sync() const { return killed_mid_sync_; }
   bool paused() const { return paused_; }
   int endpoint() const { return endpoint_; }
   Process* process() { return process_.get(); }
@@ -93,7 +99,7 @@ class ProcessHost {
     std::string bytes;
     uint64_t token = 0;
   };
-  void send_all(HostOutbox& out, Nanos leave_after);
+  void send_all(HostOutbox& out, Nanos leave_after, Nanos early_after = 0);
   void arrive(Input in);
   void drain();
   void handle(Input& in);
@@ -116,6 +122,8 @@ class ProcessHost {
   Nanos local_base_ = 0;   // local clock at rate_base_
   Nanos rate_base_ = 0;    // simulated time the current rate began
   Nanos busy_until_ = 0;
+  bool step_synced_ = false;    // the step that ends at busy_until_ fsynced
+  bool killed_mid_sync_ = false;
   bool drain_scheduled_ = false;
   std::deque<Input> inbox_;
 };

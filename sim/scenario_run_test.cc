@@ -178,6 +178,51 @@ TEST(ScenarioRun, ShardsSplitASweepAndSummariesMerge) {
   EXPECT_FALSE(merge_summaries({tmp.path.string()}, &files));
 }
 
+// A follower cut off while the others compact can only catch up from a snapshot; with
+// max_snapshot_chunk far below the snapshot's size it arrives in many InstallSnapshot chunks.
+const char* kMultiChunk = R"(name: sim-multi-chunk
+cluster: {nodes: 3, compaction_bytes: 2000}
+phases:
+  - name: setup
+    steps:
+      - op: {client: all, f: put, key: a, value: A}
+      - partition: {kind: sets, sets: [[0, 1], [2]]}
+  - name: fill
+    repeat: 40
+    steps:
+      - op: {client: p01, side: 0, f: append, key: k, value: "0123456789012345678901234567890123456789012345678901234567890123456789"}
+  - name: catch-up
+    steps:
+      - wait: 500ms
+      - partition: {kind: sets, sets: [[0, 2], [1]]}
+      - op: {client: p02, side: 0, f: put, key: c, value: C, within: 10s}
+      - op: {client: p02, f: get, key: a, expect: A}
+checks: {linearizable: true}
+)";
+
+TEST(ScenarioRun, ASnapshotLargerThanAChunkIsInstalledFromManyChunks) {
+  TempDir tmp;
+  const harness::Scenario s = load(kMultiChunk);
+  for (uint64_t seed : testing::seeds(3)) {
+    SimRunOptions ro;
+    ro.seed = seed;
+    ro.runs_dir = tmp.path.string();
+    ro.world.max_snapshot_chunk = 256;
+    SimRunOutcome run = run_sim_scenario(s, ro);
+    ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed) << ": " << run.results.error;
+    // Node 2 (logs/n3.log) installed the leader's snapshot, of more than one chunk's bytes.
+    std::istringstream log(slurp(run.results.run_dir + "/logs/n3.log"));
+    uint64_t installed = 0;
+    for (std::string line; std::getline(log, line);) {
+      if (line.find("\"installed snapshot\"") == std::string::npos) continue;
+      const size_t at = line.find("\"bytes\":");
+      ASSERT_NE(at, std::string::npos) << line;
+      installed = std::max<uint64_t>(installed, std::stoull(line.substr(at + 8)));
+    }
+    EXPECT_GT(installed, 4 * ro.world.max_snapshot_chunk) << testing::trace(seed);
+  }
+}
+
 TEST(Swarm, DrawsAreValidScenariosAndDependOnlyOnTheSeed) {
   const harness::Scenario s = load(kScenario);
   int changed = 0;

@@ -1,6 +1,11 @@
 #include "sim/shrink.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
+
+#include <csignal>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -28,8 +33,15 @@ int count_faults(const std::string& run_dir) {
   int n = 0;
   std::string line;
   while (std::getline(in, line)) {
-    // The final heal is bookkeeping, not a fault the scenario asked for.
-    if (!line.empty() && line.find("\"phase\":\"final\"") == std::string::npos) ++n;
+    // A fault is an action that breaks something: not its undo, not the steps that end faults
+    // (heal, restart, resume), not the final heal.
+    if (line.empty() || line.find("\"phase\":\"final\"") != std::string::npos ||
+        line.find("\"undo\":true") != std::string::npos)
+      continue;
+    bool ends_faults = false;
+    for (const char* a : {"\"action\":\"heal\"", "\"action\":\"restart\"", "\"action\":\"resume\""})
+      ends_faults = ends_faults || line.find(a) != std::string::npos;
+    if (!ends_faults) ++n;
   }
   return n;
 }
@@ -52,8 +64,77 @@ class Shrinker {
  public:
   Shrinker(const ShrinkOptions& o, std::ostream* progress) : o_(o), progress_(progress) {}
 
+  // Each candidate runs in a child process: a candidate on which the system under test aborts (a
+  // Raft invariant check) is a failure of its own kind ("abort"), not the end of the shrink.
   Attempt run(const harness::Scenario& s) {
     ++runs_;
+    int fds[2];
+    if (::pipe(fds) != 0) return run_here(s);
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return run_here(s);
+    }
+    if (pid == 0) {
+      ::close(fds[0]);
+      const Attempt a = run_here(s);
+      const std::string msg = std::string(a.fails ? "1" : "0") + "\n" + std::to_string(a.faults) + "\n" + a.check +
+                              "\n" + a.why;
+      size_t off = 0;
+      while (off < msg.size()) {
+        const ssize_t n = ::write(fds[1], msg.data() + off, msg.size() - off);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+      }
+      ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string msg;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      msg.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    Attempt a;
+    if (WIFSIGNALED(status)) {
+      a.fails = true;
+      a.check = "abort";
+      a.why = std::string("abort: the system under test aborted (") + ::strsignal(WTERMSIG(status)) +
+              "; an invariant check failed)";
+      a.faults = count_faults(latest_run_dir(s.name));
+      return a;
+    }
+    const size_t l1 = msg.find('\n'), l2 = msg.find('\n', l1 + 1), l3 = msg.find('\n', l2 + 1);
+    if (l1 == std::string::npos || l2 == std::string::npos || l3 == std::string::npos) return run_here(s);
+    a.fails = msg.substr(0, l1) == "1";
+    a.faults = std::stoi(msg.substr(l1 + 1, l2 - l1 - 1));
+    a.check = msg.substr(l2 + 1, l3 - l2 - 1);
+    a.why = msg.substr(l3 + 1);
+    return a;
+  }
+
+  // The newest run directory of a shrink run of `name` ("" if none).
+  std::string latest_run_dir(const std::string& name) const {
+    const std::filesystem::path dir = std::filesystem::path(o_.runs_dir) / name /
+                                      ("sim-" + std::to_string(o_.seed) + "-shrink") / name;
+    std::error_code ec;
+    std::string best;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().string() > best) best = it->path().string();
+    }
+    return best;
+  }
+
+  Attempt run_here(const harness::Scenario& s) {
     SimRunOptions ro;
     ro.seed = o_.seed;
     ro.runs_dir = o_.runs_dir;
@@ -150,8 +231,14 @@ std::vector<YAML::Node> candidates(const YAML::Node& root) {
       const int64_t end = nem[k]["until"] ? micros_of(nem[k]["until"].as<std::string>())
                           : dur ? micros_of(dur.as<std::string>()) : 0;
       if (end > from + 2000) {
+        const harness::Micros mid((from + end) / 2 / 1000 * 1000);
         variant([&](YAML::Node& c) {
-          c["phases"][p]["nemesis"][k]["from"] = duration_text(harness::Micros((from + end) / 2 / 1000 * 1000));
+          c["phases"][p]["nemesis"][k]["from"] = duration_text(mid);
+          return true;
+        });
+        // Or an earlier end (the failure may come from the first firings).
+        variant([&](YAML::Node& c) {
+          c["phases"][p]["nemesis"][k]["until"] = duration_text(mid);
           return true;
         });
       }

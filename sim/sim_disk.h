@@ -72,6 +72,14 @@ class SimDisk : public storage::FileSystem {
   // returns "path@offset" or nullopt when there is no synced byte to flip.
   std::optional<std::string> corrupt_at_rest(const std::string& dir = "");
   void fail_next_sync() { fail_next_sync_ = true; }
+  // The syncs since begin_step() had not completed when the power went (the node was still busy
+  // with that step: its fsync had not returned): they are undone, so power_cut() that follows
+  // loses what they would have made durable. Called before power_cut().
+  void begin_step() { step_undo_.clear(); step_dirs_undo_.reset(); }
+  void undo_step_syncs();
+  bool step_synced() const { return !step_undo_.empty() || step_dirs_undo_.has_value(); }
+  // Simulated time the operations since the last take_busy() cost so far.
+  Nanos busy() const { return busy_; }
   void set_timing(const DiskTiming& t) { timing_ = t; }
   const DiskTiming& timing() const { return timing_; }
 
@@ -117,6 +125,14 @@ class SimDisk : public storage::FileSystem {
   bool fail_next_sync_ = false;
   Nanos busy_ = 0;
   DiskCounters counters_;
+  // What the syncs of the current step replaced: (inode, its synced length and platter before).
+  struct SyncUndo {
+    std::shared_ptr<Inode> inode;
+    size_t synced_len;
+    std::optional<std::string> platter;
+  };
+  std::vector<SyncUndo> step_undo_;
+  std::optional<std::map<std::string, std::shared_ptr<Inode>>> step_dirs_undo_;  // durable names before
 };
 
 }  // namespace sim

@@ -42,6 +42,8 @@ common::Status SimNodes::kill(int node, harness::sut::Crash how) {
     how = harness::sut::Crash::kPowerLoss;
   host(node).kill();
   if (how == harness::sut::Crash::kPowerLoss) {
+    // The power went while the node's last fsync was still running: it never completed.
+    if (host(node).killed_mid_sync()) disk(node).undo_step_syncs();
     disk(node).power_cut();
     ++power_losses_[static_cast<size_t>(node)];
   }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "sim/seeds.h"
 
@@ -36,6 +37,8 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
       seam_(net_, spec.nodes) {
   LinkQuality base;
   base.latency = options.latency;
+  base.duplicate = options.duplicate;
+  base.reorder = options.reorder;
   net_.set_baseline(base);
   const wire::ClusterConfig config = sim_cluster_config(spec.nodes, spec.settings);
   std::vector<node::NodeCoreOptions> opts;
@@ -73,7 +76,37 @@ common::Status SimSystem::start() {
   }
   nodes_->set_power_loss(options_.power_loss, Seeds(options_.seed).stream("power-loss"));
   start_sim_faults();
+  schedule_audit();
   return common::Status::ok();
+}
+
+void SimSystem::schedule_audit() {
+  loop_.after(100 * kMilli, EventKind::kControl, [this] {
+    if (stopped_) return;
+    audit();
+    schedule_audit();
+  });
+}
+
+void SimSystem::audit() {
+  if (!divergence_.empty()) return;
+  std::map<uint64_t, std::vector<int>> by_applied;
+  for (int i = 0; i < nodes_->count(); ++i) {
+    node::NodeCore* c = nodes_->core(i);
+    if (c && c->failure().is_ok() && c->applied_index() > 0) by_applied[c->applied_index()].push_back(i);
+  }
+  for (const auto& [applied, nodes] : by_applied) {
+    if (nodes.size() < 2) continue;
+    const uint32_t first = nodes_->core(nodes[0])->state_digest();
+    for (size_t k = 1; k < nodes.size(); ++k) {
+      const uint32_t other = nodes_->core(nodes[k])->state_digest();
+      if (other == first) continue;
+      divergence_ = "at " + std::to_string(loop_.now() / kMilli) + " ms n" + std::to_string(nodes[0]) + " and n" +
+                    std::to_string(nodes[k]) + " have both applied the log through index " + std::to_string(applied) +
+                    " but hold different states (digests " + std::to_string(first) + " and " + std::to_string(other) + ")";
+      return;
+    }
+  }
 }
 
 // Every 100 ms of run time each node may slow down, drift or get a slow disk for a while; each
@@ -135,6 +168,7 @@ void SimSystem::start_sim_faults() {
 
 void SimSystem::stop() {
   if (stopped_ || !started_) return;
+  audit();
   stopped_ = true;
   finishing_ = true;
   if (sim_faults_) {
@@ -155,6 +189,7 @@ void SimSystem::stop() {
     options_.fingerprint->events = loop_.events_run();
     options_.fingerprint->now_ns = loop_.now();
     options_.fingerprint->faults = fault_lines_;
+    options_.fingerprint->divergence = divergence_;
   }
   for (int i = 0; i < nodes_->count(); ++i) {
     if (node::NodeCore* c = nodes_->core(i)) (void)c->close();

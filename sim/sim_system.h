@@ -27,6 +27,8 @@ namespace sim {
 struct WorldOptions {
   uint64_t seed = 1;  // streams not named in the SystemSpec (disks)
   Latency latency;    // every link's latency before any fault
+  double duplicate = 0;  // every link's chance of delivering a second copy (a retransmission)
+  bool reorder = false;  // links are not FIFO (delays reorder messages)
   DiskTiming disk;
   Nanos cpu_cost = 5 * kMicro;  // per message or tick handled, at full speed
   // Raft size limits and the log segment size (0: the cluster's defaults).
@@ -51,6 +53,7 @@ struct WorldOptions {
     uint64_t events = 0;
     int64_t now_ns = 0;
     std::vector<std::string> faults;  // the simulation-only faults applied, one line each
+    std::string divergence;           // the first time two replicas differed (empty: never)
   };
   std::shared_ptr<Fingerprint> fingerprint;
 };
@@ -83,6 +86,12 @@ class SimSystem final : public harness::sut::System {
   std::unique_ptr<SimNodes> nodes_;
   std::unique_ptr<SimClients> clients_;
   void start_sim_faults();
+  // Replicas that applied the same log prefix hold the same state: every 100 ms (and at stop),
+  // the live nodes that have applied the same index are compared by their state digest. The
+  // first difference is kept for the fingerprint (the run then fails `replicas_agree`).
+  void audit();
+  void schedule_audit();
+  std::string divergence_;
   bool started_ = false;
   bool stopped_ = false;
   bool finishing_ = false;

@@ -145,6 +145,9 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
     w->segment_bytes = w->max_msg_bytes = w->max_inflight_bytes = w->max_snapshot_chunk = 0;
     f->slow_node = f->slow_disk = 0;
   }
+  // Drawn last, so the draws above stay what they were for a seed.
+  w->duplicate = pick(rng, {0.0, 0.0, 0.01, 0.05});
+  w->reorder = rng.chance(0.3);
   notes->push_back("latency " + std::to_string(w->latency.min / kMicro) + "-" + std::to_string(w->latency.max / kMicro) +
                    "us tail " + fmt(w->latency.tail) + " up to " + std::to_string(w->latency.tail_max / kMilli) + "ms");
   notes->push_back("fsync " + std::to_string(w->disk.fsync_min / kMicro) + "-" + std::to_string(w->disk.fsync_max / kMicro) + "us");
@@ -153,6 +156,7 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
                    " segment_bytes " + std::to_string(w->segment_bytes));
   notes->push_back("power_loss " + fmt(f->power_loss) + " slow_node " + fmt(f->slow_node) + " clock_drift " +
                    fmt(f->clock_drift) + " slow_disk " + fmt(f->slow_disk));
+  notes->push_back("duplicate " + fmt(w->duplicate) + (w->reorder ? " reorder" : ""));
 }
 
 }  // namespace sim

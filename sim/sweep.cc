@@ -1,7 +1,10 @@
 #include "sim/sweep.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -38,6 +41,38 @@ std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
+
+// What to print if the system under test aborts this thread's run (a Raft invariant check: the
+// real kvnode would abort too). The handler names the seed and the replay command, so an abort is
+// a finding like a failed check, not a sweep that died without saying where.
+thread_local const std::string* abort_note = nullptr;
+
+extern "C" void on_abort(int sig) {
+  if (const std::string* note = abort_note) {
+    ssize_t ignored = ::write(STDERR_FILENO, note->data(), note->size());
+    (void)ignored;
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+class AbortNote {
+ public:
+  explicit AbortNote(std::string text) : text_(std::move(text)) {
+    static const bool installed = [] {
+      std::signal(SIGABRT, on_abort);
+      return true;
+    }();
+    (void)installed;
+    abort_note = &text_;
+  }
+  ~AbortNote() { abort_note = nullptr; }
+  AbortNote(const AbortNote&) = delete;
+  AbortNote& operator=(const AbortNote&) = delete;
+
+ private:
+  std::string text_;
+};
 
 }  // namespace
 
@@ -86,7 +121,14 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
   } else if (o.knobs_seed) {
     draw_knobs(o.knobs_seed, scenario, &ro.world, &ro.faults, &out.swarm);
   }
-  SimRunOutcome run = run_sim_scenario(*s, ro);
+  SimRunOutcome run;
+  {
+    AbortNote note("[" + scenario.name + "] seed " + std::to_string(seed) +
+                   " ABORT: the system under test aborted (an invariant check failed: see the line above)\n"
+                   "  replay: " + replay_command(out, swarm) + (!swarm && o.knobs_seed ? " --knobs-seed " +
+                   std::to_string(o.knobs_seed) : std::string()) + "\n");
+    run = run_sim_scenario(*s, ro);
+  }
   out.exit_code = run.results.exit_code();
   out.why = first_failure(run.results);
   out.event_hash = run.event_hash;
