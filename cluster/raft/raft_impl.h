@@ -5,6 +5,7 @@
 // snapshot.cc (compaction, chunked InstallSnapshot).
 // Single thread, owned by Raft.
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,11 @@ struct Raft::Impl {
   std::map<NodeId, bool> votes;    // (pre)candidate only: answers received, self included
   ReadOnly read_only;
   Snapshot snapshot;          // the latest state-machine image our log starts after (with data)
+  // Leader: the image each follower in kSnapshot state is being sent. A transfer finishes with
+  // the image it started with even when we compact again meanwhile (restarting it with every
+  // newer image starved a follower whose transfer took longer than a compaction interval).
+  std::map<NodeId, std::shared_ptr<const Snapshot>> sending;
+  std::shared_ptr<const Snapshot> latest_image;  // `snapshot` shared by new transfers
   Snapshot pending_install;   // received from the leader, to hand out in the next Ready
   Snapshot incoming;          // chunks received so far (follower)
   Term incoming_term = 0;     // term of the leader sending `incoming`

@@ -156,6 +156,7 @@ void Raft::Impl::handle_append_response(const Message& m) {
     pr.inflights.free_le(m.index);
   } else if (pr.state == ProgressState::kSnapshot && pr.match >= pr.pending_snapshot) {
     pr.become_replicate();  // installed: continue with the entries after it
+    sending.erase(m.from);
   }
   if (maybe_commit()) {
     bcast_append(true);  // tell everyone the new commit index now
