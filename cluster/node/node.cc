@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -68,8 +70,10 @@ struct Node::Impl {
 
   common::Status start();
   common::Status open_sockets(const wire::NodeAddresses& self);
-  common::Status run(const std::atomic<bool>& stop);
+  common::Status run(const std::atomic<bool>& stop, const std::atomic<bool>* power_cut);
   void send_outputs();
+  [[noreturn]] void cut_power_torn();
+  uint64_t seed = 0;  // the core's seed (also the torn write's)
 };
 
 common::Status Node::Impl::start() {
@@ -93,6 +97,7 @@ common::Status Node::Impl::start() {
   co.seed = opts.seed ? opts.seed
                       : common::hash64(std::string("n").append(std::to_string(opts.id))) ^
                             uint64_t(clock.now_ns());
+  seed = co.seed;
   auto r = NodeCore::open(std::move(co), &fs);
   if (!r) return r.status();
   core = std::move(r.value());
@@ -168,7 +173,24 @@ void Node::Impl::send_outputs() {
   }
 }
 
-common::Status Node::Impl::run(const std::atomic<bool>& stop) {
+void Node::Impl::cut_power_torn() {
+  // Where the tear falls: from the node's seed and how much is pending (so successive cuts of one
+  // node differ), never from the clock.
+  const uint64_t pending = power_cut_fs.unsynced_bytes();
+  common::Rng rng(seed ^ common::hash64("power-cut") ^ (pending * 0x9E3779B97F4A7C15ull));
+  auto torn = power_cut_fs.tear_last(rng.next_u64());
+  if (!torn) {
+    log.warn("power cut: the torn write failed", {{"error", torn.status().message()}});
+  } else {
+    log.warn("power cut: tore the last unsynced write",
+             {{"file", torn->path}, {"kept_bytes", torn->kept},
+              {"lost_bytes", pending - torn->kept}});
+  }
+  std::fflush(nullptr);
+  std::_Exit(Node::kPowerCutExit);  // no destructor runs: nothing else reaches the disk
+}
+
+common::Status Node::Impl::run(const std::atomic<bool>& stop, const std::atomic<bool>* power_cut) {
   zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, snapshot_worker->wake_fd(), ZMQ_POLLIN, 0},
                              {auth ? auth->socket().handle() : nullptr, -1, ZMQ_POLLIN, 0}};
@@ -178,6 +200,8 @@ common::Status Node::Impl::run(const std::atomic<bool>& stop) {
   uint64_t refused_logged = 0;
   core->tick(clock.now_ns());  // starts the tick schedule
   while (!stop.load(std::memory_order_relaxed) && core->failure()) {
+    if (power_cut && opts.power_cut_storage && power_cut->load(std::memory_order_relaxed))
+      cut_power_torn();
     int64_t wait_ns =
         core->has_work() ? 0 : std::max<int64_t>(0, core->next_tick_ns() - clock.now_ns());
     try {
@@ -221,7 +245,9 @@ common::Result<std::unique_ptr<Node>> Node::open(NodeOptions options, zmq::conte
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
-common::Status Node::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+common::Status Node::run(const std::atomic<bool>& stop, const std::atomic<bool>* power_cut) {
+  return impl_->run(stop, power_cut);
+}
 
 std::string Node::bound_endpoint() const { return impl_->router.get(zmq::sockopt::last_endpoint); }
 

@@ -1,5 +1,6 @@
 #include "harness/sut/process/process_system.h"
 
+#include <csignal>
 #include <filesystem>
 #include <mutex>
 
@@ -75,6 +76,15 @@ class ProcessNodes final : public Nodes {
     // With --power-cut-storage what the node did not fsync lives only in its process: SIGKILL is
     // a power cut.
     return procs_.kill(node);
+  }
+  common::Status kill_torn(int node) override {
+    if (!power_cuts_) return kill(node, Crash::kPowerLoss);  // the same refusal
+    if (!procs_.alive(node)) return common::Status::ok();
+    // kvnode --power-cut-storage takes SIGUSR1 as a power cut: it tears its last unsynced write at
+    // a seeded byte and exits at once. stop() resumes a paused node first, and SIGKILLs one that
+    // has not exited within the grace period (then nothing is torn, a plain power cut).
+    auto code = procs_.stop(node, SIGUSR1);
+    return code ? common::Status::ok() : code.status();
   }
   common::Status restart(int node) override { return procs_.restart(node); }
   common::Status pause(int node) override { return procs_.pause(node); }

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "cluster/client/clerk.h"
 #include "cluster/wire/cluster_config.h"
@@ -76,6 +78,35 @@ TEST(ProcessSystemPowerCut, WithoutPowerCutStorageAPowerLossIsRefusedAndTheNodeS
   const common::Status s = c.system->nodes().kill(0, Crash::kPowerLoss);
   EXPECT_FALSE(s.is_ok());
   EXPECT_NE(s.message().find("--power-cut-storage"), std::string::npos) << s.message();
+  EXPECT_TRUE(c.system->nodes().running(0));
+}
+
+TEST(ProcessSystemPowerCut, ATornPowerCutKeepsAPrefixAndTheNodeRecovers) {
+  const SystemSpec s = spec("torn", true);
+  Cluster c(s);
+  ASSERT_TRUE(c.system);
+  ASSERT_TRUE(c.system->start().is_ok());
+  auto client = c.system->clients().make(ClientOptions{"c1", 7, 200'000'000});
+  auto in = [&](int64_t sec) { return c.system->clock().now_ns() + sec * 1'000'000'000; };
+  ASSERT_EQ(client->invoke(OpKind::kAppend, "k", "unsynced", in(10)).outcome, Outcome::kOk);
+  ASSERT_TRUE(c.system->nodes().kill_torn(0).is_ok());
+  EXPECT_FALSE(c.system->nodes().running(0));
+  ASSERT_TRUE(c.system->nodes().start(0).is_ok());
+  const OpResult r = client->invoke(OpKind::kGet, "k", "", in(10));
+  ASSERT_EQ(r.outcome, Outcome::kOk);
+  // Whatever prefix of the append's record survived, recovery keeps whole records only.
+  EXPECT_TRUE(r.value.empty() || r.value == "unsynced") << r.value;
+  // The node tore its write before it died, and said so in its log.
+  std::ifstream log(s.run_dir + "/logs/n1.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("power cut: tore the last unsynced write"), std::string::npos) << text;
+}
+
+TEST(ProcessSystemPowerCut, WithoutPowerCutStorageATornCutIsRefusedToo) {
+  Cluster c(spec("torn-refused", false));
+  ASSERT_TRUE(c.system);
+  ASSERT_TRUE(c.system->start().is_ok());
+  EXPECT_FALSE(c.system->nodes().kill_torn(0).is_ok());
   EXPECT_TRUE(c.system->nodes().running(0));
 }
 
