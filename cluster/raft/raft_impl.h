@@ -17,6 +17,11 @@
 
 namespace raft {
 
+// Snapshot chunks in flight to one follower at most (and at most max_inflight_bytes of them).
+constexpr uint64_t kSnapshotChunksInFlight = 16;
+// Out-of-order chunks a follower keeps until the gap before them is filled.
+constexpr size_t kSnapshotChunksAhead = 2 * kSnapshotChunksInFlight;
+
 struct Raft::Impl {
   Impl(const Config& config, const RestoredState& restored);
 
@@ -52,7 +57,10 @@ struct Raft::Impl {
   bool read_index(std::string context);
 
   // --- snapshot.cc ---
-  bool send_snapshot(NodeId to);  // next InstallSnapshot chunk for a follower behind our log
+  // InstallSnapshot chunks for a follower behind our log: fills its window of chunks in flight.
+  bool send_snapshot(NodeId to);
+  void resend_snapshot(NodeId to);  // the first chunk it lacks, again
+  void send_snapshot_chunk(NodeId to, const Snapshot& snap, uint64_t offset);
   void handle_snapshot(const Message& m);
   void handle_snapshot_response(const Message& m);
   void compact(Snapshot snapshot);
@@ -88,6 +96,8 @@ struct Raft::Impl {
   Snapshot pending_install;   // received from the leader, to hand out in the next Ready
   Snapshot incoming;          // chunks received so far (follower)
   Term incoming_term = 0;     // term of the leader sending `incoming`
+  // Chunks of `incoming` that arrived ahead of a gap: offset -> (data, last chunk).
+  std::map<uint64_t, std::pair<std::string, bool>> incoming_ahead;
 
   // Output accumulated until the next ready().
   std::vector<Message> msgs;
