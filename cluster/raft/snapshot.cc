@@ -1,10 +1,16 @@
 // Raft::Impl, part 3: log compaction and InstallSnapshot (issue 6).
 //
 // The leader sends a follower that needs compacted entries its latest snapshot in chunks of at
-// most max_snapshot_chunk bytes, one at a time: the follower answers each chunk with a
-// kSnapshotResponse naming the next offset it expects, and the leader resends the awaited chunk
-// on every heartbeat answer, so a lost chunk costs one heartbeat interval. A follower restarts the
-// assembly whenever a chunk arrives at offset 0. After the last chunk the follower installs the
+// most max_snapshot_chunk bytes, pipelined: up to kSnapshotChunksInFlight chunks (at most
+// max_inflight_bytes) past the offset the follower confirmed are out at once. The follower
+// answers each chunk with a kSnapshotResponse naming the next offset it expects (the bytes it
+// holds in order), keeps chunks that arrive ahead of a gap (up to kSnapshotChunksAhead), and
+// refuses duplicates and chunks of another transfer, naming its offset. The leader moves its
+// window on every answer that names a higher offset, starts over from a lower one named in a
+// refusal (the follower restarted), and resends the awaited chunk on a heartbeat answer when no
+// chunk went out or nothing was confirmed since the previous one, so a lost chunk costs one or two
+// heartbeat intervals. A follower restarts the assembly when a chunk of another transfer arrives
+// at offset 0. After the last chunk the follower installs the
 // snapshot (unless its log already holds the snapshot's last entry, in which case it keeps its
 // log and only advances the commit) and answers with an append response at the snapshot index,
 // sent after the snapshot is durable.
