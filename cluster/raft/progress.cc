@@ -50,7 +50,6 @@ void Progress::become_snapshot(Index snapshot_index) {
   pending_snapshot = snapshot_index;
   snapshot_offset = 0;
   snapshot_sent = 0;
-  snapshot_heartbeat_mark = UINT64_MAX;
   probe_sent = false;
   stalled_ticks = 0;
   gap_suspect = 0;

@@ -51,9 +51,6 @@ struct Progress {
   Index pending_snapshot = 0;    // kSnapshot: index of the snapshot being sent
   uint64_t snapshot_offset = 0;  // kSnapshot: bytes of it the follower has confirmed
   uint64_t snapshot_sent = 0;    // kSnapshot: the next byte to send (chunks up to it are out)
-  // kSnapshot: the confirmed offset at the last heartbeat answer (no progress over a whole
-  // heartbeat interval: the awaited chunk is resent).
-  uint64_t snapshot_heartbeat_mark = UINT64_MAX;
   Index gap_suspect = 0;  // kReplicate: a heartbeat answer lacked entries sent through this one
   Inflights inflights;
 

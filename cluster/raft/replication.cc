@@ -175,11 +175,9 @@ void Raft::Impl::handle_heartbeat_response(const Message& m) {
   Progress& pr = prs.at(m.from);
   pr.recent_active = true;
   if (pr.state == ProgressState::kSnapshot) {
-    // Resend the chunk the follower waits for (it may have been lost) when no chunk went out
-    // since the last heartbeat, or the transfer made no progress since the last answer: at most
-    // once per heartbeat interval.
-    if (!pr.probe_sent || pr.snapshot_heartbeat_mark == pr.snapshot_offset) resend_snapshot(m.from);
-    pr.snapshot_heartbeat_mark = pr.snapshot_offset;
+    // No chunk went out since the last heartbeat (no answer moved the window): resend the chunk
+    // the follower waits for (it may have been lost), at most once per heartbeat interval.
+    if (!pr.probe_sent) resend_snapshot(m.from);
   } else {
     pr.probe_sent = false;
     // m.index is the follower's last index when it answered; m.reject_hint echoes what we had

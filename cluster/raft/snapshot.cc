@@ -8,8 +8,7 @@
 // refuses duplicates and chunks of another transfer, naming its offset. The leader moves its
 // window on every answer that names a higher offset, starts over from a lower one named in a
 // refusal (the follower restarted), and resends the awaited chunk on a heartbeat answer when no
-// chunk went out or nothing was confirmed since the previous one, so a lost chunk costs one or two
-// heartbeat intervals. A follower restarts the assembly when a chunk of another transfer arrives
+// chunk went out since the heartbeat, so a lost chunk costs about one heartbeat interval. A follower restarts the assembly when a chunk of another transfer arrives
 // at offset 0. After the last chunk the follower installs the
 // snapshot (unless its log already holds the snapshot's last entry, in which case it keeps its
 // log and only advances the commit) and answers with an append response at the snapshot index,
