@@ -16,6 +16,11 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop.store(true); }
 
+// --power-cut-storage: SIGUSR1 is a power cut that tears the last unsynced write (Node::run).
+std::atomic<bool> g_power_cut{false};
+
+void on_power_cut(int) { g_power_cut.store(true); }
+
 int fail(const std::string& msg) {
   std::fprintf(stderr, "kvnode: %s\n", msg.c_str());
   return 2;
@@ -41,7 +46,8 @@ int main(int argc, char** argv) {
   bool power_cut_storage = false;
   app.add_flag("--power-cut-storage", power_cut_storage,
                "keep writes not yet fsynced inside the process, so SIGKILL loses what a power "
-               "cut loses (fault injection)");
+               "cut loses, and SIGUSR1 is a power cut that tears the last unsynced write at a "
+               "seeded random byte (fault injection)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -63,12 +69,18 @@ int main(int argc, char** argv) {
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+    if (power_cut_storage) {
+      struct sigaction pc {};
+      pc.sa_handler = on_power_cut;
+      sigemptyset(&pc.sa_mask);
+      sigaction(SIGUSR1, &pc, nullptr);
+    }
 
     zmq::context_t context(1);
     node::NodeOptions opts{std::move(*cfg), id, data_dir, seed, power_cut_storage};
     auto n = node::Node::open(std::move(opts), &context);
     if (!n) return fail(n.status().message());
-    common::Status s = n->get()->run(g_stop);
+    common::Status s = n->get()->run(g_stop, &g_power_cut);
     n->reset();
     if (!s) {
       std::fprintf(stderr, "kvnode: %s\n", s.message().c_str());

@@ -44,7 +44,12 @@ class Node {
 
   // Runs the event loop until `stop` becomes true (checked at least every tick), then closes the
   // store cleanly. Returns non-ok if durable state could not be written (fail-stop).
-  common::Status run(const std::atomic<bool>& stop);
+  // With power_cut_storage, `power_cut` turning true (kvnode: SIGUSR1) is a power cut that tears
+  // the last unsynced write: the file appended to last keeps a seeded random prefix of its
+  // unsynced bytes (PowerCutFileSystem::tear_last), everything else unsynced is lost, and the
+  // process exits at once with kPowerCutExit, closing nothing.
+  common::Status run(const std::atomic<bool>& stop, const std::atomic<bool>* power_cut = nullptr);
+  static constexpr int kPowerCutExit = 86;
 
   // The endpoint actually bound (resolves a port 0 in the listen address).
   std::string bound_endpoint() const;

@@ -59,12 +59,30 @@ common::Result<std::unique_ptr<NodeCore>> NodeCore::open(NodeCoreOptions options
   if (o.max_msg_bytes) rc.max_msg_bytes = o.max_msg_bytes;
   if (o.max_inflight_bytes) rc.max_inflight_bytes = o.max_inflight_bytes;
   if (o.max_snapshot_chunk) rc.max_snapshot_chunk = o.max_snapshot_chunk;
-  const raft::RestoredState& restored = recovered.state;
+  raft::RestoredState& restored = recovered.state;
+  s->synced_term = restored.hard_state.term;  // what the disk holds (a raised term is not on it)
+  s->synced_vote = restored.hard_state.vote;
+  {
+    // A batch is written as its entries, then its hard state, then one fsync; a power cut that
+    // tears it in between leaves entries of a term the hard state never reached. They were never
+    // fsynced, so never acknowledged, and no vote in that term went out (votes wait for the
+    // sync): adopting the term with no vote is safe, and Raft's restore requires it.
+    const raft::Term last_term =
+        restored.entries.empty() ? restored.snapshot.term : restored.entries.back().term;
+    if (last_term > restored.hard_state.term) {
+      s->log(LogLevel::kWarn, "storage recovery",
+             {{"note", "the log's last entry has term " + std::to_string(last_term) +
+                           " but the hard state only term " +
+                           std::to_string(restored.hard_state.term) +
+                           " (a batch torn between its entries and its hard state): term raised, "
+                           "no vote"}});
+      restored.hard_state.term = last_term;
+      restored.hard_state.vote = raft::kNoNode;
+    }
+  }
   s->raft = std::make_unique<raft::Raft>(rc, restored);
   s->applied = restored.snapshot.index;
   s->applied_term = restored.snapshot.term;
-  s->synced_term = restored.hard_state.term;
-  s->synced_vote = restored.hard_state.vote;
   if (!restored.snapshot.empty() && !restored.snapshot.data.empty())
     if (auto st = s->kv.restore(restored.snapshot.data); !st) return st;
   s->last_term = s->raft->term();

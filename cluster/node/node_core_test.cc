@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cluster/node/storage/disk_storage.h"
 #include "cluster/node/storage/faulty_file_system.h"
 #include "cluster/wire/frames.h"
 #include "cluster/wire/raft_codec.h"
@@ -181,6 +182,37 @@ TEST_F(NodeCoreTest, ARestartedNodeRecoversItsStateFromStorage) {
   auto retry = ask(wire::OpKind::kAppend, "k", "b", 2);
   ASSERT_EQ(retry.size(), 1u);
   EXPECT_EQ(ask(wire::OpKind::kGet, "k", "", 3)[0].value, "ab");
+}
+
+// A power cut can tear a batch between its entries and its hard state (kvnode
+// --power-cut-storage on SIGUSR1, the simulation's disk): the log then holds entries of a term its
+// hard state never reached. They were never fsynced, so never acknowledged, and no vote in that
+// term went out; the node adopts the term (no vote) and starts, instead of failing Raft's restore
+// check for ever. Before the fix this aborted (RAFT_CHECK in Raft's constructor).
+TEST_F(NodeCoreTest, EntriesOfATermAboveTheHardStateAfterATornBatchAreAdopted) {
+  open(1);
+  elect();
+  const raft::Term term = core_->term();
+  ASSERT_TRUE(core_->close().is_ok());
+  core_.reset();
+  {
+    fs_.restart();
+    storage::DiskStorageOptions o;
+    o.cluster_id = config(1).cluster_id;
+    o.node_id = 1;
+    storage::Recovered rec;
+    auto st = storage::DiskStorage::open(&fs_, "/data", o, &rec);
+    ASSERT_TRUE(st.is_ok()) << st.status().to_string();
+    const raft::Index next = rec.state.entries.back().index + 1;
+    // What survives of a torn batch: the entries of a new term, not the hard state after them.
+    std::vector<raft::Entry> es{{term + 2, next, raft::EntryType::kNoop, ""}};
+    ASSERT_TRUE(st.value()->append(es).is_ok());
+    ASSERT_TRUE(st.value()->sync().is_ok());
+  }
+  open(1);
+  EXPECT_GE(core_->term(), term + 2);
+  elect();  // and it serves again
+  EXPECT_EQ(ask(wire::OpKind::kAppend, "k", "x", 1)[0].code, wire::ReplyCode::kOk);
 }
 
 // Under CURVE the driver passes the connection's authenticated name: a Raft message naming a

@@ -298,8 +298,15 @@ TEST(Core, FollowerInstallsAChunkedSnapshot) {
   ASSERT_EQ(rd.messages.size(), 1u);
   EXPECT_EQ(rd.messages[0].type, MessageType::kSnapshotResponse);
   EXPECT_EQ(rd.messages[0].snapshot_offset, 3u);
-  // A chunk at the wrong offset is refused with the offset we expect.
+  // A chunk ahead of a gap (pipelined chunks reordered) is kept, not refused; the answer says
+  // where the follower is.
   ASSERT_TRUE(r.step(snapshot_chunk(10, 3, "zz", 7, false)).is_ok());
+  rd = drain(r);
+  ASSERT_EQ(rd.messages.size(), 1u);
+  EXPECT_FALSE(rd.messages[0].reject);
+  EXPECT_EQ(rd.messages[0].snapshot_offset, 3u);
+  // A duplicate of a chunk already held is refused with the offset we expect.
+  ASSERT_TRUE(r.step(snapshot_chunk(10, 3, "ab", 1, false)).is_ok());
   rd = drain(r);
   ASSERT_EQ(rd.messages.size(), 1u);
   EXPECT_TRUE(rd.messages[0].reject);

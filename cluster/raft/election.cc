@@ -109,6 +109,7 @@ void Raft::Impl::reset(Term new_term) {
       static_cast<int>(rng.uniform(cfg.election_tick_min, cfg.election_tick_max));
   votes.clear();
   prs.clear();
+  sending.clear();
   read_only.reset();
   appends_pending = false;
 }

@@ -49,6 +49,7 @@ void Progress::become_snapshot(Index snapshot_index) {
   state = ProgressState::kSnapshot;
   pending_snapshot = snapshot_index;
   snapshot_offset = 0;
+  snapshot_sent = 0;
   probe_sent = false;
   stalled_ticks = 0;
   gap_suspect = 0;

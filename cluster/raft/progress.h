@@ -50,6 +50,7 @@ struct Progress {
   Index sent_commit = 0;         // highest commit index told to this follower
   Index pending_snapshot = 0;    // kSnapshot: index of the snapshot being sent
   uint64_t snapshot_offset = 0;  // kSnapshot: bytes of it the follower has confirmed
+  uint64_t snapshot_sent = 0;    // kSnapshot: the next byte to send (chunks up to it are out)
   Index gap_suspect = 0;  // kReplicate: a heartbeat answer lacked entries sent through this one
   Inflights inflights;
 

@@ -5,6 +5,7 @@
 // snapshot.cc (compaction, chunked InstallSnapshot).
 // Single thread, owned by Raft.
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,11 @@
 #include "common/random.h"
 
 namespace raft {
+
+// Snapshot chunks in flight to one follower at most (and at most max_inflight_bytes of them).
+constexpr uint64_t kSnapshotChunksInFlight = 16;
+// Out-of-order chunks a follower keeps until the gap before them is filled.
+constexpr size_t kSnapshotChunksAhead = 2 * kSnapshotChunksInFlight;
 
 struct Raft::Impl {
   Impl(const Config& config, const RestoredState& restored);
@@ -51,7 +57,10 @@ struct Raft::Impl {
   bool read_index(std::string context);
 
   // --- snapshot.cc ---
-  bool send_snapshot(NodeId to);  // next InstallSnapshot chunk for a follower behind our log
+  // InstallSnapshot chunks for a follower behind our log: fills its window of chunks in flight.
+  bool send_snapshot(NodeId to);
+  void resend_snapshot(NodeId to);  // the first chunk it lacks, again
+  void send_snapshot_chunk(NodeId to, const Snapshot& snap, uint64_t offset);
   void handle_snapshot(const Message& m);
   void handle_snapshot_response(const Message& m);
   void compact(Snapshot snapshot);
@@ -79,9 +88,16 @@ struct Raft::Impl {
   std::map<NodeId, bool> votes;    // (pre)candidate only: answers received, self included
   ReadOnly read_only;
   Snapshot snapshot;          // the latest state-machine image our log starts after (with data)
+  // Leader: the image each follower in kSnapshot state is being sent. A transfer finishes with
+  // the image it started with even when we compact again meanwhile (restarting it with every
+  // newer image starved a follower whose transfer took longer than a compaction interval).
+  std::map<NodeId, std::shared_ptr<const Snapshot>> sending;
+  std::shared_ptr<const Snapshot> latest_image;  // `snapshot` shared by new transfers
   Snapshot pending_install;   // received from the leader, to hand out in the next Ready
   Snapshot incoming;          // chunks received so far (follower)
   Term incoming_term = 0;     // term of the leader sending `incoming`
+  // Chunks of `incoming` that arrived ahead of a gap: offset -> (data, last chunk).
+  std::map<uint64_t, std::pair<std::string, bool>> incoming_ahead;
 
   // Output accumulated until the next ready().
   std::vector<Message> msgs;

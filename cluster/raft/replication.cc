@@ -156,6 +156,7 @@ void Raft::Impl::handle_append_response(const Message& m) {
     pr.inflights.free_le(m.index);
   } else if (pr.state == ProgressState::kSnapshot && pr.match >= pr.pending_snapshot) {
     pr.become_replicate();  // installed: continue with the entries after it
+    sending.erase(m.from);
   }
   if (maybe_commit()) {
     bcast_append(true);  // tell everyone the new commit index now
@@ -174,9 +175,9 @@ void Raft::Impl::handle_heartbeat_response(const Message& m) {
   Progress& pr = prs.at(m.from);
   pr.recent_active = true;
   if (pr.state == ProgressState::kSnapshot) {
-    // Resend the chunk the follower waits for (it may have been lost), at most once per
-    // heartbeat interval.
-    if (!pr.probe_sent) send_snapshot(m.from);
+    // No chunk went out since the last heartbeat (no answer moved the window): resend the chunk
+    // the follower waits for (it may have been lost), at most once per heartbeat interval.
+    if (!pr.probe_sent) resend_snapshot(m.from);
   } else {
     pr.probe_sent = false;
     // m.index is the follower's last index when it answered; m.reject_hint echoes what we had

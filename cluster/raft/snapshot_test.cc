@@ -105,5 +105,60 @@ TEST(Snapshot, RestartFromSnapshotAndLogTail) {
   }
 }
 
+// The leader compacts again (a newer snapshot) while a many-chunk transfer to a follower is in
+// flight. Before the fix the transfer restarted at offset 0 with the new image on every
+// compaction, so a follower whose transfer takes longer than the leader needs to fill
+// compact_every entries never caught up while writes went on (found by the simulation with
+// max_snapshot_chunk: 100). Now the transfer finishes with the image it started with.
+TEST(Snapshot, FollowerCatchesUpWhileTheLeaderKeepsCompacting) {
+  for (uint64_t seed : test_seeds(20)) {
+    SCOPED_TRACE(seed_trace(seed));
+    SimOptions o = compacting(seed);
+    o.config.max_snapshot_chunk = 16;  // a transfer of a few hundred chunks
+    Simulation sim(o);
+    ASSERT_NE(sim.one("a", 3, true), 0u);
+    const NodeId f = (sim.wait_leader(1) % 3) + 1;
+    ASSERT_NE(leave_behind(sim, f, seed), 0u) << sim.failure();
+    const Index behind = sim.node(f)->last_index();
+    sim.connect(f);
+    // Writes go on, committed by the other two: the leader compacts every 10 entries.
+    uint64_t installs_before = sim.snapshots_installed();
+    for (int k = 0; k < 300 && sim.snapshots_installed() == installs_before; ++k) {
+      ASSERT_NE(sim.one(label("y", seed * 1000 + k), 2, true), 0u) << sim.failure();
+    }
+    EXPECT_GT(sim.snapshots_installed(), installs_before)
+        << "the follower never installed a snapshot while the leader compacted";
+    EXPECT_GT(sim.node(f)->first_index(), behind + 1);
+    EXPECT_TRUE(sim.ok()) << sim.failure();
+  }
+}
+
+// A snapshot of a few hundred chunks over links with a delay of 2 ticks each way: one chunk per
+// round trip (the transfer before it was pipelined) needs at least 4 ticks per chunk; pipelined,
+// the whole transfer takes far fewer ticks than it has chunks.
+TEST(Snapshot, ChunksArePipelined) {
+  for (uint64_t seed : test_seeds(10)) {
+    SCOPED_TRACE(seed_trace(seed));
+    SimOptions o = compacting(seed);
+    o.config.max_snapshot_chunk = 8;
+    Simulation sim(o);
+    ASSERT_NE(sim.one("a", 3, true), 0u);
+    const NodeId f = (sim.wait_leader(1) % 3) + 1;
+    ASSERT_NE(leave_behind(sim, f, seed), 0u) << sim.failure();
+    const NodeId leader = sim.wait_leader(1);
+    const uint64_t chunks = (sim.disk(leader).snapshot.data.size() + 7) / 8;
+    ASSERT_GT(chunks, 100u);
+    for (NodeId a = 1; a <= 3; ++a)
+      for (NodeId b = 1; b <= 3; ++b)
+        if (a != b) sim.set_link_delay(a, b, 2);
+    const uint64_t installs = sim.snapshots_installed();
+    sim.connect(f);
+    const int max_ticks = static_cast<int>(chunks / 2);
+    EXPECT_TRUE(sim.run_until([&] { return sim.snapshots_installed() > installs; }, max_ticks))
+        << "a snapshot of " << chunks << " chunks was not installed within " << max_ticks << " ticks";
+    EXPECT_TRUE(sim.ok()) << sim.failure();
+  }
+}
+
 }  // namespace
 }  // namespace raft::testing

@@ -1,5 +1,8 @@
 #include "cluster/wire/zmq_io.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace wire {
 
 bool recv_multipart(zmq::socket_t& socket, std::vector<std::string>* parts) {
@@ -23,6 +26,41 @@ bool recv_multipart(zmq::socket_t& socket, std::vector<std::string>* parts, std:
     // The rest of a multipart message is already here: ZeroMQ delivers messages atomically.
     if (!socket.recv(msg, zmq::recv_flags::none)) return true;
   }
+}
+
+ConnectionEvents::ConnectionEvents(zmq::context_t& context, zmq::socket_t& watched)
+    : monitor_(context, zmq::socket_type::pair) {
+  const std::string endpoint =
+      "inproc://connection-events-" + std::to_string(reinterpret_cast<uintptr_t>(this));
+  if (zmq_socket_monitor(watched.handle(), endpoint.c_str(),
+                         ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                             ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+    throw zmq::error_t();
+  monitor_.set(zmq::sockopt::linger, 0);
+  monitor_.connect(endpoint);
+}
+
+ConnectionEvents::Counts ConnectionEvents::drain() {
+  Counts seen;
+  zmq::message_t event;
+  // An event is two frames: [uint16 event][uint32 value], then the endpoint.
+  while (monitor_.recv(event, zmq::recv_flags::dontwait)) {
+    uint16_t id = 0;
+    if (event.size() >= sizeof id) std::memcpy(&id, event.data(), sizeof id);
+    while (event.more()) {
+      zmq::message_t rest;
+      if (!monitor_.recv(rest, zmq::recv_flags::none)) break;
+      event = std::move(rest);
+    }
+    if (id == ZMQ_EVENT_DISCONNECTED) ++seen.disconnected;
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL || id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+        id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+      ++seen.handshake_failed;
+  }
+  total_.disconnected += seen.disconnected;
+  total_.handshake_failed += seen.handshake_failed;
+  return seen;
 }
 
 bool send_multipart(zmq::socket_t& socket, const std::vector<std::string>& parts) {

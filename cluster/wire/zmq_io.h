@@ -27,4 +27,30 @@ constexpr size_t kMaxFrames = 64;
 // cluster file's `max_message_bytes` is the value every kvnode and Clerk socket should get.
 void limit_message_size(zmq::socket_t& socket, uint64_t max_bytes);
 
+// Counts, from a socket's monitor, the connections it lost and the handshakes that failed. This is
+// how a node counts refused oversize frames, honestly named: libzmq 4.3 (Debian 12 has 4.3.4)
+// handles a frame over ZMQ_MAXMSGSIZE in its decoder (EMSGSIZE), which ends the connection as a
+// protocol error, and such an error raises only ZMQ_EVENT_DISCONNECTED on the monitor, the same
+// event as a peer that closed its socket or died (stream_engine_base_t::error() in 4.3.4 skips the
+// handshake-failure events for protocol errors). So `disconnected` is an upper bound on refused
+// oversize frames, not their count; `handshake_failed` counts ZMTP/CURVE handshakes that failed
+// (ZMQ_EVENT_HANDSHAKE_FAILED_*; a refused key shows up there too). The owning loop polls socket()
+// for POLLIN and calls drain(). One thread; create it before `watched` binds or connects.
+class ConnectionEvents {
+ public:
+  ConnectionEvents(zmq::context_t& context, zmq::socket_t& watched);
+  zmq::socket_t& socket() { return monitor_; }
+  struct Counts {
+    uint64_t disconnected = 0;
+    uint64_t handshake_failed = 0;
+  };
+  // Reads every pending event; returns what this call saw (totals: total()).
+  Counts drain();
+  Counts total() const { return total_; }
+
+ private:
+  zmq::socket_t monitor_;
+  Counts total_;
+};
+
 }  // namespace wire

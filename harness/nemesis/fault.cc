@@ -127,14 +127,14 @@ std::vector<int> resolve_target(const NodeTarget& t, const ScheduledEvent& event
 }
 
 common::Status crash_targets(const ScheduledEvent& event, FaultContext& ctx, sut::Crash how,
-                             std::vector<int>* nodes) {
+                             std::vector<int>* nodes, bool tear) {
   common::Status status;
   const auto targets =
       resolve_target(event.action.fault.as<TargetArgs>()->target, event, ctx, nullptr, &status);
   if (!status) return status;
   for (int n : targets) {
     if (ctx.state().paused.erase(n)) (void)ctx.nodes().resume(n);
-    if (auto s = ctx.nodes().kill(n, how); !s) return s;
+    if (auto s = tear ? ctx.nodes().kill_torn(n) : ctx.nodes().kill(n, how); !s) return s;
     ctx.state().down.insert(n);
     nodes->push_back(n);
   }

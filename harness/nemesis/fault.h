@@ -99,7 +99,7 @@ class Fault {
 void parse_no_argument(const std::string& name, const YamlValue* arg);
 
 // Fault arguments that are a node target (kill, restart, pause, resume).
-struct TargetArgs final : FaultArgs {
+struct TargetArgs : FaultArgs {
   NodeTarget target;
   std::string describe() const override { return harness::describe(target); }
 };
@@ -113,9 +113,10 @@ std::vector<int> resolve_target(const NodeTarget& target, const ScheduledEvent& 
                                 FaultContext& ctx, const std::set<int>* all_of,
                                 common::Status* status);
 // Takes the event's target nodes down (`how`: kill or power cut), resuming a paused one first, and
-// records them as down; kill and power_cut differ only in `how`.
+// records them as down; kill and power_cut differ only in `how` (and a torn power cut, `tear`:
+// Nodes::kill_torn).
 common::Status crash_targets(const ScheduledEvent& event, FaultContext& ctx, sut::Crash how,
-                             std::vector<int>* nodes);
+                             std::vector<int>* nodes, bool tear = false);
 // Undo of a crash: starts the nodes of `touched` that are still down.
 common::Status start_crashed(FaultContext& ctx, const std::vector<int>& touched,
                              std::vector<int>* nodes);

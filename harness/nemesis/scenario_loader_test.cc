@@ -350,4 +350,19 @@ TEST(ScenarioLoader, MissingFileIsAnError) {
 }
 
 }  // namespace
+TEST(ScenarioLoader, SecurityCurveReachesTheSystemSettings) {
+  const std::string text = "name: s\ncluster: {nodes: 3, security: curve}\nphases: [{steps: [heal]}]\n";
+  auto s = load_scenario_text(text, "s.yaml", fault_registry());
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  EXPECT_TRUE(s->cluster.settings().curve);
+  auto none = load_scenario_text("name: s\nphases: [{steps: [heal]}]\n", "s.yaml", fault_registry());
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_FALSE(none->cluster.settings().curve);
+  auto bad = load_scenario_text("name: s\ncluster: {security: tls}\nphases: [{steps: [heal]}]\n",
+                                "s.yaml", fault_registry());
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("s.yaml:2"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("security"), std::string::npos) << bad.status().message();
+}
+
 }  // namespace harness

@@ -18,40 +18,75 @@ common::Status Interposer::start() {
   std::lock_guard<std::mutex> lock(m.mu);
   if (m.started) return common::Status::invalid_argument("interposer: start() called twice");
   if (m.n == 0) return common::Status::invalid_argument("interposer: no nodes");
+  if (m.options.curve && m.options.curve->nodes.size() != static_cast<size_t>(m.n)) {
+    return common::Status::invalid_argument("interposer: CURVE needs one key pair per node");
+  }
   std::vector<std::string> frontends;
   int j = 0;
   try {
+    if (m.options.curve) {
+      // The frontends' ZAP handler: bound before any CURVE server socket binds.
+      m.zap.emplace(m.ctx, zmq::socket_type::rep);
+      m.zap->set(zmq::sockopt::linger, 0);
+      m.zap->bind("inproc://zeromq.zap.01");
+      for (int i = 0; i < m.n; ++i) {
+        m.zap_allowed[m.options.curve->nodes[i].public_key] = m.options.nodes[i].sender;
+      }
+      m.zap_allowed[m.options.curve->client.public_key] = "client";
+    }
     for (; j < m.n; ++j) {
       zmq::socket_t f(m.ctx, zmq::socket_type::router);
       f.set(zmq::sockopt::linger, 0);
+      if (m.options.curve) {
+        const CurveKey& own = m.options.curve->nodes[j];
+        f.set(zmq::sockopt::zap_domain, "faultline");
+        f.set(zmq::sockopt::curve_server, true);
+        f.set(zmq::sockopt::curve_secretkey, own.secret_key);
+        f.set(zmq::sockopt::curve_publickey, own.public_key);
+      }
       f.bind("tcp://127.0.0.1:*");
       frontends.push_back(f.get(zmq::sockopt::last_endpoint));
-      zmq::socket_t b(m.ctx, zmq::socket_type::dealer);
-      b.set(zmq::sockopt::linger, 0);
+      m.front.push_back(std::move(f));
+    }
+    m.back.resize(static_cast<size_t>(m.slots * m.n));
+    m.monitors.resize(m.back.size());
+    for (int b = 0; b < m.slots * m.n; ++b) {
+      j = b % m.n;
+      const int slot = b / m.n;
+      zmq::socket_t s(m.ctx, zmq::socket_type::dealer);
+      s.set(zmq::sockopt::linger, 0);
       // While node j is down (killed, not yet restarted) a send fails at once and the message is
       // counted as dropped, as on a real network, instead of queueing for the next incarnation.
-      b.set(zmq::sockopt::immediate, 1);
-      b.set(zmq::sockopt::reconnect_ivl, 10);  // a restarted node is reachable again quickly
-      b.set(zmq::sockopt::reconnect_ivl_max, 100);
+      s.set(zmq::sockopt::immediate, 1);
+      s.set(zmq::sockopt::reconnect_ivl, 10);  // a restarted node is reachable again quickly
+      s.set(zmq::sockopt::reconnect_ivl_max, 100);
+      if (m.options.curve) {
+        // Slot 0 carries the clients' requests (client key), slot i + 1 node i's (its key).
+        const CurveKey& own = slot == 0 ? m.options.curve->client : m.options.curve->nodes[slot - 1];
+        s.set(zmq::sockopt::curve_serverkey, m.options.curve->nodes[j].public_key);
+        s.set(zmq::sockopt::curve_publickey, own.public_key);
+        s.set(zmq::sockopt::curve_secretkey, own.secret_key);
+      }
       std::string monitor_endpoint = "inproc://interposer-monitor-" +
                                      std::to_string(reinterpret_cast<uintptr_t>(&m)) + "-" +
-                                     std::to_string(j);
-      if (zmq_socket_monitor(b.handle(), monitor_endpoint.c_str(),
-                             ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+                                     std::to_string(b);
+      if (zmq_socket_monitor(s.handle(), monitor_endpoint.c_str(),
+                             ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                                 ZMQ_EVENT_DISCONNECTED) != 0) {
         throw zmq::error_t();
       }
       zmq::socket_t mon(m.ctx, zmq::socket_type::pair);
       mon.set(zmq::sockopt::linger, 0);
       mon.connect(monitor_endpoint);
-      b.connect(m.options.nodes[j].backend_address);
-      m.front.push_back(std::move(f));
-      m.back.push_back(std::move(b));
-      m.monitors.push_back(std::move(mon));
+      s.connect(m.options.nodes[j].backend_address);
+      m.back[static_cast<size_t>(b)] = std::move(s);
+      m.monitors[static_cast<size_t>(b)] = std::move(mon);
     }
   } catch (const zmq::error_t& e) {
     m.front.clear();
     m.back.clear();
     m.monitors.clear();
+    m.zap.reset();
     return common::Status::io_error(std::string("interposer: cannot set up node ") +
                                     std::to_string(j) + " sockets: " + e.what());
   }
@@ -206,12 +241,17 @@ InterposerCounters Interposer::counters() const {
   c.total_dropped = m.total_dropped.load(std::memory_order_relaxed);
   c.malformed = m.malformed.load(std::memory_order_relaxed);
   c.proxy_errors = m.proxy_errors.load(std::memory_order_relaxed);
+  c.curve_refused = m.curve_refused.load(std::memory_order_relaxed);
   return c;
 }
 
 bool Interposer::node_reachable(int node) const {
-  if (node < 0 || node >= impl_->n) return false;
-  return impl_->backend_up[node].load(std::memory_order_acquire);
+  const Impl& m = *impl_;
+  if (node < 0 || node >= m.n) return false;
+  for (int slot = 0; slot < m.slots; ++slot) {
+    if (!m.backend_up[slot * m.n + node].load(std::memory_order_acquire)) return false;
+  }
+  return true;
 }
 
 bool Interposer::proxy_failed() const {

@@ -43,11 +43,24 @@
 // Randomness (drops, delays) comes only from a common::Rng seeded with InterposerOptions::seed and
 // used only by the proxy thread, so a run's drop/delay decisions replay for the same message order.
 //
+// CURVE (InterposerOptions::curve, for `security: curve` clusters). The harness generated every
+// key, so the interposer terminates CURVE instead of passing it through: frontend j is a CURVE
+// server with node j's key pair, and its own ZAP handler admits only the cluster's public keys
+// (each node's and the client key); a connection with any other key is refused (counted in
+// curve_refused). A message's SOURCE is then the authenticated key of its connection (node i's key
+// -> node i, the client key -> kClients), not the sender frame, which anyone can write (a client's
+// sender frame still names it for confinement). Upstream, a message travels on a backend DEALER
+// that holds the key of its source: one backend per (source, node j), a CURVE client with node
+// i's key pair (or the client key) and node j's server key. So node j still sees every Raft
+// message arrive on the connection of the member it names (its "from must match the connection"
+// check holds through the interposer), and a client key cannot speak for a node.
+//
 // Lifetime. start() binds the frontends and starts the thread; stop() (and the destructor) stops
 // it, closing its sockets; held messages are discarded. Not copyable or movable.
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -67,12 +80,26 @@ struct NodeEndpoint {
   std::string backend_address;  // the node's real listen address, e.g. "tcp://127.0.0.1:40001"
 };
 
+// A CURVE key pair in Z85 (40 characters each).
+struct CurveKey {
+  std::string public_key;
+  std::string secret_key;
+};
+
+// The keys of a `security: curve` cluster (see "CURVE" above).
+struct InterposerCurve {
+  std::vector<CurveKey> nodes;  // node i's key pair, in InterposerOptions::nodes order
+  CurveKey client;              // the clients' key pair
+};
+
 struct InterposerOptions {
   std::vector<NodeEndpoint> nodes;
   uint64_t seed = 1;
   // Bound on messages held for delay at once; beyond it a message that should be held is dropped
   // (and counted as dropped). Keeps memory bounded when delays are large.
   size_t max_held = 100000;
+  // Set: terminate CURVE with these keys (start() fails unless there is one pair per node).
+  std::optional<InterposerCurve> curve = std::nullopt;
 };
 
 // The unreliable-network rule of one link (requester s, node d). Probabilities in [0, 1]; delays in
@@ -126,6 +153,8 @@ struct InterposerCounters {
   // ZeroMQ errors the proxy thread survived (EINTR excluded). After kMaxProxyErrors in a row the
   // proxy thread gives up and proxy_failed() turns true: every path through it is then cut.
   uint64_t proxy_errors = 0;
+  // With CURVE: connections to a frontend refused because their key is not one of the cluster's.
+  uint64_t curve_refused = 0;
 };
 
 class Interposer {
@@ -187,7 +216,8 @@ class Interposer {
   LinkCounters link_counters(int src, int dst) const;
   InterposerCounters counters() const;
   // True while the backend holds a TCP connection to node j's listen address (node j is up and
-  // accepting); requests to an unreachable node are dropped. Tests and startup code can wait on it.
+  // accepting; with CURVE: every backend to node j finished its handshake); requests to an
+  // unreachable node are dropped. Tests and startup code can wait on it.
   bool node_reachable(int node) const;
   // True when the proxy thread stopped on its own after repeated ZeroMQ errors (see counters()).
   bool proxy_failed() const;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -68,19 +69,23 @@ struct Interposer::Impl {
   explicit Impl(InterposerOptions o)
       : options(std::move(o)),
         n(static_cast<int>(options.nodes.size())),
+        slots(options.curve ? n + 1 : 1),
         table(n),
         version(1),
         link_counts(
             new std::atomic<uint64_t>[static_cast<size_t>(table.num_links()) * interposer_detail::kNumCounters]),
         rng(options.seed) {
     for (int i = 0; i < table.num_links() * interposer_detail::kNumCounters; ++i) link_counts[i].store(0);
-    backend_up.reset(new std::atomic<bool>[static_cast<size_t>(n)]);
-    for (int i = 0; i < n; ++i) backend_up[i].store(false);
+    backend_up.reset(new std::atomic<bool>[static_cast<size_t>(slots * n)]);
+    for (int i = 0; i < slots * n; ++i) backend_up[i].store(false);
   }
 
   // --- shared (control side) ---
   const InterposerOptions options;
   const int n;
+  // Backends per node: 1 without CURVE (one DEALER to node j carries everybody's requests); with
+  // CURVE n + 1, one per source holding that source's key: slot 0 the clients, slot i + 1 node i.
+  const int slots;
   mutable std::mutex mu;
   LinkTable table;  // guarded by mu
   std::atomic<uint64_t> version;
@@ -95,16 +100,20 @@ struct Interposer::Impl {
   std::atomic<uint64_t> total_dropped{0};
   std::atomic<uint64_t> malformed{0};
   std::atomic<uint64_t> proxy_errors{0};
+  std::atomic<uint64_t> curve_refused{0};
   std::atomic<bool> proxy_failed{false};
   std::mutex stop_mu;  // serializes stop() callers around thread.join()
   std::atomic<size_t> held_count{0};
-  std::unique_ptr<std::atomic<bool>[]> backend_up;  // per node: backend has a TCP connection
+  // Per backend (backend_index): connected (with CURVE: handshake done).
+  std::unique_ptr<std::atomic<bool>[]> backend_up;
 
   // --- proxy thread only (sockets are created in start() before the thread exists) ---
   zmq::context_t ctx{1};
   std::vector<zmq::socket_t> front;
-  std::vector<zmq::socket_t> back;
+  std::vector<zmq::socket_t> back;      // slots x n, indexed by backend_index
   std::vector<zmq::socket_t> monitors;  // PAIRs receiving each backend's connect/disconnect events
+  std::optional<zmq::socket_t> zap;     // with CURVE: the ZAP handler (REP) of the frontends
+  std::unordered_map<std::string, std::string> zap_allowed;  // Z85 public key -> user id
   LinkTable local;
   uint64_t local_version = 0;
   common::Rng rng;
@@ -112,7 +121,13 @@ struct Interposer::Impl {
   uint64_t seq = 0;
   std::vector<std::unordered_map<std::string, Route>> routes;  // per node: routing id -> requester
 
+  // The backend carrying `src`'s requests to node `dst`.
+  int backend_index(int src, int dst) const {
+    return (slots == 1 ? 0 : (src == kClients ? 0 : src + 1)) * n + dst;
+  }
+
   // --- proxy thread (interposer_proxy.cc) ---
+  void on_zap_request();
   void count(int src, int dst, Counter c);
   void refresh_rules();
   int source_of(const std::vector<zmq::message_t>& parts) const;
@@ -120,12 +135,12 @@ struct Interposer::Impl {
   // Decides a message's fate: drop now, send now, or hold.
   void dispatch(bool reply, int src, int dst, std::string_view client,
                 std::vector<zmq::message_t>& parts);
-  bool send(bool reply, int dst, std::vector<zmq::message_t>& parts);
+  bool send(bool reply, int src, int dst, std::vector<zmq::message_t>& parts);
   void on_request(int j, std::vector<zmq::message_t>& parts);
   void on_reply(int j, std::vector<zmq::message_t>& parts);
   void release_due();
   std::chrono::milliseconds poll_wait() const;
-  void on_monitor_event(int j);
+  void on_monitor_event(int b);
   void run();
   // One round: wait for traffic or the next release, handle what arrived, release what is due.
   void step(std::vector<zmq::pollitem_t>& items, std::vector<zmq::message_t>& parts);

@@ -61,8 +61,16 @@ void Interposer::Impl::refresh_rules() {
 }
 
 int Interposer::Impl::source_of(const std::vector<zmq::message_t>& parts) const {
-  const zmq::message_t& sender = parts[parts.size() - 3];
-  std::string_view s(static_cast<const char*>(sender.data()), sender.size());
+  std::string_view s;
+  if (options.curve) {
+    // The key the connection authenticated with (its ZAP user id), not what the sender frame says.
+    const char* user = zmq_msg_gets(parts.back().handle(), "User-Id");
+    if (user == nullptr) return kClients;
+    s = user;
+  } else {
+    const zmq::message_t& sender = parts[parts.size() - 3];
+    s = std::string_view(static_cast<const char*>(sender.data()), sender.size());
+  }
   for (int i = 0; i < n; ++i) {
     if (s == options.nodes[i].sender) return i;
   }
@@ -84,7 +92,7 @@ void Interposer::Impl::dispatch(bool reply, int src, int dst, std::string_view c
   int64_t delay_ms = r.delay_max_ms > r.delay_min_ms ? rng.uniform(r.delay_min_ms, r.delay_max_ms)
                                                      : r.delay_min_ms;
   if (delay_ms == 0) {
-    return count(src, dst, send(reply, dst, parts) ? fwd : drop);
+    return count(src, dst, send(reply, src, dst, parts) ? fwd : drop);
   }
   if (heap.size() >= options.max_held) return count(src, dst, drop);
   heap.push(Held{common::monotonic_ns() + delay_ms * 1000000, seq++, reply, src, dst,
@@ -92,8 +100,8 @@ void Interposer::Impl::dispatch(bool reply, int src, int dst, std::string_view c
   held_count.store(heap.size(), std::memory_order_relaxed);
 }
 
-bool Interposer::Impl::send(bool reply, int dst, std::vector<zmq::message_t>& parts) {
-  return send_parts(reply ? front[dst] : back[dst], parts);
+bool Interposer::Impl::send(bool reply, int src, int dst, std::vector<zmq::message_t>& parts) {
+  return send_parts(reply ? front[dst] : back[backend_index(src, dst)], parts);
 }
 
 void Interposer::Impl::on_request(int j, std::vector<zmq::message_t>& parts) {
@@ -146,7 +154,7 @@ void Interposer::Impl::release_due() {
     if (blocked(h.src, h.dst, h.client)) {
       count(h.src, h.dst, drop);
     } else {
-      count(h.src, h.dst, send(h.reply, h.dst, h.parts) ? fwd : drop);
+      count(h.src, h.dst, send(h.reply, h.src, h.dst, h.parts) ? fwd : drop);
     }
   }
   held_count.store(heap.size(), std::memory_order_relaxed);
@@ -162,26 +170,59 @@ std::chrono::milliseconds Interposer::Impl::poll_wait() const {
 }
 
 // A monitor event is two frames: [uint16 event][uint32 value] and the endpoint.
-void Interposer::Impl::on_monitor_event(int j) {
+void Interposer::Impl::on_monitor_event(int b) {
   zmq::message_t event;
-  while (monitors[j].recv(event, zmq::recv_flags::dontwait)) {
+  while (monitors[b].recv(event, zmq::recv_flags::dontwait)) {
     uint16_t id = 0;
     if (event.size() >= sizeof id) std::memcpy(&id, event.data(), sizeof id);
     while (event.more()) {
       zmq::message_t rest;
-      if (!monitors[j].recv(rest, zmq::recv_flags::none)) break;
+      if (!monitors[b].recv(rest, zmq::recv_flags::none)) break;
       event = std::move(rest);
     }
-    if (id == ZMQ_EVENT_CONNECTED) backend_up[j].store(true, std::memory_order_release);
-    if (id == ZMQ_EVENT_DISCONNECTED) backend_up[j].store(false, std::memory_order_release);
+    // With CURVE a connection carries messages only once its handshake is done.
+    const uint16_t up = options.curve ? ZMQ_EVENT_HANDSHAKE_SUCCEEDED : ZMQ_EVENT_CONNECTED;
+    if (id == up) backend_up[b].store(true, std::memory_order_release);
+    if (id == ZMQ_EVENT_DISCONNECTED) backend_up[b].store(false, std::memory_order_release);
+  }
+}
+
+// ZAP (RFC 27) for the frontends: admit the cluster's keys, naming the connection by its key.
+void Interposer::Impl::on_zap_request() {
+  for (int k = 0; k < kBatch; ++k) {
+    std::vector<zmq::message_t> req;
+    bool overflow = false;
+    if (!recv_parts(*zap, &req, &overflow)) return;
+    auto frame = [&](size_t i) {
+      return i < req.size() ? std::string(static_cast<const char*>(req[i].data()), req[i].size())
+                            : std::string();
+    };
+    std::string user;
+    if (frame(0) == "1.0" && req.size() >= 7 && frame(5) == "CURVE" && req[6].size() == 32) {
+      char z85[41];
+      if (zmq_z85_encode(z85, static_cast<const uint8_t*>(req[6].data()), 32) != nullptr) {
+        auto it = zap_allowed.find(z85);
+        if (it != zap_allowed.end()) user = it->second;
+      }
+    }
+    if (user.empty()) curve_refused.fetch_add(1, std::memory_order_relaxed);
+    std::vector<zmq::message_t> reply;
+    reply.emplace_back(std::string_view("1.0"));
+    reply.emplace_back(frame(1));
+    reply.emplace_back(std::string_view(user.empty() ? "400" : "200"));
+    reply.emplace_back(std::string_view(user.empty() ? "not a key of this cluster" : "OK"));
+    reply.emplace_back(user);
+    reply.emplace_back();
+    send_parts(*zap, reply);
   }
 }
 
 void Interposer::Impl::run() {
   std::vector<zmq::pollitem_t> items;
   for (int j = 0; j < n; ++j) items.push_back({front[j].handle(), 0, ZMQ_POLLIN, 0});
-  for (int j = 0; j < n; ++j) items.push_back({back[j].handle(), 0, ZMQ_POLLIN, 0});
-  for (int j = 0; j < n; ++j) items.push_back({monitors[j].handle(), 0, ZMQ_POLLIN, 0});
+  for (auto& b : back) items.push_back({b.handle(), 0, ZMQ_POLLIN, 0});
+  for (auto& m : monitors) items.push_back({m.handle(), 0, ZMQ_POLLIN, 0});
+  if (zap) items.push_back({zap->handle(), 0, ZMQ_POLLIN, 0});
   std::vector<zmq::message_t> parts;
   parts.reserve(8);
   int errors_in_a_row = 0;
@@ -204,12 +245,15 @@ void Interposer::Impl::run() {
   front.clear();
   back.clear();
   monitors.clear();
+  zap.reset();
 }
 
 void Interposer::Impl::step(std::vector<zmq::pollitem_t>& items, std::vector<zmq::message_t>& parts) {
   bool overflow = false;
   zmq::poll(items.data(), items.size(), poll_wait());
   refresh_rules();
+  const size_t nb = back.size();
+  if (zap && (items.back().revents & ZMQ_POLLIN)) on_zap_request();
   for (int j = 0; j < n; ++j) {
     if (items[j].revents & ZMQ_POLLIN) {
       for (int k = 0; k < kBatch && recv_parts(front[j], &parts, &overflow); ++k) {
@@ -220,8 +264,11 @@ void Interposer::Impl::step(std::vector<zmq::pollitem_t>& items, std::vector<zmq
         on_request(j, parts);
       }
     }
-    if (items[n + j].revents & ZMQ_POLLIN) {
-      for (int k = 0; k < kBatch && recv_parts(back[j], &parts, &overflow); ++k) {
+  }
+  for (size_t b = 0; b < nb; ++b) {
+    const int j = static_cast<int>(b) % n;  // backends are slot-major: b = slot * n + j
+    if (items[n + b].revents & ZMQ_POLLIN) {
+      for (int k = 0; k < kBatch && recv_parts(back[b], &parts, &overflow); ++k) {
         if (overflow) {
           malformed.fetch_add(1, std::memory_order_relaxed);
           continue;
@@ -229,7 +276,7 @@ void Interposer::Impl::step(std::vector<zmq::pollitem_t>& items, std::vector<zmq
         on_reply(j, parts);
       }
     }
-    if (items[2 * n + j].revents & ZMQ_POLLIN) on_monitor_event(j);
+    if (items[n + nb + b].revents & ZMQ_POLLIN) on_monitor_event(static_cast<int>(b));
   }
   release_due();
 }

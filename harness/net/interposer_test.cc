@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <thread>
 #include <zmq.hpp>
@@ -478,6 +480,209 @@ TEST(LinkTableTest, NodeOnNoSideIsAlone) {
   net.heal();
   EXPECT_EQ(net.rule(2, 0), reference_unreliable_rule());
   EXPECT_FALSE(net.partitioned(0, 2));
+}
+
+// --- CURVE (InterposerOptions::curve) ---
+
+CurveKey fresh_key() {
+  char pub[41], sec[41];
+  EXPECT_EQ(zmq_curve_keypair(pub, sec), 0);
+  return CurveKey{pub, sec};
+}
+
+std::string user_id(const zmq::message_t& m) {
+  const char* u = zmq_msg_gets(m.handle(), "User-Id");
+  return u ? u : "";
+}
+
+// The fake nodes' ZAP handler (their own context): admits `allowed` keys under their user id,
+// on a thread of its own that stops with the object.
+class ZapThread {
+ public:
+  ZapThread(zmq::context_t& ctx, std::map<std::string, std::string> allowed)
+      : sock_(ctx, zmq::socket_type::rep), allowed_(std::move(allowed)) {
+    sock_.set(zmq::sockopt::linger, 0);
+    sock_.bind("inproc://zeromq.zap.01");
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ZapThread() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    while (!stop_) {
+      auto req = recv_frames(sock_, std::chrono::milliseconds(10));
+      if (!req) continue;
+      std::string user;
+      if (req->size() >= 7 && (*req)[6].size() == 32) {
+        char z85[41];
+        if (zmq_z85_encode(z85, reinterpret_cast<const uint8_t*>((*req)[6].data()), 32)) {
+          auto it = allowed_.find(z85);
+          if (it != allowed_.end()) user = it->second;
+        }
+      }
+      send_frames(sock_, {"1.0", req->size() > 1 ? (*req)[1] : "", user.empty() ? "400" : "200",
+                          "", user, ""});
+    }
+  }
+  zmq::socket_t sock_;
+  std::map<std::string, std::string> allowed_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+class InterposerCurveTest : public ::testing::Test {
+ protected:
+  static constexpr int kNodes = 3;
+
+  void SetUp() override {
+    InterposerOptions o;
+    InterposerCurve keys;
+    std::map<std::string, std::string> allowed;
+    for (int i = 0; i < kNodes; ++i) {
+      keys.nodes.push_back(fresh_key());
+      allowed[keys.nodes.back().public_key] = sender_of(i + 1);
+    }
+    keys.client = fresh_key();
+    allowed[keys.client.public_key] = "client";
+    zap_ = std::make_unique<ZapThread>(node_ctx_, allowed);
+    for (int i = 0; i < kNodes; ++i) {
+      zmq::socket_t r(node_ctx_, zmq::socket_type::router);
+      r.set(zmq::sockopt::linger, 0);
+      r.set(zmq::sockopt::zap_domain, "test");
+      r.set(zmq::sockopt::curve_server, true);
+      r.set(zmq::sockopt::curve_secretkey, keys.nodes[i].secret_key);
+      r.bind("tcp://127.0.0.1:*");
+      o.nodes.push_back({sender_of(i + 1), r.get(zmq::sockopt::last_endpoint)});
+      nodes_.push_back(std::move(r));
+    }
+    keys_ = keys;
+    o.curve = keys;
+    net_ = std::make_unique<Interposer>(o);
+    ASSERT_TRUE(net_->start().is_ok());
+    for (int i = 0; i < kNodes; ++i) {
+      ASSERT_TRUE(eventually([&] { return net_->node_reachable(i); })) << "node " << i;
+    }
+  }
+
+  // A DEALER reaching node `dst` through the interposer with key `own`.
+  zmq::socket_t connect(int dst, const CurveKey& own) {
+    zmq::socket_t d(ctx_, zmq::socket_type::dealer);
+    d.set(zmq::sockopt::linger, 0);
+    d.set(zmq::sockopt::curve_serverkey, keys_.nodes[dst].public_key);
+    d.set(zmq::sockopt::curve_publickey, own.public_key);
+    d.set(zmq::sockopt::curve_secretkey, own.secret_key);
+    d.connect(net_->frontend_address(dst));
+    return d;
+  }
+
+  // Node j receives one message within `timeout`: its user id (the key of the connection it
+  // came on) and last three frames; replies "re:<payload>" when `reply`.
+  std::optional<std::pair<std::string, Frames>> serve(
+      int j, bool reply = true, std::chrono::milliseconds timeout = kWait) {
+    zmq::pollitem_t item{nodes_[j].handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, timeout) == 0) return std::nullopt;
+    Frames f;
+    std::string user;
+    zmq::message_t m;
+    do {
+      if (!nodes_[j].recv(m, zmq::recv_flags::none)) return std::nullopt;
+      f.push_back(m.to_string());
+      user = user_id(m);
+    } while (m.more());
+    if (f.size() < 3) return std::nullopt;
+    Frames msg(f.end() - 3, f.end());
+    if (reply) {
+      Frames out(f.begin(), f.end() - 3);
+      out.insert(out.end(), {sender_of(j + 1), msg[1], answer(msg[2])});
+      send_frames(nodes_[j], out);
+    }
+    return std::make_pair(user, msg);
+  }
+
+  zmq::context_t node_ctx_{1};
+  std::unique_ptr<ZapThread> zap_;
+  zmq::context_t ctx_{1};
+  std::vector<zmq::socket_t> nodes_;
+  InterposerCurve keys_;
+  std::unique_ptr<Interposer> net_;
+};
+
+TEST_F(InterposerCurveTest, EachSourceReachesTheNodeOnAConnectionWithItsOwnKey) {
+  // Node 0 (key n1) to node 1: the node sees the message on n1's connection, the reply returns.
+  auto peer = connect(1, keys_.nodes[0]);
+  send_frames(peer, {"n1", "R", "vote"});
+  auto got = serve(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->first, "n1");
+  EXPECT_EQ(got->second, (Frames{"n1", "R", "vote"}));
+  auto reply = recv_frames(peer);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(*reply, (Frames{"n2", "R", "re:vote"}));
+  // Node 2 (key n3) to node 1 as well: its own connection upstream.
+  auto peer3 = connect(1, keys_.nodes[2]);
+  send_frames(peer3, {"n3", "R", "append"});
+  got = serve(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->first, "n3");
+  // A client: the client key upstream.
+  auto client = connect(1, keys_.client);
+  send_frames(client, {"c9", "Q", "get"});
+  got = serve(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->first, "client");
+  reply = recv_frames(client);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(*reply, (Frames{"n2", "Q", "re:get"}));
+  ASSERT_TRUE(eventually([&] { return net_->link_counters(kClients, 1).replies_forwarded == 1; }));
+  EXPECT_EQ(net_->link_counters(0, 1).requests_forwarded, 1u);
+  EXPECT_EQ(net_->link_counters(2, 1).requests_forwarded, 1u);
+  EXPECT_EQ(net_->counters().curve_refused, 0u);
+}
+
+TEST_F(InterposerCurveTest, TheSourceIsTheKeyNotTheSenderFrame) {
+  // A client that writes "n1" as its sender is still a client: it travels on the client key, so
+  // the node's "from must match the connection" check sees through it, and partitions of node 0
+  // do not apply to it.
+  ASSERT_TRUE(net_->isolate(0).is_ok());
+  auto client = connect(1, keys_.client);
+  send_frames(client, {"n1", "R", "forged"});
+  auto got = serve(1);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->first, "client");
+  EXPECT_EQ(got->second, (Frames{"n1", "R", "forged"}));
+  EXPECT_EQ(net_->link_counters(kClients, 1).requests_forwarded, 1u);
+  EXPECT_EQ(net_->link_counters(0, 1).requests_forwarded + net_->link_counters(0, 1).requests_dropped,
+            0u);
+  // Node 0's own key is cut off by the partition.
+  auto peer = connect(1, keys_.nodes[0]);
+  send_frames(peer, {"n1", "R", "vote"});
+  ASSERT_TRUE(eventually([&] { return net_->link_counters(0, 1).requests_dropped == 1; }));
+  EXPECT_FALSE(serve(1, true, std::chrono::milliseconds(100)));
+}
+
+TEST_F(InterposerCurveTest, AKeyOutsideTheClusterIsRefused) {
+  auto stranger = connect(0, fresh_key());
+  send_frames(stranger, {"c1", "Q", "get"});
+  ASSERT_TRUE(eventually([&] { return net_->counters().curve_refused >= 1; }));
+  EXPECT_FALSE(serve(0, true, std::chrono::milliseconds(200)));
+  EXPECT_EQ(net_->counters().total_requests, 0u);
+  // The cluster's client key still gets through.
+  auto client = connect(0, keys_.client);
+  send_frames(client, {"c2", "Q", "get"});
+  auto got = serve(0);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->first, "client");
+}
+
+TEST(InterposerCurveOptionsTest, OneKeyPairPerNodeIsRequired) {
+  InterposerOptions o;
+  o.nodes = {{"n1", "tcp://127.0.0.1:1"}, {"n2", "tcp://127.0.0.1:2"}};
+  o.curve = InterposerCurve{{fresh_key()}, fresh_key()};
+  Interposer net(o);
+  EXPECT_FALSE(net.start().is_ok());
 }
 
 }  // namespace

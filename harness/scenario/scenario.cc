@@ -119,6 +119,7 @@ sut::ClusterSettings ClusterSpec::settings() const {
   out.storage = storage;
   out.dedup = dedup;
   out.compaction_bytes = compaction_bytes;
+  out.curve = curve;
   return out;
 }
 

@@ -27,6 +27,7 @@ struct ClusterSpec {
   sut::Storage storage = sut::Storage::kDisk;
   bool dedup = true;                      // false is unsafe
   uint64_t compaction_bytes = 0;          // 0: log compaction off
+  bool curve = false;                     // security: curve
   bool uses_unsafe_mode() const;
   sut::ClusterSettings settings() const;  // what the system under test is started with
 };

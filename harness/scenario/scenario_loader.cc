@@ -69,6 +69,7 @@ void parse_cluster(MapReader& top, bool unsafe, ClusterSpec* c) {
   if (m.maybe("compaction_bytes", &f)) {
     c->compaction_bytes = static_cast<uint64_t>(f.as_int(0, int64_t{1} << 40));
   }
+  if (m.maybe("security", &f)) c->curve = f.as_choice({"none", "curve"}) == "curve";
   m.finish();
   if (c->tick.count() <= 0) fail_at(v.place(), "tick must be positive");
   if (c->heartbeat >= c->election_min) {

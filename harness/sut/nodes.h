@@ -43,6 +43,11 @@ class Nodes {
   // Takes a node down. An implementation that cannot do kPowerLoss (real processes cannot lose
   // their page cache) returns an error saying so and does nothing.
   virtual common::Status kill(int node, Crash how = Crash::kProcess) = 0;
+  // A power loss (kPowerLoss) that also tears the node's last unsynced write at a random (seeded)
+  // byte, as a disk losing power in the middle of write-back leaves it (`power_cut: {target: T,
+  // tear: true}`). Default: kill(node, kPowerLoss), for a system whose power loss already tears
+  // (the simulation's disk does) or that cannot.
+  virtual common::Status kill_torn(int node) { return kill(node, Crash::kPowerLoss); }
   // kill(node) if it is running, then start(node).
   virtual common::Status restart(int node) = 0;
   // Freezes a running node (SIGSTOP: no ticks, no messages handled) and thaws it. resume() of a

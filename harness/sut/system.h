@@ -51,6 +51,9 @@ struct ClusterSettings {
   Storage storage = Storage::kDisk;
   bool dedup = true;              // false is unsafe
   uint64_t compaction_bytes = 0;  // 0: log compaction off
+  // `security: curve`: nodes and clients authenticate with per-run CURVE keys (a system that has
+  // no such transport, like the simulation, runs without it).
+  bool curve = false;
   bool operator==(const ClusterSettings&) const = default;
 };
 

@@ -13,6 +13,7 @@ class PowerCutFileSystem::File : public WritableFile {
   common::Status append(std::string_view data) override {
     std::lock_guard<std::mutex> lock(fs_->mu_);
     fs_->pending_[path_].append(data);
+    fs_->last_path_ = path_;
     return common::Status::ok();
   }
   common::Status sync() override { return fs_->sync_path(path_, *inner_); }
@@ -134,6 +135,20 @@ std::vector<std::pair<std::string, size_t>> PowerCutFileSystem::unsynced() const
   for (const auto& [path, bytes] : pending_)
     if (!bytes.empty()) out.emplace_back(path, bytes.size());
   return out;
+}
+
+common::Result<PowerCutFileSystem::Torn> PowerCutFileSystem::tear_last(uint64_t random) {
+  Torn t;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pending_.find(last_path_);
+    if (it == pending_.end() || it->second.empty()) return t;
+    t.path = last_path_;
+    t.pending = it->second.size();
+  }
+  t.kept = static_cast<size_t>(random % (t.pending + 1));
+  if (common::Status s = tear(t.path, t.kept); !s) return s;
+  return t;
 }
 
 common::Status PowerCutFileSystem::tear(const std::string& path, size_t keep) {

@@ -44,6 +44,16 @@ class PowerCutFileSystem : public FileSystem {
   // a sync, and forgets the rest (what a power cut in the middle of the kernel's write-back
   // leaves). For tests and for a driver that tears and then exits.
   common::Status tear(const std::string& path, size_t keep);
+  // The power cut of `kvnode --power-cut-storage` when the harness asks for a torn write
+  // (SIGUSR1): the file appended to last keeps the first `random % (pending + 1)` of its unsynced
+  // bytes (tear()); every other unsynced byte is lost with the process. Returns what it did;
+  // `path` is empty when nothing was pending.
+  struct Torn {
+    std::string path;
+    size_t kept = 0;
+    size_t pending = 0;
+  };
+  common::Result<Torn> tear_last(uint64_t random);
   // Paths with unsynced bytes, and how many.
   std::vector<std::pair<std::string, size_t>> unsynced() const;
 
@@ -57,6 +67,7 @@ class PowerCutFileSystem : public FileSystem {
   FileSystem* inner_;
   mutable std::mutex mu_;
   std::map<std::string, std::string> pending_;  // path -> bytes written since its last sync
+  std::string last_path_;                        // the file appended to last
 };
 
 }  // namespace storage

@@ -113,6 +113,39 @@ TEST(PowerCutFileSystem, ATornUnsyncedWriteIsRecoveredAtEveryByte) {
   }
 }
 
+TEST(PowerCutFileSystem, TearLastTearsTheFileWrittenLastAndLosesTheOthers) {
+  for (uint64_t random : {uint64_t{0}, uint64_t{7}, uint64_t{1} << 40, ~uint64_t{0}}) {
+    FaultyFileSystem disk;
+    PowerCutFileSystem::Torn torn;
+    {
+      PowerCutFileSystem fs(&disk);
+      ASSERT_TRUE(fs.create_dirs("/d").is_ok());
+      auto a = fs.create("/d/a");
+      auto b = fs.create("/d/b");
+      ASSERT_TRUE(a.is_ok() && b.is_ok());
+      ASSERT_TRUE(a.value()->append("aaaa").is_ok());
+      ASSERT_TRUE(b.value()->append("0123456789").is_ok());
+      auto r = fs.tear_last(random);
+      ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+      torn = r.value();
+    }  // the process dies: "a"'s unsynced bytes with it
+    disk.restart();
+    EXPECT_EQ(torn.path, "/d/b");
+    EXPECT_EQ(torn.pending, 10u);
+    EXPECT_EQ(torn.kept, random % 11) << random;
+    EXPECT_EQ(disk.read_file("/d/b").value(), std::string("0123456789").substr(0, torn.kept));
+    EXPECT_EQ(disk.read_file("/d/a").value(), "");
+  }
+}
+
+TEST(PowerCutFileSystem, TearLastWithNothingPendingDoesNothing) {
+  FaultyFileSystem disk;
+  PowerCutFileSystem fs(&disk);
+  auto r = fs.tear_last(3);
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_TRUE(r.value().path.empty());
+}
+
 // The snapshot worker writes its file on its own thread while the loop appends to the log: both
 // go through one decorator (run under TSan by `make tsan`).
 TEST(PowerCutFileSystem, TwoThreadsWriteTheirOwnFiles) {

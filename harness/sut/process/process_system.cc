@@ -1,10 +1,12 @@
 #include "harness/sut/process/process_system.h"
 
+#include <csignal>
 #include <filesystem>
 #include <mutex>
 
 #include "cluster/client/clerk.h"
 #include "cluster/launch/cluster_processes.h"
+#include "cluster/wire/curve.h"
 #include "harness/net/interposer.h"
 #include "harness/sut/thread_clock.h"
 
@@ -74,6 +76,15 @@ class ProcessNodes final : public Nodes {
     // With --power-cut-storage what the node did not fsync lives only in its process: SIGKILL is
     // a power cut.
     return procs_.kill(node);
+  }
+  common::Status kill_torn(int node) override {
+    if (!power_cuts_) return kill(node, Crash::kPowerLoss);  // the same refusal
+    if (!procs_.alive(node)) return common::Status::ok();
+    // kvnode --power-cut-storage takes SIGUSR1 as a power cut: it tears its last unsynced write at
+    // a seeded byte and exits at once. stop() resumes a paused node first, and SIGKILLs one that
+    // has not exited within the grace period (then nothing is torn, a plain power cut).
+    auto code = procs_.stop(node, SIGUSR1);
+    return code ? common::Status::ok() : code.status();
   }
   common::Status restart(int node) override { return procs_.restart(node); }
   common::Status pause(int node) override { return procs_.pause(node); }
@@ -147,9 +158,11 @@ class InterposerNetwork final : public Network {
 
 class ClerkClient final : public Client {
  public:
-  ClerkClient(const std::vector<std::string>& servers, const ClientOptions& o) {
+  ClerkClient(const std::vector<std::string>& servers,
+              const std::optional<client::ClerkCurve>& curve, const ClientOptions& o) {
     client::ClerkOptions opts;
     opts.servers = servers;
+    opts.curve = curve;  // the interposer's frontend j holds node j's key
     opts.attempt_timeout = std::chrono::milliseconds(o.attempt_timeout_ns / 1'000'000);
     opts.client_id = o.client_id;
     opts.sender = o.name;
@@ -176,19 +189,40 @@ class ClerkClient final : public Client {
 
 class ClerkClients final : public Clients {
  public:
-  void set_servers(std::vector<std::string> servers) {
+  void set_servers(std::vector<std::string> servers, std::optional<client::ClerkCurve> curve) {
     std::lock_guard lock(mu_);
     servers_ = std::move(servers);
+    curve_ = std::move(curve);
   }
   std::unique_ptr<Client> make(const ClientOptions& options) override {
     std::lock_guard lock(mu_);
-    return std::make_unique<ClerkClient>(servers_, options);
+    return std::make_unique<ClerkClient>(servers_, curve_, options);
   }
 
  private:
   std::mutex mu_;
   std::vector<std::string> servers_;
+  std::optional<client::ClerkCurve> curve_;
 };
+
+// Every key pair of the run, read back from the files the launcher wrote.
+common::Result<InterposerCurve> curve_keys(const ClusterProcesses& procs) {
+  InterposerCurve out;
+  auto read = [&](const std::string& name) -> common::Result<CurveKey> {
+    auto k = wire::load_curve_key_file(procs.keys_dir() + "/" + name + ".key");
+    if (!k) return k.status();
+    return CurveKey{k->public_key, k->secret_key};
+  };
+  for (int i = 0; i < procs.num_nodes(); ++i) {
+    auto k = read(procs.node_sender(i));
+    if (!k) return k.status();
+    out.nodes.push_back(std::move(*k));
+  }
+  auto c = read("client");
+  if (!c) return c.status();
+  out.client = std::move(*c);
+  return out;
+}
 
 class ProcessSystem final : public System {
  public:
@@ -202,11 +236,18 @@ class ProcessSystem final : public System {
       io.nodes.push_back(NodeEndpoint{procs_->node_sender(i), procs_->listen_address(i)});
     }
     io.seed = spec_.network_seed;
+    if (spec_.settings.curve) {
+      // The launcher made this run's keys (run_dir/keys); the interposer terminates CURVE with
+      // them (harness/net/interposer.h, "CURVE").
+      auto keys = curve_keys(*procs_);
+      if (!keys) return keys.status();
+      io.curve = std::move(*keys);
+    }
     net_ = std::make_unique<Interposer>(io);
     network_ = std::make_unique<InterposerNetwork>(*net_);
     if (auto st = net_->start(); !st) return st;
     if (auto st = procs_->start_all(net_->frontend_addresses()); !st) return st;
-    clients_.set_servers(procs_->client_addresses());
+    clients_.set_servers(procs_->client_addresses(), procs_->curve());
     return common::Status::ok();
   }
   void stop() override {
@@ -238,6 +279,7 @@ common::Result<std::unique_ptr<System>> make_process_system(const ProcessSystemO
   po.num_nodes = spec.nodes;
   po.unsafe = spec.unsafe;
   po.config = cluster_config(spec.settings);
+  po.curve = spec.settings.curve;  // fresh keys for this run in run_dir/keys
   if (spec.power_cuts) po.extra_args.push_back("--power-cut-storage");
   // Each node's election randomness comes from the scenario seed (harness/run/seeds.h).
   for (uint64_t seed : spec.node_seeds) po.node_args.push_back({"--seed", std::to_string(seed)});
