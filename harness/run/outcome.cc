@@ -1,15 +1,25 @@
 #include "harness/run/outcome.h"
 
 #include <algorithm>
-#include <regex>
+#include <string_view>
 #include <sstream>
 
 namespace harness {
 namespace {
 
-const std::regex& op_line() {
-  static const std::regex re(R"(^ *p[0-9]+ (get|put|append) key=)");
-  return re;
+// Whether `line` is one of the checker's operation lines: "  p7 get key=..." (spaces, p, digits,
+// a space, get|put|append, " key=").
+bool is_op_line(std::string_view line) {
+  size_t i = line.find_first_not_of(' ');
+  if (i == std::string_view::npos || line[i] != 'p') return false;
+  const size_t digits = ++i;
+  while (i < line.size() && line[i] >= '0' && line[i] <= '9') ++i;
+  if (i == digits) return false;
+  line.remove_prefix(i);
+  for (std::string_view f : {" get key=", " put key=", " append key="}) {
+    if (line.substr(0, f.size()) == f) return true;
+  }
+  return false;
 }
 
 // What a failed check names: for a violation, the first key's "cannot be linearized" line and up
@@ -24,13 +34,13 @@ std::vector<std::string> evidence_of(const CheckOutcome& c, const std::string& v
     bool any_op = false, headline = false, in_stuck = false;
     int shown = 0;
     while (std::getline(in, line)) {  // bounded by the file
-      if (std::regex_search(line, op_line())) any_op = true;
+      if (is_op_line(line)) any_op = true;
       if (!headline && line.find("cannot be linearized") != std::string::npos) {
         out.push_back(line);
         headline = true;
       } else if (headline && !in_stuck && shown == 0 && line.find("can follow it") != std::string::npos) {
         in_stuck = true;
-      } else if (in_stuck && std::regex_search(line, op_line()) && shown < 3) {
+      } else if (in_stuck && is_op_line(line) && shown < 3) {
         out.push_back("  " + line.substr(line.find_first_not_of(' ')));
         ++shown;
       } else if (in_stuck && line.empty()) {

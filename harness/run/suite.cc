@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <optional>
 
 #include "harness/record/run_dir.h"
@@ -90,14 +91,27 @@ bool newer_run_dir(const std::string& a, const std::string& b) {
   return split(a) > split(b);
 }
 
-// --keep N: removes all but the newest `keep` run directories of runs_dir/<scenario>/.
-void prune_runs(const std::string& runs_dir, const std::string& scenario, int keep) {
+// The run directories of runs_dir/<scenario>/ (normalized paths).
+std::vector<fs::path> run_dirs_of(const std::string& runs_dir, const std::string& scenario) {
   std::error_code ec;
-  std::vector<std::string> names;
+  std::vector<fs::path> out;
   for (const auto& entry : fs::directory_iterator(fs::path(runs_dir) / scenario, ec)) {
-    if (entry.is_directory() && !entry.is_symlink()) names.push_back(entry.path().filename().string());
+    if (entry.is_directory() && !entry.is_symlink()) out.push_back(entry.path().lexically_normal());
+  }
+  return out;
+}
+
+// --keep N: of the run directories of runs_dir/<scenario>/ that no run of this invocation is still
+// writing (`settled`: those there before it started and those of its finished runs), keeps the
+// newest `keep` and removes the rest.
+void prune_runs(const std::string& runs_dir, const std::string& scenario, int keep,
+                const std::set<std::string>& settled) {
+  std::vector<std::string> names;
+  for (const fs::path& dir : run_dirs_of(runs_dir, scenario)) {
+    if (settled.count(dir.string()) > 0) names.push_back(dir.filename().string());
   }
   std::sort(names.begin(), names.end(), newer_run_dir);
+  std::error_code ec;
   for (size_t i = static_cast<size_t>(keep); i < names.size(); ++i) {
     fs::remove_all(fs::path(runs_dir) / scenario / names[i], ec);
   }
@@ -118,6 +132,8 @@ struct SuiteRunState {
   int finished = 0;
   bool stop = false;  // --fail-fast after a run that was not a success
   SuiteEta eta;
+  // Run directories no run of this invocation is writing: there before it started, or finished.
+  std::set<std::string> settled_dirs;
 };
 
 }  // namespace
@@ -227,6 +243,11 @@ std::vector<SuiteEntry> run_scenarios(const std::vector<Scenario>& scenarios,
   std::vector<SuiteEntry> entries;
   SuiteRunState state;
   state.entries = &entries;
+  if (suite.keep > 0) {
+    for (const auto& s : scenarios) {
+      for (const fs::path& dir : run_dirs_of(options.runs_dir, s.name)) state.settled_dirs.insert(dir.string());
+    }
+  }
   for (const auto& s : scenarios) {
     for (int k = 0; k < repeat; ++k) {
       SuiteEntry e;
@@ -294,7 +315,8 @@ std::vector<SuiteEntry> run_scenarios(const std::vector<Scenario>& scenarios,
         if (!e.results.run_dir.empty()) {
           std::error_code ec;
           if (suite.keep_failed && outcome == RunOutcome::kPass) fs::remove_all(e.results.run_dir, ec);
-          if (suite.keep > 0) prune_runs(options.runs_dir, name, suite.keep);
+          state.settled_dirs.insert(fs::path(e.results.run_dir).lexically_normal().string());
+          if (suite.keep > 0) prune_runs(options.runs_dir, name, suite.keep, state.settled_dirs);
           if (suite.keep_failed || suite.keep > 0) drop_dangling_latest(options.runs_dir);
         }
       }

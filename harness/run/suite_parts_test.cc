@@ -113,6 +113,10 @@ TEST(Outcome, ADemoIsCaughtByAnExpectedViolationThatNamesOperations) {
   EXPECT_EQ(j.evidence[1].rfind("  p7 get key=\"3\"", 0), 0u) << j.evidence[1];
   // The same violation without an explanation that names operations is not evidence.
   EXPECT_EQ(judge_run(r, e, "").outcome, RunOutcome::kMissed);
+  EXPECT_EQ(judge_run(r, e, "key \"3\": 4 operations on this key cannot be linearized together\n"
+                            "  none of these can follow it (the state contradicts each):\n    px get key=3\n")
+                .outcome,
+            RunOutcome::kMissed);
 }
 
 TEST(Outcome, ADemoIsCaughtByAppendsProblems) {
