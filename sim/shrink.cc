@@ -241,6 +241,17 @@ std::vector<YAML::Node> candidates(const YAML::Node& root) {
           c["phases"][p]["nemesis"][k]["until"] = duration_text(mid);
           return true;
         });
+        // Smaller steps when halving loses the failure: a quarter of the window off either end.
+        const harness::Micros quarter((from + (end - from) / 4) / 1000 * 1000);
+        const harness::Micros three_quarters((from + 3 * (end - from) / 4) / 1000 * 1000);
+        variant([&](YAML::Node& c) {
+          c["phases"][p]["nemesis"][k]["until"] = duration_text(three_quarters);
+          return true;
+        });
+        variant([&](YAML::Node& c) {
+          c["phases"][p]["nemesis"][k]["from"] = duration_text(quarter);
+          return true;
+        });
       }
     }
     const YAML::Node dur = phases[p]["workload"]["duration"];
