@@ -12,7 +12,7 @@ namespace app {
 void add_report_command(CLI::App& cli, int& exit_code) {
   auto dir = std::make_shared<std::string>();
   CLI::App* report = cli.add_subcommand(
-      "report", "Rebuild RUN_DIR/report.html and junit.xml from results.json, history.jsonl and "
+      "report", "Rebuild RUN_DIR/report.html and junit.xml from results.json, the history and "
                 "nemesis.jsonl; the exit status is the run's (0 all checks passed, 1 a check "
                 "failed), 2 if the report cannot be built");
   report->add_option("run_dir", *dir, "a run directory (e.g. runs/latest)")->required();
@@ -33,11 +33,11 @@ void add_report_command(CLI::App& cli, int& exit_code) {
       exit_code = 2;
       return;
     }
-    for (const char* file : {harness::RunFiles::kHistory, harness::RunFiles::kNemesis}) {
+    const harness::RunFiles files(*dir);
+    for (const std::string& file : {files.history_to_read(), files.nemesis()}) {
       std::error_code ec;
-      if (!std::filesystem::exists(*dir + "/" + file, ec))
-        std::cerr << "faultline report: warning: " << *dir << "/" << file
-                  << " is missing; the report leaves out what it holds\n";
+      if (!std::filesystem::exists(file, ec))
+        std::cerr << "faultline report: warning: " << file << " is missing; the report leaves out what it holds\n";
     }
     std::cout << harness::RunFiles(*dir).report() << "\n";
     exit_code = results->exit_code();

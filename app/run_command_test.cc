@@ -96,7 +96,7 @@ TEST_F(RunCommand, SelectionByNameAndTag) {
   // `sim` takes the same selection.
   ProcessRun sim = faultline("sim --tag no-such-tag scenarios/jepsen", kInSource);
   EXPECT_EQ(sim.status, 2) << sim.output;
-  EXPECT_NE(sim.output.find("no scenario of the 10 given matches --tag no-such-tag"), std::string::npos)
+  EXPECT_NE(sim.output.find("matches --tag no-such-tag"), std::string::npos)
       << sim.output;
 }
 
