@@ -108,5 +108,56 @@ TEST(ProcessHost, ASlowProcessAnswersLate) {
   EXPECT_GE(f.reply_at[1] - 8 * kMilli, 10 * kMilli);
 }
 
+// Answers "before" ahead of an fsync of `disk` (which takes 5 ms) and "after" once it returned.
+class Syncer : public Process {
+ public:
+  explicit Syncer(SimDisk* disk) : disk_(disk) {}
+  void receive(int from, const std::string&, Nanos, Outbox& out) override {
+    out.send(from, "before", true);
+    out.sync_point();
+    auto f = disk_->open_append("/d/log");
+    if (f && (*f)->append("entry")) (void)(*f)->sync();
+    out.send(from, "after", true);
+  }
+  void tick(Nanos, Outbox&) override {}
+
+ private:
+  SimDisk* disk_;
+};
+
+TEST(ProcessHost, WhatIsSentBeforeAnFsyncLeavesWhileItRunsAndTheRestNeverIfTheNodeDiesFirst) {
+  for (bool die : {false, true}) {
+    EventLoop loop;
+    SimNetwork net(loop, Seeds(1).stream("network"), 1);
+    LinkQuality q;
+    q.latency = {kMicro, kMicro, 0, 0};
+    net.set_baseline(q);
+    DiskTiming dt;
+    dt.fsync_min = dt.fsync_max = 5 * kMilli;
+    SimDisk disk(Seeds(1).stream("disk", 0), dt);
+    ASSERT_TRUE(disk.create_dirs("/d"));
+    ProcessHost host(loop, net, 0, &disk, ProcessTiming{}, [&](Nanos) { return std::make_unique<Syncer>(&disk); });
+    std::vector<std::string> got;
+    net.attach(client_endpoint(0), [&](int, const std::string& b) { got.push_back(b); });
+    ASSERT_TRUE(host.start());
+    loop.run_until(kMilli);
+    net.send(client_endpoint(0), 0, "go");
+    loop.run_until(3 * kMilli);  // inside the 5 ms fsync
+    EXPECT_EQ(got.size(), 1u) << "die=" << die;
+    if (die) {
+      host.kill();
+      EXPECT_TRUE(host.killed_mid_sync());
+      disk.undo_step_syncs();
+      disk.power_cut();
+    }
+    loop.run_until(20 * kMilli);
+    const std::vector<std::string> want = die ? std::vector<std::string>{"before"}
+                                              : std::vector<std::string>{"before", "after"};
+    EXPECT_EQ(got, want);
+    if (die) EXPECT_EQ(disk.synced_contents("/d/log"), "");
+    else EXPECT_EQ(disk.synced_contents("/d/log"), "entry");
+  }
+}
+
 }  // namespace
 }  // namespace sim

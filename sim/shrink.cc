@@ -241,6 +241,20 @@ std::vector<YAML::Node> candidates(const YAML::Node& root) {
           c["phases"][p]["nemesis"][k]["until"] = duration_text(mid);
           return true;
         });
+        // Fewer firings in the same window: the period doubled.
+        if (nem[k]["every"].IsSequence() && nem[k]["every"].size() == 2) {
+          const int64_t lo = micros_of(nem[k]["every"][0].as<std::string>());
+          const int64_t hi = micros_of(nem[k]["every"][1].as<std::string>());
+          if (lo > 0 && hi >= lo && 2 * lo < end - from) {
+            variant([&](YAML::Node& c) {
+              YAML::Node period(YAML::NodeType::Sequence);
+              period.push_back(duration_text(harness::Micros(2 * lo)));
+              period.push_back(duration_text(harness::Micros(2 * hi)));
+              c["phases"][p]["nemesis"][k]["every"] = period;
+              return true;
+            });
+          }
+        }
         // Smaller steps when halving loses the failure: a quarter of the window off either end.
         const harness::Micros quarter((from + (end - from) / 4) / 1000 * 1000);
         const harness::Micros three_quarters((from + 3 * (end - from) / 4) / 1000 * 1000);

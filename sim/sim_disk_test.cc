@@ -26,6 +26,30 @@ TEST(SimDisk, KillKeepsWhatWasWrittenAndInvalidatesOldHandles) {
   EXPECT_EQ(disk.synced_contents("/d/a"), "synced.");
 }
 
+TEST(SimDisk, APowerCutDuringAStepsFsyncLosesWhatThatFsyncWouldHaveMadeDurable) {
+  for (uint64_t seed : testing::seeds(20)) {
+    SimDisk disk = make_disk(seed);
+    ASSERT_TRUE(disk.create_dirs("/d"));
+    auto f = disk.open_append("/d/a");
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(disk.sync_dir("/d"));
+    ASSERT_TRUE((*f)->append("earlier."));
+    ASSERT_TRUE((*f)->sync());  // a step before: complete
+    disk.begin_step();
+    ASSERT_TRUE((*f)->append("this-step"));
+    ASSERT_TRUE((*f)->sync());
+    EXPECT_TRUE(disk.step_synced());
+    disk.undo_step_syncs();  // the power went before that fsync returned
+    EXPECT_FALSE(disk.step_synced());
+    EXPECT_EQ(disk.synced_contents("/d/a"), "earlier.") << testing::trace(seed);
+    disk.power_cut();
+    const std::string left = *disk.read_file("/d/a");
+    // What survives is the earlier step's bytes and at most a torn prefix of this step's.
+    ASSERT_EQ(left.rfind("earlier.", 0), 0u) << testing::trace(seed) << ": " << left;
+    EXPECT_EQ(std::string("this-step").rfind(left.substr(8), 0), 0u) << testing::trace(seed) << ": " << left;
+  }
+}
+
 TEST(SimDisk, PowerCutKeepsTheSyncedBytesAndAtMostATornPrefixOfTheRest) {
   int torn = 0, lost_all = 0;
   for (uint64_t seed : testing::seeds(50)) {

@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift 2 ;;
     --scenarios) scenarios=$2; process_scenarios=$2; shift 2 ;;
     --process) process=1; shift ;;
-    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,18p "$0"; exit 0 ;;
     *) names+=("$1"); shift ;;
   esac
 done
