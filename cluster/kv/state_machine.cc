@@ -50,9 +50,7 @@ ApplyResult KvStateMachine::apply(const Command& c) {
   return out;
 }
 
-std::string KvStateMachine::get(const std::string& key) const {
-  return std::string(get_view(key));
-}
+std::string KvStateMachine::get(const std::string& key) const { return std::string(get_view(key)); }
 
 std::string_view KvStateMachine::get_view(const std::string& key) const {
   auto it = data_.find(key);
