@@ -50,9 +50,11 @@ ApplyResult KvStateMachine::apply(const Command& c) {
   return out;
 }
 
-std::string KvStateMachine::get(const std::string& key) const {
+std::string KvStateMachine::get(const std::string& key) const { return std::string(get_view(key)); }
+
+std::string_view KvStateMachine::get_view(const std::string& key) const {
   auto it = data_.find(key);
-  return it == data_.end() ? std::string() : it->second;
+  return it == data_.end() ? std::string_view() : std::string_view(it->second);
 }
 
 // Image: u8 version | varint n_keys | n x (bytes key, bytes value) in key order

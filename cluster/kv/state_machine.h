@@ -39,6 +39,8 @@ class KvStateMachine {
 
   // Local read for ReadIndex / local Gets: the current value, "" when missing.
   std::string get(const std::string& key) const;
+  // The same without a copy: valid until the next apply() or restore().
+  std::string_view get_view(const std::string& key) const;
 
   // Canonical image of data + client table (sorted), for snapshots and equality checks.
   std::string serialize() const;

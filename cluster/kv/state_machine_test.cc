@@ -24,6 +24,8 @@ TEST(KvStateMachine, PutAppendGetAndMissingKeyReadsEmpty) {
   EXPECT_EQ(r->value, "ab");
   EXPECT_EQ(sm.get("y"), "c");
   EXPECT_EQ(sm.get("nope"), "");
+  EXPECT_EQ(sm.get_view("x"), "ab");  // the copy-free read sees the same value
+  EXPECT_TRUE(sm.get_view("nope").empty());
 }
 
 TEST(KvStateMachine, RetriedAppendAppliesOnceAcrossInterleavedClients) {

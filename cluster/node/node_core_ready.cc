@@ -78,14 +78,15 @@ void NodeCore::State::apply(const std::vector<raft::Entry>& entries) {
         reply(a->waiter, wire::ReplyCode::kError, {}, "malformed command");
       else
         reply(a->waiter, wire::ReplyCode::kOk,
-              a->waiter.request.op == wire::OpKind::kGet ? std::move(value) : std::string());
+              a->waiter.request.op == wire::OpKind::kGet ? std::string_view(value)
+                                                         : std::string_view());
     }
   }
 }
 
 void NodeCore::State::serve_reads() {
   for (auto& w : pending.take_reads_ready(applied))
-    reply(w, wire::ReplyCode::kOk, kv.get(w.request.key));
+    reply(w, wire::ReplyCode::kOk, kv.get_view(w.request.key));
 }
 
 common::Status NodeCore::State::install_snapshot(const raft::Snapshot& snapshot) {

@@ -70,7 +70,7 @@ void NodeCore::State::handle_client(wire::Frames f) {
     return reply(w, wire::ReplyCode::kError, {}, "key and value exceed 1 MiB");
   const bool is_get = w.request.op == wire::OpKind::kGet;
   if (is_get && opts.cluster.read_mode == wire::ReadMode::kLocal)  // unsafe: may be stale
-    return reply(w, wire::ReplyCode::kOk, kv.get(w.request.key));
+    return reply(w, wire::ReplyCode::kOk, kv.get_view(w.request.key));
   if (raft->role() != raft::Role::kLeader) return reply(w, wire::ReplyCode::kWrongLeader);
   if (is_get && opts.cluster.read_mode == wire::ReadMode::kReadIndex) {
     read_batch.push_back(std::move(w));
@@ -100,7 +100,7 @@ void NodeCore::State::handle_status(const wire::Frames& f) {
   r.snapshot_index = store->snapshot_index();
   r.snapshot_bytes = store->snapshot_bytes();
   wire::Frames frames{f.envelope, name, wire::MsgType::kStatusReply, wire::encode(r)};
-  out.messages.push_back(Outgoing{raft::kNoNode, wire::join_frames(frames)});
+  out.messages.push_back(Outgoing{raft::kNoNode, wire::join_frames(std::move(frames))});
 }
 
 void NodeCore::State::flush_read_batch() {
@@ -120,7 +120,7 @@ void NodeCore::State::send_raft(const raft::Message& m) {
       Outgoing{m.to, {name, std::string(1, char(wire::MsgType::kRaft)), wire::encode_raft_message(m)}});
 }
 
-void NodeCore::State::reply(const Waiter& w, wire::ReplyCode code, std::string value,
+void NodeCore::State::reply(const Waiter& w, wire::ReplyCode code, std::string_view value,
                             std::string error) {
   wire::ClientReply r;
   r.client_id = w.request.client_id;
@@ -129,10 +129,9 @@ void NodeCore::State::reply(const Waiter& w, wire::ReplyCode code, std::string v
   r.node_id = opts.id;
   r.leader_hint = code == wire::ReplyCode::kWrongLeader ? raft->leader() : 0;
   if (r.leader_hint == opts.id && raft->role() != raft::Role::kLeader) r.leader_hint = 0;
-  r.value = std::move(value);
   r.error = std::move(error);
-  wire::Frames frames{w.envelope, name, wire::MsgType::kClientReply, wire::encode(r)};
-  out.messages.push_back(Outgoing{raft::kNoNode, wire::join_frames(frames)});
+  wire::Frames frames{w.envelope, name, wire::MsgType::kClientReply, wire::encode(r, value)};
+  out.messages.push_back(Outgoing{raft::kNoNode, wire::join_frames(std::move(frames))});
 }
 
 void NodeCore::State::reply_all(std::vector<Waiter> ws, wire::ReplyCode code) {

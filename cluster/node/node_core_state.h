@@ -71,7 +71,9 @@ struct NodeCore::State {
   void note_garbage(const std::string& what, const common::Status& s);
   void flush_read_batch();
   void send_raft(const raft::Message& m);
-  void reply(const Waiter& w, wire::ReplyCode code, std::string value = {}, std::string error = {});
+  // `value` is only read during the call (encoded into the reply at once).
+  void reply(const Waiter& w, wire::ReplyCode code, std::string_view value = {},
+             std::string error = {});
   void reply_all(std::vector<Waiter> ws, wire::ReplyCode code);
   // node_core_ready.cc
   common::Status process_ready();

@@ -34,4 +34,13 @@ std::vector<std::string> join_frames(const Frames& f) {
   return parts;
 }
 
+std::vector<std::string> join_frames(Frames&& f) {
+  std::vector<std::string> parts = std::move(f.envelope);
+  parts.reserve(parts.size() + 3);
+  parts.push_back(std::move(f.sender));
+  parts.push_back(std::string(1, static_cast<char>(f.type)));
+  parts.push_back(std::move(f.payload));
+  return parts;
+}
+
 }  // namespace wire

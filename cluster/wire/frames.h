@@ -23,7 +23,9 @@ struct Frames {
 // type frame is not exactly one known type byte.
 common::Result<Frames> split_frames(std::vector<std::string> parts);
 
-// The frames to send for a message (envelope first).
+// The frames to send for a message (envelope first). The rvalue form moves the frames (a large
+// payload, such as a Get's value, is not copied again).
 std::vector<std::string> join_frames(const Frames& f);
+std::vector<std::string> join_frames(Frames&& f);
 
 }  // namespace wire

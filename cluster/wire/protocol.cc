@@ -133,8 +133,11 @@ common::Result<ClientRequest> decode_client_request(std::string_view payload) {
   return m;
 }
 
-std::string encode(const ClientReply& m) {
+std::string encode(const ClientReply& m) { return encode(m, m.value); }
+
+std::string encode(const ClientReply& m, std::string_view value) {
   std::string out;
+  out.reserve(2 + 5 * 10 + value.size() + m.error.size());  // header varints are at most 10 bytes
   BinaryWriter w(&out);
   w.u8(kVersion);
   w.u8(static_cast<uint8_t>(m.code));
@@ -142,7 +145,7 @@ std::string encode(const ClientReply& m) {
   w.varint(m.seq);
   w.varint(m.node_id);
   w.varint(m.leader_hint);
-  w.bytes(m.value);
+  w.bytes(value);
   w.bytes(m.error);
   return out;
 }

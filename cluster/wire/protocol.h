@@ -80,6 +80,9 @@ std::string encode(const ClientRequest& m);
 std::string encode(const ClientReply& m);
 std::string encode(const StatusRequest& m);
 std::string encode(const StatusReply& m);
+// The same bytes as encode(m) with `value` in place of m.value (which is ignored): a node answers
+// a Get straight from its state machine without first copying the value into a ClientReply.
+std::string encode(const ClientReply& m, std::string_view value);
 
 // Each decoder rejects a wrong version byte, a truncated or over-long payload and out-of-range
 // enum values with Status::corruption("... at byte N").

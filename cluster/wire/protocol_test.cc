@@ -97,6 +97,22 @@ TEST(WireFrames, LastThreeFramesAreTheMessageAndTheRestIsTheEnvelope) {
             (std::vector<std::string>{"router-id", "proxy-hop", "c1", "\x02", "payload"}));
 }
 
+TEST(WireFrames, MovingJoinGivesTheSameFramesAsCopying) {
+  Frames f{{"router-id"}, "n2", MsgType::kClientReply, std::string(1000, 'v')};
+  const std::vector<std::string> copied = join_frames(f);
+  EXPECT_EQ(join_frames(std::move(f)), copied);
+  EXPECT_EQ(copied.size(), 4u);
+}
+
+TEST(WireProtocol, ReplyEncodedWithAValueViewIsByteIdentical) {
+  for (const std::string& value : {std::string(), std::string("ab"), std::string(300, 'x')}) {
+    ClientReply r{7, 300, ReplyCode::kOk, 2, 0, value, ""};
+    ClientReply header = r;
+    header.value = "ignored";
+    EXPECT_EQ(encode(header, value), encode(r)) << value.size();
+  }
+}
+
 TEST(WireFrames, MalformedFramingIsRejected) {
   EXPECT_FALSE(split_frames({"a", "b"}).is_ok());
   EXPECT_FALSE(split_frames({"id", "c1", "", "p"}).is_ok());

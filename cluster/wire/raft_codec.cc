@@ -77,8 +77,11 @@ void encode_entry(const raft::Entry& e, std::string* out) {
 }
 
 std::string encode_raft_message(const raft::Message& m) {
+  size_t entry_bytes = 0;  // reserve once: an entry's header is at most 24 bytes
+  for (const auto& e : m.entries) entry_bytes += 24 + e.data.size();
   std::string out;
-  out.reserve(64 + (m.entries.empty() ? 0 : m.entries.size() * 24) + m.snapshot.data.size());
+  out.reserve(64 + m.context.size() + entry_bytes + m.snapshot.data.size() +
+              10 * m.snapshot.voters.size());
   BinaryWriter w(&out);
   w.u8(wire::kVersion);
   w.u8(static_cast<uint8_t>(m.type));
