@@ -49,6 +49,8 @@ std::optional<int> FaultContext::leader() { return nodes_.leader(clock_.now_ns()
 
 void FaultContext::heal_network() {
   network_.heal();
+  state_.sides.clear();
+  state_.partition_text.clear();
   (void)apply_baseline();
 }
 
@@ -147,6 +149,16 @@ common::Status start_crashed(FaultContext& ctx, const std::vector<int>& touched,
     if (!ctx.state().down.count(n)) continue;
     if (auto s = ctx.nodes().start(n); !s) return s;
     ctx.state().down.erase(n);
+    nodes->push_back(n);
+  }
+  return common::Status::ok();
+}
+
+common::Status resume_paused(FaultContext& ctx, const std::vector<int>& nodes_in, std::vector<int>* nodes) {
+  for (int n : nodes_in) {
+    if (!ctx.state().paused.count(n)) continue;
+    if (auto s = ctx.nodes().resume(n); !s) return s;
+    ctx.state().paused.erase(n);
     nodes->push_back(n);
   }
   return common::Status::ok();

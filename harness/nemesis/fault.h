@@ -46,7 +46,8 @@ class FaultContext {
 
   // The leader now, waiting up to 3 s for one to emerge.
   std::optional<int> leader();
-  // Removes partitions and cuts and puts the link quality back to the baseline.
+  // Removes partitions and cuts (and the state's sides and partition text) and puts the link
+  // quality back to the baseline.
   void heal_network();
   // Link quality on the rule's scope; a reliable rule restores the baseline.
   common::Status set_network(const NetworkRule& rule);
@@ -120,6 +121,8 @@ common::Status crash_targets(const ScheduledEvent& event, FaultContext& ctx, sut
 // Undo of a crash: starts the nodes of `touched` that are still down.
 common::Status start_crashed(FaultContext& ctx, const std::vector<int>& touched,
                              std::vector<int>* nodes);
+// Thaws the nodes of `nodes_in` that are still paused (resume's apply, pause's undo).
+common::Status resume_paused(FaultContext& ctx, const std::vector<int>& nodes_in, std::vector<int>* nodes);
 // Minority members: `first` (if >= 0), then nodes in the drawn order, up to (n - 1) / 2.
 std::vector<int> minority(int n, int first, const std::vector<int>& order);
 std::vector<int> complement(int n, const std::vector<int>& some);

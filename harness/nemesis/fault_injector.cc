@@ -110,8 +110,6 @@ common::Status FaultInjector::heal_everything() {
     s.down.erase(n);
   }
   ctx_.heal_network();
-  s.sides.clear();
-  s.partition_text.clear();
   s.network_text.clear();
   publish(false);
   ScheduledEvent e;

@@ -74,8 +74,6 @@ class Clog final : public Fault {
   common::Status undo(const ScheduledEvent&, FaultContext& ctx, const std::vector<int>&,
                       std::vector<int>*) const override {
     ctx.heal_network();
-    ctx.state().sides.clear();
-    ctx.state().partition_text.clear();
     return common::Status::ok();
   }
 };

@@ -23,8 +23,6 @@ class Heal final : public Fault {
   }
   common::Status apply(const ScheduledEvent&, FaultContext& ctx, std::vector<int>*) const override {
     ctx.heal_network();
-    ctx.state().sides.clear();
-    ctx.state().partition_text.clear();
     ctx.state().network_text.clear();
     return common::Status::ok();
   }

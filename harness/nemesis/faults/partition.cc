@@ -191,7 +191,6 @@ class Partition final : public Fault {
     ctx.heal_network();
     if (!cuts.empty()) {
       if (auto s = ctx.network().cut(cuts); !s) return s;
-      state.sides.clear();
       state.partition_text = p.describe();
       state.partition_text += " (";
       state.partition_text += std::to_string(cuts.size() / 2);
@@ -212,8 +211,6 @@ class Partition final : public Fault {
   common::Status undo(const ScheduledEvent&, FaultContext& ctx, const std::vector<int>&,
                       std::vector<int>*) const override {
     ctx.heal_network();
-    ctx.state().sides.clear();
-    ctx.state().partition_text.clear();
     return common::Status::ok();
   }
 };

@@ -30,13 +30,7 @@ class Pause final : public Fault {
   }
   common::Status undo(const ScheduledEvent&, FaultContext& ctx, const std::vector<int>& touched,
                       std::vector<int>* nodes) const override {
-    for (int n : touched) {
-      if (!ctx.state().paused.count(n)) continue;
-      if (auto s = ctx.nodes().resume(n); !s) return s;
-      ctx.state().paused.erase(n);
-      nodes->push_back(n);
-    }
-    return common::Status::ok();
+    return resume_paused(ctx, touched, nodes);
   }
 };
 

@@ -20,13 +20,7 @@ class Resume final : public Fault {
     const auto targets =
         resolve_target(event.action.fault.as<TargetArgs>()->target, event, ctx, &paused, &status);
     if (!status) return status;
-    for (int n : targets) {
-      if (!ctx.state().paused.count(n)) continue;
-      if (auto s = ctx.nodes().resume(n); !s) return s;
-      ctx.state().paused.erase(n);
-      nodes->push_back(n);
-    }
-    return common::Status::ok();
+    return resume_paused(ctx, targets, nodes);
   }
 };
 
