@@ -478,12 +478,16 @@ common::Result<int> ClusterProcesses::leader(std::chrono::milliseconds timeout) 
   return best;
 }
 
-common::Result<int> ClusterProcesses::wait_for_leader(
-    std::chrono::steady_clock::time_point deadline) {
+common::Result<int> ClusterProcesses::wait_for_leader(std::chrono::steady_clock::time_point deadline,
+                                                      int other_than) {
   while (true) {
     auto l = leader(kStatusProbe);
-    if (l) return l;
+    if (l && *l != other_than) return l;
     if (std::chrono::steady_clock::now() >= deadline) {
+      if (l) {
+        return Status::timeout("no leader other than node " + std::to_string(other_than) +
+                               " before the deadline");
+      }
       return Status::timeout("no leader before the deadline (" + l.status().message() + ")");
     }
     std::this_thread::sleep_for(kPollStep * 5);

@@ -131,8 +131,9 @@ class ClusterProcesses {
   // Index of the running node that reports role "leader" with the highest term (ties: the lowest
   // index), asking every running node once with `timeout` each; not_found if none does.
   common::Result<int> leader(std::chrono::milliseconds timeout);
-  // leader() repeatedly until one is found or `deadline` passes (timeout error then).
-  common::Result<int> wait_for_leader(std::chrono::steady_clock::time_point deadline);
+  // leader() repeatedly until one is found (other than node `other_than`, if >= 0: a new leader
+  // after a failover) or `deadline` passes (timeout error then).
+  common::Result<int> wait_for_leader(std::chrono::steady_clock::time_point deadline, int other_than = -1);
   // Like wait_for_leader(), but only a leader that a majority of all nodes names as leader in its
   // own term counts: the cluster has settled (tests and benchmarks wait for this).
   common::Result<int> wait_for_agreed_leader(std::chrono::steady_clock::time_point deadline);

@@ -53,15 +53,9 @@ class InterposedClusterTest : public ::testing::Test {
     return std::make_unique<client::Clerk>(o);
   }
 
-  // Polls until a node other than `old` leads (by highest term), or kLeaderWait passes.
+  // A node other than `old` leads (by highest term), within kLeaderWait.
   common::Result<int> other_leader(int old) {
-    auto deadline = Clock::now() + kLeaderWait;
-    while (Clock::now() < deadline) {
-      auto l = procs_->leader(milliseconds(200));
-      if (l.is_ok() && *l != old) return l;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return common::Status::timeout("no leader other than node " + std::to_string(old));
+    return procs_->wait_for_leader(Clock::now() + kLeaderWait, old);
   }
 
   static client::Deadline soon() { return Clock::now() + std::chrono::seconds(10); }
