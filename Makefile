@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 PKGS := cmake g++ make pkg-config libzmq3-dev cppzmq-dev libyaml-cpp-dev libboost-dev \
         libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev \
-        libgtest-dev libgmock-dev libbenchmark-dev help2man
+        libgtest-dev libgmock-dev libbenchmark-dev libzstd-dev help2man
 SCENARIOS ?= scenarios/reference scenarios/reference/snapshots
 PREFIX ?= /usr/local
 
