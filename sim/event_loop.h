@@ -10,11 +10,15 @@
 // hash. madsim's determinism check and TigerBeetle's VOPR do the same.
 //
 // Owned by the World of one run; single thread.
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <queue>
+#include <new>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace sim {
@@ -39,6 +43,78 @@ class EventHash {
   uint64_t h_ = 0xcbf29ce484222325ULL;
 };
 
+// EventCallback: a move-only void() callable for the event loop. A callable of up to 64 bytes (a
+// few pointers and ids, or a message's std::string and its endpoints: what every event of the
+// simulation captures) is stored inline, without the heap allocation std::function makes for
+// anything larger than two pointers; a larger one goes to the heap. Owned by its event; single
+// thread.
+class EventCallback {
+ public:
+  static constexpr size_t kInlineBytes = 64;
+
+  EventCallback() = default;
+  template <class F, class D = std::decay_t<F>,
+            class = std::enable_if_t<!std::is_same_v<D, EventCallback> && std::is_invocable_r_v<void, D&>>>
+  EventCallback(F&& f) {  // NOLINT: implicit, like std::function
+    if constexpr (sizeof(D) <= kInlineBytes && alignof(D) <= alignof(std::max_align_t) &&
+                  std::is_nothrow_move_constructible_v<D>) {
+      ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
+      ops_ = &kInlineOps<D>;
+    } else {
+      ::new (static_cast<void*>(buf_)) D*(new D(std::forward<F>(f)));
+      ops_ = &kHeapOps<D>;
+    }
+  }
+  EventCallback(EventCallback&& o) noexcept : ops_(o.ops_) {
+    if (ops_) ops_->move(buf_, o.buf_);
+    o.ops_ = nullptr;
+  }
+  EventCallback& operator=(EventCallback&& o) noexcept {
+    if (this != &o) {
+      reset();
+      ops_ = o.ops_;
+      if (ops_) ops_->move(buf_, o.buf_);
+      o.ops_ = nullptr;
+    }
+    return *this;
+  }
+  EventCallback(const EventCallback&) = delete;
+  EventCallback& operator=(const EventCallback&) = delete;
+  ~EventCallback() { reset(); }
+
+  void operator()() { ops_->call(buf_); }
+  explicit operator bool() const { return ops_ != nullptr; }
+  void reset() {
+    if (ops_) ops_->destroy(buf_);
+    ops_ = nullptr;
+  }
+
+ private:
+  struct Ops {
+    void (*call)(void* self);
+    void (*move)(void* to, void* from);  // move-constructs `to` and destroys `from`
+    void (*destroy)(void* self);
+  };
+  template <class D>
+  static constexpr Ops kInlineOps = {
+      [](void* self) { (*static_cast<D*>(self))(); },
+      [](void* to, void* from) {
+        ::new (to) D(std::move(*static_cast<D*>(from)));
+        static_cast<D*>(from)->~D();
+      },
+      [](void* self) { static_cast<D*>(self)->~D(); },
+  };
+  template <class D>
+  static constexpr Ops kHeapOps = {
+      [](void* self) { (**static_cast<D**>(self))(); },
+      [](void* to, void* from) { ::new (to) D*(*static_cast<D**>(from)); },
+      [](void* self) { delete *static_cast<D**>(self); },
+  };
+
+  alignas(std::max_align_t) unsigned char buf_[kInlineBytes];
+  const Ops* ops_ = nullptr;
+};
+
 // Stable tags naming event kinds (folded into the hash; also useful when debugging).
 enum class EventKind : uint32_t {
   kTick = 1, kDeliver, kDisk, kNemesis, kClient, kTimer, kControl, kProcess,
@@ -46,7 +122,7 @@ enum class EventKind : uint32_t {
 
 class EventLoop {
  public:
-  using Callback = std::function<void()>;
+  using Callback = EventCallback;
 
   Nanos now() const { return now_; }
   // Schedules `fn` at `at` (clamped to now: the past cannot be changed). Returns its sequence
@@ -72,18 +148,23 @@ class EventLoop {
   size_t pending() const { return queue_.size(); }
 
  private:
+  // The queue is a binary heap of small entries; each event's callback stays put in a slot of
+  // slots_ (a deque: slots never move, so a callback runs in place while it schedules others),
+  // and a slot is reused once its event ran.
   struct Event {
     Nanos at;
     uint64_t seq;
+    uint32_t slot;
     EventKind kind;
-    Callback fn;
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
       return a.at != b.at ? a.at > b.at : a.seq > b.seq;
     }
   };
-  std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  std::vector<Event> queue_;  // a heap under Later: the front is the next event
+  std::deque<Callback> slots_;
+  std::vector<uint32_t> free_slots_;
   std::unordered_set<uint64_t> cancelled_;  // erased when the event's time comes
   Nanos now_ = 0;
   uint64_t next_seq_ = 0;

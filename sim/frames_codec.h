@@ -13,6 +13,9 @@ namespace sim {
 std::string pack_frames(const std::vector<std::string>& frames);
 // nullopt when the bytes are not a whole sequence of frames.
 std::optional<std::vector<std::string>> unpack_frames(std::string_view bytes);
+// Appends the frames to *frames (after what it holds, e.g. a routing frame); false, with *frames
+// unspecified, when the bytes are not a whole sequence of frames.
+bool unpack_frames_into(std::string_view bytes, std::vector<std::string>* frames);
 
 std::string routing_frame(int endpoint);
 // The endpoint of a routing frame, nullopt if it is not one.

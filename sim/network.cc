@@ -18,9 +18,18 @@ Nanos Latency::draw(common::Rng& rng) const {
 SimNetwork::SimNetwork(EventLoop& loop, common::Rng rng, int nodes)
     : loop_(loop), rng_(rng), nodes_(nodes), side_(static_cast<size_t>(nodes), kNoPartition) {}
 
-void SimNetwork::attach(int endpoint, Handler handler) { handlers_[endpoint] = std::move(handler); }
+void SimNetwork::attach(int endpoint, Handler handler) {
+  std::unique_ptr<Handler>& slot = handlers_[endpoint];
+  if (endpoint == delivering_to_ && slot) retired_.push_back(std::move(slot));
+  slot = std::make_unique<Handler>(std::move(handler));
+}
 
-void SimNetwork::detach(int endpoint) { handlers_.erase(endpoint); }
+void SimNetwork::detach(int endpoint) {
+  auto it = handlers_.find(endpoint);
+  if (it == handlers_.end()) return;
+  if (endpoint == delivering_to_) retired_.push_back(std::move(it->second));
+  handlers_.erase(it);
+}
 
 void SimNetwork::set_quality(int a, int b, const LinkQuality& q) {
   quality_[{a, b}] = q;
@@ -102,10 +111,10 @@ void SimNetwork::schedule(int from, int to, std::string bytes, Nanos delay, bool
     last = at;
   }
   loop_.at(at, EventKind::kDeliver,
-           [this, from, to, b = std::move(bytes)]() { deliver(from, to, b); });
+           [this, from, to, b = std::move(bytes)]() mutable { deliver(from, to, b); });
 }
 
-void SimNetwork::deliver(int from, int to, const std::string& bytes) {
+void SimNetwork::deliver(int from, int to, std::string& bytes) {
   if (blocked(from, to)) {
     ++counters_.blocked;
     return;
@@ -117,8 +126,18 @@ void SimNetwork::deliver(int from, int to, const std::string& bytes) {
   }
   ++counters_.delivered;
   loop_.note(static_cast<uint64_t>(to));
-  Handler handler = it->second;  // the handler may detach its own endpoint (a node that stops)
-  handler(from, bytes);
+  // The handler may detach or replace its own endpoint (a node that stops): it is then kept in
+  // retired_ until it returns.
+  struct Delivering {
+    SimNetwork* net;
+    int outer;
+    ~Delivering() {
+      net->delivering_to_ = outer;
+      if (outer == -1) net->retired_.clear();
+    }
+  } delivering{this, delivering_to_};
+  delivering_to_ = to;
+  (*it->second)(from, std::move(bytes));
 }
 
 }  // namespace sim

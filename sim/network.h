@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -62,7 +63,8 @@ struct NetCounters {
 
 class SimNetwork {
  public:
-  using Handler = std::function<void(int from, const std::string& bytes)>;
+  // Gets the message's bytes to keep (each delivery has its own copy).
+  using Handler = std::function<void(int from, std::string&& bytes)>;
 
   SimNetwork(EventLoop& loop, common::Rng rng, int nodes);
 
@@ -109,13 +111,17 @@ class SimNetwork {
 
  private:
   int row(int endpoint) const { return is_client(endpoint) ? kAnyClient : endpoint; }
-  void deliver(int from, int to, const std::string& bytes);
+  void deliver(int from, int to, std::string& bytes);
   void schedule(int from, int to, std::string bytes, Nanos delay, bool fifo);
 
   EventLoop& loop_;
   common::Rng rng_;
   int nodes_;
-  std::map<int, Handler> handlers_;
+  // Boxed, so that a handler that detaches or replaces itself while it runs stays where it is
+  // (in retired_) until it returns.
+  std::map<int, std::unique_ptr<Handler>> handlers_;
+  int delivering_to_ = -1;  // the endpoint whose handler runs now
+  std::vector<std::unique_ptr<Handler>> retired_;
   LinkQuality baseline_;
   std::map<std::pair<int, int>, LinkQuality> quality_;
   std::vector<int> side_;  // per node; -2: no partition

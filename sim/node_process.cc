@@ -54,10 +54,10 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
 }
 
 void NodeProcess::receive(int from, const std::string& bytes, Nanos now, Outbox& out) {
-  auto frames = unpack_frames(bytes);
-  if (!frames) return;  // cannot happen: the simulation packs every message itself
-  frames->insert(frames->begin(), routing_frame(from));
-  core_->receive(std::move(*frames), now);
+  std::vector<std::string> frames;
+  frames.push_back(routing_frame(from));
+  if (!unpack_frames_into(bytes, &frames)) return;  // cannot happen: the simulation packs every message itself
+  core_->receive(std::move(frames), now);
   finish(now, out);
 }
 

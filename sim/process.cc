@@ -57,8 +57,8 @@ bool ProcessHost::start() {
   const Nanos recovery = disk_ ? disk_->take_busy() : 0;
   busy_until_ = loop_.now() + static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + recovery) / speed_);
   const uint64_t inc = incarnation_;
-  net_.attach(endpoint_, [this, inc](int from, const std::string& bytes) {
-    if (inc == incarnation_) arrive(Input{Input::Kind::kMessage, from, bytes, 0});
+  net_.attach(endpoint_, [this, inc](int from, std::string&& bytes) {
+    if (inc == incarnation_) arrive(Input{Input::Kind::kMessage, from, std::move(bytes), 0});
   });
   schedule_tick();
   return true;

@@ -12,11 +12,11 @@ class SimClient final : public harness::sut::Client {
  public:
   SimClient(SimClients& owner, int index, const harness::sut::ClientOptions& o)
       : owner_(owner), endpoint_(client_endpoint(index)), core_(core_options(owner, o)) {
-    owner_.net_.attach(endpoint_, [this](int from, const std::string& bytes) {
+    owner_.net_.attach(endpoint_, [this](int from, std::string&& bytes) {
       if (from < 0 || from >= owner_.nodes_) return;
-      auto frames = unpack_frames(bytes);
-      if (!frames) return;
-      inbox_.push_back({static_cast<size_t>(from), std::move(*frames)});
+      std::vector<std::string> frames;
+      if (!unpack_frames_into(bytes, &frames)) return;
+      inbox_.push_back({static_cast<size_t>(from), std::move(frames)});
       owner_.clock_.wake_all(waiters_);
     });
   }

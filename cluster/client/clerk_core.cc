@@ -91,10 +91,10 @@ void ClerkCore::fail_attempt(size_t next_server) {
   phase_ = Phase::kSend;
 }
 
-void ClerkCore::finish(const wire::ClientReply& reply, size_t from) {
+void ClerkCore::finish(wire::ClientReply& reply, size_t from) {
   leader_ = from;
   result_.outcome = Outcome::kOk;
-  result_.value = reply.value;
+  result_.value = std::move(reply.value);
   done_ = std::move(result_);
   phase_ = Phase::kIdle;
 }
@@ -114,7 +114,7 @@ void ClerkCore::on_reply(size_t server, std::vector<std::string> frames, int64_t
   }
 }
 
-void ClerkCore::handle_client_reply(size_t from, const wire::ClientReply& reply, int64_t now_ns) {
+void ClerkCore::handle_client_reply(size_t from, wire::ClientReply& reply, int64_t now_ns) {
   const size_t n = opts_.servers;
   if (phase_ == Phase::kBackoff) {
     // A reply to an earlier attempt ends the back-off: ok finishes, anything else sends again.

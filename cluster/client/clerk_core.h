@@ -107,9 +107,9 @@ class ClerkCore {
   enum class Phase { kIdle, kSend, kAwait, kBackoff, kStatusSend, kStatusAwait };
 
   void step(int64_t now_ns);  // runs the operation's state machine as far as it can go
-  void finish(const wire::ClientReply& reply, size_t from);
+  void finish(wire::ClientReply& reply, size_t from);  // takes the reply's value
   void fail_attempt(size_t next_server);  // rotate to next_server, one more refusal
-  void handle_client_reply(size_t server, const wire::ClientReply& reply, int64_t now_ns);
+  void handle_client_reply(size_t server, wire::ClientReply& reply, int64_t now_ns);
   void handle_status_reply(size_t server, const wire::StatusReply& reply);
   void emit(size_t server, wire::MsgType type, const std::string& payload);
   std::string server_name(size_t server) const;
