@@ -82,10 +82,11 @@ bool SimNetwork::blocked(int from, int to) const {
   return !clogged_.empty() && clogged_.count({from, to}) > 0;
 }
 
-void SimNetwork::send(int from, int to, std::string bytes, bool reply, Nanos leave_after) {
+void SimNetwork::send(int from, int to, Frames frames, bool reply, Nanos leave_after) {
   ++counters_.sent;
   loop_.note(static_cast<uint64_t>(from) * 0x100000001ULL + static_cast<uint64_t>(to));
-  loop_.note_bytes(bytes);
+  loop_.note(frames.size());
+  for (const auto& f : frames) loop_.note_bytes(f);
   if (blocked(from, to)) {
     ++counters_.blocked;
     return;
@@ -98,12 +99,12 @@ void SimNetwork::send(int from, int to, std::string bytes, bool reply, Nanos lea
   }
   if (q.duplicate > 0 && rng_.chance(q.duplicate)) {
     ++counters_.duplicated;
-    schedule(from, to, bytes, leave_after + q.latency.draw(rng_), false);
+    schedule(from, to, frames, leave_after + q.latency.draw(rng_), false);
   }
-  schedule(from, to, std::move(bytes), leave_after + q.latency.draw(rng_), !q.reorder);
+  schedule(from, to, std::move(frames), leave_after + q.latency.draw(rng_), !q.reorder);
 }
 
-void SimNetwork::schedule(int from, int to, std::string bytes, Nanos delay, bool fifo) {
+void SimNetwork::schedule(int from, int to, Frames frames, Nanos delay, bool fifo) {
   Nanos at = loop_.now() + delay;
   if (fifo) {
     Nanos& last = last_arrival_[{from, to}];
@@ -111,10 +112,10 @@ void SimNetwork::schedule(int from, int to, std::string bytes, Nanos delay, bool
     last = at;
   }
   loop_.at(at, EventKind::kDeliver,
-           [this, from, to, b = std::move(bytes)]() mutable { deliver(from, to, b); });
+           [this, from, to, f = std::move(frames)]() mutable { deliver(from, to, f); });
 }
 
-void SimNetwork::deliver(int from, int to, std::string& bytes) {
+void SimNetwork::deliver(int from, int to, Frames& frames) {
   if (blocked(from, to)) {
     ++counters_.blocked;
     return;
@@ -137,7 +138,7 @@ void SimNetwork::deliver(int from, int to, std::string& bytes) {
     }
   } delivering{this, delivering_to_};
   delivering_to_ = to;
-  (*it->second)(from, std::move(bytes));
+  (*it->second)(from, std::move(frames));
 }
 
 }  // namespace sim

@@ -1,6 +1,7 @@
 #pragma once
-// SimNetwork: the simulated wire between nodes and clients. A message is bytes (already encoded by
-// the real codec) from one endpoint to another; the network decides its fate with its own seeded
+// SimNetwork: the simulated wire between nodes and clients. A message is the frames of one
+// multipart message (each encoded by the real codec, as the real drivers send them over ZeroMQ)
+// from one endpoint to another, moved from the sender to the receiver without copies; the network decides its fate with its own seeded
 // stream and schedules its delivery on the EventLoop:
 //  - blocked: a partition puts the two nodes on different sides, the pair is cut, the direction is
 //    clogged (one-way), or a confined client may not reach that node. Checked when the message is
@@ -42,6 +43,9 @@ struct Latency {
   Nanos draw(common::Rng& rng) const;
 };
 
+// A message: its frames, in order.
+using Frames = std::vector<std::string>;
+
 struct LinkQuality {
   Latency latency;
   double drop_requests = 0;  // messages from the requester to the server
@@ -63,8 +67,8 @@ struct NetCounters {
 
 class SimNetwork {
  public:
-  // Gets the message's bytes to keep (each delivery has its own copy).
-  using Handler = std::function<void(int from, std::string&& bytes)>;
+  // Gets the message's frames to keep (a duplicated message's copies are separate).
+  using Handler = std::function<void(int from, Frames&& frames)>;
 
   SimNetwork(EventLoop& loop, common::Rng rng, int nodes);
 
@@ -75,7 +79,8 @@ class SimNetwork {
   // `reply`: an answer from the server side of the link (uses drop_replies). `leave_after`: the
   // message leaves the sender that much later (a busy process); blocking is judged now and again
   // at arrival.
-  void send(int from, int to, std::string bytes, bool reply = false, Nanos leave_after = 0);
+  // The event hash folds in the endpoints, the number of frames and each frame's bytes.
+  void send(int from, int to, Frames frames, bool reply = false, Nanos leave_after = 0);
 
   // --- link quality ---
   void set_baseline(const LinkQuality& q) { baseline_ = q; }
@@ -111,8 +116,8 @@ class SimNetwork {
 
  private:
   int row(int endpoint) const { return is_client(endpoint) ? kAnyClient : endpoint; }
-  void deliver(int from, int to, std::string& bytes);
-  void schedule(int from, int to, std::string bytes, Nanos delay, bool fifo);
+  void deliver(int from, int to, Frames& frames);
+  void schedule(int from, int to, Frames frames, Nanos delay, bool fifo);
 
   EventLoop& loop_;
   common::Rng rng_;

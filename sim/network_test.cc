@@ -26,11 +26,14 @@ struct Fixture {
     listen(client_endpoint(1));
   }
   void listen(int e) {
-    net.attach(e, [this, e](int from, const std::string& b) { got.push_back({from, e, b, loop.now()}); });
+    net.attach(e, [this, e](int from, Frames&& f) {
+      ASSERT_EQ(f.size(), 1u);
+      got.push_back({from, e, f[0], loop.now()});
+    });
   }
   // Sends `n` numbered messages from -> to, then runs the loop to the end.
   void burst(int from, int to, int n, bool reply = false) {
-    for (int i = 0; i < n; ++i) net.send(from, to, std::to_string(i), reply);
+    for (int i = 0; i < n; ++i) net.send(from, to, {std::to_string(i)}, reply);
     loop.run_until(loop.now() + 10 * kSecond);
   }
   std::vector<int> numbers(int to) const {
@@ -50,7 +53,7 @@ TEST(SimNetwork, DeliversWithinTheLatencyRangeAndInOrderOnAFifoLink) {
     q.latency = {1 * kMilli, 5 * kMilli, 0, 0};
     f.net.set_baseline(q);
     for (int i = 0; i < 50; ++i) {
-      f.net.send(0, 1, std::to_string(i));
+      f.net.send(0, 1, {std::to_string(i)});
       f.loop.run_until(f.loop.now() + 100 * kMicro);
     }
     f.loop.run_until(f.loop.now() + kSecond);
@@ -138,8 +141,8 @@ TEST(SimNetwork, APartitionCutsMessagesInFlightAndDetachedEndpointsGetNothing) {
   LinkQuality q;
   q.latency = {5 * kMilli, 5 * kMilli, 0, 0};
   f.net.set_baseline(q);
-  f.net.send(0, 1, "in flight");
-  f.net.send(0, 2, "to a dead node");
+  f.net.send(0, 1, {"in flight"});
+  f.net.send(0, 2, {"to a dead node"});
   f.net.detach(2);
   f.loop.run_until(1 * kMilli);
   f.net.set_partition({{0}, {1, 2}});
@@ -148,7 +151,7 @@ TEST(SimNetwork, APartitionCutsMessagesInFlightAndDetachedEndpointsGetNothing) {
   EXPECT_EQ(f.net.counters().blocked, 2u);      // 0 and 2 are on different sides too
   EXPECT_EQ(f.net.counters().unreachable, 0u);  // blocked is judged first
   f.net.heal();
-  f.net.send(0, 2, "to a dead node");
+  f.net.send(0, 2, {"to a dead node"});
   f.loop.run_until(20 * kMilli);
   EXPECT_EQ(f.net.counters().unreachable, 1u);
 }
@@ -163,7 +166,7 @@ TEST(SimNetwork, SameSeedSameDeliveries) {
       q.duplicate = 0.1;
       q.reorder = true;
       f.net.set_baseline(q);
-      for (int i = 0; i < 200; ++i) f.net.send(i % 3, (i + 1) % 3, std::to_string(i));
+      for (int i = 0; i < 200; ++i) f.net.send(i % 3, (i + 1) % 3, {std::to_string(i)});
       f.loop.run_until(kSecond);
       std::string trace;
       for (const auto& r : f.got) trace += r.bytes + "@" + std::to_string(r.at) + " ";

@@ -53,10 +53,8 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
   return p;
 }
 
-void NodeProcess::receive(int from, const std::string& bytes, Nanos now, Outbox& out) {
-  std::vector<std::string> frames;
-  frames.push_back(routing_frame(from));
-  if (!unpack_frames_into(bytes, &frames)) return;  // cannot happen: the simulation packs every message itself
+void NodeProcess::receive(int from, Frames frames, Nanos now, Outbox& out) {
+  frames.insert(frames.begin(), routing_frame(from));
   core_->receive(std::move(frames), now);
   finish(now, out);
 }
@@ -95,7 +93,7 @@ void NodeProcess::drain(Nanos now, Outbox& out, std::vector<std::string>* status
   }
   for (auto& m : o.messages) {
     if (m.to_node != raft::kNoNode) {
-      out.send(static_cast<int>(m.to_node) - 1, pack_frames(m.frames), false);
+      out.send(static_cast<int>(m.to_node) - 1, std::move(m.frames), false);
       continue;
     }
     if (m.frames.empty()) continue;
@@ -106,7 +104,7 @@ void NodeProcess::drain(Nanos now, Outbox& out, std::vector<std::string>* status
     auto to = routing_endpoint(m.frames[0]);
     if (!to) continue;
     m.frames.erase(m.frames.begin());
-    out.send(*to, pack_frames(m.frames), true);
+    out.send(*to, std::move(m.frames), true);
   }
   for (auto& job : o.jobs) {
     if (job.kind == node::StorageJob::Kind::kRemoveFiles) {

@@ -2,7 +2,7 @@
 // NodeProcess: one incarnation of a kvnode in the simulation — the real node::NodeCore (codec,
 // Raft, state machine, storage through the node's SimDisk) behind the ProcessHost's Process
 // interface. It is the simulation's driver of the core, as node.cc is kvnode's: messages in
-// (frames unpacked, the ROUTER's routing frame added), ticks, flush, outputs out (peer messages to
+// (the ROUTER's routing frame added in front of the frames), ticks, flush, outputs out (peer messages to
 // node endpoints, replies back to the requester's endpoint). A snapshot-write job runs off the
 // loop as it does on kvnode's worker thread: the write happens after a simulated delay (its bytes
 // at the disk's bandwidth plus two fsyncs) while the node keeps serving, then its outcome goes
@@ -32,7 +32,7 @@ class NodeProcess final : public Process {
   static std::unique_ptr<NodeProcess> open(const node::NodeCoreOptions& options, SimDisk* disk,
                                            LogSink* logs, Nanos now, std::string* error);
 
-  void receive(int from, const std::string& bytes, Nanos now, Outbox& out) override;
+  void receive(int from, Frames frames, Nanos now, Outbox& out) override;
   void tick(Nanos now, Outbox& out) override;
   void wake(uint64_t token, Nanos now, Outbox& out) override;
   bool alive() const override { return core_->failure().is_ok(); }

@@ -8,8 +8,8 @@ namespace sim {
 class ProcessHost::HostOutbox : public Outbox {
  public:
   explicit HostOutbox(SimDisk* disk = nullptr) : disk_(disk) {}
-  void send(int to, std::string bytes, bool reply) override {
-    out.push_back(Message{to, std::move(bytes), reply});
+  void send(int to, Frames frames, bool reply) override {
+    out.push_back(Message{to, std::move(frames), reply});
   }
   void sync_point() override {
     early = out.size();
@@ -27,7 +27,7 @@ class ProcessHost::HostOutbox : public Outbox {
   std::vector<std::pair<Nanos, uint64_t>> wakes;
   struct Message {
     int to;
-    std::string bytes;
+    Frames frames;
     bool reply;
   };
   std::vector<Message> out;
@@ -57,8 +57,8 @@ bool ProcessHost::start() {
   const Nanos recovery = disk_ ? disk_->take_busy() : 0;
   busy_until_ = loop_.now() + static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + recovery) / speed_);
   const uint64_t inc = incarnation_;
-  net_.attach(endpoint_, [this, inc](int from, std::string&& bytes) {
-    if (inc == incarnation_) arrive(Input{Input::Kind::kMessage, from, std::move(bytes), 0});
+  net_.attach(endpoint_, [this, inc](int from, Frames&& frames) {
+    if (inc == incarnation_) arrive(Input{Input::Kind::kMessage, from, std::move(frames), 0});
   });
   schedule_tick();
   return true;
@@ -141,7 +141,7 @@ void ProcessHost::handle(Input& in) {
       process_->tick(local_now(), out);
       break;
     case Input::Kind::kMessage:
-      process_->receive(in.from, in.bytes, local_now(), out);
+      process_->receive(in.from, std::move(in.frames), local_now(), out);
       break;
     case Input::Kind::kWake:
       process_->wake(in.token, local_now(), out);
@@ -159,19 +159,19 @@ void ProcessHost::handle(Input& in) {
 void ProcessHost::send_all(HostOutbox& out, Nanos leave_after, Nanos early_after) {
   const uint64_t inc = incarnation_;
   if (!out.synced) {
-    for (auto& m : out.out) net_.send(endpoint_, m.to, std::move(m.bytes), m.reply, leave_after);
+    for (auto& m : out.out) net_.send(endpoint_, m.to, std::move(m.frames), m.reply, leave_after);
   } else {
     // Sent before the fsync: they leave while it runs. After it: at the end of the step, unless
     // the process died in between (a crash during the fsync; see SimNodes::kill).
     for (size_t k = 0; k < out.early; ++k)
-      net_.send(endpoint_, out.out[k].to, std::move(out.out[k].bytes), out.out[k].reply, early_after);
+      net_.send(endpoint_, out.out[k].to, std::move(out.out[k].frames), out.out[k].reply, early_after);
     if (out.early < out.out.size()) {
       auto late = std::make_shared<std::vector<HostOutbox::Message>>(
           std::make_move_iterator(out.out.begin() + static_cast<std::ptrdiff_t>(out.early)),
           std::make_move_iterator(out.out.end()));
       loop_.after(leave_after, EventKind::kProcess, [this, inc, late] {
         if (inc != incarnation_) return;
-        for (auto& m : *late) net_.send(endpoint_, m.to, std::move(m.bytes), m.reply, 0);
+        for (auto& m : *late) net_.send(endpoint_, m.to, std::move(m.frames), m.reply, 0);
       });
     }
   }

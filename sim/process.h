@@ -29,7 +29,7 @@ namespace sim {
 class Outbox {
  public:
   virtual ~Outbox() = default;
-  virtual void send(int to, std::string bytes, bool reply) = 0;
+  virtual void send(int to, Frames frames, bool reply) = 0;
   // Asks for wake(token) after `delay` of simulated time (work done off the loop: a snapshot
   // write). Lost if the process dies first.
   virtual void wake_after(Nanos delay, uint64_t token) = 0;
@@ -43,7 +43,7 @@ class Outbox {
 class Process {
  public:
   virtual ~Process() = default;
-  virtual void receive(int from, const std::string& bytes, Nanos now, Outbox& out) = 0;
+  virtual void receive(int from, Frames frames, Nanos now, Outbox& out) = 0;
   virtual void tick(Nanos now, Outbox& out) = 0;
   virtual void wake(uint64_t /*token*/, Nanos /*now*/, Outbox& /*out*/) {}
   // False once the process stopped itself (fail-stop after a storage error); the host then
@@ -96,7 +96,7 @@ class ProcessHost {
   struct Input {
     enum class Kind { kMessage, kTick, kWake } kind = Input::Kind::kMessage;
     int from = 0;
-    std::string bytes;
+    Frames frames;
     uint64_t token = 0;
   };
   void send_all(HostOutbox& out, Nanos leave_after, Nanos early_after = 0);

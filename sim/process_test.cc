@@ -11,8 +11,8 @@ namespace {
 class Counter : public Process {
  public:
   explicit Counter(int* ticks) : ticks_(ticks) {}
-  void receive(int from, const std::string& bytes, Nanos, Outbox& out) override {
-    out.send(from, bytes + ":" + std::to_string(*ticks_), true);
+  void receive(int from, Frames frames, Nanos, Outbox& out) override {
+    out.send(from, {frames.at(0) + ":" + std::to_string(*ticks_)}, true);
   }
   void tick(Nanos, Outbox&) override { ++*ticks_; }
 
@@ -33,12 +33,12 @@ struct Fixture {
       ticks = 0;
       return std::make_unique<Counter>(&ticks);
     });
-    net.attach(client_endpoint(0), [this](int, const std::string& b) {
-      replies.push_back(b);
+    net.attach(client_endpoint(0), [this](int, Frames&& f) {
+      replies.push_back(f.at(0));
       reply_at.push_back(loop.now());
     });
   }
-  void ping(const std::string& what) { net.send(client_endpoint(0), 0, what); }
+  void ping(const std::string& what) { net.send(client_endpoint(0), 0, {what}); }
   EventLoop loop;
   SimNetwork net;
   std::unique_ptr<ProcessHost> host;
@@ -112,12 +112,12 @@ TEST(ProcessHost, ASlowProcessAnswersLate) {
 class Syncer : public Process {
  public:
   explicit Syncer(SimDisk* disk) : disk_(disk) {}
-  void receive(int from, const std::string&, Nanos, Outbox& out) override {
-    out.send(from, "before", true);
+  void receive(int from, Frames, Nanos, Outbox& out) override {
+    out.send(from, {"before"}, true);
     out.sync_point();
     auto f = disk_->open_append("/d/log");
     if (f && (*f)->append("entry")) (void)(*f)->sync();
-    out.send(from, "after", true);
+    out.send(from, {"after"}, true);
   }
   void tick(Nanos, Outbox&) override {}
 
@@ -138,10 +138,10 @@ TEST(ProcessHost, WhatIsSentBeforeAnFsyncLeavesWhileItRunsAndTheRestNeverIfTheNo
     ASSERT_TRUE(disk.create_dirs("/d"));
     ProcessHost host(loop, net, 0, &disk, ProcessTiming{}, [&](Nanos) { return std::make_unique<Syncer>(&disk); });
     std::vector<std::string> got;
-    net.attach(client_endpoint(0), [&](int, const std::string& b) { got.push_back(b); });
+    net.attach(client_endpoint(0), [&](int, Frames&& f) { got.push_back(f.at(0)); });
     ASSERT_TRUE(host.start());
     loop.run_until(kMilli);
-    net.send(client_endpoint(0), 0, "go");
+    net.send(client_endpoint(0), 0, {"go"});
     loop.run_until(3 * kMilli);  // inside the 5 ms fsync
     EXPECT_EQ(got.size(), 1u) << "die=" << die;
     if (die) {

@@ -12,10 +12,8 @@ class SimClient final : public harness::sut::Client {
  public:
   SimClient(SimClients& owner, int index, const harness::sut::ClientOptions& o)
       : owner_(owner), endpoint_(client_endpoint(index)), core_(core_options(owner, o)) {
-    owner_.net_.attach(endpoint_, [this](int from, std::string&& bytes) {
+    owner_.net_.attach(endpoint_, [this](int from, Frames&& frames) {
       if (from < 0 || from >= owner_.nodes_) return;
-      std::vector<std::string> frames;
-      if (!unpack_frames_into(bytes, &frames)) return;
       inbox_.push_back({static_cast<size_t>(from), std::move(frames)});
       owner_.clock_.wake_all(waiters_);
     });
@@ -30,7 +28,7 @@ class SimClient final : public harness::sut::Client {
     std::optional<client::OpResult> result;
     for (;;) {
       for (auto& s : core_.take_sends()) {
-        owner_.net_.send(endpoint_, static_cast<int>(s.server), pack_frames(s.frames));
+        owner_.net_.send(endpoint_, static_cast<int>(s.server), std::move(s.frames));
       }
       result = core_.take_result();
       if (result) break;
