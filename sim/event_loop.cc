@@ -55,18 +55,50 @@ uint64_t EventLoop::at(Nanos at, EventKind kind, Callback fn) {
     slot = static_cast<uint32_t>(slots_.size());
     slots_.push_back(std::move(fn));
   }
-  queue_.push_back(Event{at < now_ ? now_ : at, seq, slot, kind});
-  std::push_heap(queue_.begin(), queue_.end(), Later{});
+  push_event(Event{at < now_ ? now_ : at, seq, slot, kind});
   return seq;
+}
+
+void EventLoop::push_event(const Event& e) {
+  size_t i = queue_.size();
+  queue_.push_back(e);
+  while (i > 0) {
+    const size_t parent = (i - 1) / 4;
+    if (!earlier(e, queue_[parent])) break;
+    queue_[i] = queue_[parent];
+    i = parent;
+  }
+  queue_[i] = e;
+}
+
+EventLoop::Event EventLoop::pop_event() {
+  const Event top = queue_.front();
+  const Event last = queue_.back();
+  queue_.pop_back();
+  const size_t n = queue_.size();
+  if (n == 0) return top;
+  size_t i = 0;
+  for (;;) {
+    const size_t first = 4 * i + 1;
+    if (first >= n) break;
+    size_t best = first;
+    const size_t end = std::min(first + 4, n);
+    for (size_t k = first + 1; k < end; ++k) {
+      if (earlier(queue_[k], queue_[best])) best = k;
+    }
+    if (!earlier(queue_[best], last)) break;
+    queue_[i] = queue_[best];
+    i = best;
+  }
+  queue_[i] = last;
+  return top;
 }
 
 void EventLoop::cancel(uint64_t seq) { cancelled_.insert(seq); }
 
 bool EventLoop::step() {
   while (!queue_.empty()) {
-    std::pop_heap(queue_.begin(), queue_.end(), Later{});
-    const Event e = queue_.back();
-    queue_.pop_back();
+    const Event e = pop_event();
     Callback& fn = slots_[e.slot];
     if (!cancelled_.empty() && cancelled_.erase(e.seq)) {
       fn.reset();

@@ -107,7 +107,7 @@ void SimNetwork::send(int from, int to, Frames frames, bool reply, Nanos leave_a
 void SimNetwork::schedule(int from, int to, Frames frames, Nanos delay, bool fifo) {
   Nanos at = loop_.now() + delay;
   if (fifo) {
-    Nanos& last = last_arrival_[{from, to}];
+    Nanos& last = last_arrival_[link_key(from, to)];
     at = std::max(at, last);
     last = at;
   }

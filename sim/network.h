@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -116,6 +117,9 @@ class SimNetwork {
 
  private:
   int row(int endpoint) const { return is_client(endpoint) ? kAnyClient : endpoint; }
+  static uint64_t link_key(int from, int to) {
+    return (static_cast<uint64_t>(static_cast<uint32_t>(from)) << 32) | static_cast<uint32_t>(to);
+  }
   void deliver(int from, int to, Frames& frames);
   void schedule(int from, int to, Frames frames, Nanos delay, bool fifo);
 
@@ -134,7 +138,8 @@ class SimNetwork {
   std::set<std::pair<int, int>> clogged_;
   std::optional<std::set<int>> client_reach_;
   std::map<int, std::set<int>> confined_;
-  std::map<std::pair<int, int>, Nanos> last_arrival_;  // FIFO links: arrival time of the last copy
+  // FIFO links: arrival time of the last copy, by link_key(from, to).
+  std::unordered_map<uint64_t, Nanos> last_arrival_;
   NetCounters counters_;
 };
 

@@ -8,6 +8,13 @@ namespace sim {
 class ProcessHost::HostOutbox : public Outbox {
  public:
   explicit HostOutbox(SimDisk* disk = nullptr) : disk_(disk) {}
+  void clear() {
+    early = 0;
+    early_disk = 0;
+    synced = false;
+    wakes.clear();
+    out.clear();
+  }
   void send(int to, Frames frames, bool reply) override {
     out.push_back(Message{to, std::move(frames), reply});
   }
@@ -133,7 +140,11 @@ void ProcessHost::drain() {
 }
 
 void ProcessHost::handle(Input& in) {
-  HostOutbox out(disk_);
+  // The outbox of the last input, emptied (its vectors keep their capacity); a new one should
+  // handle() ever run inside another.
+  std::unique_ptr<HostOutbox> box = spare_outbox_ ? std::move(spare_outbox_) : std::make_unique<HostOutbox>(disk_);
+  box->clear();
+  HostOutbox& out = *box;
   if (disk_) disk_->begin_step();
   switch (in.kind) {
     case Input::Kind::kTick:
@@ -154,6 +165,7 @@ void ProcessHost::handle(Input& in) {
   const Nanos early =
       std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + out.early_disk) / speed_));
   send_all(out, cost, std::min(early, cost));
+  spare_outbox_ = std::move(box);
 }
 
 void ProcessHost::send_all(HostOutbox& out, Nanos leave_after, Nanos early_after) {

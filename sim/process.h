@@ -126,6 +126,7 @@ class ProcessHost {
   bool killed_mid_sync_ = false;
   bool drain_scheduled_ = false;
   std::deque<Input> inbox_;
+  std::unique_ptr<HostOutbox> spare_outbox_;  // handle()'s outbox, kept between inputs (its capacity)
 };
 
 }  // namespace sim
