@@ -107,12 +107,29 @@ void SimNetwork::send(int from, int to, Frames frames, bool reply, Nanos leave_a
 void SimNetwork::schedule(int from, int to, Frames frames, Nanos delay, bool fifo) {
   Nanos at = loop_.now() + delay;
   if (fifo) {
-    Nanos& last = last_arrival_[link_key(from, to)];
+    Nanos& last = last_arrival(from, to);
     at = std::max(at, last);
     last = at;
   }
   loop_.at(at, EventKind::kDeliver,
            [this, from, to, f = std::move(frames)]() mutable { deliver(from, to, f); });
+}
+
+Nanos& SimNetwork::last_arrival(int from, int to) {
+  const auto n = static_cast<size_t>(nodes_);
+  auto in_range = [&](int e) { return e >= 0 && e < nodes_; };
+  if (!is_client(from) && !is_client(to)) {
+    if (!in_range(from) || !in_range(to)) return other_arrival_[{from, to}];
+    if (node_arrival_.empty()) node_arrival_.assign(n * n, 0);
+    return node_arrival_[static_cast<size_t>(from) * n + static_cast<size_t>(to)];
+  }
+  if (is_client(from) == is_client(to)) return other_arrival_[{from, to}];
+  const int node = is_client(from) ? to : from;
+  if (!in_range(node)) return other_arrival_[{from, to}];
+  const auto client = static_cast<size_t>((is_client(from) ? from : to) - kClientBase);
+  std::vector<Nanos>& table = is_client(from) ? from_client_arrival_ : to_client_arrival_;
+  if (table.size() < (client + 1) * n) table.resize((client + 1) * n, 0);
+  return table[client * n + static_cast<size_t>(node)];
 }
 
 void SimNetwork::deliver(int from, int to, Frames& frames) {

@@ -22,7 +22,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -117,9 +116,6 @@ class SimNetwork {
 
  private:
   int row(int endpoint) const { return is_client(endpoint) ? kAnyClient : endpoint; }
-  static uint64_t link_key(int from, int to) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(from)) << 32) | static_cast<uint32_t>(to);
-  }
   void deliver(int from, int to, Frames& frames);
   void schedule(int from, int to, Frames frames, Nanos delay, bool fifo);
 
@@ -138,8 +134,13 @@ class SimNetwork {
   std::set<std::pair<int, int>> clogged_;
   std::optional<std::set<int>> client_reach_;
   std::map<int, std::set<int>> confined_;
-  // FIFO links: arrival time of the last copy, by link_key(from, to).
-  std::unordered_map<uint64_t, Nanos> last_arrival_;
+  // FIFO links: arrival time of the last copy on from -> to (see last_arrival()): node to node
+  // at [from * nodes + to]; a client's links at [client * nodes + node], one table per direction.
+  Nanos& last_arrival(int from, int to);
+  std::vector<Nanos> node_arrival_;
+  std::vector<Nanos> to_client_arrival_;
+  std::vector<Nanos> from_client_arrival_;
+  std::map<std::pair<int, int>, Nanos> other_arrival_;  // any other pair (an endpoint out of range)
   NetCounters counters_;
 };
 
