@@ -120,9 +120,20 @@ int run_sim(const SimArgs& a, bool seed_given) {
       std::cerr << "faultline sim: --shrink: " << r.status().message() << "\n";
       return 2;
     }
-    std::cout << "smallest failing scenario: " << r->file << " (" << r->faults << " faults, "
-              << r->clients << " clients, " << r->runs << " runs tried)\n  " << r->why
-              << "\n  replay: " << r->replay << "\n";
+    std::cout << "smallest failing scenario: " << r->file << " (" << r->faults << " faults, was "
+              << r->faults_before << "; " << r->clients << " clients; " << r->runs << " runs tried)\n";
+    if (r->sim_faults > 0) {
+      std::cout << "  plus " << r->sim_faults
+                << " episodes of the simulation's own faults from the knobs seed (slow node, clock "
+                   "drift, slow disk)\n";
+    }
+    for (const auto& f : r->fault_lines) std::cout << "  fault: " << f << "\n";
+    std::cout << "  " << r->why << "\n  replay: " << r->replay << "\n";
+    if (!r->replayed) {
+      std::cout << "  WARNING: the written file run as the replay command runs it did not fail the "
+                   "same check ("
+                << r->replay_why << ")\n";
+    }
     return 1;
   }
   const bool single = o.seeds == 1 && scenarios.size() == 1;
@@ -132,7 +143,7 @@ int run_sim(const SimArgs& a, bool seed_given) {
       return;
     }
     std::cerr << "[" << r.scenario << "] seed " << r.seed << (r.exit_code == 1 ? " FAIL " : " ERROR ") << r.why
-              << "\n  replay: " << sim::replay_command(r, a.swarm) << "\n  run dir: " << r.run_dir << "\n";
+              << "\n  replay: " << sim::replay_command(r) << "\n  run dir: " << r.run_dir << "\n";
     if (!r.swarm.empty() && !a.quiet) {
       for (const auto& n : r.swarm) std::cerr << "  swarm: " << n << "\n";
     }
@@ -200,7 +211,7 @@ void add_sim_command(CLI::App& cli, int& exit_code) {
     }
     for (const auto& f : merged->failures) {
       std::cout << "[" << f.scenario << "] seed " << f.seed << (f.exit_code == 1 ? " FAIL " : " ERROR ") << f.why
-                << "\n  replay: " << sim::replay_command(f, !f.swarm.empty()) << "\n";
+                << "\n  replay: " << sim::replay_command(f) << "\n";
     }
     std::cout << files.size() << " summaries merged\n";
     sim::print_summary(std::cout, *merged);

@@ -1,0 +1,473 @@
+#include "sim/shrink_edits.h"
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "harness/nemesis/fault.h"
+#include "harness/nemesis/registry.h"
+#include "harness/nemesis/schedule.h"
+#include "harness/run/seeds.h"
+#include "sim/swarm.h"
+
+namespace sim {
+
+namespace {
+
+YAML::Node erase_at(const YAML::Node& seq, size_t k) {
+  YAML::Node kept(YAML::NodeType::Sequence);
+  for (size_t i = 0; i < seq.size(); ++i) {
+    if (i != k) kept.push_back(seq[i]);
+  }
+  return kept;
+}
+
+size_t phase_count(const YAML::Node& root) {
+  const YAML::Node phases = root["phases"];
+  return phases && phases.IsSequence() ? phases.size() : 0;
+}
+
+int repeat_of(const YAML::Node& phase) {
+  return phase["repeat"] ? phase["repeat"].as<int>() : 1;
+}
+
+std::string text_of(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << n;
+  return e.c_str();
+}
+
+// Appends `edit(clone of root)` when it returns true.
+class CandidateList {
+ public:
+  explicit CandidateList(const YAML::Node& root) : root_(root) {}
+  void add(const std::string& what, const std::function<bool(YAML::Node&)>& edit) {
+    YAML::Node c = YAML::Clone(root_);
+    if (edit(c)) out_.push_back({c, what});
+  }
+  std::vector<Candidate> take() { return std::move(out_); }
+
+ private:
+  const YAML::Node& root_;
+  std::vector<Candidate> out_;
+};
+
+std::string at_phase(size_t p) { return " of phase " + std::to_string(p); }
+
+// The end of a periodic entry's window in microseconds (0: unknown).
+int64_t window_end(const YAML::Node& phase, const YAML::Node& entry) {
+  if (entry["until"]) return micros_of(entry["until"].as<std::string>());
+  const YAML::Node dur = phase["workload"]["duration"];
+  return dur ? micros_of(dur.as<std::string>()) : 0;
+}
+
+// A periodic entry's window and period edits (for entries materialize() could not write out, or
+// before it ran): a later start, an earlier end, the period doubled.
+void window_edits(const YAML::Node& root, size_t p, CandidateList* list) {
+  const YAML::Node nem = root["phases"][p]["nemesis"];
+  for (size_t k = 0; nem && nem.IsSequence() && k < nem.size(); ++k) {
+    if (!nem[k]["every"]) continue;
+    const int64_t from = nem[k]["from"] ? micros_of(nem[k]["from"].as<std::string>()) : 0;
+    const int64_t end = window_end(root["phases"][p], nem[k]);
+    if (end <= from + 2000) continue;
+    const std::string where = " of nemesis " + std::to_string(k) + at_phase(p);
+    auto set = [&](const char* field, int64_t us) {
+      const std::string text = duration_text(harness::Micros(us / 1000 * 1000));
+      list->add(std::string(field) + where + ": " + text, [&](YAML::Node& c) {
+        c["phases"][p]["nemesis"][k][field] = text;
+        return true;
+      });
+    };
+    // An earlier end keeps the first firings exactly as they were (the periods are drawn in order
+    // from `from`); a later start redraws them.
+    set("until", (from + end) / 2);
+    set("until", from + 3 * (end - from) / 4);
+    set("from", (from + end) / 2);
+    set("from", from + (end - from) / 4);
+    if (nem[k]["every"].IsSequence() && nem[k]["every"].size() == 2) {
+      const int64_t lo = micros_of(nem[k]["every"][0].as<std::string>());
+      const int64_t hi = micros_of(nem[k]["every"][1].as<std::string>());
+      if (lo > 0 && hi >= lo && 2 * lo < end - from) {
+        list->add("period" + where + " doubled", [&](YAML::Node& c) {
+          YAML::Node period(YAML::NodeType::Sequence);
+          period.push_back(duration_text(harness::Micros(2 * lo)));
+          period.push_back(duration_text(harness::Micros(2 * hi)));
+          period.SetStyle(YAML::EmitterStyle::Flow);
+          c["phases"][p]["nemesis"][k]["every"] = period;
+          return true;
+        });
+      }
+    }
+  }
+}
+
+// Whether an event of `entry` draws something that depends on its place in the list.
+bool draws_randomness(const harness::NemesisEntry& entry) {
+  const harness::Step& a = entry.action;
+  if (a.kind != harness::Step::Kind::kFault || !a.fault.args) return false;
+  const harness::Fault* f = harness::fault_registry().find(a.fault.name);
+  if (f && f->draws_sides(*a.fault.args)) return true;
+  const auto* t = a.fault.as<harness::TargetArgs>();
+  return t && t->target.kind == harness::NodeTarget::Kind::kRandom;
+}
+
+// The `do:` of one scheduled event with its drawn sides or node written in.
+YAML::Node concrete_do(const YAML::Node& original, const harness::ScheduledEvent& e) {
+  YAML::Node out = YAML::Clone(original);
+  const harness::Step& a = e.action;
+  if (a.kind != harness::Step::Kind::kFault || !out.IsMap() || !out[a.fault.name]) return out;
+  YAML::Node value = out[a.fault.name];
+  const harness::Fault* f = harness::fault_registry().find(a.fault.name);
+  if (f && a.fault.args && f->draws_sides(*a.fault.args) && !e.sides.empty()) {
+    YAML::Node sets(YAML::NodeType::Sequence);
+    for (const auto& side : e.sides) {
+      YAML::Node s(YAML::NodeType::Sequence);
+      for (int n : side) s.push_back(n);
+      s.SetStyle(YAML::EmitterStyle::Flow);
+      sets.push_back(s);
+    }
+    sets.SetStyle(YAML::EmitterStyle::Flow);
+    YAML::Node shape(YAML::NodeType::Map);
+    if (value.IsMap()) shape = value;
+    shape["kind"] = "sets";
+    shape["sets"] = sets;
+    out[a.fault.name] = shape;
+  }
+  const auto* t = a.fault.as<harness::TargetArgs>();
+  if (t && t->target.kind == harness::NodeTarget::Kind::kRandom) {
+    if (value.IsMap() && value["target"]) {
+      value["target"] = e.random_node;
+    } else {
+      out[a.fault.name] = e.random_node;
+    }
+  }
+  out.SetStyle(YAML::EmitterStyle::Flow);
+  return out;
+}
+
+}  // namespace
+
+int64_t micros_of(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  if (i == 0) return 0;
+  double v = 0;
+  try {
+    v = std::stod(text.substr(0, i));
+  } catch (const std::exception&) {
+    return 0;
+  }
+  const std::string unit = text.substr(i);
+  if (unit == "us") return static_cast<int64_t>(v);
+  if (unit == "ms") return static_cast<int64_t>(v * 1e3);
+  if (unit == "s") return static_cast<int64_t>(v * 1e6);
+  if (unit == "min") return static_cast<int64_t>(v * 60e6);
+  return 0;
+}
+
+std::vector<Candidate> coarse_candidates(const YAML::Node& root) {
+  CandidateList list(root);
+  const size_t np = phase_count(root);
+  for (size_t p = 0; p < np && np > 1; ++p) {
+    list.add("phase " + std::to_string(p) + " dropped", [&](YAML::Node& c) {
+      c["phases"] = erase_at(c["phases"], p);
+      return true;
+    });
+  }
+  for (size_t p = 0; p < np; ++p) {
+    const int rep = repeat_of(root["phases"][p]);
+    if (rep > 1) {
+      list.add("repeat" + at_phase(p) + ": 1", [&](YAML::Node& c) {
+        c["phases"][p]["repeat"] = 1;
+        return true;
+      });
+      if (rep > 2) {
+        list.add("repeat" + at_phase(p) + ": " + std::to_string(rep / 2), [&](YAML::Node& c) {
+          c["phases"][p]["repeat"] = rep / 2;
+          return true;
+        });
+      }
+    }
+  }
+  // A failure in a later iteration of a repeated phase: the iterations as phases of their own, so
+  // materialize() can write each one's schedule out (the workload's draws change with the phase's
+  // place, so this only helps when the failure does not hang on them).
+  for (size_t p = 0; p < np; ++p) {
+    const int rep = repeat_of(root["phases"][p]);
+    if (rep < 2 || rep > 8) continue;
+    list.add("phase " + std::to_string(p) + " unrolled into " + std::to_string(rep) + " phases",
+             [&](YAML::Node& c) {
+               YAML::Node phases(YAML::NodeType::Sequence);
+               for (size_t q = 0; q < np; ++q) {
+                 const int copies = q == p ? rep : 1;
+                 for (int i = 0; i < copies; ++i) {
+                   YAML::Node one = YAML::Clone(root["phases"][q]);
+                   if (q == p) one.remove("repeat");
+                   phases.push_back(one);
+                 }
+               }
+               c["phases"] = phases;
+               return true;
+             });
+  }
+  if (root["clients"]["count"]) {
+    const int n = root["clients"]["count"].as<int>();
+    std::vector<int> counts;
+    for (int to : {1, n / 2, n - 1}) {
+      if (to >= 1 && to < n && std::find(counts.begin(), counts.end(), to) == counts.end()) {
+        counts.push_back(to);
+      }
+    }
+    for (int to : counts) {
+      list.add("clients: " + std::to_string(to), [&](YAML::Node& c) {
+        c["clients"]["count"] = to;
+        return true;
+      });
+    }
+  }
+  for (size_t p = 0; p < np; ++p) {
+    const YAML::Node dur = root["phases"][p]["workload"]["duration"];
+    if (!dur) continue;
+    const int64_t us = micros_of(dur.as<std::string>());
+    if (us < 2'000'000) continue;
+    const int64_t half = us / 2 / 1000 * 1000;
+    const std::string text = duration_text(harness::Micros(half));
+    list.add("workload" + at_phase(p) + ": " + text, [&](YAML::Node& c) {
+      c["phases"][p]["workload"]["duration"] = text;
+      // The `at:` faults past the new end go with it (the loader refuses them).
+      const YAML::Node nem = root["phases"][p]["nemesis"];
+      if (nem && nem.IsSequence()) {
+        YAML::Node kept(YAML::NodeType::Sequence);
+        for (size_t k = 0; k < nem.size(); ++k) {
+          if (!nem[k]["at"] || micros_of(nem[k]["at"].as<std::string>()) < half) kept.push_back(YAML::Clone(nem[k]));
+        }
+        if (kept.size() == 0) {
+          c["phases"][p].remove("nemesis");
+        } else {
+          c["phases"][p]["nemesis"] = kept;
+        }
+      }
+      return true;
+    });
+  }
+  if (root["network"]) {
+    list.add("baseline network dropped", [&](YAML::Node& c) {
+      c.remove("network");
+      return true;
+    });
+  }
+  for (size_t p = 0; p < np; ++p) {
+    for (const char* field : {"steps", "after"}) {
+      const YAML::Node seq = root["phases"][p][field];
+      for (size_t k = 0; seq && seq.IsSequence() && k < seq.size(); ++k) {
+        list.add(std::string(field) + "[" + std::to_string(k) + "]" + at_phase(p) + " dropped (" +
+                     text_of(seq[k]) + ")",
+                 [&](YAML::Node& c) {
+                   c["phases"][p][field] = erase_at(c["phases"][p][field], k);
+                   return true;
+                 });
+      }
+    }
+  }
+  return list.take();
+}
+
+std::optional<YAML::Node> materialize(const YAML::Node& root, const harness::Scenario& s,
+                                      uint64_t seed) {
+  const harness::RunSeeds seeds(seed);
+  YAML::Node out = YAML::Clone(root);
+  bool changed = false;
+  for (size_t p = 0; p < s.phases.size() && p < phase_count(root); ++p) {
+    const harness::Phase& phase = s.phases[p];
+    const YAML::Node nem = root["phases"][p]["nemesis"];
+    if (phase.repeat != 1 || !phase.workload || !nem || !nem.IsSequence() ||
+        nem.size() != phase.nemesis.size()) {
+      continue;
+    }
+    bool needed = false;
+    for (const auto& entry : phase.nemesis) needed = needed || entry.periodic() || draws_randomness(entry);
+    if (!needed) continue;
+    const int pi = static_cast<int>(p);
+    auto schedule = harness::generate_schedule(phase, s.cluster.nodes, seeds.schedule(pi, 0),
+                                               seeds.faults(pi, 0));
+    if (!schedule) continue;
+    YAML::Node entries(YAML::NodeType::Sequence);
+    for (const harness::ScheduledEvent& e : *schedule) {
+      if (e.undo) continue;
+      const size_t k = static_cast<size_t>(e.entry);
+      const harness::NemesisEntry& entry = phase.nemesis[k];
+      if (!entry.periodic() && !draws_randomness(entry)) {
+        entries.push_back(YAML::Clone(nem[k]));
+        continue;
+      }
+      YAML::Node one(YAML::NodeType::Map);
+      one["at"] = duration_text(e.at);
+      one["do"] = concrete_do(nem[k]["do"], e);
+      if (nem[k]["undo_after"]) one["undo_after"] = YAML::Clone(nem[k]["undo_after"]);
+      entries.push_back(one);
+    }
+    out["phases"][p]["nemesis"] = entries;
+    changed = true;
+  }
+  if (!changed) return std::nullopt;
+  return out;
+}
+
+std::vector<std::pair<size_t, size_t>> nemesis_entries(const YAML::Node& root) {
+  std::vector<std::pair<size_t, size_t>> out;
+  for (size_t p = 0; p < phase_count(root); ++p) {
+    const YAML::Node nem = root["phases"][p]["nemesis"];
+    for (size_t k = 0; nem && nem.IsSequence() && k < nem.size(); ++k) out.emplace_back(p, k);
+  }
+  return out;
+}
+
+YAML::Node keep_nemesis_entries(const YAML::Node& root, const std::vector<size_t>& keep) {
+  const auto all = nemesis_entries(root);
+  YAML::Node out = YAML::Clone(root);
+  // One sequence each (copies of a YAML::Node share one node).
+  std::vector<YAML::Node> kept;
+  for (size_t p = 0; p < phase_count(root); ++p) kept.emplace_back(YAML::NodeType::Sequence);
+  for (size_t i : keep) {
+    if (i < all.size()) kept[all[i].first].push_back(YAML::Clone(root["phases"][all[i].first]["nemesis"][all[i].second]));
+  }
+  for (size_t p = 0; p < phase_count(root); ++p) {
+    if (!root["phases"][p]["nemesis"]) continue;
+    if (kept[p].size() == 0) {
+      out["phases"][p].remove("nemesis");
+    } else {
+      out["phases"][p]["nemesis"] = kept[p];
+    }
+  }
+  return out;
+}
+
+std::vector<Candidate> fine_candidates(const YAML::Node& root) {
+  CandidateList list(root);
+  const size_t np = phase_count(root);
+  // A fault that repeats the one before it (a partition into the same sets, a second kill of the
+  // same node) adds nothing but a heal-and-cut of the same links: merge it into the first.
+  for (size_t p = 0; p < np; ++p) {
+    const YAML::Node nem = root["phases"][p]["nemesis"];
+    for (size_t k = 1; nem && nem.IsSequence() && k < nem.size(); ++k) {
+      const YAML::Node a = nem[k - 1], b = nem[k];
+      if (!a["at"] || !b["at"] || a["undo_after"] || b["undo_after"]) continue;
+      if (text_of(a["do"]) != text_of(b["do"])) continue;
+      list.add("nemesis " + std::to_string(k) + at_phase(p) + " merged into the one before",
+               [&](YAML::Node& c) {
+                 c["phases"][p]["nemesis"] = erase_at(c["phases"][p]["nemesis"], k);
+                 return true;
+               });
+    }
+  }
+  // End the workload soon after its last fault (the failure usually shows within a few seconds of
+  // the fault that causes it; the after-steps still heal and verify).
+  for (size_t p = 0; p < np; ++p) {
+    const YAML::Node phase = root["phases"][p];
+    const YAML::Node dur = phase["workload"]["duration"];
+    const YAML::Node nem = phase["nemesis"];
+    if (!dur || !nem || !nem.IsSequence() || nem.size() == 0) continue;
+    int64_t last = 0;
+    bool all_at = true;
+    for (size_t k = 0; k < nem.size(); ++k) {
+      if (!nem[k]["at"]) {
+        all_at = false;
+        break;
+      }
+      int64_t t = micros_of(nem[k]["at"].as<std::string>());
+      if (nem[k]["undo_after"]) t += micros_of(nem[k]["undo_after"].as<std::string>());
+      last = std::max(last, t);
+    }
+    if (!all_at) continue;
+    const int64_t us = micros_of(dur.as<std::string>());
+    for (int64_t extra : {500'000, 1'000'000, 2'000'000, 4'000'000}) {
+      const int64_t end = (last + extra) / 100'000 * 100'000 + 100'000;
+      if (end >= us) continue;
+      const std::string text = duration_text(harness::Micros(end));
+      list.add("workload" + at_phase(p) + ": " + text + " (its last fault + " +
+                   duration_text(harness::Micros(extra)) + ")",
+               [&](YAML::Node& c) {
+                 c["phases"][p]["workload"]["duration"] = text;
+                 return true;
+               });
+    }
+  }
+  for (size_t p = 0; p < np; ++p) window_edits(root, p, &list);
+  return list.take();
+}
+
+std::vector<size_t> ddmin(size_t n, const std::function<bool(const std::vector<size_t>&)>& fails,
+                          const std::function<bool()>& stop) {
+  std::vector<size_t> items(n);
+  for (size_t i = 0; i < n; ++i) items[i] = i;
+  if (n == 0 || stop()) return items;
+  if (fails({})) return {};
+  size_t chunks = 2;
+  while (items.size() >= 2 && !stop()) {
+    chunks = std::min(chunks, items.size());
+    std::vector<std::vector<size_t>> parts;
+    for (size_t c = 0; c < chunks; ++c) {
+      const size_t lo = items.size() * c / chunks, hi = items.size() * (c + 1) / chunks;
+      parts.emplace_back(items.begin() + static_cast<std::ptrdiff_t>(lo),
+                         items.begin() + static_cast<std::ptrdiff_t>(hi));
+    }
+    // Each chunk removed in turn. (Zeller's ddmin also tries each chunk alone; a failure that needs
+    // faults spread over the run rarely lives in one chunk, and those runs are the budget.)
+    bool reduced = false;
+    for (size_t c = 0; c < parts.size() && !reduced && !stop(); ++c) {
+      std::vector<size_t> rest;
+      for (size_t d = 0; d < parts.size(); ++d) {
+        if (d != c) rest.insert(rest.end(), parts[d].begin(), parts[d].end());
+      }
+      if (fails(rest)) {
+        items = rest;
+        chunks = std::max<size_t>(chunks - 1, 2);
+        reduced = true;
+      }
+    }
+    if (reduced) continue;
+    if (chunks >= items.size()) break;
+    chunks = std::min(items.size(), chunks * 2);
+  }
+  return items;
+}
+
+std::vector<std::string> applied_faults(const std::string& jsonl) {
+  std::vector<std::string> out;
+  std::istringstream in(jsonl);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const std::exception&) {
+      continue;
+    }
+    const std::string phase = j.value("phase", "");
+    const std::string action = j.value("action", "");
+    const std::string detail = j.value("detail", "");
+    if (phase == "final" || j.value("undo", false) || !j.value("ok", true)) continue;
+    if (action == "heal" || action == "restart" || action == "resume") continue;
+    if (action == "network" && detail.find("reliable") != std::string::npos) continue;
+    std::ostringstream text;
+    text.setf(std::ios::fixed);
+    text.precision(3);
+    text << phase;
+    if (j.contains("iteration") && j["iteration"].is_number()) text << " #" << j["iteration"].get<int>() + 1;
+    text << " " << static_cast<double>(j.value("time", int64_t{0})) / 1e9 << " s: " << detail;
+    out.push_back(text.str());
+  }
+  return out;
+}
+
+int sim_fault_episodes(const std::vector<std::string>& lines) {
+  int n = 0;
+  for (const auto& l : lines) {
+    if (l.find("back to normal") == std::string::npos && l.find("power losses") == std::string::npos) ++n;
+  }
+  return n;
+}
+
+}  // namespace sim
