@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -251,6 +252,7 @@ class Search {
       progressed = greedy(coarse_candidates);
       progressed = write_out_schedules() || progressed;
       progressed = delta_debug() || progressed;
+      progressed = heal_some() || progressed;
       progressed = greedy(fine_candidates) || progressed;
     }
   }
@@ -322,6 +324,27 @@ class Search {
         },
         [&] { return sh_.out_of_runs(); });
     return keep.size() < n;
+  }
+
+  // Faults the failure needs gone but not their end: replaced by a `heal` at their time, by the
+  // same delta debugging (what it keeps stays a fault, the rest become heals).
+  bool heal_some() {
+    const YAML::Node start = best_;
+    const std::vector<size_t> healable = healable_entries(start);
+    if (healable.empty()) return false;
+    const auto keep = ddmin(
+        healable.size(),
+        [&](const std::vector<size_t>& k) {
+          std::vector<size_t> healed;
+          for (size_t i = 0; i < healable.size(); ++i) {
+            if (std::find(k.begin(), k.end(), i) == k.end()) healed.push_back(healable[i]);
+          }
+          return attempt(heal_instead(start, healed), std::to_string(healed.size()) + " of " +
+                                                          std::to_string(healable.size()) +
+                                                          " faults replaced by a heal");
+        },
+        [&] { return sh_.out_of_runs(); });
+    return keep.size() < healable.size();
   }
 
   Shrinker& sh_;

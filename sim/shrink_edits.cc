@@ -179,7 +179,7 @@ std::vector<Candidate> coarse_candidates(const YAML::Node& root) {
     const int rep = repeat_of(root["phases"][p]);
     if (rep > 1) {
       list.add("repeat" + at_phase(p) + ": 1", [&](YAML::Node& c) {
-        c["phases"][p]["repeat"] = 1;
+        c["phases"][p].remove("repeat");
         return true;
       });
       if (rep > 2) {
@@ -264,7 +264,12 @@ std::vector<Candidate> coarse_candidates(const YAML::Node& root) {
         list.add(std::string(field) + "[" + std::to_string(k) + "]" + at_phase(p) + " dropped (" +
                      text_of(seq[k]) + ")",
                  [&](YAML::Node& c) {
-                   c["phases"][p][field] = erase_at(c["phases"][p][field], k);
+                   YAML::Node rest = erase_at(c["phases"][p][field], k);
+                   if (rest.size() == 0) {
+                     c["phases"][p].remove(field);
+                   } else {
+                     c["phases"][p][field] = rest;
+                   }
                    return true;
                  });
       }
@@ -339,6 +344,30 @@ YAML::Node keep_nemesis_entries(const YAML::Node& root, const std::vector<size_t
     } else {
       out["phases"][p]["nemesis"] = kept[p];
     }
+  }
+  return out;
+}
+
+std::vector<size_t> healable_entries(const YAML::Node& root) {
+  const auto all = nemesis_entries(root);
+  std::vector<size_t> out;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const YAML::Node d = root["phases"][all[i].first]["nemesis"][all[i].second]["do"];
+    if (!d.IsMap()) continue;
+    const bool net = d["network"] && !(d["network"].IsScalar() && d["network"].as<std::string>() == "reliable");
+    if (d["partition"] || d["clog"] || net) out.push_back(i);
+  }
+  return out;
+}
+
+YAML::Node heal_instead(const YAML::Node& root, const std::vector<size_t>& healed) {
+  const auto all = nemesis_entries(root);
+  YAML::Node out = YAML::Clone(root);
+  for (size_t i : healed) {
+    if (i >= all.size()) continue;
+    YAML::Node entry = out["phases"][all[i].first]["nemesis"][all[i].second];
+    entry["do"] = "heal";
+    entry.remove("undo_after");
   }
   return out;
 }

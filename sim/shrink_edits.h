@@ -48,6 +48,15 @@ std::vector<std::pair<size_t, size_t>> nemesis_entries(const YAML::Node& root);
 // `root` with only the nemesis entries `keep` (indices into nemesis_entries(root)).
 YAML::Node keep_nemesis_entries(const YAML::Node& root, const std::vector<size_t>& keep);
 
+// The nemesis entries (indices into nemesis_entries(root)) whose fault a `heal` ends: partitions,
+// clogs, unreliable networks.
+std::vector<size_t> healable_entries(const YAML::Node& root);
+
+// `root` with the entries `healed` (indices into nemesis_entries(root)) replaced by a `heal` at the
+// same time: the fault before them ends there instead of being replaced (a fault fewer, and a
+// different schedule from removing the entry, where the fault before it holds on).
+YAML::Node heal_instead(const YAML::Node& root, const std::vector<size_t>& healed);
+
 // Small edits: drop an `at:` entry that repeats the `do` of the entry before it (no undo between),
 // end each workload soon after its last fault, and the window and period edits of a periodic entry.
 std::vector<Candidate> fine_candidates(const YAML::Node& root);

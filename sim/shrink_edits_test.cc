@@ -234,6 +234,23 @@ phases:
   EXPECT_EQ(merges, 1);
 }
 
+TEST(HealInstead, EndsTheFaultBeforeInsteadOfReplacingIt) {
+  const harness::Scenario s = load(kFlapping);
+  const YAML::Node m = *materialize(YAML::Load(kFlapping), s, 4);
+  const auto healable = healable_entries(m);
+  const size_t n = nemesis_entries(m).size();
+  ASSERT_EQ(healable.size(), n - 2) << "the partitions, not the kill or the pause";
+  const YAML::Node h = heal_instead(m, {healable[0], healable[3]});
+  load(text_of(h));
+  const YAML::Node nem = h["phases"][0]["nemesis"];
+  ASSERT_EQ(nem.size(), n);
+  EXPECT_EQ(nem[healable[0]]["do"].as<std::string>(), "heal");
+  EXPECT_EQ(nem[healable[3]]["do"].as<std::string>(), "heal");
+  EXPECT_EQ(nem[healable[0]]["at"].as<std::string>(), m["phases"][0]["nemesis"][healable[0]]["at"].as<std::string>());
+  EXPECT_TRUE(nem[healable[1]]["do"]["partition"]);
+  EXPECT_TRUE(healable_entries(h).size() == healable.size() - 2);
+}
+
 TEST(CoarseCandidates, EachIsOneValidEditSmallerThanTheScenario) {
   std::string text = kFlapping;
   text.replace(text.find("  - name: clients\n"), 18, "  - name: clients\n    repeat: 4\n");
