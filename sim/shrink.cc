@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -166,6 +168,8 @@ class Shrinker {
   WorldOptions world_;
   SimFaults faults_;
   int runs_ = 0;
+  // Every candidate run, by its YAML text: its attempt if it failed the same check, else nullopt.
+  std::map<std::string, std::optional<Attempt>> known_;
 
  private:
   Attempt in_child(const std::function<Attempt()>& body, const std::string& name) {
@@ -243,13 +247,16 @@ class Search {
          Attempt first, std::ostream* progress)
       : sh_(sh), o_(o), original_(original), best_(std::move(start)), first_(std::move(first)),
         best_attempt_(first_), progress_(progress) {
-    tried_.insert(Shrinker::text_of(best_));
   }
 
-  void run() {
+  // Strategy 0: structural edits, the schedule written out, delta debugging, heals, small edits.
+  // Strategy 1 first drops single nemesis entries and narrows periodic windows (what helps a
+  // repeated phase, whose schedule cannot be written out), then the same.
+  void run(int strategy) {
     bool progressed = true;
     while (progressed && !sh_.out_of_runs()) {
       progressed = greedy(coarse_candidates);
+      if (strategy == 1) progressed = greedy(entry_candidates, true) || progressed;
       progressed = write_out_schedules() || progressed;
       progressed = delta_debug() || progressed;
       progressed = heal_some() || progressed;
@@ -261,11 +268,17 @@ class Search {
   const Attempt& best_attempt() const { return best_attempt_; }
 
  private:
-  // Runs `c` unless it was run before; true (and `c` is the new best) if it fails the same way.
+  // Runs `c` unless it was run before (by any strategy); true (and `c` is the new best) if it
+  // fails the same way.
   bool attempt(const YAML::Node& c, const std::string& edit) {
-    if (sh_.out_of_runs()) return false;
     const std::string text = Shrinker::text_of(c);
-    if (!tried_.insert(text).second) return false;
+    if (auto known = sh_.known_.find(text); known != sh_.known_.end()) {
+      if (!known->second) return false;
+      best_ = c;
+      best_attempt_ = *known->second;
+      return true;
+    }
+    if (sh_.out_of_runs()) return false;
     auto s = sh_.load(c, original_.file);
     if (!s) return false;
     s->name = original_.name;
@@ -277,6 +290,7 @@ class Search {
                           : a.fails ? "fails another way (" + a.check + ")" : "passes")
                  << "\n";
     }
+    sh_.known_[text] = same ? std::optional<Attempt>(a) : std::nullopt;
     if (!same) return false;
     best_ = c;
     best_attempt_ = std::move(a);
@@ -285,13 +299,21 @@ class Search {
 
   // The first candidate that still fails, again and again from the smaller scenario. An edit that
   // lost the failure is not tried again in the same pass (the next round tries it once more).
-  bool greedy(std::vector<Candidate> (*make)(const YAML::Node&)) {
+  // With `retry`, every edit is tried again after each step (an entry that could not go may go
+  // once another one's window is narrower); runs already made are not repeated either way.
+  bool greedy(std::vector<Candidate> (*make)(const YAML::Node&), bool retry = false) {
     bool any = false;
     std::set<std::string> lost;
     for (bool step = true; step && !sh_.out_of_runs();) {
       step = false;
+      size_t scheduled = 0;
+      if (auto s = sh_.load(best_, original_.file)) scheduled = scheduled_faults(*s, o_.seed);
       for (const Candidate& c : make(best_)) {
-        if (lost.count(c.edit)) continue;
+        if (!retry && lost.count(c.edit)) continue;
+        if (c.cuts_schedule) {
+          auto s = sh_.load(c.root, original_.file);
+          if (!s || scheduled_faults(*s, o_.seed) >= scheduled) continue;
+        }
         if (attempt(c.root, c.edit)) {
           step = any = true;
           break;
@@ -354,7 +376,6 @@ class Search {
   const Attempt first_;
   Attempt best_attempt_;
   std::ostream* progress_;
-  std::set<std::string> tried_;
 };
 
 std::string header(const harness::Scenario& original, const ShrinkOptions& o, const ShrinkResult& r,
@@ -407,8 +428,22 @@ common::Result<ShrinkResult> shrink(const harness::Scenario& original, const Shr
     return common::Status::invalid_argument(original.file + ": " + e.what());
   }
   start.remove("seed");
-  Search search(sh, o, original, start, first, progress);
-  search.run();
+  sh.known_[Shrinker::text_of(start)] = first;
+  // Two orders of the same edits from the original scenario (the second only with runs left); the
+  // one that ends with fewer faults wins.
+  Search first_order(sh, o, original, start, first, progress);
+  first_order.run(0);
+  std::optional<Search> second_order;
+  if (!sh.out_of_runs()) {
+    if (progress) *progress << "shrink: again from the start, single entries and windows first\n";
+    second_order.emplace(sh, o, original, start, first, progress);
+    second_order->run(1);
+  }
+  auto size = [](const Attempt& a) { return std::make_pair(a.faults.size(), a.sim_faults); };
+  const Search& search = second_order && size(second_order->best_attempt()) <
+                                             size(first_order.best_attempt())
+                             ? *second_order
+                             : first_order;
   YAML::Node best = YAML::Clone(search.best());
   ShrinkResult r;
   r.runs = sh.runs_;

@@ -44,7 +44,11 @@ class CandidateList {
   explicit CandidateList(const YAML::Node& root) : root_(root) {}
   void add(const std::string& what, const std::function<bool(YAML::Node&)>& edit) {
     YAML::Node c = YAML::Clone(root_);
-    if (edit(c)) out_.push_back({c, what});
+    if (edit(c)) out_.push_back({c, what, false});
+  }
+  void push(YAML::Node root, const std::string& what) { out_.push_back({std::move(root), what, false}); }
+  void mark_schedule_cut() {
+    if (!out_.empty()) out_.back().cuts_schedule = true;
   }
   std::vector<Candidate> take() { return std::move(out_); }
 
@@ -78,6 +82,7 @@ void window_edits(const YAML::Node& root, size_t p, CandidateList* list) {
         c["phases"][p]["nemesis"][k][field] = text;
         return true;
       });
+      list->mark_schedule_cut();
     };
     // An earlier end keeps the first firings exactly as they were (the periods are drawn in order
     // from `from`); a later start redraws them.
@@ -97,6 +102,7 @@ void window_edits(const YAML::Node& root, size_t p, CandidateList* list) {
           c["phases"][p]["nemesis"][k]["every"] = period;
           return true;
         });
+        list->mark_schedule_cut();
       }
     }
   }
@@ -164,6 +170,22 @@ int64_t micros_of(const std::string& text) {
   if (unit == "s") return static_cast<int64_t>(v * 1e6);
   if (unit == "min") return static_cast<int64_t>(v * 60e6);
   return 0;
+}
+
+size_t scheduled_faults(const harness::Scenario& s, uint64_t seed) {
+  const harness::RunSeeds seeds(seed);
+  size_t n = 0;
+  for (size_t p = 0; p < s.phases.size(); ++p) {
+    if (!s.phases[p].workload) continue;
+    const int pi = static_cast<int>(p);
+    for (int i = 0; i < s.phases[p].repeat; ++i) {
+      auto schedule = harness::generate_schedule(s.phases[p], s.cluster.nodes, seeds.schedule(pi, i),
+                                                 seeds.faults(pi, i));
+      if (!schedule) continue;
+      for (const auto& e : *schedule) n += e.undo ? 0 : 1;
+    }
+  }
+  return n;
 }
 
 std::vector<Candidate> coarse_candidates(const YAML::Node& root) {
@@ -346,6 +368,21 @@ YAML::Node keep_nemesis_entries(const YAML::Node& root, const std::vector<size_t
     }
   }
   return out;
+}
+
+std::vector<Candidate> entry_candidates(const YAML::Node& root) {
+  CandidateList list(root);
+  const auto all = nemesis_entries(root);
+  for (size_t i = 0; i < all.size(); ++i) {
+    std::vector<size_t> keep;
+    for (size_t k = 0; k < all.size(); ++k) {
+      if (k != i) keep.push_back(k);
+    }
+    list.push(keep_nemesis_entries(root, keep),
+              "nemesis " + std::to_string(all[i].second) + at_phase(all[i].first) + " dropped");
+  }
+  for (size_t p = 0; p < phase_count(root); ++p) window_edits(root, p, &list);
+  return list.take();
 }
 
 std::vector<size_t> healable_entries(const YAML::Node& root) {

@@ -30,7 +30,14 @@ namespace sim {
 struct Candidate {
   YAML::Node root;
   std::string edit;  // what changed, for the progress lines ("repeat of phase 0: 1")
+  // A window or period edit: worth a run only if the seed's schedule has fewer faults after it
+  // (scheduled_faults), since otherwise it changes when faults fire, not how many.
+  bool cuts_schedule = false;
 };
+
+// The forward nemesis events `scenario`'s schedules draw for `seed`, over every phase and
+// iteration (no run: the schedule is a function of the seed).
+size_t scheduled_faults(const harness::Scenario& scenario, uint64_t seed);
 
 // Structural edits, the largest cuts first.
 std::vector<Candidate> coarse_candidates(const YAML::Node& root);
@@ -56,6 +63,9 @@ std::vector<size_t> healable_entries(const YAML::Node& root);
 // same time: the fault before them ends there instead of being replaced (a fault fewer, and a
 // different schedule from removing the entry, where the fault before it holds on).
 YAML::Node heal_instead(const YAML::Node& root, const std::vector<size_t>& healed);
+
+// Each nemesis entry dropped, then the window and period edits of each periodic entry.
+std::vector<Candidate> entry_candidates(const YAML::Node& root);
 
 // Small edits: drop an `at:` entry that repeats the `do` of the entry before it (no undo between),
 // end each workload soon after its last fault, and the window and period edits of a periodic entry.
