@@ -34,7 +34,7 @@ struct SimArgs {
   std::string shrink;
   uint64_t knobs_seed = 0;
   std::string out;
-  int shrink_runs = 200;
+  int shrink_runs = 400;
   harness::Selection selection;  // -k / --tag, as `faultline run`
 };
 

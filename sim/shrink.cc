@@ -250,13 +250,18 @@ class Search {
   }
 
   // Strategy 0: structural edits, the schedule written out, delta debugging, heals, small edits.
-  // Strategy 1 first drops single nemesis entries and narrows periodic windows (what helps a
-  // repeated phase, whose schedule cannot be written out), then the same.
+  // Strategy 1 starts with the first shrinker's greedy one-edit list (single nemesis entries
+  // dropped, every window edit, also those that only move the firings: stepping stones), from the
+  // top after each step (what helps a repeated phase, or entries whose targets depend on their
+  // place in the list, whose schedules cannot be written out), then the same as strategy 0.
   void run(int strategy) {
     bool progressed = true;
     while (progressed && !sh_.out_of_runs()) {
-      progressed = greedy(coarse_candidates);
-      if (strategy == 1) progressed = greedy(entry_candidates, true) || progressed;
+      if (strategy == 1) {
+        progressed = greedy(legacy_candidates, true, false);
+      } else {
+        progressed = greedy(coarse_candidates);
+      }
       progressed = write_out_schedules() || progressed;
       progressed = delta_debug() || progressed;
       progressed = heal_some() || progressed;
@@ -301,7 +306,9 @@ class Search {
   // lost the failure is not tried again in the same pass (the next round tries it once more).
   // With `retry`, every edit is tried again after each step (an entry that could not go may go
   // once another one's window is narrower); runs already made are not repeated either way.
-  bool greedy(std::vector<Candidate> (*make)(const YAML::Node&), bool retry = false) {
+  // With `filter`, a window or period edit runs only if the seed's schedule then has fewer faults.
+  bool greedy(std::vector<Candidate> (*make)(const YAML::Node&), bool retry = false,
+              bool filter = true) {
     bool any = false;
     std::set<std::string> lost;
     for (bool step = true; step && !sh_.out_of_runs();) {
@@ -310,7 +317,7 @@ class Search {
       if (auto s = sh_.load(best_, original_.file)) scheduled = scheduled_faults(*s, o_.seed);
       for (const Candidate& c : make(best_)) {
         if (!retry && lost.count(c.edit)) continue;
-        if (c.cuts_schedule) {
+        if (filter && c.cuts_schedule) {
           auto s = sh_.load(c.root, original_.file);
           if (!s || scheduled_faults(*s, o_.seed) >= scheduled) continue;
         }
@@ -435,7 +442,7 @@ common::Result<ShrinkResult> shrink(const harness::Scenario& original, const Shr
   first_order.run(0);
   std::optional<Search> second_order;
   if (!sh.out_of_runs()) {
-    if (progress) *progress << "shrink: again from the start, single entries and windows first\n";
+    if (progress) *progress << "shrink: again from the start, the first shrinker's one-edit list first\n";
     second_order.emplace(sh, o, original, start, first, progress);
     second_order->run(1);
   }

@@ -27,7 +27,7 @@ struct ShrinkOptions {
   uint64_t seed = 1;
   bool swarm = false;
   std::string runs_dir = "runs";
-  int max_runs = 200;
+  int max_runs = 400;
   std::string out;  // default: <runs_dir>/<name>-shrunk-<seed>.yaml
 };
 

@@ -370,6 +370,125 @@ YAML::Node keep_nemesis_entries(const YAML::Node& root, const std::vector<size_t
   return out;
 }
 
+// The shrinker's one-edit list before the schedule was written out (kept as the second search
+// order: its path sometimes ends smaller): drop a phase, cut repeats, drop a nemesis entry or a
+// step, narrow or thin a periodic entry, halve the workload and the clients, drop the network.
+std::vector<Candidate> legacy_candidates(const YAML::Node& root) {
+  std::vector<Candidate> out;
+  auto variant = [&](const std::function<bool(YAML::Node&)>& edit) {
+    YAML::Node c = YAML::Clone(root);
+    if (edit(c)) out.push_back({c, "edit " + std::to_string(out.size()) + " of the one-edit list", false});
+  };
+  const YAML::Node phases = root["phases"];
+  const size_t np = phases && phases.IsSequence() ? phases.size() : 0;
+  for (size_t p = 0; p < np && np > 1; ++p) {
+    variant([&](YAML::Node& c) {
+      c["phases"] = erase_at(c["phases"], p);
+      return true;
+    });
+  }
+  for (size_t p = 0; p < np; ++p) {
+    if (phases[p]["repeat"] && phases[p]["repeat"].as<int>() > 1) {
+      const int rep = phases[p]["repeat"].as<int>();
+      variant([&](YAML::Node& c) {
+        c["phases"][p]["repeat"] = 1;
+        return true;
+      });
+      if (rep > 2) variant([&](YAML::Node& c) {
+          c["phases"][p]["repeat"] = rep / 2;
+          return true;
+        });
+    }
+    for (const char* list : {"nemesis", "steps", "after"}) {
+      const YAML::Node seq = phases[p][list];
+      if (!seq || !seq.IsSequence()) continue;
+      for (size_t k = 0; k < seq.size(); ++k) {
+        variant([&](YAML::Node& c) {
+          c["phases"][p][list] = erase_at(c["phases"][p][list], k);
+          return true;
+        });
+      }
+    }
+    const YAML::Node nem = phases[p]["nemesis"];
+    for (size_t k = 0; nem && nem.IsSequence() && k < nem.size(); ++k) {
+      if (!nem[k]["every"]) continue;
+      // Fewer firings: a later start.
+      const int64_t from = nem[k]["from"] ? micros_of(nem[k]["from"].as<std::string>()) : 0;
+      const YAML::Node dur = phases[p]["workload"]["duration"];
+      const int64_t end = nem[k]["until"] ? micros_of(nem[k]["until"].as<std::string>())
+                          : dur ? micros_of(dur.as<std::string>()) : 0;
+      if (end > from + 2000) {
+        const harness::Micros mid((from + end) / 2 / 1000 * 1000);
+        variant([&](YAML::Node& c) {
+          c["phases"][p]["nemesis"][k]["from"] = duration_text(mid);
+          return true;
+        });
+        // Or an earlier end (the failure may come from the first firings).
+        variant([&](YAML::Node& c) {
+          c["phases"][p]["nemesis"][k]["until"] = duration_text(mid);
+          return true;
+        });
+        // Fewer firings in the same window: the period doubled.
+        if (nem[k]["every"].IsSequence() && nem[k]["every"].size() == 2) {
+          const int64_t lo = micros_of(nem[k]["every"][0].as<std::string>());
+          const int64_t hi = micros_of(nem[k]["every"][1].as<std::string>());
+          if (lo > 0 && hi >= lo && 2 * lo < end - from) {
+            variant([&](YAML::Node& c) {
+              YAML::Node period(YAML::NodeType::Sequence);
+              period.push_back(duration_text(harness::Micros(2 * lo)));
+              period.push_back(duration_text(harness::Micros(2 * hi)));
+              c["phases"][p]["nemesis"][k]["every"] = period;
+              return true;
+            });
+          }
+        }
+        // Smaller steps when halving loses the failure: a quarter of the window off either end.
+        const harness::Micros quarter((from + (end - from) / 4) / 1000 * 1000);
+        const harness::Micros three_quarters((from + 3 * (end - from) / 4) / 1000 * 1000);
+        variant([&](YAML::Node& c) {
+          c["phases"][p]["nemesis"][k]["until"] = duration_text(three_quarters);
+          return true;
+        });
+        variant([&](YAML::Node& c) {
+          c["phases"][p]["nemesis"][k]["from"] = duration_text(quarter);
+          return true;
+        });
+      }
+    }
+    const YAML::Node dur = phases[p]["workload"]["duration"];
+    if (dur) {
+      const int64_t us = micros_of(dur.as<std::string>());
+      if (us >= 2'000'000) {
+        variant([&](YAML::Node& c) {
+          c["phases"][p]["workload"]["duration"] = duration_text(harness::Micros(us / 2 / 1000 * 1000));
+          return true;
+        });
+      }
+    }
+  }
+  if (root["clients"]["count"]) {
+    const int n = root["clients"]["count"].as<int>();
+    if (n > 1) {
+      variant([&](YAML::Node& c) {
+        c["clients"]["count"] = n / 2;
+        return true;
+      });
+      if (n / 2 != n - 1) variant([&](YAML::Node& c) {
+          c["clients"]["count"] = n - 1;
+          return true;
+        });
+    }
+  }
+  if (root["network"]) {
+    variant([&](YAML::Node& c) {
+      c.remove("network");
+      return true;
+    });
+  }
+  return out;
+}
+
+
 std::vector<Candidate> entry_candidates(const YAML::Node& root) {
   CandidateList list(root);
   const auto all = nemesis_entries(root);

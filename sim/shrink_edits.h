@@ -64,6 +64,11 @@ std::vector<size_t> healable_entries(const YAML::Node& root);
 // different schedule from removing the entry, where the fault before it holds on).
 YAML::Node heal_instead(const YAML::Node& root, const std::vector<size_t>& healed);
 
+// The one-edit list of the first shrinker, in its order (drop a phase, cut repeats, drop a nemesis
+// entry or a step, a periodic entry's window and period, halve the workload and the clients, drop
+// the baseline network): the second search order starts with it.
+std::vector<Candidate> legacy_candidates(const YAML::Node& root);
+
 // Each nemesis entry dropped, then the window and period edits of each periodic entry.
 std::vector<Candidate> entry_candidates(const YAML::Node& root);
 
