@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -245,7 +246,7 @@ class Search {
  public:
   Search(Shrinker& sh, const ShrinkOptions& o, const harness::Scenario& original, YAML::Node start,
          Attempt first, std::ostream* progress)
-      : sh_(sh), o_(o), original_(original), best_(std::move(start)), first_(std::move(first)),
+      : sh_(sh), o_(o), original_(original), best_(YAML::Clone(start)), first_(std::move(first)),
         best_attempt_(first_), progress_(progress) {
   }
 
@@ -254,6 +255,8 @@ class Search {
   // dropped, every window edit, also those that only move the firings: stepping stones), from the
   // top after each step (what helps a repeated phase, or entries whose targets depend on their
   // place in the list, whose schedules cannot be written out), then the same as strategy 0.
+  // Strategy 2 is strategy 0 with single entries dropped and windows narrowed (when that leaves
+  // fewer faults) after the structural edits, retried after each step.
   void run(int strategy) {
     bool progressed = true;
     while (progressed && !sh_.out_of_runs()) {
@@ -261,6 +264,7 @@ class Search {
         progressed = greedy(legacy_candidates, true, false);
       } else {
         progressed = greedy(coarse_candidates);
+        if (strategy == 2) progressed = greedy(entry_candidates, true) || progressed;
       }
       progressed = write_out_schedules() || progressed;
       progressed = delta_debug() || progressed;
@@ -279,7 +283,7 @@ class Search {
     const std::string text = Shrinker::text_of(c);
     if (auto known = sh_.known_.find(text); known != sh_.known_.end()) {
       if (!known->second) return false;
-      best_ = c;
+      best_.reset(c);  // rebinds: `=` would overwrite the node other handles share
       best_attempt_ = *known->second;
       return true;
     }
@@ -297,7 +301,7 @@ class Search {
     }
     sh_.known_[text] = same ? std::optional<Attempt>(a) : std::nullopt;
     if (!same) return false;
-    best_ = c;
+    best_.reset(c);
     best_attempt_ = std::move(a);
     return true;
   }
@@ -342,7 +346,7 @@ class Search {
   }
 
   bool delta_debug() {
-    const YAML::Node start = best_;
+    const YAML::Node start = YAML::Clone(best_);
     const size_t n = nemesis_entries(start).size();
     if (n == 0) return false;
     const auto keep = ddmin(
@@ -358,7 +362,7 @@ class Search {
   // Faults the failure needs gone but not their end: replaced by a `heal` at their time, by the
   // same delta debugging (what it keeps stays a fault, the rest become heals).
   bool heal_some() {
-    const YAML::Node start = best_;
+    const YAML::Node start = YAML::Clone(best_);
     const std::vector<size_t> healable = healable_entries(start);
     if (healable.empty()) return false;
     const auto keep = ddmin(
@@ -438,19 +442,23 @@ common::Result<ShrinkResult> shrink(const harness::Scenario& original, const Shr
   sh.known_[Shrinker::text_of(start)] = first;
   // Two orders of the same edits from the original scenario (the second only with runs left); the
   // one that ends with fewer faults wins.
-  Search first_order(sh, o, original, start, first, progress);
-  first_order.run(0);
-  std::optional<Search> second_order;
-  if (!sh.out_of_runs()) {
-    if (progress) *progress << "shrink: again from the start, the first shrinker's one-edit list first\n";
-    second_order.emplace(sh, o, original, start, first, progress);
-    second_order->run(1);
+  // Three orders of the same edits, each from the original scenario while runs are left (a shared
+  // cache: a scenario is never run twice); the one that ends with the fewest faults wins.
+  std::vector<std::unique_ptr<Search>> searches;
+  for (int strategy : {0, 2, 1}) {
+    if (!searches.empty() && sh.out_of_runs()) break;
+    if (progress && !searches.empty()) {
+      *progress << "shrink: again from the start, search order " << strategy << "\n";
+    }
+    searches.push_back(std::make_unique<Search>(sh, o, original, start, first, progress));
+    searches.back()->run(strategy);
   }
   auto size = [](const Attempt& a) { return std::make_pair(a.faults.size(), a.sim_faults); };
-  const Search& search = second_order && size(second_order->best_attempt()) <
-                                             size(first_order.best_attempt())
-                             ? *second_order
-                             : first_order;
+  const Search* won = searches.front().get();
+  for (const auto& s : searches) {
+    if (size(s->best_attempt()) < size(won->best_attempt())) won = s.get();
+  }
+  const Search& search = *won;
   YAML::Node best = YAML::Clone(search.best());
   ShrinkResult r;
   r.runs = sh.runs_;
