@@ -6,7 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "harness/nemesis/registry.h"
@@ -306,6 +310,36 @@ TEST(ReplayCommand, NamesTheKnobsSeedOfARunThatHadOne) {
   o.knobs_seed = 0;
   o.swarmed = true;
   EXPECT_EQ(replay_command(o), "faultline sim 'runs/flapping partitions-shrunk-1.yaml' --seed 7 --swarm");
+}
+
+// `faultline summary` prints the replay commands of merged sweeps: a knobs-seed run keeps its
+// --knobs-seed and does not become a --swarm run (its swarm notes are not empty).
+TEST(ReplayCommand, SurvivesASummaryMerge) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("shrink-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  SweepSummary summary;
+  SeedOutcome f;
+  f.scenario = "x";
+  f.file = "x-shrunk-3.yaml";
+  f.seed = 3;
+  f.exit_code = 1;
+  f.why = "replicas_agree: differ";
+  f.knobs_seed = 3;
+  f.swarm = {"latency 10-20us"};
+  summary.runs = summary.failed = 1;
+  summary.failures.push_back(f);
+  SweepOptions o;
+  {
+    std::ofstream out(dir / "sim-summary.json");
+    out << to_json(summary, o).dump(2);
+  }
+  std::vector<std::string> files;
+  auto merged = merge_summaries({dir.string()}, &files);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(merged) << merged.status().message();
+  ASSERT_EQ(merged->failures.size(), 1u);
+  EXPECT_EQ(replay_command(merged->failures[0]), "faultline sim x-shrunk-3.yaml --seed 3 --knobs-seed 3");
 }
 
 TEST(MicrosOf, ReadsTheScenarioDurations) {
