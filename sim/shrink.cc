@@ -212,8 +212,8 @@ class Shrinker {
       Attempt a;
       a.fails = true;
       a.check = "abort";
-      a.why = std::string("abort: the system under test aborted (") + ::strsignal(WTERMSIG(status)) +
-              "; an invariant check failed)";
+      a.why = std::string("abort: the system under test aborted (") +
+              ::strsignal(WTERMSIG(status)) + "; an invariant check failed)";
       a.run_dir = latest_run_dir(name);
       a.faults = applied_faults(slurp(a.run_dir + "/nemesis.jsonl"));
       return a;
@@ -229,7 +229,8 @@ class Shrinker {
       const std::filesystem::path dir = std::filesystem::path(o_.runs_dir) / name /
                                         ("sim-" + std::to_string(o_.seed) + label) / name;
       std::error_code ec;
-      for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+           it.increment(ec)) {
         if (it->path().string() > best) best = it->path().string();
       }
       if (!best.empty()) break;
@@ -246,9 +247,13 @@ class Search {
  public:
   Search(Shrinker& sh, const ShrinkOptions& o, const harness::Scenario& original, YAML::Node start,
          Attempt first, std::ostream* progress)
-      : sh_(sh), o_(o), original_(original), best_(YAML::Clone(start)), first_(std::move(first)),
-        best_attempt_(first_), progress_(progress) {
-  }
+      : sh_(sh),
+        o_(o),
+        original_(original),
+        best_(YAML::Clone(start)),
+        first_(std::move(first)),
+        best_attempt_(first_),
+        progress_(progress) {}
 
   // Strategy 0: structural edits, the schedule written out, delta debugging, heals, small edits.
   // Strategy 1 starts with the first shrinker's greedy one-edit list (single nemesis entries
@@ -295,8 +300,9 @@ class Search {
     const bool same = a.fails && a.check == first_.check;
     if (progress_) {
       *progress_ << "shrink: run " << sh_.runs_ << ": " << edit << ": "
-                 << (same ? "still fails (" + std::to_string(a.faults.size()) + " faults)"
-                          : a.fails ? "fails another way (" + a.check + ")" : "passes")
+                 << (same      ? "still fails (" + std::to_string(a.faults.size()) + " faults)"
+                     : a.fails ? "fails another way (" + a.check + ")"
+                               : "passes")
                  << "\n";
     }
     sh_.known_[text] = same ? std::optional<Attempt>(a) : std::nullopt;
@@ -341,8 +347,8 @@ class Search {
     if (!s) return false;
     auto m = materialize(best_, *s, o_.seed);
     if (!m) return false;
-    return attempt(*m, "nemesis schedule written out as " + std::to_string(nemesis_entries(*m).size()) +
-                           " at: entries");
+    return attempt(*m, "nemesis schedule written out as " +
+                           std::to_string(nemesis_entries(*m).size()) + " at: entries");
   }
 
   bool delta_debug() {
@@ -352,8 +358,9 @@ class Search {
     const auto keep = ddmin(
         n,
         [&](const std::vector<size_t>& k) {
-          return attempt(keep_nemesis_entries(start, k),
-                         "nemesis entries: " + std::to_string(k.size()) + " of " + std::to_string(n));
+          return attempt(
+              keep_nemesis_entries(start, k),
+              "nemesis entries: " + std::to_string(k.size()) + " of " + std::to_string(n));
         },
         [&] { return sh_.out_of_runs(); });
     return keep.size() < n;
@@ -391,21 +398,22 @@ class Search {
 
 std::string header(const harness::Scenario& original, const ShrinkOptions& o, const ShrinkResult& r,
                    const std::vector<std::string>& notes, const std::vector<std::string>& faults) {
-  std::string text = "# Shrunk by `faultline sim " + original.file + " --shrink " + std::to_string(o.seed) +
-                     (o.swarm ? " --swarm" : "") + "` after " + std::to_string(r.runs) + " runs (" +
-                     std::to_string(r.faults_before) + " faults before, " + std::to_string(r.faults) +
-                     " after).\n";
+  std::string text = "# Shrunk by `faultline sim " + original.file + " --shrink " +
+                     std::to_string(o.seed) + (o.swarm ? " --swarm" : "") + "` after " +
+                     std::to_string(r.runs) + " runs (" + std::to_string(r.faults_before) +
+                     " faults before, " + std::to_string(r.faults) + " after).\n";
   text += "# Fails with seed " + std::to_string(o.seed) + ": " + r.why + "\n";
   text += "# Replay: " + r.replay + "\n";
-  text += "# In process mode: faultline run " + shell_quote(r.file) + " --seed " + std::to_string(o.seed) +
-          " (a different interleaving: it may pass)\n";
+  text += "# In process mode: faultline run " + shell_quote(r.file) + " --seed " +
+          std::to_string(o.seed) + " (a different interleaving: it may pass)\n";
   for (const auto& n : notes) text += "# swarm: " + n + "\n";
   if (!faults.empty()) text += "# The faults its run applies (nemesis.jsonl):\n";
   for (const auto& f : faults) text += "#   " + f + "\n";
   if (r.sim_faults) {
-    text += "# and " + std::to_string(r.sim_faults) +
-            " episodes of the simulation's own faults the knobs seed draws (slow node, clock drift, "
-            "slow disk)\n";
+    text +=
+        "# and " + std::to_string(r.sim_faults) +
+        " episodes of the simulation's own faults the knobs seed draws (slow node, clock drift, "
+        "slow disk)\n";
   }
   return text;
 }
@@ -425,8 +433,9 @@ common::Result<ShrinkResult> shrink(const harness::Scenario& original, const Shr
   }
   Attempt first = sh.run(base);
   if (!first.fails) {
-    return common::Status::invalid_argument("seed " + std::to_string(o.seed) + " passes " + original.file +
-                                            (o.swarm ? " with --swarm" : "") + ": nothing to shrink");
+    return common::Status::invalid_argument("seed " + std::to_string(o.seed) + " passes " +
+                                            original.file + (o.swarm ? " with --swarm" : "") +
+                                            ": nothing to shrink");
   }
   if (progress) {
     *progress << "shrink: seed " << o.seed << " fails " << first.why << " (" << first.faults.size()
@@ -467,14 +476,17 @@ common::Result<ShrinkResult> shrink(const harness::Scenario& original, const Shr
   r.faults = static_cast<int>(search.best_attempt().faults.size());
   r.sim_faults = search.best_attempt().sim_faults;
   r.clients = best["clients"]["count"] ? best["clients"]["count"].as<int>() : 0;
-  r.file = o.out.empty() ? o.runs_dir + "/" + original.name + "-shrunk-" + std::to_string(o.seed) + ".yaml" : o.out;
+  r.file = o.out.empty()
+               ? o.runs_dir + "/" + original.name + "-shrunk-" + std::to_string(o.seed) + ".yaml"
+               : o.out;
   best["name"] = original.name + "-shrunk";
   r.replay = "faultline sim " + shell_quote(r.file) + " --seed " + std::to_string(o.seed);
   if (o.swarm) r.replay += " --knobs-seed " + std::to_string(o.seed);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(r.file).parent_path().empty()
                                           ? std::filesystem::path(".")
-                                          : std::filesystem::path(r.file).parent_path(), ec);
+                                          : std::filesystem::path(r.file).parent_path(),
+                                      ec);
   auto write = [&](const std::vector<std::string>& faults) -> common::Status {
     std::ofstream out(r.file);
     out << header(original, o, r, notes, faults) << Shrinker::text_of(best);

@@ -32,12 +32,12 @@ struct ShrinkOptions {
 };
 
 struct ShrinkResult {
-  std::string file;    // the YAML written
-  std::string why;     // the failure it still shows
-  std::string replay;  // the command that replays it (with --knobs-seed after a swarm failure)
+  std::string file;       // the YAML written
+  std::string why;        // the failure it still shows
+  std::string replay;     // the command that replays it (with --knobs-seed after a swarm failure)
   int faults_before = 0;  // faults the seed's original run applied (applied_faults)
   int faults = 0;         // faults the shrunk file's run applies
-  int sim_faults = 0;     // and episodes of the simulation's own faults (swarm knobs: slow node ...)
+  int sim_faults = 0;  // and episodes of the simulation's own faults (swarm knobs: slow node ...)
   std::vector<std::string> fault_lines;  // the shrunk run's faults, one line each
   int clients = 0;
   int runs = 0;  // simulations run while shrinking (the replay check not counted)

@@ -28,9 +28,7 @@ size_t phase_count(const YAML::Node& root) {
   return phases && phases.IsSequence() ? phases.size() : 0;
 }
 
-int repeat_of(const YAML::Node& phase) {
-  return phase["repeat"] ? phase["repeat"].as<int>() : 1;
-}
+int repeat_of(const YAML::Node& phase) { return phase["repeat"] ? phase["repeat"].as<int>() : 1; }
 
 std::string text_of(const YAML::Node& n) {
   YAML::Emitter e;
@@ -46,7 +44,9 @@ class CandidateList {
     YAML::Node c = YAML::Clone(root_);
     if (edit(c)) out_.push_back({c, what, false});
   }
-  void push(YAML::Node root, const std::string& what) { out_.push_back({std::move(root), what, false}); }
+  void push(YAML::Node root, const std::string& what) {
+    out_.push_back({std::move(root), what, false});
+  }
   void mark_schedule_cut() {
     if (!out_.empty()) out_.back().cuts_schedule = true;
   }
@@ -156,7 +156,8 @@ YAML::Node concrete_do(const YAML::Node& original, const harness::ScheduledEvent
 
 int64_t micros_of(const std::string& text) {
   size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
   if (i == 0) return 0;
   double v = 0;
   try {
@@ -179,8 +180,8 @@ size_t scheduled_faults(const harness::Scenario& s, uint64_t seed) {
     if (!s.phases[p].workload) continue;
     const int pi = static_cast<int>(p);
     for (int i = 0; i < s.phases[p].repeat; ++i) {
-      auto schedule = harness::generate_schedule(s.phases[p], s.cluster.nodes, seeds.schedule(pi, i),
-                                                 seeds.faults(pi, i));
+      auto schedule = harness::generate_schedule(s.phases[p], s.cluster.nodes,
+                                                 seeds.schedule(pi, i), seeds.faults(pi, i));
       if (!schedule) continue;
       for (const auto& e : *schedule) n += e.undo ? 0 : 1;
     }
@@ -262,7 +263,8 @@ std::vector<Candidate> coarse_candidates(const YAML::Node& root) {
       if (nem && nem.IsSequence()) {
         YAML::Node kept(YAML::NodeType::Sequence);
         for (size_t k = 0; k < nem.size(); ++k) {
-          if (!nem[k]["at"] || micros_of(nem[k]["at"].as<std::string>()) < half) kept.push_back(YAML::Clone(nem[k]));
+          if (!nem[k]["at"] || micros_of(nem[k]["at"].as<std::string>()) < half)
+            kept.push_back(YAML::Clone(nem[k]));
         }
         if (kept.size() == 0) {
           c["phases"][p].remove("nemesis");
@@ -313,7 +315,8 @@ std::optional<YAML::Node> materialize(const YAML::Node& root, const harness::Sce
       continue;
     }
     bool needed = false;
-    for (const auto& entry : phase.nemesis) needed = needed || entry.periodic() || draws_randomness(entry);
+    for (const auto& entry : phase.nemesis)
+      needed = needed || entry.periodic() || draws_randomness(entry);
     if (!needed) continue;
     const int pi = static_cast<int>(p);
     auto schedule = harness::generate_schedule(phase, s.cluster.nodes, seeds.schedule(pi, 0),
@@ -357,7 +360,9 @@ YAML::Node keep_nemesis_entries(const YAML::Node& root, const std::vector<size_t
   std::vector<YAML::Node> kept;
   for (size_t p = 0; p < phase_count(root); ++p) kept.emplace_back(YAML::NodeType::Sequence);
   for (size_t i : keep) {
-    if (i < all.size()) kept[all[i].first].push_back(YAML::Clone(root["phases"][all[i].first]["nemesis"][all[i].second]));
+    if (i < all.size())
+      kept[all[i].first].push_back(
+          YAML::Clone(root["phases"][all[i].first]["nemesis"][all[i].second]));
   }
   for (size_t p = 0; p < phase_count(root); ++p) {
     if (!root["phases"][p]["nemesis"]) continue;
@@ -377,7 +382,8 @@ std::vector<Candidate> legacy_candidates(const YAML::Node& root) {
   std::vector<Candidate> out;
   auto variant = [&](const std::function<bool(YAML::Node&)>& edit) {
     YAML::Node c = YAML::Clone(root);
-    if (edit(c)) out.push_back({c, "edit " + std::to_string(out.size()) + " of the one-edit list", false});
+    if (edit(c))
+      out.push_back({c, "edit " + std::to_string(out.size()) + " of the one-edit list", false});
   };
   const YAML::Node phases = root["phases"];
   const size_t np = phases && phases.IsSequence() ? phases.size() : 0;
@@ -394,7 +400,8 @@ std::vector<Candidate> legacy_candidates(const YAML::Node& root) {
         c["phases"][p]["repeat"] = 1;
         return true;
       });
-      if (rep > 2) variant([&](YAML::Node& c) {
+      if (rep > 2)
+        variant([&](YAML::Node& c) {
           c["phases"][p]["repeat"] = rep / 2;
           return true;
         });
@@ -416,7 +423,8 @@ std::vector<Candidate> legacy_candidates(const YAML::Node& root) {
       const int64_t from = nem[k]["from"] ? micros_of(nem[k]["from"].as<std::string>()) : 0;
       const YAML::Node dur = phases[p]["workload"]["duration"];
       const int64_t end = nem[k]["until"] ? micros_of(nem[k]["until"].as<std::string>())
-                          : dur ? micros_of(dur.as<std::string>()) : 0;
+                          : dur           ? micros_of(dur.as<std::string>())
+                                          : 0;
       if (end > from + 2000) {
         const harness::Micros mid((from + end) / 2 / 1000 * 1000);
         variant([&](YAML::Node& c) {
@@ -460,7 +468,8 @@ std::vector<Candidate> legacy_candidates(const YAML::Node& root) {
       const int64_t us = micros_of(dur.as<std::string>());
       if (us >= 2'000'000) {
         variant([&](YAML::Node& c) {
-          c["phases"][p]["workload"]["duration"] = duration_text(harness::Micros(us / 2 / 1000 * 1000));
+          c["phases"][p]["workload"]["duration"] =
+              duration_text(harness::Micros(us / 2 / 1000 * 1000));
           return true;
         });
       }
@@ -473,7 +482,8 @@ std::vector<Candidate> legacy_candidates(const YAML::Node& root) {
         c["clients"]["count"] = n / 2;
         return true;
       });
-      if (n / 2 != n - 1) variant([&](YAML::Node& c) {
+      if (n / 2 != n - 1)
+        variant([&](YAML::Node& c) {
           c["clients"]["count"] = n - 1;
           return true;
         });
@@ -487,7 +497,6 @@ std::vector<Candidate> legacy_candidates(const YAML::Node& root) {
   }
   return out;
 }
-
 
 std::vector<Candidate> entry_candidates(const YAML::Node& root) {
   CandidateList list(root);
@@ -510,7 +519,8 @@ std::vector<size_t> healable_entries(const YAML::Node& root) {
   for (size_t i = 0; i < all.size(); ++i) {
     const YAML::Node d = root["phases"][all[i].first]["nemesis"][all[i].second]["do"];
     if (!d.IsMap()) continue;
-    const bool net = d["network"] && !(d["network"].IsScalar() && d["network"].as<std::string>() == "reliable");
+    const bool net =
+        d["network"] && !(d["network"].IsScalar() && d["network"].as<std::string>() == "reliable");
     if (d["partition"] || d["clog"] || net) out.push_back(i);
   }
   return out;
@@ -640,7 +650,8 @@ std::vector<std::string> applied_faults(const std::string& jsonl) {
     text.setf(std::ios::fixed);
     text.precision(3);
     text << phase;
-    if (j.contains("iteration") && j["iteration"].is_number()) text << " #" << j["iteration"].get<int>() + 1;
+    if (j.contains("iteration") && j["iteration"].is_number())
+      text << " #" << j["iteration"].get<int>() + 1;
     text << " " << static_cast<double>(j.value("time", int64_t{0})) / 1e9 << " s: " << detail;
     out.push_back(text.str());
   }
@@ -650,7 +661,9 @@ std::vector<std::string> applied_faults(const std::string& jsonl) {
 int sim_fault_episodes(const std::vector<std::string>& lines) {
   int n = 0;
   for (const auto& l : lines) {
-    if (l.find("back to normal") == std::string::npos && l.find("power losses") == std::string::npos) ++n;
+    if (l.find("back to normal") == std::string::npos &&
+        l.find("power losses") == std::string::npos)
+      ++n;
   }
   return n;
 }

@@ -5,7 +5,6 @@
 #include "sim/shrink_edits.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,13 +73,15 @@ TEST(Ddmin, FindsTheTwoItemsThatFailTogether) {
 
 TEST(Ddmin, AFailureThatNeedsNothingKeepsNothingInOneRun) {
   int calls = 0;
-  const auto kept = ddmin(12, [&](const std::vector<size_t>&) { return ++calls, true; }, [] { return false; });
+  const auto kept = ddmin(
+      12, [&](const std::vector<size_t>&) { return ++calls, true; }, [] { return false; });
   EXPECT_TRUE(kept.empty());
   EXPECT_EQ(calls, 1);
 }
 
 TEST(Ddmin, AFailureThatNeedsEveryItemKeepsThemAll) {
-  const auto kept = ddmin(6, [](const std::vector<size_t>& k) { return k.size() == 6; }, [] { return false; });
+  const auto kept = ddmin(
+      6, [](const std::vector<size_t>& k) { return k.size() == 6; }, [] { return false; });
   EXPECT_EQ(kept.size(), 6u);
 }
 
@@ -105,7 +106,8 @@ TEST(Materialize, WritesTheSeedsScheduleOutEventForEvent) {
     ASSERT_TRUE(m) << testing::trace(seed);
     const harness::Scenario ms = load(text_of(*m));
     const harness::RunSeeds seeds(seed);
-    auto want = harness::generate_schedule(s.phases[0], 5, seeds.schedule(0, 0), seeds.faults(0, 0));
+    auto want =
+        harness::generate_schedule(s.phases[0], 5, seeds.schedule(0, 0), seeds.faults(0, 0));
     ASSERT_TRUE(want);
     std::vector<harness::ScheduledEvent> forward;
     for (const auto& e : *want) {
@@ -129,11 +131,13 @@ TEST(Materialize, WritesTheSeedsScheduleOutEventForEvent) {
         EXPECT_EQ(nem[i]["do"]["kill"].as<int>(), e.random_node) << testing::trace(seed);
         EXPECT_EQ(nem[i]["undo_after"].as<std::string>(), "300ms");
       } else {
-        EXPECT_EQ(nem[i]["do"]["pause"].as<std::string>(), "leader") << "a live target stays as written";
+        EXPECT_EQ(nem[i]["do"]["pause"].as<std::string>(), "leader")
+            << "a live target stays as written";
       }
     }
     // And the loaded file draws the same times again.
-    auto again = harness::generate_schedule(ms.phases[0], 5, seeds.schedule(0, 0), seeds.faults(0, 0));
+    auto again =
+        harness::generate_schedule(ms.phases[0], 5, seeds.schedule(0, 0), seeds.faults(0, 0));
     ASSERT_TRUE(again);
     ASSERT_EQ(again->size(), want->size());
     for (size_t i = 0; i < want->size(); ++i) {
@@ -192,9 +196,9 @@ TEST(Shrinking, AWrittenOutScheduleComesDownToTheFaultsTheFailureNeeds) {
     return std::includes(have.begin(), have.end(), needed.begin(), needed.end());
   };
   const size_t n = nemesis_entries(m).size();
-  const auto keep =
-      ddmin(n, [&](const std::vector<size_t>& k) { return still_fails(keep_nemesis_entries(m, k)); },
-            [] { return false; });
+  const auto keep = ddmin(
+      n, [&](const std::vector<size_t>& k) { return still_fails(keep_nemesis_entries(m, k)); },
+      [] { return false; });
   const YAML::Node shrunk = keep_nemesis_entries(m, keep);
   ASSERT_EQ(shrunk["phases"][0]["nemesis"].size(), 2u);
   EXPECT_TRUE(still_fails(shrunk));
@@ -250,7 +254,8 @@ TEST(HealInstead, EndsTheFaultBeforeInsteadOfReplacingIt) {
   ASSERT_EQ(nem.size(), n);
   EXPECT_EQ(nem[healable[0]]["do"].as<std::string>(), "heal");
   EXPECT_EQ(nem[healable[3]]["do"].as<std::string>(), "heal");
-  EXPECT_EQ(nem[healable[0]]["at"].as<std::string>(), m["phases"][0]["nemesis"][healable[0]]["at"].as<std::string>());
+  EXPECT_EQ(nem[healable[0]]["at"].as<std::string>(),
+            m["phases"][0]["nemesis"][healable[0]]["at"].as<std::string>());
   EXPECT_TRUE(nem[healable[1]]["do"]["partition"]);
   EXPECT_TRUE(healable_entries(h).size() == healable.size() - 2);
 }
@@ -295,8 +300,8 @@ TEST(AppliedFaults, CountsTheFaultsThatBrokeSomething) {
   ASSERT_EQ(faults.size(), 2u);
   EXPECT_EQ(faults[0], "clients #1 0.500 s: partition random_halves [0,1 | 2,3,4]");
   EXPECT_EQ(faults[1], "clients #2 0.800 s: kill random (n2)");
-  EXPECT_EQ(sim_fault_episodes({"100ms n1 slow x0.05", "900ms n1 back to normal", "n0 power losses 2",
-                                "300ms n2 clock rate 1.05"}),
+  EXPECT_EQ(sim_fault_episodes({"100ms n1 slow x0.05", "900ms n1 back to normal",
+                                "n0 power losses 2", "300ms n2 clock rate 1.05"}),
             2);
 }
 
@@ -306,10 +311,12 @@ TEST(ReplayCommand, NamesTheKnobsSeedOfARunThatHadOne) {
   o.seed = 7;
   EXPECT_EQ(replay_command(o), "faultline sim 'runs/flapping partitions-shrunk-1.yaml' --seed 7");
   o.knobs_seed = 7;
-  EXPECT_EQ(replay_command(o), "faultline sim 'runs/flapping partitions-shrunk-1.yaml' --seed 7 --knobs-seed 7");
+  EXPECT_EQ(replay_command(o),
+            "faultline sim 'runs/flapping partitions-shrunk-1.yaml' --seed 7 --knobs-seed 7");
   o.knobs_seed = 0;
   o.swarmed = true;
-  EXPECT_EQ(replay_command(o), "faultline sim 'runs/flapping partitions-shrunk-1.yaml' --seed 7 --swarm");
+  EXPECT_EQ(replay_command(o),
+            "faultline sim 'runs/flapping partitions-shrunk-1.yaml' --seed 7 --swarm");
 }
 
 // `faultline summary` prints the replay commands of merged sweeps: a knobs-seed run keeps its
@@ -339,7 +346,8 @@ TEST(ReplayCommand, SurvivesASummaryMerge) {
   std::filesystem::remove_all(dir);
   ASSERT_TRUE(merged) << merged.status().message();
   ASSERT_EQ(merged->failures.size(), 1u);
-  EXPECT_EQ(replay_command(merged->failures[0]), "faultline sim x-shrunk-3.yaml --seed 3 --knobs-seed 3");
+  EXPECT_EQ(replay_command(merged->failures[0]),
+            "faultline sim x-shrunk-3.yaml --seed 3 --knobs-seed 3");
 }
 
 TEST(MicrosOf, ReadsTheScenarioDurations) {
