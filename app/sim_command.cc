@@ -188,7 +188,9 @@ void add_sim_command(CLI::App& cli, int& exit_code) {
   sim->add_flag("--quiet,-q", a->quiet, "only failures and the summary");
   sim->add_option("--shrink", a->shrink, "reduce this failing seed's run and write the smallest failing scenario");
   sim->add_option("--out", a->out, "with --shrink: the YAML file to write (default RUNS_DIR/<scenario>-shrunk-<seed>.yaml)");
-  sim->add_option("--shrink-runs", a->shrink_runs, "with --shrink: at most this many runs")->check(CLI::Range(1, 100000));
+  sim->add_option("--shrink-runs", a->shrink_runs, "with --shrink: at most this many runs")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   sim->add_option("-k", a->selection.patterns, "only scenarios whose name matches PATTERN (as in `run -k`)")
       ->type_name("PATTERN")
       ->allow_extra_args(false);
