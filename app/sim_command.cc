@@ -34,7 +34,7 @@ struct SimArgs {
   std::string shrink;
   uint64_t knobs_seed = 0;
   std::string out;
-  int shrink_runs = 200;
+  int shrink_runs = 400;
   harness::Selection selection;  // -k / --tag, as `faultline run`
 };
 
@@ -120,9 +120,20 @@ int run_sim(const SimArgs& a, bool seed_given) {
       std::cerr << "faultline sim: --shrink: " << r.status().message() << "\n";
       return 2;
     }
-    std::cout << "smallest failing scenario: " << r->file << " (" << r->faults << " faults, "
-              << r->clients << " clients, " << r->runs << " runs tried)\n  " << r->why
-              << "\n  replay: " << r->replay << "\n";
+    std::cout << "smallest failing scenario: " << r->file << " (" << r->faults << " faults, was "
+              << r->faults_before << "; " << r->clients << " clients; " << r->runs << " runs tried)\n";
+    if (r->sim_faults > 0) {
+      std::cout << "  plus " << r->sim_faults
+                << " episodes of the simulation's own faults from the knobs seed (slow node, clock "
+                   "drift, slow disk)\n";
+    }
+    for (const auto& f : r->fault_lines) std::cout << "  fault: " << f << "\n";
+    std::cout << "  " << r->why << "\n  replay: " << r->replay << "\n";
+    if (!r->replayed) {
+      std::cout << "  WARNING: the written file run as the replay command runs it did not fail the "
+                   "same check ("
+                << r->replay_why << ")\n";
+    }
     return 1;
   }
   const bool single = o.seeds == 1 && scenarios.size() == 1;
@@ -132,7 +143,7 @@ int run_sim(const SimArgs& a, bool seed_given) {
       return;
     }
     std::cerr << "[" << r.scenario << "] seed " << r.seed << (r.exit_code == 1 ? " FAIL " : " ERROR ") << r.why
-              << "\n  replay: " << sim::replay_command(r, a.swarm) << "\n  run dir: " << r.run_dir << "\n";
+              << "\n  replay: " << sim::replay_command(r) << "\n  run dir: " << r.run_dir << "\n";
     if (!r.swarm.empty() && !a.quiet) {
       for (const auto& n : r.swarm) std::cerr << "  swarm: " << n << "\n";
     }
@@ -177,7 +188,9 @@ void add_sim_command(CLI::App& cli, int& exit_code) {
   sim->add_flag("--quiet,-q", a->quiet, "only failures and the summary");
   sim->add_option("--shrink", a->shrink, "reduce this failing seed's run and write the smallest failing scenario");
   sim->add_option("--out", a->out, "with --shrink: the YAML file to write (default RUNS_DIR/<scenario>-shrunk-<seed>.yaml)");
-  sim->add_option("--shrink-runs", a->shrink_runs, "with --shrink: at most this many runs")->check(CLI::Range(1, 100000));
+  sim->add_option("--shrink-runs", a->shrink_runs, "with --shrink: at most this many runs")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   sim->add_option("-k", a->selection.patterns, "only scenarios whose name matches PATTERN (as in `run -k`)")
       ->type_name("PATTERN")
       ->allow_extra_args(false);
@@ -200,7 +213,7 @@ void add_sim_command(CLI::App& cli, int& exit_code) {
     }
     for (const auto& f : merged->failures) {
       std::cout << "[" << f.scenario << "] seed " << f.seed << (f.exit_code == 1 ? " FAIL " : " ERROR ") << f.why
-                << "\n  replay: " << sim::replay_command(f, !f.swarm.empty()) << "\n";
+                << "\n  replay: " << sim::replay_command(f) << "\n";
     }
     std::cout << files.size() << " summaries merged\n";
     sim::print_summary(std::cout, *merged);

@@ -115,7 +115,7 @@ TEST(ScenarioRun, AnUnsafeClusterIsCaughtAndItsFailureShrinks) {
   for (const char* file : {"history.jsonl.zst", "nemesis.jsonl", "results.json", "junit.xml", "report.html"}) {
     EXPECT_TRUE(std::filesystem::exists(f.run_dir + "/" + file)) << file << " seed " << f.seed;
   }
-  EXPECT_NE(replay_command(f, false).find("--seed " + std::to_string(f.seed)), std::string::npos);
+  EXPECT_NE(replay_command(f).find("--seed " + std::to_string(f.seed)), std::string::npos);
   ShrinkOptions so;
   so.seed = f.seed;
   so.runs_dir = tmp.path.string();

@@ -4,62 +4,93 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
-
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <ostream>
+#include <set>
+#include <sstream>
 
 #include "harness/nemesis/registry.h"
 #include "harness/scenario/scenario_loader.h"
 #include "sim/scenario_run.h"
+#include "sim/shrink_edits.h"
 #include "sim/swarm.h"
+#include "sim/sweep.h"
 
 namespace sim {
 
 namespace {
 
+// What one run of a candidate showed.
 struct Attempt {
   bool fails = false;
-  std::string check;  // first failing check's name ("error" for a harness error)
+  std::string check;  // first failing check's name ("error" for a harness error, "abort")
   std::string why;
-  int faults = 0;
+  std::vector<std::string> faults;  // the faults its nemesis log shows applied (applied_faults)
+  int sim_faults = 0;               // the simulation's own fault episodes (swarm knobs)
+  std::string run_dir;
 };
 
-int count_faults(const std::string& run_dir) {
-  std::ifstream in(run_dir + "/nemesis.jsonl");
-  int n = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    // A fault is an action that breaks something: not its undo, not the steps that end faults
-    // (heal, restart, resume), not the final heal.
-    if (line.empty() || line.find("\"phase\":\"final\"") != std::string::npos ||
-        line.find("\"undo\":true") != std::string::npos)
-      continue;
-    bool ends_faults = false;
-    for (const char* a : {"\"action\":\"heal\"", "\"action\":\"restart\"", "\"action\":\"resume\""})
-      ends_faults = ends_faults || line.find(a) != std::string::npos;
-    if (!ends_faults) ++n;
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_of(" '\"$\\`;&|<>()*?!#~") == std::string::npos) return s;
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
   }
-  return n;
+  return out + "'";
 }
 
-// The durations in a YAML value like "6s", "1500ms", "250us", "1min" in microseconds (0: unknown).
-int64_t micros_of(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  if (i == 0) return 0;
-  const double v = std::stod(text.substr(0, i));
-  const std::string unit = text.substr(i);
-  if (unit == "us") return static_cast<int64_t>(v);
-  if (unit == "ms") return static_cast<int64_t>(v * 1e3);
-  if (unit == "s") return static_cast<int64_t>(v * 1e6);
-  if (unit == "min") return static_cast<int64_t>(v * 60e6);
-  return 0;
+std::string check_of(const std::string& why) { return why.substr(0, why.find(':')); }
+
+std::string encode(const Attempt& a) {
+  std::string msg = std::string(a.fails ? "1" : "0") + "\n" + a.check + "\n" +
+                    std::to_string(a.sim_faults) + "\n" + a.run_dir + "\n" +
+                    std::to_string(a.faults.size()) + "\n";
+  for (const auto& f : a.faults) msg += f + "\n";
+  return msg + a.why;
 }
 
+std::optional<Attempt> decode(const std::string& msg) {
+  std::istringstream in(msg);
+  Attempt a;
+  std::string fails, sim_faults, count;
+  if (!std::getline(in, fails) || !std::getline(in, a.check) || !std::getline(in, sim_faults) ||
+      !std::getline(in, a.run_dir) || !std::getline(in, count)) {
+    return std::nullopt;
+  }
+  a.fails = fails == "1";
+  try {
+    a.sim_faults = std::stoi(sim_faults);
+    const int n = std::stoi(count);
+    for (int i = 0; i < n; ++i) {
+      std::string f;
+      if (!std::getline(in, f)) return std::nullopt;
+      a.faults.push_back(f);
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  a.why.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return a;
+}
+
+// Runs candidates for one shrink and keeps the count. Owned by shrink(); one thread.
 class Shrinker {
  public:
   Shrinker(const ShrinkOptions& o, std::ostream* progress) : o_(o), progress_(progress) {}
@@ -68,71 +99,31 @@ class Shrinker {
   // Raft invariant check) is a failure of its own kind ("abort"), not the end of the shrink.
   Attempt run(const harness::Scenario& s) {
     ++runs_;
-    int fds[2];
-    if (::pipe(fds) != 0) return run_here(s);
-    std::fflush(nullptr);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(fds[0]);
-      ::close(fds[1]);
-      return run_here(s);
-    }
-    if (pid == 0) {
-      ::close(fds[0]);
-      const Attempt a = run_here(s);
-      const std::string msg = std::string(a.fails ? "1" : "0") + "\n" + std::to_string(a.faults) + "\n" + a.check +
-                              "\n" + a.why;
-      size_t off = 0;
-      while (off < msg.size()) {
-        const ssize_t n = ::write(fds[1], msg.data() + off, msg.size() - off);
-        if (n <= 0) break;
-        off += static_cast<size_t>(n);
-      }
-      ::_exit(0);
-    }
-    ::close(fds[1]);
-    std::string msg;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      msg.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fds[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    Attempt a;
-    if (WIFSIGNALED(status)) {
-      a.fails = true;
-      a.check = "abort";
-      a.why = std::string("abort: the system under test aborted (") + ::strsignal(WTERMSIG(status)) +
-              "; an invariant check failed)";
-      a.faults = count_faults(latest_run_dir(s.name));
-      return a;
-    }
-    const size_t l1 = msg.find('\n'), l2 = msg.find('\n', l1 + 1), l3 = msg.find('\n', l2 + 1);
-    if (l1 == std::string::npos || l2 == std::string::npos || l3 == std::string::npos) return run_here(s);
-    a.fails = msg.substr(0, l1) == "1";
-    a.faults = std::stoi(msg.substr(l1 + 1, l2 - l1 - 1));
-    a.check = msg.substr(l2 + 1, l3 - l2 - 1);
-    a.why = msg.substr(l3 + 1);
-    return a;
+    return in_child([&] { return run_here(s); }, s.name);
   }
 
-  // The newest run directory of a shrink run of `name` ("" if none).
-  std::string latest_run_dir(const std::string& name) const {
-    const std::filesystem::path dir = std::filesystem::path(o_.runs_dir) / name /
-                                      ("sim-" + std::to_string(o_.seed) + "-shrink") / name;
-    std::error_code ec;
-    std::string best;
-    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->path().string() > best) best = it->path().string();
-    }
-    return best;
+  // The written file run as its printed replay command runs it (`--seed S`, and `--knobs-seed S`
+  // after a swarm failure): what the shrink reports is what a person will see.
+  Attempt replay(const harness::Scenario& s) {
+    return in_child(
+        [&] {
+          SweepOptions so;
+          so.runs_dir = o_.runs_dir;
+          so.knobs_seed = o_.swarm ? o_.seed : 0;
+          SeedOutcome r = run_seed(s, o_.seed, false, so, true);
+          Attempt a;
+          a.fails = r.exit_code != 0;
+          a.why = r.why;
+          a.check = a.fails ? check_of(r.why) : "";
+          a.run_dir = r.run_dir;
+          a.faults = applied_faults(slurp(r.run_dir + "/nemesis.jsonl"));
+          a.sim_faults = sim_fault_episodes(r.swarm);
+          return a;
+        },
+        s.name);
   }
+
+  bool out_of_runs() const { return runs_ >= o_.max_runs; }
 
   Attempt run_here(const harness::Scenario& s) {
     SimRunOptions ro;
@@ -156,154 +147,281 @@ class Shrinker {
         a.why = c.name + ": " + c.summary;
       }
     }
-    a.faults = count_faults(r.run_dir);
+    a.run_dir = r.run_dir;
+    a.faults = applied_faults(slurp(r.run_dir + "/nemesis.jsonl"));
+    a.sim_faults = sim_fault_episodes(out.sim_faults);
     return a;
   }
 
   // Loads a candidate YAML tree; nullopt if the loader refuses it.
   std::optional<harness::Scenario> load(const YAML::Node& root, const std::string& file) {
-    YAML::Emitter e;
-    e << root;
-    std::string text = e.c_str();
-    text += '\n';
-    auto s = harness::load_scenario_text(text, file, harness::fault_registry());
+    auto s = harness::load_scenario_text(text_of(root), file, harness::fault_registry());
     if (!s) return std::nullopt;
     return std::move(*s);
   }
 
+  static std::string text_of(const YAML::Node& root) {
+    YAML::Emitter e;
+    e << root;
+    return std::string(e.c_str()) + "\n";
+  }
+
   WorldOptions world_;
   SimFaults faults_;
+  int runs_ = 0;
+  // Every candidate run, by its YAML text: its attempt if it failed the same check, else nullopt.
+  std::map<std::string, std::optional<Attempt>> known_;
+
+ private:
+  Attempt in_child(const std::function<Attempt()>& body, const std::string& name) {
+    int fds[2];
+    if (::pipe(fds) != 0) return body();
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return body();
+    }
+    if (pid == 0) {
+      ::close(fds[0]);
+      const std::string msg = encode(body());
+      size_t off = 0;
+      while (off < msg.size()) {
+        const ssize_t n = ::write(fds[1], msg.data() + off, msg.size() - off);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+      }
+      ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string msg;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      msg.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status)) {
+      Attempt a;
+      a.fails = true;
+      a.check = "abort";
+      a.why = std::string("abort: the system under test aborted (") +
+              ::strsignal(WTERMSIG(status)) + "; an invariant check failed)";
+      a.run_dir = latest_run_dir(name);
+      a.faults = applied_faults(slurp(a.run_dir + "/nemesis.jsonl"));
+      return a;
+    }
+    if (auto a = decode(msg)) return *a;
+    return body();
+  }
+
+  // The newest run directory of a run of `name` with this seed ("" if none).
+  std::string latest_run_dir(const std::string& name) const {
+    std::string best;
+    for (const char* label : {"-shrink", ""}) {
+      const std::filesystem::path dir = std::filesystem::path(o_.runs_dir) / name /
+                                        ("sim-" + std::to_string(o_.seed) + label) / name;
+      std::error_code ec;
+      for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        if (it->path().string() > best) best = it->path().string();
+      }
+      if (!best.empty()) break;
+    }
+    return best;
+  }
+
   const ShrinkOptions& o_;
   std::ostream* progress_;
-  int runs_ = 0;
 };
 
-// Every candidate one edit away from `root`, smallest-making first.
-std::vector<YAML::Node> candidates(const YAML::Node& root) {
-  std::vector<YAML::Node> out;
-  auto variant = [&](const std::function<bool(YAML::Node&)>& edit) {
-    YAML::Node c = YAML::Clone(root);
-    if (edit(c)) out.push_back(c);
-  };
-  const YAML::Node phases = root["phases"];
-  const size_t np = phases && phases.IsSequence() ? phases.size() : 0;
-  auto erase_at = [](YAML::Node seq, size_t k) {
-    YAML::Node kept(YAML::NodeType::Sequence);
-    for (size_t i = 0; i < seq.size(); ++i) {
-      if (i != k) kept.push_back(seq[i]);
-    }
-    return kept;
-  };
-  for (size_t p = 0; p < np && np > 1; ++p) {
-    variant([&](YAML::Node& c) {
-      c["phases"] = erase_at(c["phases"], p);
-      return true;
-    });
-  }
-  for (size_t p = 0; p < np; ++p) {
-    if (phases[p]["repeat"] && phases[p]["repeat"].as<int>() > 1) {
-      const int rep = phases[p]["repeat"].as<int>();
-      variant([&](YAML::Node& c) {
-        c["phases"][p]["repeat"] = 1;
-        return true;
-      });
-      if (rep > 2) variant([&](YAML::Node& c) {
-          c["phases"][p]["repeat"] = rep / 2;
-          return true;
-        });
-    }
-    for (const char* list : {"nemesis", "steps", "after"}) {
-      const YAML::Node seq = phases[p][list];
-      if (!seq || !seq.IsSequence()) continue;
-      for (size_t k = 0; k < seq.size(); ++k) {
-        variant([&](YAML::Node& c) {
-          c["phases"][p][list] = erase_at(c["phases"][p][list], k);
-          return true;
-        });
+// The search: each candidate is kept only when the same seed still fails the same check.
+class Search {
+ public:
+  Search(Shrinker& sh, const ShrinkOptions& o, const harness::Scenario& original, YAML::Node start,
+         Attempt first, std::ostream* progress)
+      : sh_(sh),
+        o_(o),
+        original_(original),
+        best_(YAML::Clone(start)),
+        first_(std::move(first)),
+        best_attempt_(first_),
+        progress_(progress) {}
+
+  // Strategy 0: structural edits, the schedule written out, delta debugging, heals, small edits.
+  // Strategy 1 starts with the first shrinker's greedy one-edit list (single nemesis entries
+  // dropped, every window edit, also those that only move the firings: stepping stones), from the
+  // top after each step (what helps a repeated phase, or entries whose targets depend on their
+  // place in the list, whose schedules cannot be written out), then the same as strategy 0.
+  // Strategy 2 is strategy 0 with single entries dropped and windows narrowed (when that leaves
+  // fewer faults) after the structural edits, retried after each step.
+  void run(int strategy) {
+    bool progressed = true;
+    while (progressed && !sh_.out_of_runs()) {
+      if (strategy == 1) {
+        progressed = greedy(legacy_candidates, true, false);
+      } else {
+        progressed = greedy(coarse_candidates);
+        if (strategy == 2) progressed = greedy(entry_candidates, true) || progressed;
       }
+      progressed = write_out_schedules() || progressed;
+      progressed = delta_debug() || progressed;
+      progressed = heal_some() || progressed;
+      progressed = greedy(fine_candidates) || progressed;
     }
-    const YAML::Node nem = phases[p]["nemesis"];
-    for (size_t k = 0; nem && nem.IsSequence() && k < nem.size(); ++k) {
-      if (!nem[k]["every"]) continue;
-      // Fewer firings: a later start.
-      const int64_t from = nem[k]["from"] ? micros_of(nem[k]["from"].as<std::string>()) : 0;
-      const YAML::Node dur = phases[p]["workload"]["duration"];
-      const int64_t end = nem[k]["until"] ? micros_of(nem[k]["until"].as<std::string>())
-                          : dur ? micros_of(dur.as<std::string>()) : 0;
-      if (end > from + 2000) {
-        const harness::Micros mid((from + end) / 2 / 1000 * 1000);
-        variant([&](YAML::Node& c) {
-          c["phases"][p]["nemesis"][k]["from"] = duration_text(mid);
-          return true;
-        });
-        // Or an earlier end (the failure may come from the first firings).
-        variant([&](YAML::Node& c) {
-          c["phases"][p]["nemesis"][k]["until"] = duration_text(mid);
-          return true;
-        });
-        // Fewer firings in the same window: the period doubled.
-        if (nem[k]["every"].IsSequence() && nem[k]["every"].size() == 2) {
-          const int64_t lo = micros_of(nem[k]["every"][0].as<std::string>());
-          const int64_t hi = micros_of(nem[k]["every"][1].as<std::string>());
-          if (lo > 0 && hi >= lo && 2 * lo < end - from) {
-            variant([&](YAML::Node& c) {
-              YAML::Node period(YAML::NodeType::Sequence);
-              period.push_back(duration_text(harness::Micros(2 * lo)));
-              period.push_back(duration_text(harness::Micros(2 * hi)));
-              c["phases"][p]["nemesis"][k]["every"] = period;
-              return true;
-            });
-          }
+  }
+
+  const YAML::Node& best() const { return best_; }
+  const Attempt& best_attempt() const { return best_attempt_; }
+
+ private:
+  // Runs `c` unless it was run before (by any strategy); true (and `c` is the new best) if it
+  // fails the same way.
+  bool attempt(const YAML::Node& c, const std::string& edit) {
+    const std::string text = Shrinker::text_of(c);
+    if (auto known = sh_.known_.find(text); known != sh_.known_.end()) {
+      if (!known->second) return false;
+      best_.reset(c);  // rebinds: `=` would overwrite the node other handles share
+      best_attempt_ = *known->second;
+      return true;
+    }
+    if (sh_.out_of_runs()) return false;
+    auto s = sh_.load(c, original_.file);
+    if (!s) return false;
+    s->name = original_.name;
+    Attempt a = sh_.run(*s);
+    const bool same = a.fails && a.check == first_.check;
+    if (progress_) {
+      *progress_ << "shrink: run " << sh_.runs_ << ": " << edit << ": "
+                 << (same      ? "still fails (" + std::to_string(a.faults.size()) + " faults)"
+                     : a.fails ? "fails another way (" + a.check + ")"
+                               : "passes")
+                 << "\n";
+    }
+    sh_.known_[text] = same ? std::optional<Attempt>(a) : std::nullopt;
+    if (!same) return false;
+    best_.reset(c);
+    best_attempt_ = std::move(a);
+    return true;
+  }
+
+  // The first candidate that still fails, again and again from the smaller scenario. An edit that
+  // lost the failure is not tried again in the same pass (the next round tries it once more).
+  // With `retry`, every edit is tried again after each step (an entry that could not go may go
+  // once another one's window is narrower); runs already made are not repeated either way.
+  // With `filter`, a window or period edit runs only if the seed's schedule then has fewer faults.
+  bool greedy(std::vector<Candidate> (*make)(const YAML::Node&), bool retry = false,
+              bool filter = true) {
+    bool any = false;
+    std::set<std::string> lost;
+    for (bool step = true; step && !sh_.out_of_runs();) {
+      step = false;
+      size_t scheduled = 0;
+      if (auto s = sh_.load(best_, original_.file)) scheduled = scheduled_faults(*s, o_.seed);
+      for (const Candidate& c : make(best_)) {
+        if (!retry && lost.count(c.edit)) continue;
+        if (filter && c.cuts_schedule) {
+          auto s = sh_.load(c.root, original_.file);
+          if (!s || scheduled_faults(*s, o_.seed) >= scheduled) continue;
         }
-        // Smaller steps when halving loses the failure: a quarter of the window off either end.
-        const harness::Micros quarter((from + (end - from) / 4) / 1000 * 1000);
-        const harness::Micros three_quarters((from + 3 * (end - from) / 4) / 1000 * 1000);
-        variant([&](YAML::Node& c) {
-          c["phases"][p]["nemesis"][k]["until"] = duration_text(three_quarters);
-          return true;
-        });
-        variant([&](YAML::Node& c) {
-          c["phases"][p]["nemesis"][k]["from"] = duration_text(quarter);
-          return true;
-        });
+        if (attempt(c.root, c.edit)) {
+          step = any = true;
+          break;
+        }
+        lost.insert(c.edit);
+        if (sh_.out_of_runs()) break;
       }
     }
-    const YAML::Node dur = phases[p]["workload"]["duration"];
-    if (dur) {
-      const int64_t us = micros_of(dur.as<std::string>());
-      if (us >= 2'000'000) {
-        variant([&](YAML::Node& c) {
-          c["phases"][p]["workload"]["duration"] = duration_text(harness::Micros(us / 2 / 1000 * 1000));
-          return true;
-        });
-      }
-    }
+    return any;
   }
-  if (root["clients"]["count"]) {
-    const int n = root["clients"]["count"].as<int>();
-    if (n > 1) {
-      variant([&](YAML::Node& c) {
-        c["clients"]["count"] = n / 2;
-        return true;
-      });
-      if (n / 2 != n - 1) variant([&](YAML::Node& c) {
-          c["clients"]["count"] = n - 1;
-          return true;
-        });
-    }
+
+  bool write_out_schedules() {
+    auto s = sh_.load(best_, original_.file);
+    if (!s) return false;
+    auto m = materialize(best_, *s, o_.seed);
+    if (!m) return false;
+    return attempt(*m, "nemesis schedule written out as " +
+                           std::to_string(nemesis_entries(*m).size()) + " at: entries");
   }
-  if (root["network"]) {
-    variant([&](YAML::Node& c) {
-      c.remove("network");
-      return true;
-    });
+
+  bool delta_debug() {
+    const YAML::Node start = YAML::Clone(best_);
+    const size_t n = nemesis_entries(start).size();
+    if (n == 0) return false;
+    const auto keep = ddmin(
+        n,
+        [&](const std::vector<size_t>& k) {
+          return attempt(
+              keep_nemesis_entries(start, k),
+              "nemesis entries: " + std::to_string(k.size()) + " of " + std::to_string(n));
+        },
+        [&] { return sh_.out_of_runs(); });
+    return keep.size() < n;
   }
-  return out;
+
+  // Faults the failure needs gone but not their end: replaced by a `heal` at their time, by the
+  // same delta debugging (what it keeps stays a fault, the rest become heals).
+  bool heal_some() {
+    const YAML::Node start = YAML::Clone(best_);
+    const std::vector<size_t> healable = healable_entries(start);
+    if (healable.empty()) return false;
+    const auto keep = ddmin(
+        healable.size(),
+        [&](const std::vector<size_t>& k) {
+          std::vector<size_t> healed;
+          for (size_t i = 0; i < healable.size(); ++i) {
+            if (std::find(k.begin(), k.end(), i) == k.end()) healed.push_back(healable[i]);
+          }
+          return attempt(heal_instead(start, healed), std::to_string(healed.size()) + " of " +
+                                                          std::to_string(healable.size()) +
+                                                          " faults replaced by a heal");
+        },
+        [&] { return sh_.out_of_runs(); });
+    return keep.size() < healable.size();
+  }
+
+  Shrinker& sh_;
+  const ShrinkOptions& o_;
+  const harness::Scenario& original_;
+  YAML::Node best_;
+  const Attempt first_;
+  Attempt best_attempt_;
+  std::ostream* progress_;
+};
+
+std::string header(const harness::Scenario& original, const ShrinkOptions& o, const ShrinkResult& r,
+                   const std::vector<std::string>& notes, const std::vector<std::string>& faults) {
+  std::string text = "# Shrunk by `faultline sim " + original.file + " --shrink " +
+                     std::to_string(o.seed) + (o.swarm ? " --swarm" : "") + "` after " +
+                     std::to_string(r.runs) + " runs (" + std::to_string(r.faults_before) +
+                     " faults before, " + std::to_string(r.faults) + " after).\n";
+  text += "# Fails with seed " + std::to_string(o.seed) + ": " + r.why + "\n";
+  text += "# Replay: " + r.replay + "\n";
+  text += "# In process mode: faultline run " + shell_quote(r.file) + " --seed " +
+          std::to_string(o.seed) + " (a different interleaving: it may pass)\n";
+  for (const auto& n : notes) text += "# swarm: " + n + "\n";
+  if (!faults.empty()) text += "# The faults its run applies (nemesis.jsonl):\n";
+  for (const auto& f : faults) text += "#   " + f + "\n";
+  if (r.sim_faults) {
+    text +=
+        "# and " + std::to_string(r.sim_faults) +
+        " episodes of the simulation's own faults the knobs seed draws (slow node, clock drift, "
+        "slow disk)\n";
+  }
+  return text;
 }
 
 }  // namespace
 
-common::Result<ShrinkResult> shrink(const harness::Scenario& original, const ShrinkOptions& o, std::ostream* progress) {
+common::Result<ShrinkResult> shrink(const harness::Scenario& original, const ShrinkOptions& o,
+                                    std::ostream* progress) {
   Shrinker sh(o, progress);
   harness::Scenario base = original;
   std::vector<std::string> notes;
@@ -315,62 +433,82 @@ common::Result<ShrinkResult> shrink(const harness::Scenario& original, const Shr
   }
   Attempt first = sh.run(base);
   if (!first.fails) {
-    return common::Status::invalid_argument("seed " + std::to_string(o.seed) + " passes " + original.file +
-                                            (o.swarm ? " with --swarm" : "") + ": nothing to shrink");
+    return common::Status::invalid_argument("seed " + std::to_string(o.seed) + " passes " +
+                                            original.file + (o.swarm ? " with --swarm" : "") +
+                                            ": nothing to shrink");
   }
-  if (progress) *progress << "shrink: seed " << o.seed << " fails " << first.why << " (" << first.faults << " faults)\n";
-  YAML::Node best;
+  if (progress) {
+    *progress << "shrink: seed " << o.seed << " fails " << first.why << " (" << first.faults.size()
+              << " faults)\n";
+  }
+  YAML::Node start;
   try {
-    best = YAML::Load(base.source);
+    start = YAML::Load(base.source);
   } catch (const YAML::Exception& e) {
     return common::Status::invalid_argument(original.file + ": " + e.what());
   }
-  best.remove("seed");
-  Attempt best_attempt = first;
-  bool progressed = true;
-  while (progressed && sh.runs_ < o.max_runs) {
-    progressed = false;
-    for (YAML::Node& c : candidates(best)) {
-      if (sh.runs_ >= o.max_runs) break;
-      auto s = sh.load(c, original.file);
-      if (!s) continue;
-      s->name = original.name;
-      Attempt a = sh.run(*s);
-      if (a.fails && a.check == first.check) {
-        best = c;
-        best_attempt = a;
-        progressed = true;
-        if (progress) *progress << "shrink: run " << sh.runs_ << ": still fails with " << a.faults << " faults\n";
-        break;  // restart from the smaller scenario
-      }
+  start.remove("seed");
+  sh.known_[Shrinker::text_of(start)] = first;
+  // Two orders of the same edits from the original scenario (the second only with runs left); the
+  // one that ends with fewer faults wins.
+  // Three orders of the same edits, each from the original scenario while runs are left (a shared
+  // cache: a scenario is never run twice); the one that ends with the fewest faults wins.
+  std::vector<std::unique_ptr<Search>> searches;
+  for (int strategy : {0, 2, 1}) {
+    if (!searches.empty() && sh.out_of_runs()) break;
+    if (progress && !searches.empty()) {
+      *progress << "shrink: again from the start, search order " << strategy << "\n";
     }
+    searches.push_back(std::make_unique<Search>(sh, o, original, start, first, progress));
+    searches.back()->run(strategy);
   }
+  auto size = [](const Attempt& a) { return std::make_pair(a.faults.size(), a.sim_faults); };
+  const Search* won = searches.front().get();
+  for (const auto& s : searches) {
+    if (size(s->best_attempt()) < size(won->best_attempt())) won = s.get();
+  }
+  const Search& search = *won;
+  YAML::Node best = YAML::Clone(search.best());
   ShrinkResult r;
   r.runs = sh.runs_;
-  r.why = best_attempt.why;
-  r.faults = best_attempt.faults;
+  r.faults_before = static_cast<int>(first.faults.size());
+  r.why = search.best_attempt().why;
+  r.faults = static_cast<int>(search.best_attempt().faults.size());
+  r.sim_faults = search.best_attempt().sim_faults;
   r.clients = best["clients"]["count"] ? best["clients"]["count"].as<int>() : 0;
-  r.file = o.out.empty() ? o.runs_dir + "/" + original.name + "-shrunk-" + std::to_string(o.seed) + ".yaml" : o.out;
+  r.file = o.out.empty()
+               ? o.runs_dir + "/" + original.name + "-shrunk-" + std::to_string(o.seed) + ".yaml"
+               : o.out;
   best["name"] = original.name + "-shrunk";
-  r.replay = "faultline sim " + r.file + " --seed " + std::to_string(o.seed);
+  r.replay = "faultline sim " + shell_quote(r.file) + " --seed " + std::to_string(o.seed);
   if (o.swarm) r.replay += " --knobs-seed " + std::to_string(o.seed);
-  YAML::Emitter e;
-  e << best;
-  std::string text = "# Shrunk by `faultline sim " + original.file + " --shrink " + std::to_string(o.seed) +
-                     (o.swarm ? " --swarm" : "") + "` after " + std::to_string(r.runs) + " runs.\n";
-  text += "# Fails with seed " + std::to_string(o.seed) + ": " + r.why + "\n";
-  text += "# Replay: " + r.replay + "\n";
-  text += "# In process mode: faultline run " + r.file + " --seed " + std::to_string(o.seed) +
-          " (a different interleaving: it may pass)\n";
-  for (const auto& n : notes) text += "# swarm: " + n + "\n";
-  text += std::string(e.c_str()) + "\n";
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(r.file).parent_path().empty()
                                           ? std::filesystem::path(".")
-                                          : std::filesystem::path(r.file).parent_path(), ec);
-  std::ofstream out(r.file);
-  out << text;
-  if (!out) return common::Status::io_error("cannot write " + r.file);
+                                          : std::filesystem::path(r.file).parent_path(),
+                                      ec);
+  auto write = [&](const std::vector<std::string>& faults) -> common::Status {
+    std::ofstream out(r.file);
+    out << header(original, o, r, notes, faults) << Shrinker::text_of(best);
+    if (!out) return common::Status::io_error("cannot write " + r.file);
+    return common::Status::ok();
+  };
+  if (auto st = write(search.best_attempt().faults); !st) return st;
+  // The file as written, run as its replay command runs it: the figures reported are that run's.
+  auto written = harness::load_scenario_file(r.file, harness::fault_registry());
+  if (!written) return written.status();
+  const Attempt again = sh.replay(*written);
+  r.replayed = again.fails && again.check == first.check;
+  if (r.replayed) {
+    r.why = again.why;
+    r.faults = static_cast<int>(again.faults.size());
+    r.sim_faults = again.sim_faults;
+    r.fault_lines = again.faults;
+    if (auto st = write(again.faults); !st) return st;
+  } else {
+    r.fault_lines = search.best_attempt().faults;
+    r.replay_why = again.fails ? again.why : "it passed";
+  }
   return r;
 }
 

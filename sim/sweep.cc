@@ -101,6 +101,8 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
   out.scenario = scenario.name;
   out.file = scenario.file;
   out.seed = seed;
+  out.swarmed = swarm;
+  out.knobs_seed = swarm ? 0 : o.knobs_seed;
   SimRunOptions ro;
   ro.seed = seed;
   ro.runs_dir = o.runs_dir;
@@ -125,8 +127,7 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
   {
     AbortNote note("[" + scenario.name + "] seed " + std::to_string(seed) +
                    " ABORT: the system under test aborted (an invariant check failed: see the line above)\n"
-                   "  replay: " + replay_command(out, swarm) + (!swarm && o.knobs_seed ? " --knobs-seed " +
-                   std::to_string(o.knobs_seed) : std::string()) + "\n");
+                   "  replay: " + replay_command(out) + "\n");
     run = run_sim_scenario(*s, ro);
   }
   out.exit_code = run.results.exit_code();
@@ -204,9 +205,10 @@ SweepSummary run_sweep(const std::vector<harness::Scenario>& scenarios, const Sw
   return summary;
 }
 
-std::string replay_command(const SeedOutcome& o, bool swarm) {
+std::string replay_command(const SeedOutcome& o) {
   std::string cmd = "faultline sim " + shell_quote(o.file) + " --seed " + std::to_string(o.seed);
-  if (swarm) cmd += " --swarm";
+  if (o.swarmed) cmd += " --swarm";
+  if (o.knobs_seed) cmd += " --knobs-seed " + std::to_string(o.knobs_seed);
   return cmd;
 }
 
@@ -220,7 +222,8 @@ nlohmann::json to_json(const SweepSummary& s, const SweepOptions& o) {
   for (const auto& f : s.failures) {
     failures.push_back({{"scenario", f.scenario}, {"file", f.file}, {"seed", std::to_string(f.seed)},
                         {"exit_code", f.exit_code}, {"why", f.why}, {"run_dir", f.run_dir},
-                        {"replay", replay_command(f, o.swarm)}, {"swarm", f.swarm}});
+                        {"replay", replay_command(f)}, {"swarm", f.swarm},
+                        {"knobs_seed", std::to_string(f.knobs_seed)}});
   }
   return {{"runs", s.runs}, {"passed", s.passed}, {"failed", s.failed}, {"errors", s.errors},
           {"wall_seconds", s.wall_seconds}, {"deterministic", s.deterministic}, {"simulated_seconds", s.simulated_seconds},
@@ -265,6 +268,8 @@ common::Result<SweepSummary> merge_summaries(const std::vector<std::string>& dir
           o.why = f.at("why").get<std::string>();
           o.run_dir = f.at("run_dir").get<std::string>();
           o.swarm = f.value("swarm", std::vector<std::string>{});
+          o.swarmed = j.value("swarm", false);
+          o.knobs_seed = std::stoull(f.value("knobs_seed", std::string("0")));
           total.failures.push_back(std::move(o));
         }
       } catch (const std::exception& e) {

@@ -50,6 +50,8 @@ struct SeedOutcome {
   uint64_t event_hash = 0;
   double simulated_seconds = 0;
   std::vector<std::string> swarm;  // the swarm draws, one line each
+  bool swarmed = false;            // run with --swarm
+  uint64_t knobs_seed = 0;         // without swarm: the simulation's knobs drawn from this seed
   bool deterministic = false;      // with check_determinism: the second run matched
 };
 
@@ -70,8 +72,9 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
 SweepSummary run_sweep(const std::vector<harness::Scenario>& scenarios, const SweepOptions& options,
                        const std::function<void(const SeedOutcome&)>& on_result);
 
-// The exact command that replays one outcome.
-std::string replay_command(const SeedOutcome& o, bool swarm);
+// The exact command that replays one outcome: its file and seed, `--swarm` when it was a swarm
+// run, `--knobs-seed K` when its simulation knobs came from a knobs seed.
+std::string replay_command(const SeedOutcome& o);
 
 nlohmann::json to_json(const SweepSummary& s, const SweepOptions& o);
 // Merges summaries written by sweeps (shards); errors name the file.
