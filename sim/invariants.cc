@@ -1,0 +1,113 @@
+#include "sim/invariants.h"
+
+#include <algorithm>
+
+namespace sim {
+
+namespace {
+
+std::string ms_text(Nanos t) {
+  std::string s = std::to_string(t / kMilli);
+  s += " ms";
+  return s;
+}
+
+// Raft ids are node index + 1, as in logs/n<id>.log.
+// (Appended: GCC 12 reports a false -Wrestrict on "lit" + std::to_string.)
+std::string node_name(int node) {
+  std::string s(1, 'n');
+  s += std::to_string(node + 1);
+  return s;
+}
+
+}  // namespace
+
+ClusterInvariants::ClusterInvariants(int nodes) : nodes_(static_cast<size_t>(nodes)) {}
+
+void ClusterInvariants::fail(std::string what, Nanos now) {
+  if (raft_violation_.empty()) raft_violation_ = "at " + ms_text(now) + ": " + std::move(what);
+}
+
+void ClusterInvariants::after_step(int node, uint64_t incarnation, const node::NodeCore& core, Nanos now) {
+  if (!raft_violation_.empty()) return;
+  ++steps_;
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  if (n.incarnation != incarnation) n = NodeState{incarnation, 0, 0};
+  check_commits(node, core, now);
+  if (core.role() == raft::Role::kLeader) check_leader(node, core, now);
+}
+
+void ClusterInvariants::check_commits(int node, const node::NodeCore& core, Nanos now) {
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  const raft::Index commit = core.commit_index();
+  if (n.checked > commit) n.checked = commit;
+  // Entries compacted into the snapshot are gone from the log; the state digest covers them.
+  raft::Index i = std::max<raft::Index>(n.checked + 1, core.first_index());
+  if (committed_.size() <= commit) committed_.resize(std::max<size_t>(commit + 1, committed_.size() * 2));
+  for (; i <= commit; ++i) {
+    const auto t = core.log_term(i);
+    if (!t) continue;
+    ++commits_;
+    Committed& c = committed_[i];
+    if (c.entry_term == 0) {
+      c = Committed{*t, core.term(), node, now};
+      max_committed_ = std::max(max_committed_, i);
+      continue;
+    }
+    if (c.entry_term != *t) {
+      fail("State Machine Safety: " + node_name(node) + " committed index " + std::to_string(i) + " holding an entry of term " +
+               std::to_string(*t) + ", but " + node_name(c.node) + " had committed index " + std::to_string(i) +
+               " with an entry of term " + std::to_string(c.entry_term) + " at " + ms_text(c.at) +
+               " (a committed entry was overwritten)",
+           now);
+      return;
+    }
+  }
+  n.checked = commit;
+}
+
+void ClusterInvariants::check_leader(int node, const node::NodeCore& core, Nanos now) {
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  const raft::Term term = core.term();
+  auto [it, inserted] = leader_of_term_.emplace(term, node);
+  if (!inserted && it->second != node) {
+    fail("Election Safety: " + node_name(it->second) + " and " + node_name(node) + " were both leader of term " +
+             std::to_string(term),
+         now);
+    return;
+  }
+  if (n.led_checked == term) return;
+  n.led_checked = term;
+  // Entries committed in an earlier term must all be in the new leader's log. (One committed in
+  // this term or later, by an old leader whose acks were sent before its followers voted here,
+  // need not be: the paper's proof covers commits in earlier terms only.)
+  const raft::Index from = std::max<raft::Index>(core.commit_index() + 1, core.first_index());
+  for (raft::Index i = from; i <= max_committed_; ++i) {
+    const Committed& c = committed_[i];
+    if (c.entry_term == 0 || c.in_term >= term) continue;
+    const auto t = core.log_term(i);
+    if (t && *t == c.entry_term) continue;
+    fail("Leader Completeness: " + node_name(node) + " became leader of term " + std::to_string(term) + " without index " +
+             std::to_string(i) + " of term " + std::to_string(c.entry_term) + ", committed by " + node_name(c.node) +
+             " in term " + std::to_string(c.in_term) + " at " + ms_text(c.at) +
+             (t ? " (it holds an entry of term " + std::to_string(*t) + " there)" : " (its log ends at " +
+                                                                                       std::to_string(core.last_index()) + ")"),
+         now);
+    return;
+  }
+}
+
+void ClusterInvariants::audit_state(int node, const node::NodeCore& core, Nanos now) {
+  if (!divergence_.empty()) return;
+  const raft::Index applied = core.applied_index();
+  if (applied == 0) return;
+  const uint32_t digest = core.state_digest();
+  ++digests_;
+  auto [it, inserted] = digests_by_applied_.emplace(applied, Digest{digest, node, now});
+  if (inserted || it->second.digest == digest) return;
+  divergence_ = "at " + ms_text(now) + " " + node_name(node) + " had applied the log through index " + std::to_string(applied) +
+                " and held state digest " + std::to_string(digest) + ", but " + node_name(it->second.node) +
+                " had held digest " + std::to_string(it->second.digest) + " at that index (" + ms_text(it->second.at) + ")";
+}
+
+}  // namespace sim

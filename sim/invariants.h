@@ -1,0 +1,78 @@
+#pragma once
+// ClusterInvariants: Raft's cluster-wide safety properties (the extended Raft paper, Figure 3.2),
+// checked by the simulation after every step of every node, so a bug is caught at the step that
+// broke one, whether or not a client ever reads the damage:
+//  - Election Safety: at most one leader per term;
+//  - State Machine Safety, on the log: once a node has committed index i, every node that commits
+//    index i commits the entry of the same term (an entry committed and later overwritten, or two
+//    nodes committing different entries at one index);
+//  - Leader Completeness: a leader of term t holds every entry that was committed in a term
+//    before t (checked when the simulation first sees it lead term t);
+//  - replicas agree: nodes that applied the log through the same index hold the same state
+//    machine digest, compared across time (every digest seen is kept by index), not only between
+//    nodes that happen to stand at the same index at once.
+// Only a simulation can check these: it sees every replica at every step. The first violation is
+// kept (with the simulated time and the nodes involved); the run then fails the check it names.
+// Owned by the SimSystem; single thread.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/node/node_core.h"
+#include "sim/event_loop.h"
+
+namespace sim {
+
+class ClusterInvariants {
+ public:
+  explicit ClusterInvariants(int nodes);
+
+  // After node `node` (0-based) finished a step. `incarnation` changes when the node restarted:
+  // its log is then checked again from the start.
+  void after_step(int node, uint64_t incarnation, const node::NodeCore& core, Nanos now);
+  // Compares the node's state digest with every digest seen at its applied index.
+  void audit_state(int node, const node::NodeCore& core, Nanos now);
+
+  // The first violation of Election Safety, State Machine Safety or Leader Completeness ("" if
+  // none), and the first time two replicas held different states at one applied index.
+  const std::string& raft_violation() const { return raft_violation_; }
+  const std::string& divergence() const { return divergence_; }
+  uint64_t steps_checked() const { return steps_; }
+  uint64_t commits_checked() const { return commits_; }
+  uint64_t digests_compared() const { return digests_; }
+
+ private:
+  struct Committed {
+    raft::Term entry_term = 0;  // 0: not known to be committed
+    raft::Term in_term = 0;     // the term of the node that first committed it
+    int node = -1;
+    Nanos at = 0;
+  };
+  struct NodeState {
+    uint64_t incarnation = 0;
+    raft::Index checked = 0;       // committed entries up to here were compared
+    raft::Term led_checked = 0;    // the last term whose leadership was checked for completeness
+  };
+  void check_commits(int node, const node::NodeCore& core, Nanos now);
+  void check_leader(int node, const node::NodeCore& core, Nanos now);
+  void fail(std::string what, Nanos now);
+
+  std::vector<NodeState> nodes_;
+  std::vector<Committed> committed_;  // by log index
+  raft::Index max_committed_ = 0;
+  std::unordered_map<raft::Term, int> leader_of_term_;
+  struct Digest {
+    uint32_t digest = 0;
+    int node = 0;
+    Nanos at = 0;
+  };
+  std::unordered_map<raft::Index, Digest> digests_by_applied_;
+  std::string raft_violation_;
+  std::string divergence_;
+  uint64_t steps_ = 0;
+  uint64_t commits_ = 0;
+  uint64_t digests_ = 0;
+};
+
+}  // namespace sim
