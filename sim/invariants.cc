@@ -28,7 +28,7 @@ void ClusterInvariants::fail(std::string what, Nanos now) {
   if (raft_violation_.empty()) raft_violation_ = "at " + ms_text(now) + ": " + std::move(what);
 }
 
-void ClusterInvariants::after_step(int node, uint64_t incarnation, const node::NodeCore& core, Nanos now) {
+void ClusterInvariants::after_step(int node, uint64_t incarnation, const ReplicaView& core, Nanos now) {
   if (!raft_violation_.empty()) return;
   ++steps_;
   NodeState& n = nodes_[static_cast<size_t>(node)];
@@ -37,7 +37,7 @@ void ClusterInvariants::after_step(int node, uint64_t incarnation, const node::N
   if (core.role() == raft::Role::kLeader) check_leader(node, core, now);
 }
 
-void ClusterInvariants::check_commits(int node, const node::NodeCore& core, Nanos now) {
+void ClusterInvariants::check_commits(int node, const ReplicaView& core, Nanos now) {
   NodeState& n = nodes_[static_cast<size_t>(node)];
   const raft::Index commit = core.commit_index();
   if (n.checked > commit) n.checked = commit;
@@ -66,7 +66,7 @@ void ClusterInvariants::check_commits(int node, const node::NodeCore& core, Nano
   n.checked = commit;
 }
 
-void ClusterInvariants::check_leader(int node, const node::NodeCore& core, Nanos now) {
+void ClusterInvariants::check_leader(int node, const ReplicaView& core, Nanos now) {
   NodeState& n = nodes_[static_cast<size_t>(node)];
   const raft::Term term = core.term();
   auto [it, inserted] = leader_of_term_.emplace(term, node);
@@ -97,7 +97,7 @@ void ClusterInvariants::check_leader(int node, const node::NodeCore& core, Nanos
   }
 }
 
-void ClusterInvariants::audit_state(int node, const node::NodeCore& core, Nanos now) {
+void ClusterInvariants::audit_state(int node, const ReplicaView& core, Nanos now) {
   if (!divergence_.empty()) return;
   const raft::Index applied = core.applied_index();
   if (applied == 0) return;

@@ -15,6 +15,7 @@
 // kept (with the simulated time and the nodes involved); the run then fails the check it names.
 // Owned by the SimSystem; single thread.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,15 +25,45 @@
 
 namespace sim {
 
+// What the checks read of a replica: a NodeCore in the simulation (CoreView), a fake in tests.
+class ReplicaView {
+ public:
+  virtual ~ReplicaView() = default;
+  virtual raft::Role role() const = 0;
+  virtual raft::Term term() const = 0;
+  virtual raft::Index commit_index() const = 0;
+  virtual raft::Index first_index() const = 0;  // after the snapshot
+  virtual raft::Index last_index() const = 0;
+  virtual std::optional<raft::Term> log_term(raft::Index index) const = 0;
+  virtual raft::Index applied_index() const = 0;
+  virtual uint32_t state_digest() const = 0;
+};
+
+class CoreView final : public ReplicaView {
+ public:
+  explicit CoreView(const node::NodeCore& core) : core_(core) {}
+  raft::Role role() const override { return core_.role(); }
+  raft::Term term() const override { return core_.term(); }
+  raft::Index commit_index() const override { return core_.commit_index(); }
+  raft::Index first_index() const override { return core_.first_index(); }
+  raft::Index last_index() const override { return core_.last_index(); }
+  std::optional<raft::Term> log_term(raft::Index index) const override { return core_.log_term(index); }
+  raft::Index applied_index() const override { return core_.applied_index(); }
+  uint32_t state_digest() const override { return core_.state_digest(); }
+
+ private:
+  const node::NodeCore& core_;
+};
+
 class ClusterInvariants {
  public:
   explicit ClusterInvariants(int nodes);
 
   // After node `node` (0-based) finished a step. `incarnation` changes when the node restarted:
   // its log is then checked again from the start.
-  void after_step(int node, uint64_t incarnation, const node::NodeCore& core, Nanos now);
+  void after_step(int node, uint64_t incarnation, const ReplicaView& core, Nanos now);
   // Compares the node's state digest with every digest seen at its applied index.
-  void audit_state(int node, const node::NodeCore& core, Nanos now);
+  void audit_state(int node, const ReplicaView& core, Nanos now);
 
   // The first violation of Election Safety, State Machine Safety or Leader Completeness ("" if
   // none), and the first time two replicas held different states at one applied index.
@@ -54,8 +85,8 @@ class ClusterInvariants {
     raft::Index checked = 0;       // committed entries up to here were compared
     raft::Term led_checked = 0;    // the last term whose leadership was checked for completeness
   };
-  void check_commits(int node, const node::NodeCore& core, Nanos now);
-  void check_leader(int node, const node::NodeCore& core, Nanos now);
+  void check_commits(int node, const ReplicaView& core, Nanos now);
+  void check_leader(int node, const ReplicaView& core, Nanos now);
   void fail(std::string what, Nanos now);
 
   std::vector<NodeState> nodes_;

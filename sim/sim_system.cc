@@ -65,7 +65,7 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
   nodes_ = std::make_unique<SimNodes>(clock_, net_, std::move(opts), std::move(disks), timing);
   clients_ = std::make_unique<SimClients>(clock_, net_, seam_, spec.nodes);
   nodes_->set_step_observer([this](int node, uint64_t incarnation, const node::NodeCore& core) {
-    invariants_.after_step(node, incarnation, core, loop_.now());
+    invariants_.after_step(node, incarnation, CoreView(core), loop_.now());
   });
 }
 
@@ -94,7 +94,7 @@ void SimSystem::schedule_audit() {
 void SimSystem::audit() {
   for (int i = 0; i < nodes_->count(); ++i) {
     node::NodeCore* c = nodes_->core(i);
-    if (c && c->failure().is_ok()) invariants_.audit_state(i, *c, loop_.now());
+    if (c && c->failure().is_ok()) invariants_.audit_state(i, CoreView(*c), loop_.now());
   }
 }
 
