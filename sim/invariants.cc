@@ -22,7 +22,8 @@ std::string node_name(int node) {
 
 }  // namespace
 
-ClusterInvariants::ClusterInvariants(int nodes) : nodes_(static_cast<size_t>(nodes)) {}
+ClusterInvariants::ClusterInvariants(int nodes, Lookup lookup)
+    : lookup_(std::move(lookup)), nodes_(static_cast<size_t>(nodes)) {}
 
 void ClusterInvariants::fail(std::string what, Nanos now) {
   if (raft_violation_.empty()) raft_violation_ = "at " + ms_text(now) + ": " + std::move(what);
@@ -32,9 +33,47 @@ void ClusterInvariants::after_step(int node, uint64_t incarnation, const Replica
   if (!raft_violation_.empty()) return;
   ++steps_;
   NodeState& n = nodes_[static_cast<size_t>(node)];
-  if (n.incarnation != incarnation) n = NodeState{incarnation, 0, 0};
+  if (n.incarnation != incarnation) n = NodeState{incarnation, 0, 0, 0};
+  if (core.role() == raft::Role::kLeader) check_commit_on_majority(node, core, now);
+  if (!raft_violation_.empty()) return;
   check_commits(node, core, now);
   if (core.role() == raft::Role::kLeader) check_leader(node, core, now);
+}
+
+void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& core, Nanos now) {
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  const raft::Index c = core.commit_index();
+  if (c <= n.leader_commit) return;
+  n.leader_commit = c;
+  const auto term = core.log_term(c);
+  if (!term || !lookup_) return;
+  const int total = static_cast<int>(nodes_.size());
+  int holding = 0;
+  std::string lacking;
+  for (int i = 0; i < total; ++i) {
+    if (i == node) {
+      ++holding;
+      continue;
+    }
+    const auto view = lookup_(i);
+    if (!view) {
+      ++holding;  // down: its durable log is not looked at
+      continue;
+    }
+    const auto t = view->log_term(c);
+    if (c < view->first_index() || (t && *t == *term)) {  // in its snapshot, or in its log
+      ++holding;
+      continue;
+    }
+    lacking += lacking.empty() ? "" : ", ";
+    lacking += node_name(i);
+    lacking += t ? " holds term " + std::to_string(*t) : " has no entry there";
+  }
+  if (holding * 2 > total) return;
+  fail("commit on a majority: " + node_name(node) + ", leader of term " + std::to_string(core.term()) +
+           ", committed index " + std::to_string(c) + " (an entry of term " + std::to_string(*term) + ") held by " +
+           std::to_string(holding) + " of " + std::to_string(total) + " nodes (" + lacking + ")",
+       now);
 }
 
 void ClusterInvariants::check_commits(int node, const ReplicaView& core, Nanos now) {

@@ -8,6 +8,9 @@
 //    nodes committing different entries at one index);
 //  - Leader Completeness: a leader of term t holds every entry that was committed in a term
 //    before t (checked when the simulation first sees it lead term t);
+//  - commit on a majority: when a leader's commit index advances to c, a majority of the nodes
+//    hold the entry (c, its term) in their logs or snapshots (a node that is down counts as
+//    holding it: its log is not looked at, so the check can miss but never accuse wrongly);
 //  - replicas agree: nodes that applied the log through the same index hold the same state
 //    machine digest, compared across time (every digest seen is kept by index), not only between
 //    nodes that happen to stand at the same index at once.
@@ -15,6 +18,8 @@
 // kept (with the simulated time and the nodes involved); the run then fails the check it names.
 // Owned by the SimSystem; single thread.
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -57,7 +62,9 @@ class CoreView final : public ReplicaView {
 
 class ClusterInvariants {
  public:
-  explicit ClusterInvariants(int nodes);
+  // The view of node i now, or null while it is down.
+  using Lookup = std::function<std::unique_ptr<ReplicaView>(int)>;
+  ClusterInvariants(int nodes, Lookup lookup);
 
   // After node `node` (0-based) finished a step. `incarnation` changes when the node restarted:
   // its log is then checked again from the start.
@@ -84,11 +91,14 @@ class ClusterInvariants {
     uint64_t incarnation = 0;
     raft::Index checked = 0;       // committed entries up to here were compared
     raft::Term led_checked = 0;    // the last term whose leadership was checked for completeness
+    raft::Index leader_commit = 0;  // the commit index last checked on a majority, as leader
   };
   void check_commits(int node, const ReplicaView& core, Nanos now);
   void check_leader(int node, const ReplicaView& core, Nanos now);
+  void check_commit_on_majority(int node, const ReplicaView& core, Nanos now);
   void fail(std::string what, Nanos now);
 
+  Lookup lookup_;
   std::vector<NodeState> nodes_;
   std::vector<Committed> committed_;  // by log index
   raft::Index max_committed_ = 0;

@@ -31,7 +31,7 @@ struct FakeReplica final : ReplicaView {
 };
 
 TEST(ClusterInvariants, ACorrectHistoryBreaksNothing) {
-  ClusterInvariants inv(3);
+  ClusterInvariants inv(3, nullptr);
   FakeReplica a, b;
   a.role_ = raft::Role::kLeader;
   a.log_ = {1, 1, 1};
@@ -51,7 +51,7 @@ TEST(ClusterInvariants, ACorrectHistoryBreaksNothing) {
 }
 
 TEST(ClusterInvariants, TwoLeadersOfOneTermBreakElectionSafety) {
-  ClusterInvariants inv(3);
+  ClusterInvariants inv(3, nullptr);
   FakeReplica a, b;
   a.role_ = b.role_ = raft::Role::kLeader;
   a.term_ = b.term_ = 4;
@@ -64,7 +64,7 @@ TEST(ClusterInvariants, TwoLeadersOfOneTermBreakElectionSafety) {
 }
 
 TEST(ClusterInvariants, AnOverwrittenCommittedEntryBreaksStateMachineSafety) {
-  ClusterInvariants inv(3);
+  ClusterInvariants inv(3, nullptr);
   FakeReplica a, b;
   a.log_ = {1, 2};
   a.commit_ = 2;
@@ -81,7 +81,7 @@ TEST(ClusterInvariants, AnOverwrittenCommittedEntryBreaksStateMachineSafety) {
 }
 
 TEST(ClusterInvariants, ARestartedNodeIsCheckedFromTheStartOfItsLog) {
-  ClusterInvariants inv(2);
+  ClusterInvariants inv(2, nullptr);
   FakeReplica a;
   a.log_ = {1, 1, 1};
   a.commit_ = 3;
@@ -95,7 +95,7 @@ TEST(ClusterInvariants, ARestartedNodeIsCheckedFromTheStartOfItsLog) {
 }
 
 TEST(ClusterInvariants, ALeaderWithoutAnEntryCommittedInAnEarlierTermBreaksLeaderCompleteness) {
-  ClusterInvariants inv(3);
+  ClusterInvariants inv(3, nullptr);
   FakeReplica a, c;
   a.role_ = raft::Role::kLeader;
   a.term_ = 2;
@@ -116,7 +116,7 @@ TEST(ClusterInvariants, AnEntryCommittedInTheNewLeadersOwnTermNeedNotBeInItsLog)
   // An old leader of term 3 commits with acks its followers sent before they voted in term 4:
   // the leader of term 4 may lack that entry at its election (the paper's proof covers earlier
   // terms only).
-  ClusterInvariants inv(3);
+  ClusterInvariants inv(3, nullptr);
   FakeReplica old_leader, next;
   old_leader.term_ = 4;  // it already moved to term 4 when the simulation sees the commit
   old_leader.log_ = {1, 3};
@@ -129,8 +129,41 @@ TEST(ClusterInvariants, AnEntryCommittedInTheNewLeadersOwnTermNeedNotBeInItsLog)
   EXPECT_EQ(inv.raft_violation(), "");
 }
 
+TEST(ClusterInvariants, ALeaderCommitsOnlyWhatAMajorityHolds) {
+  std::vector<FakeReplica> r(5);
+  std::vector<bool> up(5, true);
+  ClusterInvariants inv(5, [&](int i) -> std::unique_ptr<ReplicaView> {
+    return up[static_cast<size_t>(i)] ? std::make_unique<FakeReplica>(r[static_cast<size_t>(i)]) : nullptr;
+  });
+  FakeReplica& leader = r[0];
+  leader.role_ = raft::Role::kLeader;
+  leader.term_ = 3;
+  leader.log_ = {1, 3, 3};
+  r[1].log_ = {1, 3, 3};           // holds index 3
+  r[2].first_ = 4;                 // index 3 is in its snapshot
+  r[3].log_ = {1, 2, 2, 2, 2};     // a stale tail of term 2: it does not hold (3, term 3)
+  r[4].log_ = {1};                 // behind
+  leader.commit_ = 3;
+  inv.after_step(0, 1, leader, 1'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");  // n1, n2 and n3's snapshot: 3 of 5
+  r[2].first_ = 1;
+  r[2].log_ = {1, 3, 3, 3};
+  leader.log_.push_back(3);
+  leader.commit_ = 4;
+  up[1] = false;  // a node that is down counts as holding it (its disk is not looked at)
+  inv.after_step(0, 1, leader, 2'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");
+  up[1] = true;
+  leader.log_.push_back(3);
+  leader.commit_ = 5;
+  inv.after_step(0, 1, leader, 3'000'000);
+  EXPECT_EQ(inv.raft_violation(),
+            "at 3 ms: commit on a majority: n1, leader of term 3, committed index 5 (an entry of term 3) held by 1 of 5 "
+            "nodes (n2 has no entry there, n3 has no entry there, n4 holds term 2, n5 has no entry there)");
+}
+
 TEST(ClusterInvariants, DigestsAreComparedByAppliedIndexAcrossTime) {
-  ClusterInvariants inv(3);
+  ClusterInvariants inv(3, nullptr);
   FakeReplica a, b;
   a.applied_ = 10;
   a.digest_ = 111;

@@ -34,7 +34,12 @@ wire::ClusterConfig sim_cluster_config(int nodes, const harness::sut::ClusterSet
 
 SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& options)
     : spec_(spec), options_(options), clock_(loop_), net_(loop_, common::Rng(spec.network_seed), spec.nodes),
-      seam_(net_, spec.nodes), invariants_(spec.nodes) {
+      seam_(net_, spec.nodes),
+      invariants_(spec.nodes, [this](int i) -> std::unique_ptr<ReplicaView> {
+        node::NodeCore* c = nodes_ ? nodes_->core(i) : nullptr;
+        if (!c || !c->failure().is_ok()) return nullptr;
+        return std::make_unique<CoreView>(*c);
+      }) {
   LinkQuality base;
   base.latency = options.latency;
   base.duplicate = options.duplicate;
