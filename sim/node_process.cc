@@ -79,6 +79,7 @@ void NodeProcess::finish(Nanos now, Outbox& out) {
   core_->flush();
   current_ = nullptr;
   drain(now, out);
+  if (observer_) observer_(*core_);
 }
 
 void NodeProcess::drain(Nanos now, Outbox& out, std::vector<std::string>* status_reply) {

@@ -8,6 +8,7 @@
 // at the disk's bandwidth plus two fsyncs) while the node keeps serving, then its outcome goes
 // back to the core. Log lines are stamped with simulated time into a LogSink that outlives the
 // incarnation. Owned by its ProcessHost; single thread.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,9 @@ class NodeProcess final : public Process {
   // Asks the core for its status the way a status request does (outputs go to `out`).
   harness::sut::NodeStatus status(Nanos now, Outbox& out);
   node::NodeCore& core() { return *core_; }
+  // Called after every step (an input handled and flushed), with the core as the step left it:
+  // the simulation's cluster-wide invariant checks.
+  void set_step_observer(std::function<void(const node::NodeCore&)> observer) { observer_ = std::move(observer); }
 
  private:
   NodeProcess(std::unique_ptr<node::NodeCore> core, SimDisk* disk, LogSink* logs)
@@ -51,6 +55,7 @@ class NodeProcess final : public Process {
   SimDisk* disk_;
   LogSink* logs_;
   std::vector<node::StorageJob> jobs_;  // snapshot writes in flight, by token - 1
+  std::function<void(const node::NodeCore&)> observer_;
   Outbox* current_ = nullptr;  // during finish(): where the before-fsync outputs go
   Nanos current_now_ = 0;
 };

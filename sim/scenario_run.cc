@@ -38,18 +38,6 @@ SimRunOutcome run_sim_scenario(const harness::Scenario& scenario, const SimRunOp
     out.results.seed = options.seed;
     out.results.error = std::string("simulation: ") + e.what();
   }
-  if (!world.fingerprint->divergence.empty() && out.results.error.empty()) {
-    // A check only the simulation can make (it sees every replica's state): added after the
-    // runner's own, and written next to its results.
-    harness::CheckOutcome c;
-    c.name = "replicas_agree";
-    c.verdict = harness::CheckVerdict::kFail;
-    c.summary = world.fingerprint->divergence;
-    out.results.checks.insert(out.results.checks.begin(), c);
-    if (!out.results.run_dir.empty()) {
-      std::ofstream(out.results.run_dir + "/replicas_agree.txt") << "FAIL replicas_agree: " << c.summary << "\n";
-    }
-  }
   out.event_hash = world.fingerprint->event_hash;
   out.events = world.fingerprint->events;
   out.simulated_seconds = static_cast<double>(world.fingerprint->now_ns) / 1e9;

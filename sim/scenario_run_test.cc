@@ -150,6 +150,25 @@ TEST(ScenarioRun, APassingRunSkipsItsReportOnlyWhenAsked) {
   }
 }
 
+TEST(ScenarioRun, TheSimulationsOwnChecksComeFirstInTheResults) {
+  TempDir tmp;
+  const harness::Scenario s = load(kScenario);
+  for (uint64_t seed : testing::seeds(2)) {
+    SimRunOptions ro;
+    ro.seed = seed;
+    ro.runs_dir = tmp.path.string();
+    SimRunOutcome run = run_sim_scenario(s, ro);
+    ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed);
+    ASSERT_GE(run.results.checks.size(), 3u) << testing::trace(seed);
+    EXPECT_EQ(run.results.checks[0].name, "raft_invariants") << testing::trace(seed);
+    EXPECT_EQ(run.results.checks[1].name, "replicas_agree") << testing::trace(seed);
+    EXPECT_NE(run.results.checks[0].summary.find("node steps"), std::string::npos) << testing::trace(seed);
+    const std::string results = slurp(run.results.run_dir + "/results.json");
+    EXPECT_NE(results.find("\"raft_invariants\""), std::string::npos) << testing::trace(seed);
+    EXPECT_NE(results.find("\"replicas_agree\""), std::string::npos) << testing::trace(seed);
+  }
+}
+
 TEST(ScenarioRun, ShardsSplitASweepAndSummariesMerge) {
   TempDir tmp;
   const harness::Scenario s = load(kScenario);

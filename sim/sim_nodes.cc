@@ -12,6 +12,11 @@ SimNodes::SimNodes(SimClock& clock, SimNetwork& net, std::vector<node::NodeCoreO
           std::string error;
           auto p = NodeProcess::open(options_[i], disks_[i].get(), &logs_[i], now, &error);
           errors_[i] = error;
+          if (p) {
+            p->set_step_observer([this, i](const node::NodeCore& core) {
+              if (observer_) observer_(static_cast<int>(i), hosts_[i]->incarnation(), core);
+            });
+          }
           return std::unique_ptr<Process>(std::move(p));
         }));
   }

@@ -6,6 +6,7 @@
 // /data/n<id> on its disk, and logs "logs/n<id>.log" (written by SimSystem::stop()).
 // Owned by the SimSystem; single thread. Calls that wait (status of a paused node, leader) wait
 // on the SimClock, in simulated time.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ class SimNodes final : public harness::sut::Nodes {
   const LogSink& logs(int node) const { return logs_[static_cast<size_t>(node)]; }
   // The live core of a running node (nullptr when down).
   node::NodeCore* core(int node);
+  // Called after every step of a node: (node, incarnation, its core as the step left it).
+  using StepObserver = std::function<void(int, uint64_t, const node::NodeCore&)>;
+  void set_step_observer(StepObserver observer) { observer_ = std::move(observer); }
   // Why the node last refused to start ("" if it did not).
   const std::string& start_error(int node) const { return errors_[static_cast<size_t>(node)]; }
 
@@ -71,6 +75,7 @@ class SimNodes final : public harness::sut::Nodes {
   double power_loss_ = 0;
   common::Rng power_rng_{1};
   std::vector<uint64_t> power_losses_;
+  StepObserver observer_;
 };
 
 }  // namespace sim

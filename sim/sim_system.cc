@@ -34,7 +34,12 @@ wire::ClusterConfig sim_cluster_config(int nodes, const harness::sut::ClusterSet
 
 SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& options)
     : spec_(spec), options_(options), clock_(loop_), net_(loop_, common::Rng(spec.network_seed), spec.nodes),
-      seam_(net_, spec.nodes) {
+      seam_(net_, spec.nodes),
+      invariants_(spec.nodes, [this](int i) -> std::unique_ptr<ReplicaView> {
+        node::NodeCore* c = nodes_ ? nodes_->core(i) : nullptr;
+        if (!c || !c->failure().is_ok()) return nullptr;
+        return std::make_unique<CoreView>(*c);
+      }) {
   LinkQuality base;
   base.latency = options.latency;
   base.duplicate = options.duplicate;
@@ -64,6 +69,9 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
   timing.cpu_cost = options.cpu_cost;
   nodes_ = std::make_unique<SimNodes>(clock_, net_, std::move(opts), std::move(disks), timing);
   clients_ = std::make_unique<SimClients>(clock_, net_, seam_, spec.nodes);
+  nodes_->set_step_observer([this](int node, uint64_t incarnation, const node::NodeCore& core) {
+    invariants_.after_step(node, incarnation, CoreView(core), loop_.now());
+  });
 }
 
 SimSystem::~SimSystem() { stop(); }
@@ -89,24 +97,26 @@ void SimSystem::schedule_audit() {
 }
 
 void SimSystem::audit() {
-  if (!divergence_.empty()) return;
-  std::map<uint64_t, std::vector<int>> by_applied;
   for (int i = 0; i < nodes_->count(); ++i) {
     node::NodeCore* c = nodes_->core(i);
-    if (c && c->failure().is_ok() && c->applied_index() > 0) by_applied[c->applied_index()].push_back(i);
+    if (c && c->failure().is_ok()) invariants_.audit_state(i, CoreView(*c), loop_.now());
   }
-  for (const auto& [applied, nodes] : by_applied) {
-    if (nodes.size() < 2) continue;
-    const uint32_t first = nodes_->core(nodes[0])->state_digest();
-    for (size_t k = 1; k < nodes.size(); ++k) {
-      const uint32_t other = nodes_->core(nodes[k])->state_digest();
-      if (other == first) continue;
-      divergence_ = "at " + std::to_string(loop_.now() / kMilli) + " ms n" + std::to_string(nodes[0]) + " and n" +
-                    std::to_string(nodes[k]) + " have both applied the log through index " + std::to_string(applied) +
-                    " but hold different states (digests " + std::to_string(first) + " and " + std::to_string(other) + ")";
-      return;
-    }
-  }
+}
+
+std::vector<harness::sut::System::OwnCheck> SimSystem::own_checks() const {
+  std::vector<OwnCheck> out;
+  const std::string& v = invariants_.raft_violation();
+  out.push_back(OwnCheck{"raft_invariants", v.empty(),
+                         v.empty() ? "election safety, state machine safety and leader completeness held over " +
+                                         std::to_string(invariants_.steps_checked()) + " node steps (" +
+                                         std::to_string(invariants_.commits_checked()) + " commits compared)"
+                                   : v});
+  const std::string& d = invariants_.divergence();
+  out.push_back(OwnCheck{"replicas_agree", d.empty(),
+                         d.empty() ? std::to_string(invariants_.digests_compared()) +
+                                         " state digests compared by applied index, all equal"
+                                   : d});
+  return out;
 }
 
 // Every 100 ms of run time each node may slow down, drift or get a slow disk for a while; each
@@ -189,7 +199,8 @@ void SimSystem::stop() {
     options_.fingerprint->events = loop_.events_run();
     options_.fingerprint->now_ns = loop_.now();
     options_.fingerprint->faults = fault_lines_;
-    options_.fingerprint->divergence = divergence_;
+    options_.fingerprint->divergence = invariants_.divergence();
+    options_.fingerprint->raft_violation = invariants_.raft_violation();
   }
   for (int i = 0; i < nodes_->count(); ++i) {
     if (node::NodeCore* c = nodes_->core(i)) (void)c->close();

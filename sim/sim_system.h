@@ -13,6 +13,7 @@
 
 #include "harness/sut/system.h"
 #include "sim/event_loop.h"
+#include "sim/invariants.h"
 #include "sim/network.h"
 #include "sim/process.h"
 #include "sim/seam_network.h"
@@ -54,6 +55,7 @@ struct WorldOptions {
     int64_t now_ns = 0;
     std::vector<std::string> faults;  // the simulation-only faults applied, one line each
     std::string divergence;           // the first time two replicas differed (empty: never)
+    std::string raft_violation;       // the first Raft safety property broken (empty: none)
   };
   std::shared_ptr<Fingerprint> fingerprint;
 };
@@ -69,6 +71,8 @@ class SimSystem final : public harness::sut::System {
   harness::sut::Nodes& nodes() override { return *nodes_; }
   harness::sut::Network& network() override { return seam_; }
   harness::sut::Clients& clients() override { return *clients_; }
+  // raft_invariants and replicas_agree (sim/invariants.h).
+  std::vector<OwnCheck> own_checks() const override;
 
   SimNodes& sim_nodes() { return *nodes_; }
   SimNetwork& sim_network() { return net_; }
@@ -86,12 +90,11 @@ class SimSystem final : public harness::sut::System {
   std::unique_ptr<SimNodes> nodes_;
   std::unique_ptr<SimClients> clients_;
   void start_sim_faults();
-  // Replicas that applied the same log prefix hold the same state: every 100 ms (and at stop),
-  // the live nodes that have applied the same index are compared by their state digest. The
-  // first difference is kept for the fingerprint (the run then fails `replicas_agree`).
+  // Raft's safety properties after every step of every node, and every 100 ms (and at stop) each
+  // live node's state digest against every digest seen at its applied index.
+  ClusterInvariants invariants_;
   void audit();
   void schedule_audit();
-  std::string divergence_;
   bool started_ = false;
   bool stopped_ = false;
   bool finishing_ = false;

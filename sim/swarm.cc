@@ -136,7 +136,7 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   f->power_loss = pick(rng, {0.0, 0.5, 1.0});
   f->slow_node = pick(rng, {0.0, 0.0, 0.1, 0.3});
   f->slow_fraction = pick(rng, {0.05, 0.2});
-  f->clock_drift = pick(rng, {0.0, 0.0, 0.2});
+  f->clock_drift = pick(rng, {0.0, 0.2, 0.5});
   f->drift_max = 0.1;
   f->slow_disk = pick(rng, {0.0, 0.0, 0.1});
   if (size_checks) {
@@ -148,6 +148,10 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   // Drawn last, so the draws above stay what they were for a seed.
   w->duplicate = pick(rng, {0.0, 0.0, 0.01, 0.05});
   w->reorder = rng.chance(0.3);
+  // A clock that runs at half speed keeps a cut-off leader believing it leads (its CheckQuorum
+  // comes late) while the others elect: the window a deposed leader's stale read or a write
+  // acknowledged for an overwritten entry needs.
+  f->drift_max = pick(rng, {0.1, 0.5});
   notes->push_back("latency " + std::to_string(w->latency.min / kMicro) + "-" + std::to_string(w->latency.max / kMicro) +
                    "us tail " + fmt(w->latency.tail) + " up to " + std::to_string(w->latency.tail_max / kMilli) + "ms");
   notes->push_back("fsync " + std::to_string(w->disk.fsync_min / kMicro) + "-" + std::to_string(w->disk.fsync_max / kMicro) + "us");
@@ -155,7 +159,7 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
                    std::to_string(w->max_inflight_bytes) + " max_snapshot_chunk " + std::to_string(w->max_snapshot_chunk) +
                    " segment_bytes " + std::to_string(w->segment_bytes));
   notes->push_back("power_loss " + fmt(f->power_loss) + " slow_node " + fmt(f->slow_node) + " clock_drift " +
-                   fmt(f->clock_drift) + " slow_disk " + fmt(f->slow_disk));
+                   fmt(f->clock_drift) + " (rate 1+-" + fmt(f->drift_max) + ") slow_disk " + fmt(f->slow_disk));
   notes->push_back("duplicate " + fmt(w->duplicate) + (w->reorder ? " reorder" : ""));
 }
 

@@ -206,6 +206,8 @@ raft::NodeId NodeCore::leader() const { return s_->raft->leader(); }
 raft::Index NodeCore::commit_index() const { return s_->raft->commit_index(); }
 raft::Index NodeCore::applied_index() const { return s_->applied; }
 raft::Index NodeCore::last_index() const { return s_->raft->last_index(); }
+raft::Index NodeCore::first_index() const { return s_->raft->first_index(); }
+std::optional<raft::Term> NodeCore::log_term(raft::Index index) const { return s_->raft->term_at(index); }
 uint32_t NodeCore::state_digest() const { return s_->kv.digest(); }
 size_t NodeCore::pending_requests() const { return s_->pending.size(); }
 

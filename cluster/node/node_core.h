@@ -146,6 +146,10 @@ class NodeCore {
   raft::Index commit_index() const;
   raft::Index applied_index() const;
   raft::Index last_index() const;
+  raft::Index first_index() const;  // first index still in the log (after the snapshot)
+  // The term of the log entry at `index` (nullopt: compacted or past the log), for the
+  // simulation's cluster-wide invariant checks.
+  std::optional<raft::Term> log_term(raft::Index index) const;
   // CRC-32C of the state machine image (equal on replicas that applied the same entries).
   uint32_t state_digest() const;
   size_t pending_requests() const;

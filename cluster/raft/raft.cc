@@ -161,6 +161,8 @@ Index Raft::commit_index() const { return impl_->log.committed(); }
 Index Raft::applied_index() const { return impl_->log.applied(); }
 Index Raft::last_index() const { return impl_->log.last_index(); }
 Index Raft::first_index() const { return impl_->log.first_index(); }
+std::optional<Term> Raft::term_at(Index i) const { return impl_->log.term(i); }
+Index Raft::persisted_index() const { return impl_->log.persisted(); }
 const HardState& Raft::hard_state() const {
   impl_->hard_state_view = impl_->hard_state();
   return impl_->hard_state_view;

@@ -89,6 +89,10 @@ class Raft {
   Index applied_index() const;
   Index last_index() const;
   Index first_index() const;  // first index still in the log (after the snapshot)
+  // The term of the entry at `i` (the snapshot's term at first_index() - 1); nullopt when `i` is
+  // compacted away or past the log. For observers (the simulation's invariant checks).
+  std::optional<Term> term_at(Index i) const;
+  Index persisted_index() const;  // last index known durable on this node
   const HardState& hard_state() const;
 
  private:

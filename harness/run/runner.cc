@@ -235,6 +235,17 @@ void RunContext::evaluate_checks() {
     in.history = &*recorded_;
   }
   if (auto st = evaluate_run_checks(in, &r_); !st) r_.error = st.message();
+  // The system's own checks (a simulation's invariants) come first: they name the step that broke
+  // the cluster, before any client saw it.
+  std::vector<CheckOutcome> own;
+  for (const auto& c : system_.own_checks()) {
+    CheckOutcome o;
+    o.name = c.name;
+    o.verdict = c.passed ? CheckVerdict::kPass : CheckVerdict::kFail;
+    o.summary = c.summary;
+    own.push_back(std::move(o));
+  }
+  r_.checks.insert(r_.checks.begin(), std::make_move_iterator(own.begin()), std::make_move_iterator(own.end()));
 }
 
 void RunContext::run() {

@@ -85,6 +85,16 @@ class System {
   virtual Nodes& nodes() = 0;
   virtual Network& network() = 0;
   virtual Clients& clients() = 0;
+
+  // Checks only this system can make, asked for after stop(): a simulation sees every replica at
+  // every step (Raft's safety properties, replicas that applied the same log holding the same
+  // state); real processes have none. The runner lists them with its own checks, first.
+  struct OwnCheck {
+    std::string name;
+    bool passed = true;
+    std::string summary;  // one line: what was checked, or the first violation
+  };
+  virtual std::vector<OwnCheck> own_checks() const { return {}; }
 };
 
 // How the runner gets its system: made before the run starts (its clock stamps the run's files),

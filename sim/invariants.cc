@@ -1,0 +1,152 @@
+#include "sim/invariants.h"
+
+#include <algorithm>
+
+namespace sim {
+
+namespace {
+
+std::string ms_text(Nanos t) {
+  std::string s = std::to_string(t / kMilli);
+  s += " ms";
+  return s;
+}
+
+// Raft ids are node index + 1, as in logs/n<id>.log.
+// (Appended: GCC 12 reports a false -Wrestrict on "lit" + std::to_string.)
+std::string node_name(int node) {
+  std::string s(1, 'n');
+  s += std::to_string(node + 1);
+  return s;
+}
+
+}  // namespace
+
+ClusterInvariants::ClusterInvariants(int nodes, Lookup lookup)
+    : lookup_(std::move(lookup)), nodes_(static_cast<size_t>(nodes)) {}
+
+void ClusterInvariants::fail(std::string what, Nanos now) {
+  if (raft_violation_.empty()) raft_violation_ = "at " + ms_text(now) + ": " + std::move(what);
+}
+
+void ClusterInvariants::after_step(int node, uint64_t incarnation, const ReplicaView& core, Nanos now) {
+  if (!raft_violation_.empty()) return;
+  ++steps_;
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  if (n.incarnation != incarnation) n = NodeState{incarnation, 0, 0, 0};
+  if (core.role() == raft::Role::kLeader) check_commit_on_majority(node, core, now);
+  if (!raft_violation_.empty()) return;
+  check_commits(node, core, now);
+  if (core.role() == raft::Role::kLeader) check_leader(node, core, now);
+}
+
+void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& core, Nanos now) {
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  const raft::Index c = core.commit_index();
+  if (c <= n.leader_commit) return;
+  n.leader_commit = c;
+  const auto term = core.log_term(c);
+  if (!term || !lookup_) return;
+  const int total = static_cast<int>(nodes_.size());
+  int holding = 0;
+  std::string lacking;
+  for (int i = 0; i < total; ++i) {
+    if (i == node) {
+      ++holding;
+      continue;
+    }
+    const auto view = lookup_(i);
+    if (!view) {
+      ++holding;  // down: its durable log is not looked at
+      continue;
+    }
+    const auto t = view->log_term(c);
+    if (c < view->first_index() || (t && *t == *term)) {  // in its snapshot, or in its log
+      ++holding;
+      continue;
+    }
+    lacking += lacking.empty() ? "" : ", ";
+    lacking += node_name(i);
+    lacking += t ? " holds term " + std::to_string(*t) : " has no entry there";
+  }
+  if (holding * 2 > total) return;
+  fail("commit on a majority: " + node_name(node) + ", leader of term " + std::to_string(core.term()) +
+           ", committed index " + std::to_string(c) + " (an entry of term " + std::to_string(*term) + ") held by " +
+           std::to_string(holding) + " of " + std::to_string(total) + " nodes (" + lacking + ")",
+       now);
+}
+
+void ClusterInvariants::check_commits(int node, const ReplicaView& core, Nanos now) {
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  const raft::Index commit = core.commit_index();
+  if (n.checked > commit) n.checked = commit;
+  // Entries compacted into the snapshot are gone from the log; the state digest covers them.
+  raft::Index i = std::max<raft::Index>(n.checked + 1, core.first_index());
+  if (committed_.size() <= commit) committed_.resize(std::max<size_t>(commit + 1, committed_.size() * 2));
+  for (; i <= commit; ++i) {
+    const auto t = core.log_term(i);
+    if (!t) continue;
+    ++commits_;
+    Committed& c = committed_[i];
+    if (c.entry_term == 0) {
+      c = Committed{*t, core.term(), node, now};
+      max_committed_ = std::max(max_committed_, i);
+      continue;
+    }
+    if (c.entry_term != *t) {
+      fail("State Machine Safety: " + node_name(node) + " committed index " + std::to_string(i) + " holding an entry of term " +
+               std::to_string(*t) + ", but " + node_name(c.node) + " had committed index " + std::to_string(i) +
+               " with an entry of term " + std::to_string(c.entry_term) + " at " + ms_text(c.at) +
+               " (a committed entry was overwritten)",
+           now);
+      return;
+    }
+  }
+  n.checked = commit;
+}
+
+void ClusterInvariants::check_leader(int node, const ReplicaView& core, Nanos now) {
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  const raft::Term term = core.term();
+  auto [it, inserted] = leader_of_term_.emplace(term, node);
+  if (!inserted && it->second != node) {
+    fail("Election Safety: " + node_name(it->second) + " and " + node_name(node) + " were both leader of term " +
+             std::to_string(term),
+         now);
+    return;
+  }
+  if (n.led_checked == term) return;
+  n.led_checked = term;
+  // Entries committed in an earlier term must all be in the new leader's log. (One committed in
+  // this term or later, by an old leader whose acks were sent before its followers voted here,
+  // need not be: the paper's proof covers commits in earlier terms only.)
+  const raft::Index from = std::max<raft::Index>(core.commit_index() + 1, core.first_index());
+  for (raft::Index i = from; i <= max_committed_; ++i) {
+    const Committed& c = committed_[i];
+    if (c.entry_term == 0 || c.in_term >= term) continue;
+    const auto t = core.log_term(i);
+    if (t && *t == c.entry_term) continue;
+    fail("Leader Completeness: " + node_name(node) + " became leader of term " + std::to_string(term) + " without index " +
+             std::to_string(i) + " of term " + std::to_string(c.entry_term) + ", committed by " + node_name(c.node) +
+             " in term " + std::to_string(c.in_term) + " at " + ms_text(c.at) +
+             (t ? " (it holds an entry of term " + std::to_string(*t) + " there)" : " (its log ends at " +
+                                                                                       std::to_string(core.last_index()) + ")"),
+         now);
+    return;
+  }
+}
+
+void ClusterInvariants::audit_state(int node, const ReplicaView& core, Nanos now) {
+  if (!divergence_.empty()) return;
+  const raft::Index applied = core.applied_index();
+  if (applied == 0) return;
+  const uint32_t digest = core.state_digest();
+  ++digests_;
+  auto [it, inserted] = digests_by_applied_.emplace(applied, Digest{digest, node, now});
+  if (inserted || it->second.digest == digest) return;
+  divergence_ = "at " + ms_text(now) + " " + node_name(node) + " had applied the log through index " + std::to_string(applied) +
+                " and held state digest " + std::to_string(digest) + ", but " + node_name(it->second.node) +
+                " had held digest " + std::to_string(it->second.digest) + " at that index (" + ms_text(it->second.at) + ")";
+}
+
+}  // namespace sim

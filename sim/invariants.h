@@ -1,0 +1,119 @@
+#pragma once
+// ClusterInvariants: Raft's cluster-wide safety properties (the extended Raft paper, Figure 3.2),
+// checked by the simulation after every step of every node, so a bug is caught at the step that
+// broke one, whether or not a client ever reads the damage:
+//  - Election Safety: at most one leader per term;
+//  - State Machine Safety, on the log: once a node has committed index i, every node that commits
+//    index i commits the entry of the same term (an entry committed and later overwritten, or two
+//    nodes committing different entries at one index);
+//  - Leader Completeness: a leader of term t holds every entry that was committed in a term
+//    before t (checked when the simulation first sees it lead term t);
+//  - commit on a majority: when a leader's commit index advances to c, a majority of the nodes
+//    hold the entry (c, its term) in their logs or snapshots (a node that is down counts as
+//    holding it: its log is not looked at, so the check can miss but never accuse wrongly);
+//  - replicas agree: nodes that applied the log through the same index hold the same state
+//    machine digest, compared across time (every digest seen is kept by index), not only between
+//    nodes that happen to stand at the same index at once.
+// Only a simulation can check these: it sees every replica at every step. The first violation is
+// kept (with the simulated time and the nodes involved); the run then fails the check it names.
+// Owned by the SimSystem; single thread.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/node/node_core.h"
+#include "sim/event_loop.h"
+
+namespace sim {
+
+// What the checks read of a replica: a NodeCore in the simulation (CoreView), a fake in tests.
+class ReplicaView {
+ public:
+  virtual ~ReplicaView() = default;
+  virtual raft::Role role() const = 0;
+  virtual raft::Term term() const = 0;
+  virtual raft::Index commit_index() const = 0;
+  virtual raft::Index first_index() const = 0;  // after the snapshot
+  virtual raft::Index last_index() const = 0;
+  virtual std::optional<raft::Term> log_term(raft::Index index) const = 0;
+  virtual raft::Index applied_index() const = 0;
+  virtual uint32_t state_digest() const = 0;
+};
+
+class CoreView final : public ReplicaView {
+ public:
+  explicit CoreView(const node::NodeCore& core) : core_(core) {}
+  raft::Role role() const override { return core_.role(); }
+  raft::Term term() const override { return core_.term(); }
+  raft::Index commit_index() const override { return core_.commit_index(); }
+  raft::Index first_index() const override { return core_.first_index(); }
+  raft::Index last_index() const override { return core_.last_index(); }
+  std::optional<raft::Term> log_term(raft::Index index) const override { return core_.log_term(index); }
+  raft::Index applied_index() const override { return core_.applied_index(); }
+  uint32_t state_digest() const override { return core_.state_digest(); }
+
+ private:
+  const node::NodeCore& core_;
+};
+
+class ClusterInvariants {
+ public:
+  // The view of node i now, or null while it is down.
+  using Lookup = std::function<std::unique_ptr<ReplicaView>(int)>;
+  ClusterInvariants(int nodes, Lookup lookup);
+
+  // After node `node` (0-based) finished a step. `incarnation` changes when the node restarted:
+  // its log is then checked again from the start.
+  void after_step(int node, uint64_t incarnation, const ReplicaView& core, Nanos now);
+  // Compares the node's state digest with every digest seen at its applied index.
+  void audit_state(int node, const ReplicaView& core, Nanos now);
+
+  // The first violation of Election Safety, State Machine Safety or Leader Completeness ("" if
+  // none), and the first time two replicas held different states at one applied index.
+  const std::string& raft_violation() const { return raft_violation_; }
+  const std::string& divergence() const { return divergence_; }
+  uint64_t steps_checked() const { return steps_; }
+  uint64_t commits_checked() const { return commits_; }
+  uint64_t digests_compared() const { return digests_; }
+
+ private:
+  struct Committed {
+    raft::Term entry_term = 0;  // 0: not known to be committed
+    raft::Term in_term = 0;     // the term of the node that first committed it
+    int node = -1;
+    Nanos at = 0;
+  };
+  struct NodeState {
+    uint64_t incarnation = 0;
+    raft::Index checked = 0;       // committed entries up to here were compared
+    raft::Term led_checked = 0;    // the last term whose leadership was checked for completeness
+    raft::Index leader_commit = 0;  // the commit index last checked on a majority, as leader
+  };
+  void check_commits(int node, const ReplicaView& core, Nanos now);
+  void check_leader(int node, const ReplicaView& core, Nanos now);
+  void check_commit_on_majority(int node, const ReplicaView& core, Nanos now);
+  void fail(std::string what, Nanos now);
+
+  Lookup lookup_;
+  std::vector<NodeState> nodes_;
+  std::vector<Committed> committed_;  // by log index
+  raft::Index max_committed_ = 0;
+  std::unordered_map<raft::Term, int> leader_of_term_;
+  struct Digest {
+    uint32_t digest = 0;
+    int node = 0;
+    Nanos at = 0;
+  };
+  std::unordered_map<raft::Index, Digest> digests_by_applied_;
+  std::string raft_violation_;
+  std::string divergence_;
+  uint64_t steps_ = 0;
+  uint64_t commits_ = 0;
+  uint64_t digests_ = 0;
+};
+
+}  // namespace sim

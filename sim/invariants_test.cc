@@ -1,0 +1,188 @@
+#include "sim/invariants.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace sim {
+namespace {
+
+// A replica as the checks see it: a log of terms from first_index on, a commit index, a role.
+struct FakeReplica final : ReplicaView {
+  raft::Role role_ = raft::Role::kFollower;
+  raft::Term term_ = 1;
+  raft::Index commit_ = 0;
+  raft::Index first_ = 1;
+  std::vector<raft::Term> log_;  // log_[k] is the term of index first_ + k
+  raft::Index applied_ = 0;
+  uint32_t digest_ = 0;
+
+  raft::Role role() const override { return role_; }
+  raft::Term term() const override { return term_; }
+  raft::Index commit_index() const override { return commit_; }
+  raft::Index first_index() const override { return first_; }
+  raft::Index last_index() const override { return first_ + log_.size() - 1; }
+  std::optional<raft::Term> log_term(raft::Index i) const override {
+    if (i < first_ || i > last_index()) return std::nullopt;
+    return log_[i - first_];
+  }
+  raft::Index applied_index() const override { return applied_; }
+  uint32_t state_digest() const override { return digest_; }
+};
+
+TEST(ClusterInvariants, ACorrectHistoryBreaksNothing) {
+  ClusterInvariants inv(3, nullptr);
+  FakeReplica a, b;
+  a.role_ = raft::Role::kLeader;
+  a.log_ = {1, 1, 1};
+  a.commit_ = 2;
+  inv.after_step(0, 1, a, 10);
+  b.log_ = {1, 1};
+  b.commit_ = 2;
+  inv.after_step(1, 1, b, 20);
+  // A new leader of term 2 that holds everything committed, then commits its own entry.
+  b.role_ = raft::Role::kLeader;
+  b.term_ = 2;
+  b.log_ = {1, 1, 2};
+  b.commit_ = 3;
+  inv.after_step(1, 1, b, 30);
+  EXPECT_EQ(inv.raft_violation(), "");
+  EXPECT_EQ(inv.commits_checked(), 5u);
+}
+
+TEST(ClusterInvariants, TwoLeadersOfOneTermBreakElectionSafety) {
+  ClusterInvariants inv(3, nullptr);
+  FakeReplica a, b;
+  a.role_ = b.role_ = raft::Role::kLeader;
+  a.term_ = b.term_ = 4;
+  inv.after_step(0, 1, a, 1'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");
+  inv.after_step(0, 1, a, 2'000'000);  // the same leader again is fine
+  EXPECT_EQ(inv.raft_violation(), "");
+  inv.after_step(2, 1, b, 3'000'000);
+  EXPECT_EQ(inv.raft_violation(), "at 3 ms: Election Safety: n1 and n3 were both leader of term 4");
+}
+
+TEST(ClusterInvariants, AnOverwrittenCommittedEntryBreaksStateMachineSafety) {
+  ClusterInvariants inv(3, nullptr);
+  FakeReplica a, b;
+  a.log_ = {1, 2};
+  a.commit_ = 2;
+  inv.after_step(0, 1, a, 5'000'000);
+  b.log_ = {1, 3};
+  b.commit_ = 1;
+  inv.after_step(1, 1, b, 6'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");  // index 2 not committed on b yet: no claim
+  b.commit_ = 2;
+  inv.after_step(1, 1, b, 7'000'000);
+  EXPECT_EQ(inv.raft_violation(),
+            "at 7 ms: State Machine Safety: n2 committed index 2 holding an entry of term 3, but n1 had committed index 2 "
+            "with an entry of term 2 at 5 ms (a committed entry was overwritten)");
+}
+
+TEST(ClusterInvariants, ARestartedNodeIsCheckedFromTheStartOfItsLog) {
+  ClusterInvariants inv(2, nullptr);
+  FakeReplica a;
+  a.log_ = {1, 1, 1};
+  a.commit_ = 3;
+  inv.after_step(0, 1, a, 0);
+  // Incarnation 2 recovered a different log (say, a lost fsync) and commits it: caught even
+  // though its commit index never went past what the first incarnation had checked.
+  a.log_ = {1, 2, 2};
+  inv.after_step(0, 2, a, 1'000'000);
+  EXPECT_NE(inv.raft_violation().find("n1 committed index 2 holding an entry of term 2"), std::string::npos)
+      << inv.raft_violation();
+}
+
+TEST(ClusterInvariants, ALeaderWithoutAnEntryCommittedInAnEarlierTermBreaksLeaderCompleteness) {
+  ClusterInvariants inv(3, nullptr);
+  FakeReplica a, c;
+  a.role_ = raft::Role::kLeader;
+  a.term_ = 2;
+  a.log_ = {1, 2, 2};
+  a.commit_ = 3;
+  inv.after_step(0, 1, a, 1'000'000);
+  c.role_ = raft::Role::kLeader;
+  c.term_ = 3;
+  c.log_ = {1, 2};  // one entry short: a vote granted to a log that was not up to date
+  c.commit_ = 1;
+  inv.after_step(2, 1, c, 2'000'000);
+  EXPECT_EQ(inv.raft_violation(),
+            "at 2 ms: Leader Completeness: n3 became leader of term 3 without index 3 of term 2, committed by n1 in "
+            "term 2 at 1 ms (its log ends at 2)");
+}
+
+TEST(ClusterInvariants, AnEntryCommittedInTheNewLeadersOwnTermNeedNotBeInItsLog) {
+  // An old leader of term 3 commits with acks its followers sent before they voted in term 4:
+  // the leader of term 4 may lack that entry at its election (the paper's proof covers earlier
+  // terms only).
+  ClusterInvariants inv(3, nullptr);
+  FakeReplica old_leader, next;
+  old_leader.term_ = 4;  // it already moved to term 4 when the simulation sees the commit
+  old_leader.log_ = {1, 3};
+  old_leader.commit_ = 2;
+  inv.after_step(0, 1, old_leader, 1);
+  next.role_ = raft::Role::kLeader;
+  next.term_ = 4;
+  next.log_ = {1};
+  inv.after_step(1, 1, next, 2);
+  EXPECT_EQ(inv.raft_violation(), "");
+}
+
+TEST(ClusterInvariants, ALeaderCommitsOnlyWhatAMajorityHolds) {
+  std::vector<FakeReplica> r(5);
+  std::vector<bool> up(5, true);
+  ClusterInvariants inv(5, [&](int i) -> std::unique_ptr<ReplicaView> {
+    return up[static_cast<size_t>(i)] ? std::make_unique<FakeReplica>(r[static_cast<size_t>(i)]) : nullptr;
+  });
+  FakeReplica& leader = r[0];
+  leader.role_ = raft::Role::kLeader;
+  leader.term_ = 3;
+  leader.log_ = {1, 3, 3};
+  r[1].log_ = {1, 3, 3};           // holds index 3
+  r[2].first_ = 4;                 // index 3 is in its snapshot
+  r[3].log_ = {1, 2, 2, 2, 2};     // a stale tail of term 2: it does not hold (3, term 3)
+  r[4].log_ = {1};                 // behind
+  leader.commit_ = 3;
+  inv.after_step(0, 1, leader, 1'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");  // n1, n2 and n3's snapshot: 3 of 5
+  r[2].first_ = 1;
+  r[2].log_ = {1, 3, 3, 3};
+  leader.log_.push_back(3);
+  leader.commit_ = 4;
+  up[1] = false;  // a node that is down counts as holding it (its disk is not looked at)
+  inv.after_step(0, 1, leader, 2'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");
+  up[1] = true;
+  leader.log_.push_back(3);
+  leader.commit_ = 5;
+  inv.after_step(0, 1, leader, 3'000'000);
+  EXPECT_EQ(inv.raft_violation(),
+            "at 3 ms: commit on a majority: n1, leader of term 3, committed index 5 (an entry of term 3) held by 1 of 5 "
+            "nodes (n2 has no entry there, n3 has no entry there, n4 holds term 2, n5 has no entry there)");
+}
+
+TEST(ClusterInvariants, DigestsAreComparedByAppliedIndexAcrossTime) {
+  ClusterInvariants inv(3, nullptr);
+  FakeReplica a, b;
+  a.applied_ = 10;
+  a.digest_ = 111;
+  inv.audit_state(0, a, 1'000'000);
+  a.applied_ = 12;
+  a.digest_ = 222;
+  inv.audit_state(0, a, 2'000'000);
+  b.applied_ = 10;
+  b.digest_ = 111;
+  inv.audit_state(1, b, 3'000'000);
+  EXPECT_EQ(inv.divergence(), "");
+  b.applied_ = 12;
+  b.digest_ = 999;  // b reaches index 12 later, with another state
+  inv.audit_state(1, b, 4'000'000);
+  EXPECT_EQ(inv.divergence(),
+            "at 4 ms n2 had applied the log through index 12 and held state digest 999, but n1 had held digest 222 "
+            "at that index (2 ms)");
+  EXPECT_EQ(inv.digests_compared(), 4u);
+}
+
+}  // namespace
+}  // namespace sim
