@@ -29,7 +29,8 @@ void ClusterInvariants::fail(std::string what, Nanos now) {
   if (raft_violation_.empty()) raft_violation_ = "at " + ms_text(now) + ": " + std::move(what);
 }
 
-void ClusterInvariants::after_step(int node, uint64_t incarnation, const ReplicaView& core, Nanos now) {
+void ClusterInvariants::after_step(int node, uint64_t incarnation, const ReplicaView& core,
+                                   Nanos now) {
   if (!raft_violation_.empty()) return;
   ++steps_;
   NodeState& n = nodes_[static_cast<size_t>(node)];
@@ -70,9 +71,10 @@ void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& co
     lacking += t ? " holds term " + std::to_string(*t) : " has no entry there";
   }
   if (holding * 2 > total) return;
-  fail("commit on a majority: " + node_name(node) + ", leader of term " + std::to_string(core.term()) +
-           ", committed index " + std::to_string(c) + " (an entry of term " + std::to_string(*term) + ") held by " +
-           std::to_string(holding) + " of " + std::to_string(total) + " nodes (" + lacking + ")",
+  fail("commit on a majority: " + node_name(node) + ", leader of term " +
+           std::to_string(core.term()) + ", committed index " + std::to_string(c) +
+           " (an entry of term " + std::to_string(*term) + ") held by " + std::to_string(holding) +
+           " of " + std::to_string(total) + " nodes (" + lacking + ")",
        now);
 }
 
@@ -82,7 +84,8 @@ void ClusterInvariants::check_commits(int node, const ReplicaView& core, Nanos n
   if (n.checked > commit) n.checked = commit;
   // Entries compacted into the snapshot are gone from the log; the state digest covers them.
   raft::Index i = std::max<raft::Index>(n.checked + 1, core.first_index());
-  if (committed_.size() <= commit) committed_.resize(std::max<size_t>(commit + 1, committed_.size() * 2));
+  if (committed_.size() <= commit)
+    committed_.resize(std::max<size_t>(commit + 1, committed_.size() * 2));
   for (; i <= commit; ++i) {
     const auto t = core.log_term(i);
     if (!t) continue;
@@ -94,9 +97,10 @@ void ClusterInvariants::check_commits(int node, const ReplicaView& core, Nanos n
       continue;
     }
     if (c.entry_term != *t) {
-      fail("State Machine Safety: " + node_name(node) + " committed index " + std::to_string(i) + " holding an entry of term " +
-               std::to_string(*t) + ", but " + node_name(c.node) + " had committed index " + std::to_string(i) +
-               " with an entry of term " + std::to_string(c.entry_term) + " at " + ms_text(c.at) +
+      fail("State Machine Safety: " + node_name(node) + " committed index " + std::to_string(i) +
+               " holding an entry of term " + std::to_string(*t) + ", but " + node_name(c.node) +
+               " had committed index " + std::to_string(i) + " with an entry of term " +
+               std::to_string(c.entry_term) + " at " + ms_text(c.at) +
                " (a committed entry was overwritten)",
            now);
       return;
@@ -110,8 +114,8 @@ void ClusterInvariants::check_leader(int node, const ReplicaView& core, Nanos no
   const raft::Term term = core.term();
   auto [it, inserted] = leader_of_term_.emplace(term, node);
   if (!inserted && it->second != node) {
-    fail("Election Safety: " + node_name(it->second) + " and " + node_name(node) + " were both leader of term " +
-             std::to_string(term),
+    fail("Election Safety: " + node_name(it->second) + " and " + node_name(node) +
+             " were both leader of term " + std::to_string(term),
          now);
     return;
   }
@@ -126,11 +130,12 @@ void ClusterInvariants::check_leader(int node, const ReplicaView& core, Nanos no
     if (c.entry_term == 0 || c.in_term >= term) continue;
     const auto t = core.log_term(i);
     if (t && *t == c.entry_term) continue;
-    fail("Leader Completeness: " + node_name(node) + " became leader of term " + std::to_string(term) + " without index " +
-             std::to_string(i) + " of term " + std::to_string(c.entry_term) + ", committed by " + node_name(c.node) +
-             " in term " + std::to_string(c.in_term) + " at " + ms_text(c.at) +
-             (t ? " (it holds an entry of term " + std::to_string(*t) + " there)" : " (its log ends at " +
-                                                                                       std::to_string(core.last_index()) + ")"),
+    fail("Leader Completeness: " + node_name(node) + " became leader of term " +
+             std::to_string(term) + " without index " + std::to_string(i) + " of term " +
+             std::to_string(c.entry_term) + ", committed by " + node_name(c.node) + " in term " +
+             std::to_string(c.in_term) + " at " + ms_text(c.at) +
+             (t ? " (it holds an entry of term " + std::to_string(*t) + " there)"
+                : " (its log ends at " + std::to_string(core.last_index()) + ")"),
          now);
     return;
   }
@@ -144,9 +149,11 @@ void ClusterInvariants::audit_state(int node, const ReplicaView& core, Nanos now
   ++digests_;
   auto [it, inserted] = digests_by_applied_.emplace(applied, Digest{digest, node, now});
   if (inserted || it->second.digest == digest) return;
-  divergence_ = "at " + ms_text(now) + " " + node_name(node) + " had applied the log through index " + std::to_string(applied) +
-                " and held state digest " + std::to_string(digest) + ", but " + node_name(it->second.node) +
-                " had held digest " + std::to_string(it->second.digest) + " at that index (" + ms_text(it->second.at) + ")";
+  divergence_ =
+      "at " + ms_text(now) + " " + node_name(node) + " had applied the log through index " +
+      std::to_string(applied) + " and held state digest " + std::to_string(digest) + ", but " +
+      node_name(it->second.node) + " had held digest " + std::to_string(it->second.digest) +
+      " at that index (" + ms_text(it->second.at) + ")";
 }
 
 }  // namespace sim

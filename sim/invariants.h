@@ -52,7 +52,9 @@ class CoreView final : public ReplicaView {
   raft::Index commit_index() const override { return core_.commit_index(); }
   raft::Index first_index() const override { return core_.first_index(); }
   raft::Index last_index() const override { return core_.last_index(); }
-  std::optional<raft::Term> log_term(raft::Index index) const override { return core_.log_term(index); }
+  std::optional<raft::Term> log_term(raft::Index index) const override {
+    return core_.log_term(index);
+  }
   raft::Index applied_index() const override { return core_.applied_index(); }
   uint32_t state_digest() const override { return core_.state_digest(); }
 
@@ -89,8 +91,8 @@ class ClusterInvariants {
   };
   struct NodeState {
     uint64_t incarnation = 0;
-    raft::Index checked = 0;       // committed entries up to here were compared
-    raft::Term led_checked = 0;    // the last term whose leadership was checked for completeness
+    raft::Index checked = 0;        // committed entries up to here were compared
+    raft::Term led_checked = 0;     // the last term whose leadership was checked for completeness
     raft::Index leader_commit = 0;  // the commit index last checked on a majority, as leader
   };
   void check_commits(int node, const ReplicaView& core, Nanos now);

@@ -76,7 +76,8 @@ TEST(ClusterInvariants, AnOverwrittenCommittedEntryBreaksStateMachineSafety) {
   b.commit_ = 2;
   inv.after_step(1, 1, b, 7'000'000);
   EXPECT_EQ(inv.raft_violation(),
-            "at 7 ms: State Machine Safety: n2 committed index 2 holding an entry of term 3, but n1 had committed index 2 "
+            "at 7 ms: State Machine Safety: n2 committed index 2 holding an entry of term 3, but "
+            "n1 had committed index 2 "
             "with an entry of term 2 at 5 ms (a committed entry was overwritten)");
 }
 
@@ -90,7 +91,8 @@ TEST(ClusterInvariants, ARestartedNodeIsCheckedFromTheStartOfItsLog) {
   // though its commit index never went past what the first incarnation had checked.
   a.log_ = {1, 2, 2};
   inv.after_step(0, 2, a, 1'000'000);
-  EXPECT_NE(inv.raft_violation().find("n1 committed index 2 holding an entry of term 2"), std::string::npos)
+  EXPECT_NE(inv.raft_violation().find("n1 committed index 2 holding an entry of term 2"),
+            std::string::npos)
       << inv.raft_violation();
 }
 
@@ -108,7 +110,8 @@ TEST(ClusterInvariants, ALeaderWithoutAnEntryCommittedInAnEarlierTermBreaksLeade
   c.commit_ = 1;
   inv.after_step(2, 1, c, 2'000'000);
   EXPECT_EQ(inv.raft_violation(),
-            "at 2 ms: Leader Completeness: n3 became leader of term 3 without index 3 of term 2, committed by n1 in "
+            "at 2 ms: Leader Completeness: n3 became leader of term 3 without index 3 of term 2, "
+            "committed by n1 in "
             "term 2 at 1 ms (its log ends at 2)");
 }
 
@@ -133,16 +136,17 @@ TEST(ClusterInvariants, ALeaderCommitsOnlyWhatAMajorityHolds) {
   std::vector<FakeReplica> r(5);
   std::vector<bool> up(5, true);
   ClusterInvariants inv(5, [&](int i) -> std::unique_ptr<ReplicaView> {
-    return up[static_cast<size_t>(i)] ? std::make_unique<FakeReplica>(r[static_cast<size_t>(i)]) : nullptr;
+    return up[static_cast<size_t>(i)] ? std::make_unique<FakeReplica>(r[static_cast<size_t>(i)])
+                                      : nullptr;
   });
   FakeReplica& leader = r[0];
   leader.role_ = raft::Role::kLeader;
   leader.term_ = 3;
   leader.log_ = {1, 3, 3};
-  r[1].log_ = {1, 3, 3};           // holds index 3
-  r[2].first_ = 4;                 // index 3 is in its snapshot
-  r[3].log_ = {1, 2, 2, 2, 2};     // a stale tail of term 2: it does not hold (3, term 3)
-  r[4].log_ = {1};                 // behind
+  r[1].log_ = {1, 3, 3};        // holds index 3
+  r[2].first_ = 4;              // index 3 is in its snapshot
+  r[3].log_ = {1, 2, 2, 2, 2};  // a stale tail of term 2: it does not hold (3, term 3)
+  r[4].log_ = {1};              // behind
   leader.commit_ = 3;
   inv.after_step(0, 1, leader, 1'000'000);
   EXPECT_EQ(inv.raft_violation(), "");  // n1, n2 and n3's snapshot: 3 of 5
@@ -158,8 +162,10 @@ TEST(ClusterInvariants, ALeaderCommitsOnlyWhatAMajorityHolds) {
   leader.commit_ = 5;
   inv.after_step(0, 1, leader, 3'000'000);
   EXPECT_EQ(inv.raft_violation(),
-            "at 3 ms: commit on a majority: n1, leader of term 3, committed index 5 (an entry of term 3) held by 1 of 5 "
-            "nodes (n2 has no entry there, n3 has no entry there, n4 holds term 2, n5 has no entry there)");
+            "at 3 ms: commit on a majority: n1, leader of term 3, committed index 5 (an entry of "
+            "term 3) held by 1 of 5 "
+            "nodes (n2 has no entry there, n3 has no entry there, n4 holds term 2, n5 has no entry "
+            "there)");
 }
 
 TEST(ClusterInvariants, DigestsAreComparedByAppliedIndexAcrossTime) {
@@ -179,7 +185,8 @@ TEST(ClusterInvariants, DigestsAreComparedByAppliedIndexAcrossTime) {
   b.digest_ = 999;  // b reaches index 12 later, with another state
   inv.audit_state(1, b, 4'000'000);
   EXPECT_EQ(inv.divergence(),
-            "at 4 ms n2 had applied the log through index 12 and held state digest 999, but n1 had held digest 222 "
+            "at 4 ms n2 had applied the log through index 12 and held state digest 999, but n1 had "
+            "held digest 222 "
             "at that index (2 ms)");
   EXPECT_EQ(inv.digests_compared(), 4u);
 }
