@@ -56,7 +56,7 @@ void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& co
       ++holding;
       continue;
     }
-    const auto view = lookup_(i);
+    const ReplicaView* view = lookup_(i);
     if (!view) {
       ++holding;  // down: its durable log is not looked at
       continue;

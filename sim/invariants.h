@@ -19,7 +19,6 @@
 // Owned by the SimSystem; single thread.
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -65,7 +64,8 @@ class CoreView final : public ReplicaView {
 class ClusterInvariants {
  public:
   // The view of node i now, or null while it is down.
-  using Lookup = std::function<std::unique_ptr<ReplicaView>(int)>;
+  // Valid until the next call for the same node; no allocation (it runs at every leader commit).
+  using Lookup = std::function<const ReplicaView*(int)>;
   ClusterInvariants(int nodes, Lookup lookup);
 
   // After node `node` (0-based) finished a step. `incarnation` changes when the node restarted:

@@ -135,9 +135,8 @@ TEST(ClusterInvariants, AnEntryCommittedInTheNewLeadersOwnTermNeedNotBeInItsLog)
 TEST(ClusterInvariants, ALeaderCommitsOnlyWhatAMajorityHolds) {
   std::vector<FakeReplica> r(5);
   std::vector<bool> up(5, true);
-  ClusterInvariants inv(5, [&](int i) -> std::unique_ptr<ReplicaView> {
-    return up[static_cast<size_t>(i)] ? std::make_unique<FakeReplica>(r[static_cast<size_t>(i)])
-                                      : nullptr;
+  ClusterInvariants inv(5, [&](int i) -> const ReplicaView* {
+    return up[static_cast<size_t>(i)] ? &r[static_cast<size_t>(i)] : nullptr;
   });
   FakeReplica& leader = r[0];
   leader.role_ = raft::Role::kLeader;

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 #include "sim/seeds.h"
 
@@ -35,11 +34,12 @@ wire::ClusterConfig sim_cluster_config(int nodes, const harness::sut::ClusterSet
 SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& options)
     : spec_(spec), options_(options), clock_(loop_), net_(loop_, common::Rng(spec.network_seed), spec.nodes),
       seam_(net_, spec.nodes),
-      invariants_(spec.nodes, [this](int i) -> std::unique_ptr<ReplicaView> {
+      invariants_(spec.nodes, [this](int i) -> const ReplicaView* {
         node::NodeCore* c = nodes_ ? nodes_->core(i) : nullptr;
         if (!c || !c->failure().is_ok()) return nullptr;
-        return std::make_unique<CoreView>(*c);
-      }) {
+        return &peer_views_[static_cast<size_t>(i)].emplace(*c);
+      }),
+      peer_views_(static_cast<size_t>(spec.nodes)) {
   LinkQuality base;
   base.latency = options.latency;
   base.duplicate = options.duplicate;
@@ -199,8 +199,6 @@ void SimSystem::stop() {
     options_.fingerprint->events = loop_.events_run();
     options_.fingerprint->now_ns = loop_.now();
     options_.fingerprint->faults = fault_lines_;
-    options_.fingerprint->divergence = invariants_.divergence();
-    options_.fingerprint->raft_violation = invariants_.raft_violation();
   }
   for (int i = 0; i < nodes_->count(); ++i) {
     if (node::NodeCore* c = nodes_->core(i)) (void)c->close();

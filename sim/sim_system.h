@@ -8,6 +8,7 @@
 // Owned by whoever runs the scenario; single thread.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,6 @@ struct WorldOptions {
     uint64_t events = 0;
     int64_t now_ns = 0;
     std::vector<std::string> faults;  // the simulation-only faults applied, one line each
-    std::string divergence;           // the first time two replicas differed (empty: never)
-    std::string raft_violation;       // the first Raft safety property broken (empty: none)
   };
   std::shared_ptr<Fingerprint> fingerprint;
 };
@@ -93,6 +92,7 @@ class SimSystem final : public harness::sut::System {
   // Raft's safety properties after every step of every node, and every 100 ms (and at stop) each
   // live node's state digest against every digest seen at its applied index.
   ClusterInvariants invariants_;
+  std::vector<std::optional<CoreView>> peer_views_;  // what invariants_'s lookup hands out
   void audit();
   void schedule_audit();
   bool started_ = false;
