@@ -39,7 +39,7 @@ class SimDisk::File : public storage::WritableFile {
       return common::Status::io_error("fdatasync " + path_ + ": Input/output error (simulated)");
     }
     ++disk_->counters_.syncs;
-    disk_->step_undo_.push_back({inode_, inode_->synced_len, inode_->platter});
+    disk_->last_sync_ = SyncUndo{inode_, inode_->synced_len, inode_->platter, {}};
     inode_->sync();
     return common::Status::ok();
   }
@@ -120,7 +120,7 @@ common::Status SimDisk::sync_dir(const std::string& dir) {
   if (!dirs_.count(dir))
     return common::Status::io_error("open directory " + dir + ": No such file or directory");
   charge(rng_.uniform(timing_.fsync_min, std::max(timing_.fsync_min, timing_.fsync_max)));
-  if (!step_dirs_undo_) step_dirs_undo_ = durable_files_;
+  last_sync_ = SyncUndo{nullptr, 0, std::nullopt, durable_files_};
   for (auto it = durable_files_.begin(); it != durable_files_.end();) {
     it = (parent_of(it->first) == dir && !files_.count(it->first)) ? durable_files_.erase(it)
                                                                    : std::next(it);
@@ -161,11 +161,13 @@ common::Status SimDisk::truncate(const std::string& path, uint64_t size) {
 bool SimDisk::exists(const std::string& path) { return files_.count(path) > 0 || dirs_.count(path) > 0; }
 
 void SimDisk::undo_step_syncs() {
-  for (auto it = step_undo_.rbegin(); it != step_undo_.rend(); ++it) {
-    it->inode->synced_len = it->synced_len;
-    it->inode->platter = it->platter;
+  if (!last_sync_) return;
+  if (last_sync_->inode) {
+    last_sync_->inode->synced_len = last_sync_->synced_len;
+    last_sync_->inode->platter = std::move(last_sync_->platter);
+  } else {
+    durable_files_ = std::move(last_sync_->durable_files);
   }
-  if (step_dirs_undo_) durable_files_ = std::move(*step_dirs_undo_);
   begin_step();
 }
 

@@ -72,12 +72,16 @@ class SimDisk : public storage::FileSystem {
   // returns "path@offset" or nullopt when there is no synced byte to flip.
   std::optional<std::string> corrupt_at_rest(const std::string& dir = "");
   void fail_next_sync() { fail_next_sync_ = true; }
-  // The syncs since begin_step() had not completed when the power went (the node was still busy
-  // with that step: its fsync had not returned): they are undone, so power_cut() that follows
-  // loses what they would have made durable. Called before power_cut().
-  void begin_step() { step_undo_.clear(); step_dirs_undo_.reset(); }
+  // The last sync since begin_step() (of a file or a directory) had not completed when the power
+  // went (the node was still busy with that step: its fsync had not returned): it is undone, so
+  // power_cut() that follows loses what it would have made durable. Only the last one: the
+  // storage code issues its operations one after another, so every earlier sync of the step had
+  // returned before anything after it was written (undoing an earlier one too would keep bytes
+  // written after a sync that never completed: a disk no power cut can leave). Called before
+  // power_cut().
+  void begin_step() { last_sync_.reset(); }
   void undo_step_syncs();
-  bool step_synced() const { return !step_undo_.empty() || step_dirs_undo_.has_value(); }
+  bool step_synced() const { return last_sync_.has_value(); }
   // Simulated time the operations since the last take_busy() cost so far.
   Nanos busy() const { return busy_; }
   void set_timing(const DiskTiming& t) { timing_ = t; }
@@ -125,14 +129,15 @@ class SimDisk : public storage::FileSystem {
   bool fail_next_sync_ = false;
   Nanos busy_ = 0;
   DiskCounters counters_;
-  // What the syncs of the current step replaced: (inode, its synced length and platter before).
+  // What the last sync of the current step replaced: a file's synced length and platter, or (a
+  // directory's sync) the durable names before it.
   struct SyncUndo {
-    std::shared_ptr<Inode> inode;
-    size_t synced_len;
+    std::shared_ptr<Inode> inode;  // null: a directory's sync
+    size_t synced_len = 0;
     std::optional<std::string> platter;
+    std::map<std::string, std::shared_ptr<Inode>> durable_files;
   };
-  std::vector<SyncUndo> step_undo_;
-  std::optional<std::map<std::string, std::shared_ptr<Inode>>> step_dirs_undo_;  // durable names before
+  std::optional<SyncUndo> last_sync_;
 };
 
 }  // namespace sim
