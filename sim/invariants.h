@@ -11,6 +11,10 @@
 //  - commit on a majority: when a leader's commit index advances to c, a majority of the nodes
 //    hold the entry (c, its term) in their logs or snapshots (a node that is down counts as
 //    holding it: its log is not looked at, so the check can miss but never accuse wrongly);
+//  - a leader commits by counting replicas only an entry of its own term (§5.4.2, Figure 8):
+//    when a node that is leader of term t after a step has advanced its commit index in that
+//    step, the entry at the new commit index is of term t (entries of earlier terms are
+//    committed with it, never by themselves);
 //  - replicas agree: nodes that applied the log through the same index hold the same state
 //    machine digest, compared across time (every digest seen is kept by index), not only between
 //    nodes that happen to stand at the same index at once.
@@ -94,7 +98,10 @@ class ClusterInvariants {
     raft::Index checked = 0;        // committed entries up to here were compared
     raft::Term led_checked = 0;     // the last term whose leadership was checked for completeness
     raft::Index leader_commit = 0;  // the commit index last checked on a majority, as leader
+    raft::Index commit = 0;         // the commit index after the node's previous step
+    bool stepped = false;           // a previous step of this incarnation was seen
   };
+  void check_leader_commit_term(int node, const ReplicaView& core, Nanos now);
   void check_commits(int node, const ReplicaView& core, Nanos now);
   void check_leader(int node, const ReplicaView& core, Nanos now);
   void check_commit_on_majority(int node, const ReplicaView& core, Nanos now);

@@ -167,6 +167,35 @@ TEST(ClusterInvariants, ALeaderCommitsOnlyWhatAMajorityHolds) {
             "there)");
 }
 
+TEST(ClusterInvariants, ALeaderCommitsAnEarlierTermsEntryOnlyWithOneOfItsOwnTerm) {
+  ClusterInvariants inv(3, nullptr);
+  FakeReplica a;
+  a.log_ = {1, 2, 2};
+  a.commit_ = 1;
+  inv.after_step(0, 1, a, 1'000'000);  // a follower of term 2
+  a.role_ = raft::Role::kLeader;
+  a.term_ = 4;
+  a.log_.push_back(4);  // its own no-op, index 4
+  inv.after_step(0, 1, a, 2'000'000);
+  a.commit_ = 4;  // indexes 2-3 (term 2) committed with its own entry: fine
+  inv.after_step(0, 1, a, 3'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");
+
+  ClusterInvariants other(3, nullptr);
+  FakeReplica b;  // Figure 8: index 2 of term 2 committed by counting, before index 3 of term 4
+  b.role_ = raft::Role::kLeader;
+  b.term_ = 4;
+  b.log_ = {1, 2, 4};
+  b.commit_ = 1;
+  other.after_step(1, 1, b, 4'000'000);
+  b.commit_ = 2;
+  other.after_step(1, 1, b, 5'000'000);
+  EXPECT_EQ(other.raft_violation(),
+            "at 5 ms: leader commits only its own term's entries: n2, leader of term 4, advanced "
+            "its commit index from 1 to 2, an entry of term 2 (Raft commits an earlier term's "
+            "entry only with one of the leader's own term after it: Figure 8 of the paper)");
+}
+
 TEST(ClusterInvariants, DigestsAreComparedByAppliedIndexAcrossTime) {
   ClusterInvariants inv(3, nullptr);
   FakeReplica a, b;
