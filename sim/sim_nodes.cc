@@ -5,7 +5,8 @@ namespace sim {
 SimNodes::SimNodes(SimClock& clock, SimNetwork& net, std::vector<node::NodeCoreOptions> options,
                    std::vector<std::unique_ptr<SimDisk>> disks, ProcessTiming timing)
     : clock_(clock), options_(std::move(options)), disks_(std::move(disks)),
-      logs_(options_.size()), errors_(options_.size()), power_losses_(options_.size(), 0) {
+      logs_(options_.size()), errors_(options_.size()), power_losses_(options_.size(), 0),
+      rot_(options_.size()) {
   for (size_t i = 0; i < options_.size(); ++i) {
     hosts_.push_back(std::make_unique<ProcessHost>(
         clock.loop(), net, static_cast<int>(i), disks_[i].get(), timing, [this, i](Nanos now) {
@@ -33,10 +34,20 @@ common::Status SimNodes::check(int node) const {
 
 common::Status SimNodes::start(int node) {
   if (auto s = check(node); !s) return s;
+  std::string& rot = rot_[static_cast<size_t>(node)];
+  const bool rotted = !rot.empty();
   if (!host(node).start()) {
-    return common::Status::unavailable("node n" + std::to_string(node) + " refused to start: " +
-                                       errors_[static_cast<size_t>(node)]);
+    const std::string& error = errors_[static_cast<size_t>(node)];
+    if (rotted) {  // what it must do over a damaged disk: it stays down, as an operator finds it
+      if (rot.find("; the node") == std::string::npos)
+        rot += "; the node refused to start (kept down): " + error;
+      return common::Status::ok();
+    }
+    return common::Status::unavailable("node n" + std::to_string(node + 1) +
+                                       " refused to start: " + error);
   }
+  if (rotted && rot.find("; the node") == std::string::npos)
+    rot += "; the node started (it did not read the damaged bytes, or repaired them)";
   return common::Status::ok();
 }
 
@@ -51,6 +62,19 @@ common::Status SimNodes::kill(int node, harness::sut::Crash how) {
     if (host(node).killed_mid_sync()) disk(node).undo_step_syncs();
     disk(node).power_cut();
     ++power_losses_[static_cast<size_t>(node)];
+  }
+  if (bit_rot_ > 0 && !rotted_ && rot_rng_.chance(bit_rot_)) {
+    if (auto where = disk(node).corrupt_at_rest(options_[static_cast<size_t>(node)].data_dir)) {
+      rotted_ = true;
+      std::string line(1, 'n');  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string
+      line += std::to_string(node + 1);
+      line += " bit rot at ";
+      line += *where;
+      line += " (flipped at ";
+      line += std::to_string(clock_.now_ns() / 1'000'000);
+      line += " ms, while it was down)";
+      rot_[static_cast<size_t>(node)] = std::move(line);
+    }
   }
   return common::Status::ok();
 }
@@ -117,7 +141,7 @@ std::string SimNodes::log_file(int node) const { return "logs/n" + std::to_strin
 common::Status SimNodes::corrupt(int node) {
   if (auto s = check(node); !s) return s;
   auto where = disk(node).corrupt_at_rest(options_[static_cast<size_t>(node)].data_dir);
-  if (!where) return common::Status::unavailable("node n" + std::to_string(node) + " has no durable bytes yet");
+  if (!where) return common::Status::unavailable("node n" + std::to_string(node + 1) + " has no durable bytes yet");
   return common::Status::ok();
 }
 

@@ -47,6 +47,17 @@ class SimNodes final : public harness::sut::Nodes {
     power_rng_ = rng;
   }
   uint64_t power_losses(int node) const { return power_losses_[static_cast<size_t>(node)]; }
+  // From now on a crash (kill or power loss) also flips one bit of the node's durable state, at
+  // rest while it is down, with chance `p`; at most one node per run, so a majority keeps intact
+  // disks. A node must then refuse to start (its checksums catch the bit; it stays down, which is
+  // what an operator would see) or start without the damaged bytes, never serve them: the run's
+  // checks and raft_invariants judge the rest.
+  void set_bit_rot(double p, common::Rng rng) {
+    bit_rot_ = p;
+    rot_rng_ = rng;
+  }
+  // What the bit rot of `node` did ("" if none): where the bit flipped and how the node took it.
+  const std::string& bit_rot(int node) const { return rot_[static_cast<size_t>(node)]; }
   common::Status corrupt(int node);                   // one bit of its durable state, at rest
   common::Status slow(int node, double fraction);     // 1.0: full speed again
   common::Status drift(int node, double rate);        // 1.0: true time again
@@ -74,7 +85,11 @@ class SimNodes final : public harness::sut::Nodes {
   std::vector<std::unique_ptr<ProcessHost>> hosts_;
   double power_loss_ = 0;
   common::Rng power_rng_{1};
+  double bit_rot_ = 0;
+  common::Rng rot_rng_{1};
+  bool rotted_ = false;  // one node per run
   std::vector<uint64_t> power_losses_;
+  std::vector<std::string> rot_;  // per node: where its bit flipped, and what the node did
   StepObserver observer_;
 };
 

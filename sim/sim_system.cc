@@ -83,6 +83,7 @@ common::Status SimSystem::start() {
     if (auto st = nodes_->start(i); !st) return st;
   }
   nodes_->set_power_loss(options_.power_loss, Seeds(options_.seed).stream("power-loss"));
+  nodes_->set_bit_rot(options_.bit_rot, Seeds(options_.seed).stream("bit-rot"));
   start_sim_faults();
   schedule_audit();
   return common::Status::ok();
@@ -132,7 +133,7 @@ void SimSystem::start_sim_faults() {
     auto note = [&](const std::string& what, int node) {
       std::string line = std::to_string(clock_.now_ns() / kMilli);
       line += "ms n";
-      line += std::to_string(node);
+      line += std::to_string(node + 1);  // Raft ids, as in logs/n<id>.log
       line += ' ';
       line += what;
       fault_lines_.push_back(std::move(line));
@@ -189,10 +190,11 @@ void SimSystem::stop() {
   }
   for (int i = 0; i < nodes_->count(); ++i) {
     std::string line(1, 'n');  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string
-    line += std::to_string(i);
+    line += std::to_string(i + 1);  // Raft ids, as in logs/n<id>.log
     line += " power losses ";
     line += std::to_string(nodes_->power_losses(i));
     fault_lines_.push_back(std::move(line));
+    if (!nodes_->bit_rot(i).empty()) fault_lines_.push_back(nodes_->bit_rot(i));
   }
   if (options_.fingerprint) {
     options_.fingerprint->event_hash = loop_.hash();

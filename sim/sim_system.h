@@ -49,6 +49,9 @@ struct WorldOptions {
   double clock_drift = 0;
   double drift_max = 0.1;
   double slow_disk = 0;
+  // The chance that a crash (kill or power loss) also flips one bit of the node's durable state
+  // while it is down (SimNodes::set_bit_rot: at most one node per run).
+  double bit_rot = 0;
   // Filled in by stop(): the run's event hash, events and simulated time (for the sweep).
   struct Fingerprint {
     uint64_t event_hash = 0;

@@ -152,6 +152,8 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   // comes late) while the others elect: the window a deposed leader's stale read or a write
   // acknowledged for an overwritten entry needs.
   f->drift_max = pick(rng, {0.1, 0.5});
+  // A flipped bit at rest on one node that crashed (it must refuse to start, never serve it).
+  f->bit_rot = pick(rng, {0.0, 0.0, 0.5});
   notes->push_back("latency " + std::to_string(w->latency.min / kMicro) + "-" + std::to_string(w->latency.max / kMicro) +
                    "us tail " + fmt(w->latency.tail) + " up to " + std::to_string(w->latency.tail_max / kMilli) + "ms");
   notes->push_back("fsync " + std::to_string(w->disk.fsync_min / kMicro) + "-" + std::to_string(w->disk.fsync_max / kMicro) + "us");
@@ -161,6 +163,7 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   notes->push_back("power_loss " + fmt(f->power_loss) + " slow_node " + fmt(f->slow_node) + " clock_drift " +
                    fmt(f->clock_drift) + " (rate 1+-" + fmt(f->drift_max) + ") slow_disk " + fmt(f->slow_disk));
   notes->push_back("duplicate " + fmt(w->duplicate) + (w->reorder ? " reorder" : ""));
+  if (f->bit_rot > 0) notes->push_back("bit_rot " + fmt(f->bit_rot));
 }
 
 }  // namespace sim

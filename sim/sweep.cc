@@ -135,12 +135,12 @@ SeedOutcome run_seed(const harness::Scenario& scenario, uint64_t seed, bool swar
   out.event_hash = run.event_hash;
   out.simulated_seconds = run.simulated_seconds;
   out.run_dir = run.results.run_dir;
-  if (swarm && !out.run_dir.empty()) {
-    std::ofstream notes(out.run_dir + "/swarm.txt");
-    for (const auto& n : out.swarm) notes << n << '\n';
-  }
   for (const auto& f : run.sim_faults) {
     if (f.find("power losses 0") == std::string::npos) out.swarm.push_back(f);
+  }
+  if (swarm && !out.run_dir.empty()) {  // the knobs drawn, then the simulation-only faults applied
+    std::ofstream notes(out.run_dir + "/swarm.txt");
+    for (const auto& n : out.swarm) notes << n << '\n';
   }
   if (out.exit_code == 0 && !keep_dir) {
     std::error_code ec;

@@ -40,6 +40,10 @@ std::map<std::string, std::string> build(FaultyFileSystem* fs) {
   return files;
 }
 
+// A byte flipped at rest in a synced file is never taken for a torn write: the node refuses to
+// start, naming the file (the last record of the last segment included: it may have been synced
+// and acknowledged): checksums cover every byte of a record, and only a short or zero-filled
+// tail reads as torn.
 TEST(DiskStorageDamage, EveryFlippedByteIsRecoveredOrNamedNeverACrash) {
   FaultyFileSystem original;
   std::map<std::string, std::string> files = build(&original);
@@ -66,7 +70,7 @@ TEST(DiskStorageDamage, EveryFlippedByteIsRecoveredOrNamedNeverACrash) {
     }
   }
   EXPECT_GT(refused, 0u);
-  EXPECT_GT(recovered, 0u);
+  EXPECT_EQ(recovered, 0u);
 }
 
 TEST(DiskStorageDamage, RandomGarbageFilesAreErrorsNotCrashes) {

@@ -1,5 +1,7 @@
 #include "cluster/node/storage/record.h"
 
+#include <algorithm>
+
 #include "common/binary.h"
 #include "common/crc32c.h"
 
@@ -13,6 +15,20 @@ uint32_t load_u32(std::string_view s, size_t at) {
 }
 
 bool all_zero(std::string_view s) { return s.find_first_not_of('\0') == std::string_view::npos; }
+
+constexpr size_t kSectorBytes = 512;
+
+// Whether the bytes [begin, end) of `file` hold a whole-zero piece between two sector boundaries
+// (or a boundary and either end): what a torn write leaves on a file system that extended the
+// file before the record's last sectors landed (they read back as zeros).
+bool has_zero_sector_piece(std::string_view file, size_t begin, size_t end) {
+  for (size_t at = begin; at < end;) {
+    const size_t next = std::min(end, (at / kSectorBytes + 1) * kSectorBytes);
+    if (all_zero(file.substr(at, next - at))) return true;
+    at = next;
+  }
+  return false;
+}
 
 bool known_type(uint8_t t) {
   return t >= static_cast<uint8_t>(RecordType::kSegmentHeader) &&
@@ -33,6 +49,7 @@ void append_record(std::string* out, RecordType type, std::string_view payload) 
 RecordRead read_record(std::string_view file, size_t offset) {
   RecordRead r;
   if (offset >= file.size()) return r;  // kEnd
+  const std::string_view whole = file;
   std::string_view rest = file.substr(offset);
   if (rest.size() < kRecordHeaderBytes) {
     r.outcome = ReadOutcome::kTorn;
@@ -67,9 +84,15 @@ RecordRead read_record(std::string_view file, size_t offset) {
   }
   std::string_view payload = rest.substr(kRecordHeaderBytes, length);
   if (common::crc32c(payload) != payload_crc) {
-    bool last = kRecordHeaderBytes + length == rest.size();
-    r.outcome = last ? ReadOutcome::kTorn : ReadOutcome::kCorrupt;
-    r.problem = last ? "payload checksum mismatch in the last record" : "payload checksum mismatch";
+    // A complete last record is torn only if a sector of it never landed (zeros). Otherwise its
+    // bytes were all written, and one is wrong: a bit flipped at rest in a record that may have
+    // been synced and acknowledged, which must not be dropped as an unfinished write.
+    const size_t begin = offset + kRecordHeaderBytes;
+    const bool torn = kRecordHeaderBytes + length == rest.size() &&
+                      has_zero_sector_piece(whole, begin, begin + length);
+    r.outcome = torn ? ReadOutcome::kTorn : ReadOutcome::kCorrupt;
+    r.problem = torn ? "payload checksum mismatch in the last record, with a zero-filled sector"
+                     : "payload checksum mismatch";
     return r;
   }
   r.outcome = ReadOutcome::kOk;

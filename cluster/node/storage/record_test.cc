@@ -41,10 +41,27 @@ TEST(Record, DamageFollowedByDataIsCorruptAtTheEndIsTorn) {
     EXPECT_EQ(read_record(bad, 0).outcome, ReadOutcome::kCorrupt) << "byte " << i;
   }
   std::string last_damaged = file;
-  last_damaged.back() ^= 0x01;  // payload of the last record
-  EXPECT_EQ(read_record(last_damaged, second).outcome, ReadOutcome::kTorn);
+  last_damaged.back() ^= 0x01;  // a flipped bit in the payload of a complete last record: rot
+  EXPECT_EQ(read_record(last_damaged, second).outcome, ReadOutcome::kCorrupt);
   std::string zero_tail = file.substr(0, second) + std::string(40, '\0');
   EXPECT_EQ(read_record(zero_tail, second).outcome, ReadOutcome::kTorn);
+}
+
+TEST(Record, ACompleteLastRecordIsTornOnlyWhereASectorOfItReadsAsZeros) {
+  // A record across a sector boundary whose second sector never landed (the file system had
+  // already extended the file): zeros from the boundary on.
+  std::string file(400, 'x');
+  const size_t at = file.size();
+  append_record(&file, RecordType::kEntry, std::string(300, 'p'));  // payload bytes 413-712
+  std::string torn = file;
+  for (size_t i = 512; i < torn.size(); ++i) torn[i] = '\0';
+  RecordRead r = read_record(torn, at);
+  EXPECT_EQ(r.outcome, ReadOutcome::kTorn) << r.problem;
+  std::string rotten = file;
+  rotten[600] ^= 0x04;  // every sector landed, one bit is wrong
+  r = read_record(rotten, at);
+  EXPECT_EQ(r.outcome, ReadOutcome::kCorrupt) << r.problem;
+  EXPECT_EQ(r.problem, "payload checksum mismatch");
 }
 
 TEST(LogFormat, PayloadsRoundTrip) {
