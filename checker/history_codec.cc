@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace checker {
@@ -49,8 +50,8 @@ size_t common_prefix(std::string_view a, std::string_view b) {
 
 void append_int(int64_t v, std::string* out) {
   char buf[24];
-  const int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-  out->append(buf, static_cast<size_t>(n));
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;  // no locale, no format parsing
+  out->append(buf, static_cast<size_t>(end - buf));
 }
 
 }  // namespace
