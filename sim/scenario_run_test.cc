@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -166,6 +167,35 @@ TEST(ScenarioRun, TheSimulationsOwnChecksComeFirstInTheResults) {
     const std::string results = slurp(run.results.run_dir + "/results.json");
     EXPECT_NE(results.find("\"raft_invariants\""), std::string::npos) << testing::trace(seed);
     EXPECT_NE(results.find("\"replicas_agree\""), std::string::npos) << testing::trace(seed);
+  }
+}
+
+// Bit rot: the killed leader's disk gets one flipped bit while it is down. It must refuse to start
+// (and stays down: the run goes on with the majority) or start without the damaged bytes; either
+// way the run passes, and the fault line says where the bit flipped and what the node did.
+TEST(ScenarioRun, ANodeWithABitFlippedAtRestRefusesToStartAndTheRunGoesOn) {
+  TempDir tmp;
+  const harness::Scenario s = load(kScenario);
+  int refused = 0;
+  for (uint64_t seed : testing::seeds(6)) {
+    SimRunOptions ro;
+    ro.seed = seed;
+    ro.runs_dir = tmp.path.string();
+    ro.faults.bit_rot = 1.0;
+    SimRunOutcome run = run_sim_scenario(s, ro);
+    ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed) << ": " << run.results.error;
+    std::string rot;
+    for (const auto& line : run.sim_faults) {
+      if (line.find(" bit rot at /data/n") != std::string::npos) rot = line;
+    }
+    ASSERT_FALSE(rot.empty()) << testing::trace(seed);
+    const bool kept_down = rot.find("; the node refused to start (kept down): ") != std::string::npos;
+    EXPECT_TRUE(kept_down || rot.find("; the node started") != std::string::npos)
+        << testing::trace(seed) << ": " << rot;
+    refused += kept_down;
+  }
+  if (!std::getenv("SIM_SEED")) {
+    EXPECT_GT(refused, 0);
   }
 }
 
