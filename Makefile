@@ -53,7 +53,8 @@ soak: build
 # reference scenario fails or a demo is not caught (runs/ci/latest-summary/{summary.json,junit.xml}).
 # No rerun: kvnodes listen on ipc endpoints the harness never has to pick (docs/architecture.md), so
 # start-up cannot race. Two runs at a time (JOBS): a run mostly waits on its schedule (the whole
-# suite takes about 1.5 CPU-minutes), so the gate takes half the time with the same verdicts.
+# suite used about 3.3 CPU-minutes, user and system, for some 7 minutes of runs), so the gate takes
+# about half the time with the same verdicts.
 ci-scenarios: build
 	$(BUILD)/app/faultline run --table --jobs $(JOBS) --runs-dir runs/ci $(SCENARIOS) scenarios/demo
 

@@ -34,13 +34,12 @@ void ClusterInvariants::after_step(int node, uint64_t incarnation, const Replica
   if (!raft_violation_.empty()) return;
   ++steps_;
   NodeState& n = nodes_[static_cast<size_t>(node)];
-  if (n.incarnation != incarnation) n = NodeState{incarnation, 0, 0, 0, 0, false};
+  if (n.incarnation != incarnation) n = NodeState{incarnation, 0, 0, 0, std::nullopt};
   if (core.role() == raft::Role::kLeader) {
     check_leader_commit_term(node, core, now);
     check_commit_on_majority(node, core, now);
   }
   n.commit = core.commit_index();
-  n.stepped = true;
   if (!raft_violation_.empty()) return;
   check_commits(node, core, now);
   if (core.role() == raft::Role::kLeader) check_leader(node, core, now);
@@ -49,13 +48,13 @@ void ClusterInvariants::after_step(int node, uint64_t incarnation, const Replica
 void ClusterInvariants::check_leader_commit_term(int node, const ReplicaView& core, Nanos now) {
   const NodeState& n = nodes_[static_cast<size_t>(node)];
   const raft::Index c = core.commit_index();
-  if (!n.stepped || c <= n.commit) return;  // the first step: a recovered commit index is no move
+  if (!n.commit || c <= *n.commit) return;  // the first step: a recovered commit index is no move
   // A leader's commit index moves only by counting replicas (it accepts no appends in its term).
   const auto term = core.log_term(c);
   if (!term || *term == core.term()) return;  // compacted away: the snapshot cannot tell
   fail("leader commits only its own term's entries: " + node_name(node) + ", leader of term " +
            std::to_string(core.term()) + ", advanced its commit index from " +
-           std::to_string(n.commit) + " to " + std::to_string(c) + ", an entry of term " +
+           std::to_string(*n.commit) + " to " + std::to_string(c) + ", an entry of term " +
            std::to_string(*term) + " (Raft commits an earlier term's entry only with one of the "
            "leader's own term after it: Figure 8 of the paper)",
        now);

@@ -98,8 +98,7 @@ class ClusterInvariants {
     raft::Index checked = 0;        // committed entries up to here were compared
     raft::Term led_checked = 0;     // the last term whose leadership was checked for completeness
     raft::Index leader_commit = 0;  // the commit index last checked on a majority, as leader
-    raft::Index commit = 0;         // the commit index after the node's previous step
-    bool stepped = false;           // a previous step of this incarnation was seen
+    std::optional<raft::Index> commit;  // after the node's previous step (none before its first)
   };
   void check_leader_commit_term(int node, const ReplicaView& core, Nanos now);
   void check_commits(int node, const ReplicaView& core, Nanos now);

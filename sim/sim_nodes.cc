@@ -1,5 +1,7 @@
 #include "sim/sim_nodes.h"
 
+#include <algorithm>
+
 namespace sim {
 
 SimNodes::SimNodes(SimClock& clock, SimNetwork& net, std::vector<node::NodeCoreOptions> options,
@@ -34,20 +36,19 @@ common::Status SimNodes::check(int node) const {
 
 common::Status SimNodes::start(int node) {
   if (auto s = check(node); !s) return s;
-  std::string& rot = rot_[static_cast<size_t>(node)];
-  const bool rotted = !rot.empty();
+  Rot& rot = rot_[static_cast<size_t>(node)];
+  const bool first_start_since_rot = !rot.where.empty() && rot.outcome.empty();
   if (!host(node).start()) {
     const std::string& error = errors_[static_cast<size_t>(node)];
-    if (rotted) {  // what it must do over a damaged disk: it stays down, as an operator finds it
-      if (rot.find("; the node") == std::string::npos)
-        rot += "; the node refused to start (kept down): " + error;
+    if (!rot.where.empty()) {  // what it must do over a damaged disk: stay down, as an operator finds it
+      if (first_start_since_rot) rot.outcome = "refused to start (kept down): " + error;
       return common::Status::ok();
     }
     return common::Status::unavailable("node n" + std::to_string(node + 1) +
                                        " refused to start: " + error);
   }
-  if (rotted && rot.find("; the node") == std::string::npos)
-    rot += "; the node started (it did not read the damaged bytes, or repaired them)";
+  if (first_start_since_rot)
+    rot.outcome = "started (it did not read the damaged bytes, or repaired them)";
   return common::Status::ok();
 }
 
@@ -63,20 +64,27 @@ common::Status SimNodes::kill(int node, harness::sut::Crash how) {
     disk(node).power_cut();
     ++power_losses_[static_cast<size_t>(node)];
   }
-  if (bit_rot_ > 0 && !rotted_ && rot_rng_.chance(bit_rot_)) {
-    if (auto where = disk(node).corrupt_at_rest(options_[static_cast<size_t>(node)].data_dir)) {
-      rotted_ = true;
-      std::string line(1, 'n');  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string
-      line += std::to_string(node + 1);
-      line += " bit rot at ";
-      line += *where;
-      line += " (flipped at ";
-      line += std::to_string(clock_.now_ns() / 1'000'000);
-      line += " ms, while it was down)";
-      rot_[static_cast<size_t>(node)] = std::move(line);
+  const bool rotted = std::any_of(rot_.begin(), rot_.end(), [](const Rot& r) { return !r.where.empty(); });
+  if (bit_rot_ > 0 && !rotted && rot_rng_.chance(bit_rot_)) {  // one node per run
+    if (auto where = corrupt(node)) {
+      std::string& w = rot_[static_cast<size_t>(node)].where = std::move(where.value());
+      w += " (flipped at ";  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string
+      w += std::to_string(clock_.now_ns() / 1'000'000);
+      w += " ms, while it was down)";
     }
   }
   return common::Status::ok();
+}
+
+std::string SimNodes::bit_rot(int node) const {
+  const Rot& rot = rot_[static_cast<size_t>(node)];
+  if (rot.where.empty()) return "";
+  std::string line(1, 'n');
+  line += std::to_string(node + 1);
+  line += " bit rot at ";
+  line += rot.where;
+  if (!rot.outcome.empty()) line += "; the node " + rot.outcome;
+  return line;
 }
 
 common::Status SimNodes::restart(int node) {
@@ -138,11 +146,11 @@ std::optional<int> SimNodes::leader(int64_t deadline_ns) {
 
 std::string SimNodes::log_file(int node) const { return "logs/n" + std::to_string(node + 1) + ".log"; }
 
-common::Status SimNodes::corrupt(int node) {
+common::Result<std::string> SimNodes::corrupt(int node) {
   if (auto s = check(node); !s) return s;
   auto where = disk(node).corrupt_at_rest(options_[static_cast<size_t>(node)].data_dir);
   if (!where) return common::Status::unavailable("node n" + std::to_string(node + 1) + " has no durable bytes yet");
-  return common::Status::ok();
+  return std::move(*where);
 }
 
 common::Status SimNodes::slow(int node, double fraction) {

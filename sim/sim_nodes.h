@@ -57,8 +57,9 @@ class SimNodes final : public harness::sut::Nodes {
     rot_rng_ = rng;
   }
   // What the bit rot of `node` did ("" if none): where the bit flipped and how the node took it.
-  const std::string& bit_rot(int node) const { return rot_[static_cast<size_t>(node)]; }
-  common::Status corrupt(int node);                   // one bit of its durable state, at rest
+  std::string bit_rot(int node) const;
+  // Flips one bit of its durable state, at rest; returns "path@offset".
+  common::Result<std::string> corrupt(int node);
   common::Status slow(int node, double fraction);     // 1.0: full speed again
   common::Status drift(int node, double rate);        // 1.0: true time again
   common::Status slow_disk(int node, double factor);  // 1.0: normal again
@@ -87,9 +88,12 @@ class SimNodes final : public harness::sut::Nodes {
   common::Rng power_rng_{1};
   double bit_rot_ = 0;
   common::Rng rot_rng_{1};
-  bool rotted_ = false;  // one node per run
   std::vector<uint64_t> power_losses_;
-  std::vector<std::string> rot_;  // per node: where its bit flipped, and what the node did
+  struct Rot {
+    std::string where;    // "" if its bit never flipped; "path@offset (flipped at ...)" otherwise
+    std::string outcome;  // how the node took it at its next start ("" until then)
+  };
+  std::vector<Rot> rot_;
   StepObserver observer_;
 };
 

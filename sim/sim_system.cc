@@ -194,7 +194,7 @@ void SimSystem::stop() {
     line += " power losses ";
     line += std::to_string(nodes_->power_losses(i));
     fault_lines_.push_back(std::move(line));
-    if (!nodes_->bit_rot(i).empty()) fault_lines_.push_back(nodes_->bit_rot(i));
+    if (std::string rot = nodes_->bit_rot(i); !rot.empty()) fault_lines_.push_back(std::move(rot));
   }
   if (options_.fingerprint) {
     options_.fingerprint->event_hash = loop_.hash();

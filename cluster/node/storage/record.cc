@@ -49,7 +49,6 @@ void append_record(std::string* out, RecordType type, std::string_view payload) 
 RecordRead read_record(std::string_view file, size_t offset) {
   RecordRead r;
   if (offset >= file.size()) return r;  // kEnd
-  const std::string_view whole = file;
   std::string_view rest = file.substr(offset);
   if (rest.size() < kRecordHeaderBytes) {
     r.outcome = ReadOutcome::kTorn;
@@ -89,7 +88,7 @@ RecordRead read_record(std::string_view file, size_t offset) {
     // been synced and acknowledged, which must not be dropped as an unfinished write.
     const size_t begin = offset + kRecordHeaderBytes;
     const bool torn = kRecordHeaderBytes + length == rest.size() &&
-                      has_zero_sector_piece(whole, begin, begin + length);
+                      has_zero_sector_piece(file, begin, begin + length);
     r.outcome = torn ? ReadOutcome::kTorn : ReadOutcome::kCorrupt;
     r.problem = torn ? "payload checksum mismatch in the last record, with a zero-filled sector"
                      : "payload checksum mismatch";
