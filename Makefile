@@ -30,8 +30,11 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# No test takes more than ~15 s alone: a test still running after TEST_TIMEOUT seconds is stuck,
+# and fails with its output instead of holding CI up to its hard limit.
+TEST_TIMEOUT ?= 300
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout $(TEST_TIMEOUT)
 
 # The reference suite (lab-tests.md parts A and B), ending with the table beside the reference
 # run's figures (each scenario's `reference:`). Exit status: faultline's (0 only if every check passed).
@@ -65,12 +68,13 @@ bench: build
 asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_SANITIZE=address,undefined
 	cmake --build build-asan -j $(JOBS)
-	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L unit
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L unit \
+	  --timeout $$(( 3 * $(TEST_TIMEOUT) ))
 
 tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS)
-	ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -L unit
+	ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -L unit --timeout $$(( 3 * $(TEST_TIMEOUT) ))
 
 # faultline, kvnode, kvctl, the scenarios, man pages and bash completion under PREFIX (DESTDIR for
 # staging, as usual); see dist/CMakeLists.txt.

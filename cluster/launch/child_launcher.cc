@@ -7,6 +7,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <cerrno>
@@ -39,6 +44,46 @@ void kill_children_handler(int sig) {
   ::raise(sig);
 }
 
+// The one thread every fork of the process runs on (see child_launcher.h for why). Never
+// destroyed: it lives as long as the process, so no child loses its PDEATHSIG parent early, and no
+// static destructor joins a thread.
+class Launcher {
+ public:
+  static Launcher& instance() {
+    static Launcher* const launcher = new Launcher;
+    return *launcher;
+  }
+
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  Launcher() : thread_([this] { run(); }) {}
+
+  [[noreturn]] void run() {
+    while (true) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return !tasks_.empty(); });
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  std::thread thread_;
+};
+
 }  // namespace
 
 void unregister_child(pid_t pid) {
@@ -57,35 +102,8 @@ void install_kill_children_on_signal() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-ChildLauncher::ChildLauncher() : thread_([this] { run(); }) {}
-
-ChildLauncher::~ChildLauncher() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
-void ChildLauncher::run() {
-  while (true) {
-    std::function<void()> task;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;  // stopping and nothing left to do
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
-    }
-    task();
-  }
-}
-
-common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
-                                           const std::vector<std::string>& args,
-                                           const std::string& log_path,
-                                           const std::string& stdout_path) {
+common::Result<pid_t> spawn_child(const std::string& exe, const std::vector<std::string>& args,
+                                  const std::string& log_path, const std::string& stdout_path) {
   namespace bp = boost::process;
   std::promise<common::Result<pid_t>> done;
   auto result = done.get_future();
@@ -139,12 +157,7 @@ common::Result<pid_t> ChildLauncher::spawn(const std::string& exe,
     c.detach();  // the caller reaps it with waitpid
     done.set_value(pid);
   };
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return common::Status::unavailable("child launcher is stopping");
-    tasks_.push_back(task);
-  }
-  cv_.notify_one();
+  Launcher::instance().post(task);
   return result.get();
 }
 

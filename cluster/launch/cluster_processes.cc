@@ -83,7 +83,6 @@ struct ClusterProcesses::Impl {
   bool configured = false;  // cluster.yaml written
   zmq::context_t ctx{1};    // shared by the status Clerks (thread-safe)
   std::optional<client::ClerkCurve> curve;  // the client's keys, with options.curve; set by create()
-  ChildLauncher launcher;
 
   std::string name(int i) const {
     std::string s = "n";
@@ -154,7 +153,7 @@ struct ClusterProcesses::Impl {
   // Starts node i's process (no wait). Caller holds mu.
   Status spawn(int i) {
     if (poll_alive(i)) return Status::invalid_argument("node " + std::to_string(i) + " is running");
-    auto pid = launcher.spawn(options.kvnode_path, args(i), log_path(i));
+    auto pid = spawn_child(options.kvnode_path, args(i), log_path(i));
     if (!pid) return pid.status();
     nodes[i].pid = *pid;
     nodes[i].exited = false;

@@ -68,9 +68,7 @@ ProcessResult run_to_exit(const std::string& path, const std::vector<std::string
   }
   const std::string out_path = dir.path() + "/stdout";
   const std::string err_path = dir.path() + "/stderr";
-  // Lives until the child is reaped: PDEATHSIG fires when the launcher's thread ends.
-  ChildLauncher launcher;
-  common::Result<pid_t> pid = launcher.spawn(path, args, err_path, out_path);
+  common::Result<pid_t> pid = spawn_child(path, args, err_path, out_path);
   if (!pid) {
     result.exit_code = 127;
     result.stderr_text = pid.status().message();

@@ -1,7 +1,7 @@
 #pragma once
 // One-shot programs and scratch directories for process tests and kvbench: run_to_exit() runs a
 // binary (kvctl, a kvnode that must refuse to start) to completion, bounded in time, through the
-// same ChildLauncher that starts cluster nodes; TempDir is a directory removed with its contents.
+// same spawn_child() that starts cluster nodes; TempDir is a directory removed with its contents.
 // Plain functions and a value-like RAII type; any thread.
 #include <chrono>
 #include <string>
