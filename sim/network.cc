@@ -12,6 +12,7 @@ constexpr int kNoSide = -1;
 Nanos Latency::draw(common::Rng& rng) const {
   Nanos d = max > min ? rng.uniform(min, max) : min;
   if (tail > 0 && tail_max > 0 && rng.chance(tail)) d += rng.uniform(0, tail_max);
+  if (stall > 0 && stall_max > 0 && rng.chance(stall)) d += rng.uniform(0, stall_max);
   return d;
 }
 

@@ -9,7 +9,8 @@
 //  - lost: with the link's drop chance (requests and replies separately, like the interposer);
 //  - duplicated: with the link's duplicate chance, a second copy with its own latency;
 //  - delayed: by the link's latency distribution (uniform [min, max], plus with chance `tail` an
-//    extra uniform [0, tail_max]: the slow outliers real networks have). Without `reorder` a link
+//    extra uniform [0, tail_max]: the slow outliers real networks have; with chance `stall` a
+//    stall of up to `stall_max`, hundreds of ms: see Latency). Without `reorder` a link
 //    is FIFO (TCP: a message never overtakes an earlier one on the same link); with it every copy
 //    travels on its own.
 // Endpoints: nodes 0..N-1, client c is client_endpoint(c). A message to an endpoint with no handler
@@ -40,6 +41,13 @@ struct Latency {
   Nanos max = 400 * kMicro;
   double tail = 0;     // chance of an extra delay
   Nanos tail_max = 0;  // up to this much
+  // A stall: with chance `stall`, a further uniform [0, stall_max] (a TCP retransmission timeout
+  // after a lost segment, a reconnection delivering what ZeroMQ had queued): long enough for a
+  // message to arrive after its sender's election, term or transfer has moved on. On a FIFO link
+  // the messages behind it wait too, as behind a stalled TCP connection. No draw when 0, so runs
+  // without stalls are what they were.
+  double stall = 0;
+  Nanos stall_max = 0;
   Nanos draw(common::Rng& rng) const;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,43 @@ TEST(SimNetwork, ReorderingLinksLetMessagesOvertake) {
     if (!std::is_sorted(got.begin(), got.end())) ++reordered_seeds;
   }
   EXPECT_GT(reordered_seeds, 0);
+}
+
+TEST(SimNetwork, AStalledMessageArrivesLateAndHoldsUpTheMessagesBehindItOnAFifoLink) {
+  int stalled_seeds = 0;
+  for (uint64_t seed : testing::seeds(20)) {
+    Fixture f(seed);
+    LinkQuality q;
+    q.latency = {1 * kMilli, 2 * kMilli, 0, 0, 0.05, 500 * kMilli};
+    f.net.set_baseline(q);
+    for (int i = 0; i < 100; ++i) {
+      f.net.send(0, 1, {std::to_string(i)});
+      f.loop.run_until(f.loop.now() + kMilli);
+    }
+    f.loop.run_until(f.loop.now() + 2 * kSecond);
+    std::vector<int> got = f.numbers(1);
+    ASSERT_EQ(got.size(), 100u) << testing::trace(seed);  // late, never lost
+    EXPECT_TRUE(std::is_sorted(got.begin(), got.end())) << testing::trace(seed);
+    bool stalled = false;
+    for (const auto& r : f.got) {
+      const Nanos sent = std::stoi(r.bytes) * kMilli;  // message i left at i ms
+      EXPECT_LE(r.at - sent, 2 * kMilli + 500 * kMilli + 100 * kMilli) << testing::trace(seed);
+      if (r.at - sent > 50 * kMilli) stalled = true;
+    }
+    if (stalled) ++stalled_seeds;
+  }
+  EXPECT_GT(stalled_seeds, 10);  // 1 - 0.95^100: nearly every seed stalls at least once
+}
+
+TEST(SimNetwork, NoStallDrawsNothingSoRunsWithoutStallsKeepTheirDelays) {
+  for (uint64_t seed : testing::seeds(5)) {
+    common::Rng a = Seeds(seed).stream("latency");
+    common::Rng b = Seeds(seed).stream("latency");
+    Latency plain{1 * kMilli, 9 * kMilli, 0.3, 20 * kMilli};
+    Latency no_stall = plain;
+    no_stall.stall_max = 500 * kMilli;  // a bound without a chance: still no stall, no draw
+    for (int i = 0; i < 200; ++i) ASSERT_EQ(plain.draw(a), no_stall.draw(b)) << testing::trace(seed);
+  }
 }
 
 TEST(SimNetwork, DropsRequestsAndRepliesAtTheirOwnRatesAndDuplicates) {
