@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/launch/run_to_exit.h"
+
 namespace launch {
 namespace {
 
@@ -36,9 +38,9 @@ struct Reaper {
 TEST(SpawnChild, ManyThreadsAtOnceEachGetTheirChildWithoutWaitingForAnother) {
   constexpr int kThreads = 8;
   constexpr int kEach = 6;
-  const fs::path dir = fs::path(::testing::TempDir()) /
-                       ("faultline_spawn_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  TempDir logs;  // removed with its contents whatever the outcome
+  ASSERT_FALSE(logs.path().empty());
+  const fs::path dir = logs.path();
   Reaper reaper;
   std::vector<std::string> errors(kThreads);
   {
@@ -64,21 +66,18 @@ TEST(SpawnChild, ManyThreadsAtOnceEachGetTheirChildWithoutWaitingForAnother) {
   for (pid_t pid : reaper.pids) {
     EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), 0) << "child " << pid << " is no longer running";
   }
-  fs::remove_all(dir);
 }
 
 TEST(SpawnChild, AMissingProgramIsAnErrorAndLeavesNoChild) {
-  const fs::path dir = fs::path(::testing::TempDir()) /
-                       ("faultline_spawn_missing_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  auto pid = spawn_child("/nonexistent/faultline-no-such-program", {}, (dir / "log").string());
+  TempDir logs;
+  ASSERT_FALSE(logs.path().empty());
+  auto pid = spawn_child("/nonexistent/faultline-no-such-program", {}, logs.path() + "/log");
   EXPECT_FALSE(pid.is_ok());
   EXPECT_NE(pid.status().message().find("/nonexistent/faultline-no-such-program"),
             std::string::npos)
       << pid.status().to_string();
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);  // nothing left to reap
   EXPECT_EQ(errno, ECHILD);
-  fs::remove_all(dir);
 }
 
 }  // namespace
