@@ -53,27 +53,23 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
   return p;
 }
 
-void NodeProcess::receive(int from, Frames frames, Nanos now, Outbox& out) {
+void NodeProcess::receive(int from, Frames frames, Nanos now, Outbox&) {
   frames.insert(frames.begin(), routing_frame(from));
   core_->receive(std::move(frames), now);
-  finish(now, out);
 }
 
-void NodeProcess::tick(Nanos now, Outbox& out) {
-  core_->tick(now);
-  finish(now, out);
-}
+void NodeProcess::tick(Nanos now, Outbox&) { core_->tick(now); }
 
-void NodeProcess::wake(uint64_t token, Nanos now, Outbox& out) {
+void NodeProcess::wake(uint64_t token, Nanos, Outbox&) {
   if (token == 0 || token > jobs_.size()) return;
   node::StorageJob job = std::move(jobs_[token - 1]);
+  const Nanos mark = disk_->busy();
   auto done = core_->run_storage_job(job);
-  disk_->take_busy();  // the write ran off the loop; its time was the wake-up's delay
+  disk_->discard_busy_since(mark);  // the write ran off the loop; its time was the wake-up's delay
   if (done) core_->on_snapshot_written(std::move(*done));
-  finish(now, out);
 }
 
-void NodeProcess::finish(Nanos now, Outbox& out) {
+void NodeProcess::end_step(Nanos now, Outbox& out) {
   current_ = &out;
   current_now_ = now;
   core_->flush();
@@ -109,8 +105,9 @@ void NodeProcess::drain(Nanos now, Outbox& out, std::vector<std::string>* status
   }
   for (auto& job : o.jobs) {
     if (job.kind == node::StorageJob::Kind::kRemoveFiles) {
+      const Nanos mark = disk_->busy();
       core_->run_storage_job(job);
-      disk_->take_busy();
+      disk_->discard_busy_since(mark);  // kvnode's worker thread removes them
       continue;
     }
     const DiskTiming& t = disk_->timing();

@@ -36,6 +36,8 @@ class NodeProcess final : public Process {
   void receive(int from, Frames frames, Nanos now, Outbox& out) override;
   void tick(Nanos now, Outbox& out) override;
   void wake(uint64_t token, Nanos now, Outbox& out) override;
+  // As kvnode's loop after it drained its socket: one flush for the step's inputs.
+  void end_step(Nanos now, Outbox& out) override;
   bool alive() const override { return core_->failure().is_ok(); }
 
   // Asks the core for its status the way a status request does (outputs go to `out`).
@@ -48,7 +50,6 @@ class NodeProcess final : public Process {
  private:
   NodeProcess(std::unique_ptr<node::NodeCore> core, SimDisk* disk, LogSink* logs)
       : core_(std::move(core)), disk_(disk), logs_(logs) {}
-  void finish(Nanos now, Outbox& out);
   void drain(Nanos now, Outbox& out, std::vector<std::string>* status_reply = nullptr);
 
   std::unique_ptr<node::NodeCore> core_;
@@ -56,7 +57,7 @@ class NodeProcess final : public Process {
   LogSink* logs_;
   std::vector<node::StorageJob> jobs_;  // snapshot writes in flight, by token - 1
   std::function<void(const node::NodeCore&)> observer_;
-  Outbox* current_ = nullptr;  // during finish(): where the before-fsync outputs go
+  Outbox* current_ = nullptr;  // during end_step(): where the before-fsync outputs go
   Nanos current_now_ = 0;
 };
 

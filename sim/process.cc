@@ -133,37 +133,44 @@ void ProcessHost::drain() {
     }
     return;
   }
-  Input in = std::move(inbox_.front());
-  inbox_.pop_front();
-  handle(in);
+  step();
   if (!inbox_.empty()) drain();  // schedules itself at busy_until_
 }
 
-void ProcessHost::handle(Input& in) {
-  // The outbox of the last input, emptied (its vectors keep their capacity); a new one should
-  // handle() ever run inside another.
+void ProcessHost::step() {
+  // The outbox of the last step, emptied (its vectors keep their capacity); a new one should
+  // step() ever run inside another.
   std::unique_ptr<HostOutbox> box = spare_outbox_ ? std::move(spare_outbox_) : std::make_unique<HostOutbox>(disk_);
   box->clear();
   HostOutbox& out = *box;
   if (disk_) disk_->begin_step();
-  switch (in.kind) {
-    case Input::Kind::kTick:
-      tick_queued_ = false;
-      process_->tick(local_now(), out);
-      break;
-    case Input::Kind::kMessage:
-      process_->receive(in.from, std::move(in.frames), local_now(), out);
-      break;
-    case Input::Kind::kWake:
-      process_->wake(in.token, local_now(), out);
-      break;
+  const Nanos now = local_now();
+  int inputs = 0;
+  while (!inbox_.empty() && inputs < std::max(1, timing_.max_inputs_per_step)) {
+    Input in = std::move(inbox_.front());
+    inbox_.pop_front();
+    ++inputs;
+    switch (in.kind) {
+      case Input::Kind::kTick:
+        tick_queued_ = false;
+        process_->tick(now, out);
+        break;
+      case Input::Kind::kMessage:
+        process_->receive(in.from, std::move(in.frames), now, out);
+        break;
+      case Input::Kind::kWake:
+        process_->wake(in.token, now, out);
+        break;
+    }
   }
+  process_->end_step(now, out);
   const Nanos disk = disk_ ? disk_->take_busy() : 0;
-  const Nanos cost = std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + disk) / speed_));
+  const Nanos cpu = timing_.cpu_cost * inputs;
+  const Nanos cost = std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(cpu + disk) / speed_));
   busy_until_ = loop_.now() + cost;
   step_synced_ = out.synced;
   const Nanos early =
-      std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(timing_.cpu_cost + out.early_disk) / speed_));
+      std::max<Nanos>(1, static_cast<Nanos>(static_cast<double>(cpu + out.early_disk) / speed_));
   send_all(out, cost, std::min(early, cost));
   spare_outbox_ = std::move(box);
 }

@@ -9,9 +9,11 @@
 //  - slow(f): the process runs at fraction f of full speed: each input and tick costs 1/f times
 //    as much simulated time, so its queue grows and its answers leave late;
 //  - drift(r): its clock runs at rate r (ticks every interval/r; the time it reads drifts).
-// Processing model: a single-threaded server. An input (a message or a tick) is handled when the
-// process is free; handling costs `cpu_cost` plus whatever its disk charged, divided by the speed;
-// outputs leave when the handling ends, and the next input waits until then.
+// Processing model: a single-threaded server, as kvnode's loop. When the process is free it takes
+// every input waiting (messages, a tick, finished background work; at most max_inputs_per_step)
+// and ends the step (a node's one flush for all of them); the step costs `cpu_cost` per input plus
+// whatever its disk charged, divided by the speed; outputs leave when the step ends, and inputs
+// arriving meanwhile wait for the next step.
 // Owned by the World; single thread.
 #include <cstdint>
 #include <deque>
@@ -46,6 +48,9 @@ class Process {
   virtual void receive(int from, Frames frames, Nanos now, Outbox& out) = 0;
   virtual void tick(Nanos now, Outbox& out) = 0;
   virtual void wake(uint64_t /*token*/, Nanos /*now*/, Outbox& /*out*/) {}
+  // The end of a step: every input since the last end_step has been handed in (receive, tick,
+  // wake); the process does its batched work now (a node's flush: persist, fsync, send).
+  virtual void end_step(Nanos /*now*/, Outbox& /*out*/) {}
   // False once the process stopped itself (fail-stop after a storage error); the host then
   // treats it as killed.
   virtual bool alive() const { return true; }
@@ -54,6 +59,9 @@ class Process {
 struct ProcessTiming {
   Nanos tick_interval = 10 * kMilli;
   Nanos cpu_cost = 5 * kMicro;  // per input, at full speed
+  // Inputs handled in one step, as kvnode's loop takes every message waiting on its socket
+  // (up to its kMaxDrainPerRound) before one flush. 1: each input is its own step.
+  int max_inputs_per_step = 4096;
 };
 
 class ProcessHost {
@@ -102,7 +110,7 @@ class ProcessHost {
   void send_all(HostOutbox& out, Nanos leave_after, Nanos early_after = 0);
   void arrive(Input in);
   void drain();
-  void handle(Input& in);
+  void step();
   void schedule_tick();
   void on_tick(uint64_t incarnation);
 

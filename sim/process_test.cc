@@ -159,5 +159,54 @@ TEST(ProcessHost, WhatIsSentBeforeAnFsyncLeavesWhileItRunsAndTheRestNeverIfTheNo
   }
 }
 
+// Records each step as the inputs it took ("a,b|c|..."); every step fsyncs (5 ms), so what
+// arrives meanwhile waits for the next step.
+class Batcher : public Process {
+ public:
+  Batcher(SimDisk* disk, std::string* steps) : disk_(disk), steps_(steps) {}
+  void receive(int, Frames frames, Nanos, Outbox&) override { step_.push_back(frames.at(0)); }
+  void tick(Nanos, Outbox&) override {}
+  void end_step(Nanos, Outbox&) override {
+    if (step_.empty()) return;
+    auto f = disk_->open_append("/d/log");
+    if (f && (*f)->append("x")) (void)(*f)->sync();
+    if (!steps_->empty()) *steps_ += '|';
+    for (size_t i = 0; i < step_.size(); ++i) *steps_ += (i ? "," : "") + step_[i];
+    step_.clear();
+  }
+
+ private:
+  SimDisk* disk_;
+  std::string* steps_;
+  std::vector<std::string> step_;
+};
+
+TEST(ProcessHost, InputsThatArriveDuringAStepAreTakenTogetherInTheNextUpToTheLimit) {
+  for (int limit : {4096, 2, 1}) {
+    EventLoop loop;
+    SimNetwork net(loop, Seeds(1).stream("network"), 1);
+    LinkQuality q;
+    q.latency = {kMicro, kMicro, 0, 0};
+    net.set_baseline(q);
+    DiskTiming dt;
+    dt.fsync_min = dt.fsync_max = 5 * kMilli;
+    SimDisk disk(Seeds(1).stream("disk", 0), dt);
+    ASSERT_TRUE(disk.create_dirs("/d"));
+    ProcessTiming timing;
+    timing.tick_interval = kSecond;
+    timing.max_inputs_per_step = limit;
+    std::string steps;
+    ProcessHost host(loop, net, 0, &disk, timing, [&](Nanos) { return std::make_unique<Batcher>(&disk, &steps); });
+    ASSERT_TRUE(host.start());
+    loop.run_until(kMilli);
+    net.send(client_endpoint(0), 0, {"a"});
+    loop.run_until(2 * kMilli);  // "a"'s step is in its fsync
+    for (const char* m : {"b", "c", "d"}) net.send(client_endpoint(0), 0, {m});
+    loop.run_until(100 * kMilli);
+    const std::string want = limit == 4096 ? "a|b,c,d" : limit == 2 ? "a|b,c|d" : "a|b|c|d";
+    EXPECT_EQ(steps, want) << "max_inputs_per_step " << limit;
+  }
+}
+
 }  // namespace
 }  // namespace sim

@@ -84,6 +84,9 @@ class SimDisk : public storage::FileSystem {
   bool step_synced() const { return last_sync_.has_value(); }
   // Simulated time the operations since the last take_busy() cost so far.
   Nanos busy() const { return busy_; }
+  // The operations since busy() returned `mark` ran off the loop (a background job): their
+  // time is not the step's.
+  void discard_busy_since(Nanos mark) { busy_ = mark; }
   void set_timing(const DiskTiming& t) { timing_ = t; }
   const DiskTiming& timing() const { return timing_; }
 

@@ -67,6 +67,7 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
   ProcessTiming timing;
   timing.tick_interval = static_cast<Nanos>(config.tick_ms) * kMilli;
   timing.cpu_cost = options.cpu_cost;
+  timing.max_inputs_per_step = options.max_inputs_per_step;
   nodes_ = std::make_unique<SimNodes>(clock_, net_, std::move(opts), std::move(disks), timing);
   clients_ = std::make_unique<SimClients>(clock_, net_, seam_, spec.nodes);
   nodes_->set_step_observer([this](int node, uint64_t incarnation, const node::NodeCore& core) {

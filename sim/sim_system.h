@@ -33,6 +33,7 @@ struct WorldOptions {
   bool reorder = false;  // links are not FIFO (delays reorder messages)
   DiskTiming disk;
   Nanos cpu_cost = 5 * kMicro;  // per message or tick handled, at full speed
+  int max_inputs_per_step = 4096;  // inputs a node takes before one flush (ProcessTiming)
   // Raft size limits and the log segment size (0: the cluster's defaults).
   uint64_t max_msg_bytes = 0;
   uint64_t max_inflight_bytes = 0;

@@ -161,6 +161,9 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   w->latency.stall = pick(rng, {0.0, 0.0, 0.0005, 0.002});
   w->latency.stall_max = w->latency.stall > 0 ? rng.uniform(100, 800) * kMilli : 0;
   if (c.max_mean_latency) w->latency.stall = w->latency.stall_max = 0;
+  // How many waiting inputs a node takes before one flush: kvnode takes all (up to 4096), a
+  // lightly loaded node often one at a time; a few in between.
+  w->max_inputs_per_step = pick(rng, {1, 4, 4096, 4096});
   notes->push_back("latency " + std::to_string(w->latency.min / kMicro) + "-" + std::to_string(w->latency.max / kMicro) +
                    "us tail " + fmt(w->latency.tail) + " up to " + std::to_string(w->latency.tail_max / kMilli) + "ms" +
                    (w->latency.stall > 0 ? " stall " + fmt(w->latency.stall) + " up to " +
@@ -173,6 +176,7 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   notes->push_back("power_loss " + fmt(f->power_loss) + " slow_node " + fmt(f->slow_node) + " clock_drift " +
                    fmt(f->clock_drift) + " (rate 1+-" + fmt(f->drift_max) + ") slow_disk " + fmt(f->slow_disk));
   notes->push_back("duplicate " + fmt(w->duplicate) + (w->reorder ? " reorder" : ""));
+  notes->push_back("inputs per step " + std::to_string(w->max_inputs_per_step));
   if (f->bit_rot > 0) notes->push_back("bit_rot " + fmt(f->bit_rot));
 }
 
