@@ -48,12 +48,14 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uin
   }
   const harness::ChecksSpec& checks = s.checks;
   // Timing: scaled together, so the election timeout stays well above the heartbeat.
+  const harness::ClusterSpec& c = s.cluster;
+  harness::Micros election_min = c.election_min;
   if (!checks.max_mean_latency && rng.chance(0.5)) {
     const double f = pick(rng, {0.5, 0.75, 1.5, 2.0});
-    const harness::ClusterSpec& c = s.cluster;
     auto scaled = [&](harness::Micros d) {
       return std::max(c.tick, harness::Micros(static_cast<int64_t>(static_cast<double>(d.count()) * f)));
     };
+    election_min = scaled(c.election_min);
     root["cluster"]["election_timeout"] = std::vector<std::string>{duration_text(scaled(c.election_min)),
                                                                    duration_text(scaled(c.election_max))};
     root["cluster"]["heartbeat"] = duration_text(scaled(c.heartbeat));
@@ -107,6 +109,17 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uin
     const double f = pick(rng, {0.25, 0.5});
     scale_drops(root["network"], f);
     notes->push_back("baseline drops x" + fmt(f));
+  }
+  // Drawn last, so the draws above stay what they were for a seed. Now and then a narrow
+  // election timeout range (three ticks wide): candidates of one term often collide, so a node
+  // that refused one candidate of a term grants another of the same term (its vote changes
+  // while its term does not), and a candidate that lost a term campaigns again while answers
+  // from the old term are still on their way.
+  if (!checks.max_mean_latency && rng.chance(0.25)) {
+    root["cluster"]["election_timeout"] =
+        std::vector<std::string>{duration_text(election_min), duration_text(election_min + 3 * c.tick)};
+    notes->push_back("election timeout " + duration_text(election_min) + "-" +
+                     duration_text(election_min + 3 * c.tick) + " (narrow)");
   }
   YAML::Emitter out;
   out << root;
