@@ -199,6 +199,33 @@ TEST(ScenarioRun, ANodeWithABitFlippedAtRestRefusesToStartAndTheRunGoesOn) {
   }
 }
 
+TEST(ScenarioRun, ANodeCrashedRightAfterItVotedOrWonComesBackAndTheSeedReplays) {
+  TempDir tmp;
+  const harness::Scenario s = load(kScenario);
+  for (uint64_t seed : testing::seeds(4)) {
+    SimRunOptions ro;
+    ro.seed = seed;
+    ro.runs_dir = tmp.path.string();
+    ro.faults.election_crash = 1.0;
+    ro.faults.power_loss = 0.5;
+    SimRunOutcome run = run_sim_scenario(s, ro);
+    ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed) << ": " << run.results.error;
+    int crashes = 0, back = 0;
+    for (const auto& line : run.sim_faults) {
+      if (line.find(" after it voted in term ") != std::string::npos ||
+          line.find(" after it became leader of term ") != std::string::npos)
+        ++crashes;
+      if (line.find(" started again") != std::string::npos) ++back;
+    }
+    EXPECT_GT(crashes, 0) << testing::trace(seed);
+    EXPECT_LE(crashes, 10) << testing::trace(seed);
+    EXPECT_GE(back, crashes - 1) << testing::trace(seed);  // the last may still be down at the end
+    SimRunOutcome again = run_sim_scenario(s, ro);
+    EXPECT_EQ(again.event_hash, run.event_hash) << testing::trace(seed);
+    EXPECT_EQ(again.sim_faults, run.sim_faults) << testing::trace(seed);
+  }
+}
+
 TEST(ScenarioRun, ShardsSplitASweepAndSummariesMerge) {
   TempDir tmp;
   const harness::Scenario s = load(kScenario);

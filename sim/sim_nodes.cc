@@ -52,7 +52,7 @@ common::Status SimNodes::start(int node) {
   return common::Status::ok();
 }
 
-common::Status SimNodes::kill(int node, harness::sut::Crash how) {
+common::Status SimNodes::crash(int node, harness::sut::Crash how, bool may_rot) {
   if (auto s = check(node); !s) return s;
   if (!host(node).up()) return common::Status::ok();
   if (how == harness::sut::Crash::kProcess && power_loss_ > 0 && power_rng_.chance(power_loss_))
@@ -65,7 +65,7 @@ common::Status SimNodes::kill(int node, harness::sut::Crash how) {
     ++power_losses_[static_cast<size_t>(node)];
   }
   const bool rotted = std::any_of(rot_.begin(), rot_.end(), [](const Rot& r) { return !r.where.empty(); });
-  if (bit_rot_ > 0 && !rotted && rot_rng_.chance(bit_rot_)) {  // one node per run
+  if (may_rot && bit_rot_ > 0 && !rotted && rot_rng_.chance(bit_rot_)) {  // one node per run
     if (auto where = corrupt(node)) {
       std::string& w = rot_[static_cast<size_t>(node)].where = std::move(where.value());
       w += " (flipped at ";  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string

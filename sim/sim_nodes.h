@@ -30,7 +30,12 @@ class SimNodes final : public harness::sut::Nodes {
 
   int count() const override { return static_cast<int>(hosts_.size()); }
   common::Status start(int node) override;
-  common::Status kill(int node, harness::sut::Crash how = harness::sut::Crash::kProcess) override;
+  common::Status kill(int node, harness::sut::Crash how = harness::sut::Crash::kProcess) override {
+    return crash(node, how, true);
+  }
+  // kill(), with bit rot (set_bit_rot) only if `may_rot`: the simulation's own crashes
+  // (WorldOptions::election_crash) restart the node and must not keep it down.
+  common::Status crash(int node, harness::sut::Crash how, bool may_rot);
   common::Status restart(int node) override;
   common::Status pause(int node) override;
   common::Status resume(int node) override;

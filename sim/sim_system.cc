@@ -72,7 +72,17 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
   clients_ = std::make_unique<SimClients>(clock_, net_, seam_, spec.nodes);
   nodes_->set_step_observer([this](int node, uint64_t incarnation, const node::NodeCore& core) {
     invariants_.after_step(node, incarnation, CoreView(core), loop_.now());
+    if (options_.election_crash > 0) {
+      ElectionState& e = election_state_[static_cast<size_t>(node)];
+      const bool voted = core.vote() != raft::kNoNode && (core.vote() != e.vote || core.term() != e.term);
+      const bool led = core.role() == raft::Role::kLeader && e.role != raft::Role::kLeader;
+      const bool same_incarnation = e.incarnation == incarnation;
+      e = ElectionState{core.term(), core.vote(), core.role(), incarnation};
+      if (same_incarnation && (voted || led)) maybe_crash_after_election_step(node, core);
+    }
   });
+  election_state_.resize(static_cast<size_t>(spec.nodes));
+  election_rng_ = Seeds(options_.seed).stream("election-crash");
 }
 
 SimSystem::~SimSystem() { stop(); }
@@ -175,6 +185,46 @@ void SimSystem::start_sim_faults() {
       }
     }
     for (int i = 0; i < n; ++i) normal(i);
+  });
+}
+
+void SimSystem::maybe_crash_after_election_step(int node, const node::NodeCore& core) {
+  constexpr int kMaxElectionCrashes = 10;
+  if (finishing_ || election_crashes_ >= kMaxElectionCrashes || !election_rng_.chance(options_.election_crash))
+    return;
+  const int n = nodes_->count();
+  int others_up = 0;
+  for (int i = 0; i < n; ++i) others_up += i != node && nodes_->host(i).up() && !nodes_->host(i).paused();
+  if (others_up < n / 2 + 1) return;  // the rest must keep a majority
+  ++election_crashes_;
+  const Nanos after = election_rng_.uniform(0, 1000) * kMicro;  // maybe while its fsync runs
+  const Nanos down = election_rng_.uniform(20, 400) * kMilli;
+  const std::string what = core.role() == raft::Role::kLeader ? "became leader of term " : "voted in term ";
+  const std::string line_what = what + std::to_string(core.term());
+  ProcessHost& host = nodes_->host(node);
+  const uint64_t incarnation = host.incarnation();
+  loop_.after(after, EventKind::kControl, [this, node, incarnation, down, line_what] {
+    ProcessHost& h = nodes_->host(node);
+    if (finishing_ || !h.up() || h.incarnation() != incarnation) return;  // something else came first
+    const uint64_t losses = nodes_->power_losses(node);
+    (void)nodes_->crash(node, harness::sut::Crash::kProcess, false);
+    std::string line = std::to_string(loop_.now() / kMilli);
+    line += "ms n";
+    line += std::to_string(node + 1);  // Raft ids, as in logs/n<id>.log
+    line += nodes_->power_losses(node) > losses ? " lost power after it " : " crashed after it ";
+    line += line_what;
+    fault_lines_.push_back(std::move(line));
+    const uint64_t down_incarnation = h.incarnation();
+    loop_.after(down, EventKind::kControl, [this, node, down_incarnation] {
+      ProcessHost& h2 = nodes_->host(node);
+      if (finishing_ || h2.up() || h2.incarnation() != down_incarnation) return;  // restarted meanwhile
+      (void)nodes_->start(node);
+      std::string back = std::to_string(loop_.now() / kMilli);
+      back += "ms n";
+      back += std::to_string(node + 1);
+      back += h2.up() ? " started again" : " refused to start";
+      fault_lines_.push_back(std::move(back));
+    });
   });
 }
 

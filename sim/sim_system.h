@@ -50,6 +50,12 @@ struct WorldOptions {
   double clock_drift = 0;
   double drift_max = 0.1;
   double slow_disk = 0;
+  // The chance that a node crashes (a kill; a power loss with chance `power_loss`) within a
+  // millisecond after a step in which it voted (for itself or another) or became leader, and is
+  // started again 20-400 ms later: the moment a durable promise (a vote, a term, a leader's first
+  // entry) has just been made, which crashes at random times rarely hit. At most 10 per run, only
+  // while the other nodes keep a majority up.
+  double election_crash = 0;
   // The chance that a crash (kill or power loss) also flips one bit of the node's durable state
   // while it is down (SimNodes::set_bit_rot: at most one node per run).
   double bit_rot = 0;
@@ -93,6 +99,17 @@ class SimSystem final : public harness::sut::System {
   std::unique_ptr<SimNodes> nodes_;
   std::unique_ptr<SimClients> clients_;
   void start_sim_faults();
+  // election_crash: after a step of `node`, whether its vote or role changed and it crashes now.
+  void maybe_crash_after_election_step(int node, const node::NodeCore& core);
+  struct ElectionState {
+    raft::Term term = 0;
+    raft::NodeId vote = 0;
+    raft::Role role = raft::Role::kFollower;
+    uint64_t incarnation = 0;
+  };
+  std::vector<ElectionState> election_state_;
+  common::Rng election_rng_{1};
+  int election_crashes_ = 0;
   // Raft's safety properties after every step of every node, and every 100 ms (and at stop) each
   // live node's state digest against every digest seen at its applied index.
   ClusterInvariants invariants_;

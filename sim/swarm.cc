@@ -177,6 +177,8 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   // How many waiting inputs a node takes before one flush: kvnode takes all (up to 4096), a
   // lightly loaded node often one at a time; a few in between.
   w->max_inputs_per_step = pick(rng, {1, 4, 4096, 4096});
+  // Now and then a crash right after a node voted or became leader (WorldOptions::election_crash).
+  f->election_crash = pick(rng, {0.0, 0.0, 0.1, 0.3});
   notes->push_back("latency " + std::to_string(w->latency.min / kMicro) + "-" + std::to_string(w->latency.max / kMicro) +
                    "us tail " + fmt(w->latency.tail) + " up to " + std::to_string(w->latency.tail_max / kMilli) + "ms" +
                    (w->latency.stall > 0 ? " stall " + fmt(w->latency.stall) + " up to " +
@@ -191,6 +193,7 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   notes->push_back("duplicate " + fmt(w->duplicate) + (w->reorder ? " reorder" : ""));
   notes->push_back("inputs per step " + std::to_string(w->max_inputs_per_step));
   if (f->bit_rot > 0) notes->push_back("bit_rot " + fmt(f->bit_rot));
+  if (f->election_crash > 0) notes->push_back("election_crash " + fmt(f->election_crash));
 }
 
 }  // namespace sim

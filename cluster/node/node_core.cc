@@ -203,6 +203,7 @@ uint64_t NodeCore::id() const { return s_->opts.id; }
 raft::Role NodeCore::role() const { return s_->raft->role(); }
 raft::Term NodeCore::term() const { return s_->raft->term(); }
 raft::NodeId NodeCore::leader() const { return s_->raft->leader(); }
+raft::NodeId NodeCore::vote() const { return s_->raft->hard_state().vote; }
 raft::Index NodeCore::commit_index() const { return s_->raft->commit_index(); }
 raft::Index NodeCore::applied_index() const { return s_->applied; }
 raft::Index NodeCore::last_index() const { return s_->raft->last_index(); }

@@ -142,6 +142,7 @@ class NodeCore {
   uint64_t id() const;
   raft::Role role() const;
   raft::Term term() const;
+  raft::NodeId vote() const;  // whom this node voted for in its term (kNoNode: nobody yet)
   raft::NodeId leader() const;
   raft::Index commit_index() const;
   raft::Index applied_index() const;
