@@ -20,6 +20,7 @@ SimNetwork::SimNetwork(EventLoop& loop, common::Rng rng, int nodes)
     : loop_(loop), rng_(rng), nodes_(nodes), side_(static_cast<size_t>(nodes), kNoPartition) {}
 
 void SimNetwork::attach(int endpoint, Handler handler) {
+  if (hold_max_ > 0) ++generation_[endpoint];
   std::unique_ptr<Handler>& slot = handlers_[endpoint];
   if (endpoint == delivering_to_ && slot) retired_.push_back(std::move(slot));
   slot = std::make_unique<Handler>(std::move(handler));
@@ -50,6 +51,7 @@ void SimNetwork::set_partition(const std::vector<std::vector<int>>& sides) {
       if (n >= 0 && n < nodes_) side_[static_cast<size_t>(n)] = static_cast<int>(s);
     }
   }
+  release_held();
 }
 
 void SimNetwork::cut(const std::vector<std::pair<int, int>>& pairs) {
@@ -57,6 +59,7 @@ void SimNetwork::cut(const std::vector<std::pair<int, int>>& pairs) {
     cut_.insert({a, b});
     cut_.insert({b, a});
   }
+  release_held();
 }
 
 void SimNetwork::heal() {
@@ -64,6 +67,49 @@ void SimNetwork::heal() {
   cut_.clear();
   clogged_.clear();
   client_reach_.reset();
+  release_held();
+}
+
+void SimNetwork::unclog(int from, int to) {
+  clogged_.erase({from, to});
+  release_held();
+}
+
+void SimNetwork::set_client_reach(std::optional<std::set<int>> nodes) {
+  client_reach_ = std::move(nodes);
+  release_held();
+}
+
+void SimNetwork::release_client(int client) {
+  confined_.erase(client);
+  release_held();
+}
+
+void SimNetwork::block(int from, int to, Frames& frames, bool reply) {
+  ++counters_.blocked;
+  if (hold_max_ <= 0) return;
+  constexpr size_t kMaxHeld = 200000;  // a bound on memory in a long partition: the oldest go
+  if (held_.size() >= kMaxHeld) held_.erase(held_.begin());
+  ++counters_.held;
+  held_.push_back(Held{from, to, std::move(frames), loop_.now(), reply, generation(from), generation(to)});
+}
+
+void SimNetwork::release_held() {
+  if (held_.empty()) return;
+  std::vector<Held> keep;
+  for (Held& h : held_) {
+    if (loop_.now() - h.since > hold_max_ || generation(h.from) != h.from_generation ||
+        generation(h.to) != h.to_generation)
+      continue;  // the connection timed out, or an end restarted: lost
+    if (blocked(h.from, h.to)) {
+      keep.push_back(std::move(h));
+      continue;
+    }
+    ++counters_.released;
+    const LinkQuality& q = quality(h.from, h.to, h.reply);
+    schedule(h.from, h.to, std::move(h.frames), q.latency.draw(rng_), !q.reorder, h.reply);
+  }
+  held_ = std::move(keep);
 }
 
 bool SimNetwork::blocked(int from, int to) const {
@@ -89,7 +135,7 @@ void SimNetwork::send(int from, int to, Frames frames, bool reply, Nanos leave_a
   loop_.note(frames.size());
   for (const auto& f : frames) loop_.note_bytes(f);
   if (blocked(from, to)) {
-    ++counters_.blocked;
+    block(from, to, frames, reply);
     return;
   }
   const LinkQuality& q = quality(from, to, reply);
@@ -100,12 +146,12 @@ void SimNetwork::send(int from, int to, Frames frames, bool reply, Nanos leave_a
   }
   if (q.duplicate > 0 && rng_.chance(q.duplicate)) {
     ++counters_.duplicated;
-    schedule(from, to, frames, leave_after + q.latency.draw(rng_), false);
+    schedule(from, to, frames, leave_after + q.latency.draw(rng_), false, reply);
   }
-  schedule(from, to, std::move(frames), leave_after + q.latency.draw(rng_), !q.reorder);
+  schedule(from, to, std::move(frames), leave_after + q.latency.draw(rng_), !q.reorder, reply);
 }
 
-void SimNetwork::schedule(int from, int to, Frames frames, Nanos delay, bool fifo) {
+void SimNetwork::schedule(int from, int to, Frames frames, Nanos delay, bool fifo, bool reply) {
   Nanos at = loop_.now() + delay;
   if (fifo) {
     Nanos& last = last_arrival(from, to);
@@ -113,7 +159,7 @@ void SimNetwork::schedule(int from, int to, Frames frames, Nanos delay, bool fif
     last = at;
   }
   loop_.at(at, EventKind::kDeliver,
-           [this, from, to, f = std::move(frames)]() mutable { deliver(from, to, f); });
+           [this, from, to, reply, f = std::move(frames)]() mutable { deliver(from, to, f, reply); });
 }
 
 Nanos& SimNetwork::last_arrival(int from, int to) {
@@ -133,9 +179,9 @@ Nanos& SimNetwork::last_arrival(int from, int to) {
   return table[client * n + static_cast<size_t>(node)];
 }
 
-void SimNetwork::deliver(int from, int to, Frames& frames) {
+void SimNetwork::deliver(int from, int to, Frames& frames, bool reply) {
   if (blocked(from, to)) {
-    ++counters_.blocked;
+    block(from, to, frames, reply);
     return;
   }
   auto it = handlers_.find(to);

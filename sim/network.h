@@ -5,7 +5,10 @@
 // stream and schedules its delivery on the EventLoop:
 //  - blocked: a partition puts the two nodes on different sides, the pair is cut, the direction is
 //    clogged (one-way), or a confined client may not reach that node. Checked when the message is
-//    sent and again when it arrives (a partition cuts messages in flight);
+//    sent and again when it arrives (a partition cuts messages in flight). With set_hold(h) a
+//    blocked message is held instead, as a TCP connection keeps retransmitting through a short
+//    partition: when the link opens again it is delivered (after a latency draw, in order), unless
+//    it was held longer than h or either end restarted meanwhile (the connection is gone);
 //  - lost: with the link's drop chance (requests and replies separately, like the interposer);
 //  - duplicated: with the link's duplicate chance, a second copy with its own latency;
 //  - delayed: by the link's latency distribution (uniform [min, max], plus with chance `tail` an
@@ -70,6 +73,8 @@ struct NetCounters {
   uint64_t lost = 0;       // drop chance
   uint64_t unreachable = 0;  // nobody listening at delivery
   uint64_t duplicated = 0;
+  uint64_t held = 0;       // blocked messages held for later (set_hold)
+  uint64_t released = 0;   // held messages delivered after all
   uint64_t dropped() const { return blocked + lost + unreachable; }
 };
 
@@ -110,22 +115,33 @@ class SimNetwork {
   void cut(const std::vector<std::pair<int, int>>& pairs);
   // One direction only: messages from `from` to `to` are lost; the other way still works.
   void clog(int from, int to) { clogged_.insert({from, to}); }
-  void unclog(int from, int to) { clogged_.erase({from, to}); }
+  void unclog(int from, int to);
   // Every client may reach only `nodes` (nullopt: every node).
-  void set_client_reach(std::optional<std::set<int>> nodes) { client_reach_ = std::move(nodes); }
+  void set_client_reach(std::optional<std::set<int>> nodes);
   // One client may reach only `nodes` (overrides the shared reach for it).
   void confine_client(int client, std::set<int> nodes) { confined_[client] = std::move(nodes); }
-  void release_client(int client) { confined_.erase(client); }
+  void release_client(int client);
   // Ends partitions, cuts, clogs and the shared client reach (confinements and qualities stay).
   void heal();
+  // Blocked messages are held up to `max` (0: dropped, the default) and delivered when their link
+  // opens again (see the top of this file).
+  void set_hold(Nanos max) { hold_max_ = max; }
 
   bool blocked(int from, int to) const;
   const NetCounters& counters() const { return counters_; }
 
  private:
   int row(int endpoint) const { return is_client(endpoint) ? kAnyClient : endpoint; }
-  void deliver(int from, int to, Frames& frames);
-  void schedule(int from, int to, Frames frames, Nanos delay, bool fifo);
+  void deliver(int from, int to, Frames& frames, bool reply);
+  // A blocked message: held (set_hold) or dropped.
+  void block(int from, int to, Frames& frames, bool reply);
+  // After the links changed: held messages whose link is open leave now, expired ones go.
+  void release_held();
+  uint64_t generation(int endpoint) const {
+    auto it = generation_.find(endpoint);
+    return it == generation_.end() ? 0 : it->second;
+  }
+  void schedule(int from, int to, Frames frames, Nanos delay, bool fifo, bool reply);
 
   EventLoop& loop_;
   common::Rng rng_;
@@ -150,6 +166,18 @@ class SimNetwork {
   std::vector<Nanos> from_client_arrival_;
   std::map<std::pair<int, int>, Nanos> other_arrival_;  // any other pair (an endpoint out of range)
   NetCounters counters_;
+  Nanos hold_max_ = 0;
+  struct Held {
+    int from;
+    int to;
+    Frames frames;
+    Nanos since;
+    bool reply;
+    uint64_t from_generation;  // attach() count of each end when held: a restart ends the connection
+    uint64_t to_generation;
+  };
+  std::vector<Held> held_;  // in the order they were held (FIFO per link)
+  std::map<int, uint64_t> generation_;  // attach() count per endpoint
 };
 
 }  // namespace sim

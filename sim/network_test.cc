@@ -214,5 +214,53 @@ TEST(SimNetwork, SameSeedSameDeliveries) {
   }
 }
 
+TEST(SimNetwork, AHoldingPartitionDeliversWhatItHeldInOrderOnHealUnlessTooOldOrTheReceiverRestarted) {
+  for (uint64_t seed : testing::seeds(5)) {
+    Fixture f(seed);
+    LinkQuality q;
+    q.latency = {kMilli, 2 * kMilli, 0, 0};
+    f.net.set_baseline(q);
+    f.net.set_hold(kSecond);
+    f.net.set_partition({{0}, {1, 2}});
+    for (int i = 0; i < 5; ++i) f.net.send(0, 1, {std::to_string(i)});
+    f.net.send(2, 0, {"9"});
+    f.loop.run_until(f.loop.now() + 500 * kMilli);
+    EXPECT_TRUE(f.got.empty()) << testing::trace(seed);  // nothing crosses the partition
+    f.net.heal();
+    f.loop.run_until(f.loop.now() + 10 * kMilli);
+    EXPECT_EQ(f.numbers(1), (std::vector<int>{0, 1, 2, 3, 4})) << testing::trace(seed);
+    EXPECT_EQ(f.numbers(0), (std::vector<int>{9})) << testing::trace(seed);
+    EXPECT_EQ(f.net.counters().held, 6u);
+    EXPECT_EQ(f.net.counters().released, 6u);
+
+    // Held longer than the hold: lost. A receiver that restarted meanwhile: lost (a new connection).
+    f.got.clear();
+    f.net.set_partition({{0}, {1, 2}});
+    f.net.send(0, 1, {"5"});
+    f.net.send(0, 2, {"6"});
+    f.loop.run_until(f.loop.now() + 100 * kMilli);
+    f.net.detach(2);
+    f.listen(2);
+    f.loop.run_until(f.loop.now() + 1100 * kMilli);
+    f.net.send(0, 1, {"7"});
+    f.net.heal();
+    f.loop.run_until(f.loop.now() + 10 * kMilli);
+    EXPECT_EQ(f.numbers(1), (std::vector<int>{7})) << testing::trace(seed);
+    EXPECT_TRUE(f.numbers(2).empty()) << testing::trace(seed);
+  }
+}
+
+TEST(SimNetwork, WithoutAHoldAPartitionDropsAndNothingComesLater) {
+  Fixture f(1);
+  f.net.set_partition({{0}, {1, 2}});
+  f.net.send(0, 1, {"0"});
+  f.loop.run_until(f.loop.now() + 100 * kMilli);
+  f.net.heal();
+  f.loop.run_until(f.loop.now() + kSecond);
+  EXPECT_TRUE(f.got.empty());
+  EXPECT_EQ(f.net.counters().held, 0u);
+  EXPECT_EQ(f.net.counters().blocked, 1u);
+}
+
 }  // namespace
 }  // namespace sim

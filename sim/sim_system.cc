@@ -45,6 +45,7 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
   base.duplicate = options.duplicate;
   base.reorder = options.reorder;
   net_.set_baseline(base);
+  net_.set_hold(options.partition_hold);
   const wire::ClusterConfig config = sim_cluster_config(spec.nodes, spec.settings);
   std::vector<node::NodeCoreOptions> opts;
   std::vector<std::unique_ptr<SimDisk>> disks;

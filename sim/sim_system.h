@@ -31,6 +31,9 @@ struct WorldOptions {
   Latency latency;    // every link's latency before any fault
   double duplicate = 0;  // every link's chance of delivering a second copy (a retransmission)
   bool reorder = false;  // links are not FIFO (delays reorder messages)
+  // A partition holds messages up to this long and delivers them when it heals, as TCP
+  // retransmits through a partition (iptables DROP); 0: a partition drops them (SimNetwork::set_hold).
+  Nanos partition_hold = 0;
   DiskTiming disk;
   Nanos cpu_cost = 5 * kMicro;  // per message or tick handled, at full speed
   int max_inputs_per_step = 4096;  // inputs a node takes before one flush (ProcessTiming)

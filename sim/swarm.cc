@@ -179,6 +179,9 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   w->max_inputs_per_step = pick(rng, {1, 4, 4096, 4096});
   // Now and then a crash right after a node voted or became leader (WorldOptions::election_crash).
   f->election_crash = pick(rng, {0.0, 0.0, 0.1, 0.3});
+  // Half the seeds: a partition holds messages and delivers them when it heals, as TCP does
+  // through an iptables partition (the interposer of the process mode drops them).
+  w->partition_hold = pick<Nanos>(rng, {0, 0, kSecond, 5 * kSecond});
   notes->push_back("latency " + std::to_string(w->latency.min / kMicro) + "-" + std::to_string(w->latency.max / kMicro) +
                    "us tail " + fmt(w->latency.tail) + " up to " + std::to_string(w->latency.tail_max / kMilli) + "ms" +
                    (w->latency.stall > 0 ? " stall " + fmt(w->latency.stall) + " up to " +
@@ -192,6 +195,8 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
                    fmt(f->clock_drift) + " (rate 1+-" + fmt(f->drift_max) + ") slow_disk " + fmt(f->slow_disk));
   notes->push_back("duplicate " + fmt(w->duplicate) + (w->reorder ? " reorder" : ""));
   notes->push_back("inputs per step " + std::to_string(w->max_inputs_per_step));
+  if (w->partition_hold > 0)
+    notes->push_back("partitions hold messages up to " + std::to_string(w->partition_hold / kMilli) + "ms");
   if (f->bit_rot > 0) notes->push_back("bit_rot " + fmt(f->bit_rot));
   if (f->election_crash > 0) notes->push_back("election_crash " + fmt(f->election_crash));
 }
