@@ -125,17 +125,30 @@ class Syncer : public Process {
   SimDisk* disk_;
 };
 
-TEST(ProcessHost, WhatIsSentBeforeAnFsyncLeavesWhileItRunsAndTheRestNeverIfTheNodeDiesFirst) {
-  for (bool die : {false, true}) {
-    EventLoop loop;
-    SimNetwork net(loop, Seeds(1).stream("network"), 1);
+// One node endpoint on 1 us links, with a disk whose fsyncs take 5 ms.
+struct DiskWorld {
+  static DiskTiming five_ms_fsyncs() {
+    DiskTiming t;
+    t.fsync_min = t.fsync_max = 5 * kMilli;
+    return t;
+  }
+  DiskWorld() : net(loop, Seeds(1).stream("network"), 1), disk(Seeds(1).stream("disk", 0), five_ms_fsyncs()) {
     LinkQuality q;
     q.latency = {kMicro, kMicro, 0, 0};
     net.set_baseline(q);
-    DiskTiming dt;
-    dt.fsync_min = dt.fsync_max = 5 * kMilli;
-    SimDisk disk(Seeds(1).stream("disk", 0), dt);
-    ASSERT_TRUE(disk.create_dirs("/d"));
+  }
+  EventLoop loop;
+  SimNetwork net;
+  SimDisk disk;
+};
+
+TEST(ProcessHost, WhatIsSentBeforeAnFsyncLeavesWhileItRunsAndTheRestNeverIfTheNodeDiesFirst) {
+  for (bool die : {false, true}) {
+    DiskWorld w;
+    ASSERT_TRUE(w.disk.create_dirs("/d"));
+    EventLoop& loop = w.loop;
+    SimNetwork& net = w.net;
+    SimDisk& disk = w.disk;
     ProcessHost host(loop, net, 0, &disk, ProcessTiming{}, [&](Nanos) { return std::make_unique<Syncer>(&disk); });
     std::vector<std::string> got;
     net.attach(client_endpoint(0), [&](int, Frames&& f) { got.push_back(f.at(0)); });
@@ -183,15 +196,11 @@ class Batcher : public Process {
 
 TEST(ProcessHost, InputsThatArriveDuringAStepAreTakenTogetherInTheNextUpToTheLimit) {
   for (int limit : {4096, 2, 1}) {
-    EventLoop loop;
-    SimNetwork net(loop, Seeds(1).stream("network"), 1);
-    LinkQuality q;
-    q.latency = {kMicro, kMicro, 0, 0};
-    net.set_baseline(q);
-    DiskTiming dt;
-    dt.fsync_min = dt.fsync_max = 5 * kMilli;
-    SimDisk disk(Seeds(1).stream("disk", 0), dt);
-    ASSERT_TRUE(disk.create_dirs("/d"));
+    DiskWorld w;
+    ASSERT_TRUE(w.disk.create_dirs("/d"));
+    EventLoop& loop = w.loop;
+    SimNetwork& net = w.net;
+    SimDisk& disk = w.disk;
     ProcessTiming timing;
     timing.tick_interval = kSecond;
     timing.max_inputs_per_step = limit;

@@ -65,6 +65,13 @@ struct TempDir {
   std::filesystem::path path;
 };
 
+SimRunOptions run_options(uint64_t seed, const TempDir& tmp) {
+  SimRunOptions ro;
+  ro.seed = seed;
+  ro.runs_dir = tmp.path.string();
+  return ro;
+}
+
 harness::Scenario load(const char* text) {
   auto s = harness::load_scenario_text(text, "inline.yaml", harness::fault_registry());
   EXPECT_TRUE(s) << s.status().message();
@@ -155,9 +162,7 @@ TEST(ScenarioRun, TheSimulationsOwnChecksComeFirstInTheResults) {
   TempDir tmp;
   const harness::Scenario s = load(kScenario);
   for (uint64_t seed : testing::seeds(2)) {
-    SimRunOptions ro;
-    ro.seed = seed;
-    ro.runs_dir = tmp.path.string();
+    SimRunOptions ro = run_options(seed, tmp);
     SimRunOutcome run = run_sim_scenario(s, ro);
     ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed);
     ASSERT_GE(run.results.checks.size(), 3u) << testing::trace(seed);
@@ -178,9 +183,7 @@ TEST(ScenarioRun, ANodeWithABitFlippedAtRestRefusesToStartAndTheRunGoesOn) {
   const harness::Scenario s = load(kScenario);
   int refused = 0;
   for (uint64_t seed : testing::seeds(6)) {
-    SimRunOptions ro;
-    ro.seed = seed;
-    ro.runs_dir = tmp.path.string();
+    SimRunOptions ro = run_options(seed, tmp);
     ro.faults.bit_rot = 1.0;
     SimRunOutcome run = run_sim_scenario(s, ro);
     ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed) << ": " << run.results.error;
@@ -203,9 +206,7 @@ TEST(ScenarioRun, ANodeCrashedRightAfterItVotedOrWonComesBackAndTheSeedReplays) 
   TempDir tmp;
   const harness::Scenario s = load(kScenario);
   for (uint64_t seed : testing::seeds(4)) {
-    SimRunOptions ro;
-    ro.seed = seed;
-    ro.runs_dir = tmp.path.string();
+    SimRunOptions ro = run_options(seed, tmp);
     ro.faults.election_crash = 1.0;
     ro.faults.power_loss = 0.5;
     SimRunOutcome run = run_sim_scenario(s, ro);
@@ -280,9 +281,7 @@ TEST(ScenarioRun, ASnapshotLargerThanAChunkIsInstalledFromManyChunks) {
   TempDir tmp;
   const harness::Scenario s = load(kMultiChunk);
   for (uint64_t seed : testing::seeds(3)) {
-    SimRunOptions ro;
-    ro.seed = seed;
-    ro.runs_dir = tmp.path.string();
+    SimRunOptions ro = run_options(seed, tmp);
     ro.world.max_snapshot_chunk = 256;
     SimRunOutcome run = run_sim_scenario(s, ro);
     ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed) << ": " << run.results.error;
