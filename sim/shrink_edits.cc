@@ -661,8 +661,10 @@ std::vector<std::string> applied_faults(const std::string& jsonl) {
 int sim_fault_episodes(const std::vector<std::string>& lines) {
   int n = 0;
   for (const auto& l : lines) {
-    if (l.find("back to normal") == std::string::npos &&
-        l.find("power losses") == std::string::npos)
+    // The end of an episode (back to normal, a crashed node started again) and the per-node
+    // power-loss totals are not episodes of their own.
+    if (l.find("back to normal") == std::string::npos && l.find("power losses") == std::string::npos &&
+        l.find(" started again") == std::string::npos && l.find(" refused to start") == std::string::npos)
       ++n;
   }
   return n;

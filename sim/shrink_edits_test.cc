@@ -301,8 +301,9 @@ TEST(AppliedFaults, CountsTheFaultsThatBrokeSomething) {
   EXPECT_EQ(faults[0], "clients #1 0.500 s: partition random_halves [0,1 | 2,3,4]");
   EXPECT_EQ(faults[1], "clients #2 0.800 s: kill random (n2)");
   EXPECT_EQ(sim_fault_episodes({"100ms n1 slow x0.05", "900ms n1 back to normal",
-                                "n1 power losses 2", "300ms n2 clock rate 1.05"}),
-            2);
+                                "n1 power losses 2", "300ms n2 clock rate 1.05",
+                                "310ms n3 crashed after it voted in term 4", "500ms n3 started again"}),
+            3);
 }
 
 TEST(ReplayCommand, NamesTheKnobsSeedOfARunThatHadOne) {
