@@ -193,10 +193,13 @@ void SimSystem::maybe_crash_after_election_step(int node, const node::NodeCore& 
   constexpr int kMaxElectionCrashes = 10;
   if (finishing_ || election_crashes_ >= kMaxElectionCrashes || !election_rng_.chance(options_.election_crash))
     return;
-  const int n = nodes_->count();
-  int others_up = 0;
-  for (int i = 0; i < n; ++i) others_up += i != node && nodes_->host(i).up() && !nodes_->host(i).paused();
-  if (others_up < n / 2 + 1) return;  // the rest must keep a majority
+  auto others_keep_a_majority = [this, node] {
+    const int n = nodes_->count();
+    int up = 0;
+    for (int i = 0; i < n; ++i) up += i != node && nodes_->host(i).up() && !nodes_->host(i).paused();
+    return up >= n / 2 + 1;
+  };
+  if (!others_keep_a_majority()) return;
   ++election_crashes_;
   const Nanos after = election_rng_.uniform(0, 1000) * kMicro;  // maybe while its fsync runs
   const Nanos down = election_rng_.uniform(20, 400) * kMilli;
@@ -204,9 +207,10 @@ void SimSystem::maybe_crash_after_election_step(int node, const node::NodeCore& 
   const std::string line_what = what + std::to_string(core.term());
   ProcessHost& host = nodes_->host(node);
   const uint64_t incarnation = host.incarnation();
-  loop_.after(after, EventKind::kControl, [this, node, incarnation, down, line_what] {
+  loop_.after(after, EventKind::kControl, [this, node, incarnation, down, line_what, others_keep_a_majority] {
     ProcessHost& h = nodes_->host(node);
-    if (finishing_ || !h.up() || h.incarnation() != incarnation) return;  // something else came first
+    // Something else came first: the node crashed or restarted, or another node went down.
+    if (finishing_ || !h.up() || h.incarnation() != incarnation || !others_keep_a_majority()) return;
     const uint64_t losses = nodes_->power_losses(node);
     (void)nodes_->crash(node, harness::sut::Crash::kProcess, false);
     std::string line = std::to_string(loop_.now() / kMilli);
