@@ -63,10 +63,15 @@ void NodeProcess::tick(Nanos now, Outbox&) { core_->tick(now); }
 void NodeProcess::wake(uint64_t token, Nanos, Outbox&) {
   if (token == 0 || token > jobs_.size()) return;
   node::StorageJob job = std::move(jobs_[token - 1]);
+  auto done = run_off_loop(job);  // its time was the wake-up's delay
+  if (done) core_->on_snapshot_written(std::move(*done));
+}
+
+std::optional<node::SnapshotWritten> NodeProcess::run_off_loop(const node::StorageJob& job) {
   const Nanos mark = disk_->busy();
   auto done = core_->run_storage_job(job);
-  disk_->discard_busy_since(mark);  // the write ran off the loop; its time was the wake-up's delay
-  if (done) core_->on_snapshot_written(std::move(*done));
+  disk_->discard_busy_since(mark);  // not the step's time: the job ran off the loop
+  return done;
 }
 
 void NodeProcess::end_step(Nanos now, Outbox& out) {
@@ -105,9 +110,7 @@ void NodeProcess::drain(Nanos now, Outbox& out, std::vector<std::string>* status
   }
   for (auto& job : o.jobs) {
     if (job.kind == node::StorageJob::Kind::kRemoveFiles) {
-      const Nanos mark = disk_->busy();
-      core_->run_storage_job(job);
-      disk_->discard_busy_since(mark);  // kvnode's worker thread removes them
+      run_off_loop(job);  // kvnode's worker thread removes them
       continue;
     }
     const DiskTiming& t = disk_->timing();

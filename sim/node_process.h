@@ -10,6 +10,7 @@
 // incarnation. Owned by its ProcessHost; single thread.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ class NodeProcess final : public Process {
   NodeProcess(std::unique_ptr<node::NodeCore> core, SimDisk* disk, LogSink* logs)
       : core_(std::move(core)), disk_(disk), logs_(logs) {}
   void drain(Nanos now, Outbox& out, std::vector<std::string>* status_reply = nullptr);
+  // Runs a storage job the way kvnode's worker thread does: its disk time is not the step's.
+  std::optional<node::SnapshotWritten> run_off_loop(const node::StorageJob& job);
 
   std::unique_ptr<node::NodeCore> core_;
   SimDisk* disk_;

@@ -142,14 +142,7 @@ void SimSystem::start_sim_faults() {
     common::Rng rng = Seeds(options_.seed).stream("sim-faults");
     const int n = nodes_->count();
     std::vector<int64_t> until(static_cast<size_t>(n), 0);
-    auto note = [&](const std::string& what, int node) {
-      std::string line = std::to_string(clock_.now_ns() / kMilli);
-      line += "ms n";
-      line += std::to_string(node + 1);  // Raft ids, as in logs/n<id>.log
-      line += ' ';
-      line += what;
-      fault_lines_.push_back(std::move(line));
-    };
+    auto note = [this](const std::string& what, int node) { note_fault(node, what); };
     auto normal = [&](int i) {
       (void)nodes_->slow(i, 1.0);
       (void)nodes_->drift(i, 1.0);
@@ -189,6 +182,15 @@ void SimSystem::start_sim_faults() {
   });
 }
 
+void SimSystem::note_fault(int node, const std::string& what) {
+  std::string line = std::to_string(loop_.now() / kMilli);
+  line += "ms n";
+  line += std::to_string(node + 1);  // Raft ids, as in logs/n<id>.log
+  line += ' ';
+  line += what;
+  fault_lines_.push_back(std::move(line));
+}
+
 void SimSystem::maybe_crash_after_election_step(int node, const node::NodeCore& core) {
   constexpr int kMaxElectionCrashes = 10;
   if (finishing_ || election_crashes_ >= kMaxElectionCrashes || !election_rng_.chance(options_.election_crash))
@@ -213,22 +215,13 @@ void SimSystem::maybe_crash_after_election_step(int node, const node::NodeCore& 
     if (finishing_ || !h.up() || h.incarnation() != incarnation || !others_keep_a_majority()) return;
     const uint64_t losses = nodes_->power_losses(node);
     (void)nodes_->crash(node, harness::sut::Crash::kProcess, false);
-    std::string line = std::to_string(loop_.now() / kMilli);
-    line += "ms n";
-    line += std::to_string(node + 1);  // Raft ids, as in logs/n<id>.log
-    line += nodes_->power_losses(node) > losses ? " lost power after it " : " crashed after it ";
-    line += line_what;
-    fault_lines_.push_back(std::move(line));
+    note_fault(node, (nodes_->power_losses(node) > losses ? "lost power after it " : "crashed after it ") + line_what);
     const uint64_t down_incarnation = h.incarnation();
     loop_.after(down, EventKind::kControl, [this, node, down_incarnation] {
       ProcessHost& h2 = nodes_->host(node);
       if (finishing_ || h2.up() || h2.incarnation() != down_incarnation) return;  // restarted meanwhile
       (void)nodes_->start(node);
-      std::string back = std::to_string(loop_.now() / kMilli);
-      back += "ms n";
-      back += std::to_string(node + 1);
-      back += h2.up() ? " started again" : " refused to start";
-      fault_lines_.push_back(std::move(back));
+      note_fault(node, h2.up() ? "started again" : "refused to start");
     });
   });
 }

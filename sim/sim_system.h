@@ -102,6 +102,8 @@ class SimSystem final : public harness::sut::System {
   std::unique_ptr<SimNodes> nodes_;
   std::unique_ptr<SimClients> clients_;
   void start_sim_faults();
+  // One line of the fingerprint's faults: "<ms>ms n<Raft id> <what>", at the current time.
+  void note_fault(int node, const std::string& what);
   // election_crash: after a step of `node`, whether its vote or role changed and it crashes now.
   void maybe_crash_after_election_step(int node, const node::NodeCore& core);
   struct ElectionState {

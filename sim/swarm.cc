@@ -56,7 +56,7 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uin
       return std::max(c.tick, harness::Micros(static_cast<int64_t>(static_cast<double>(d.count()) * f)));
     };
     election_min = scaled(c.election_min);
-    root["cluster"]["election_timeout"] = std::vector<std::string>{duration_text(scaled(c.election_min)),
+    root["cluster"]["election_timeout"] = std::vector<std::string>{duration_text(election_min),
                                                                    duration_text(scaled(c.election_max))};
     root["cluster"]["heartbeat"] = duration_text(scaled(c.heartbeat));
     notes->push_back("timing x" + fmt(f));
@@ -116,10 +116,9 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uin
   // while its term does not), and a candidate that lost a term campaigns again while answers
   // from the old term are still on their way.
   if (!checks.max_mean_latency && rng.chance(0.25)) {
-    root["cluster"]["election_timeout"] =
-        std::vector<std::string>{duration_text(election_min), duration_text(election_min + 3 * c.tick)};
-    notes->push_back("election timeout " + duration_text(election_min) + "-" +
-                     duration_text(election_min + 3 * c.tick) + " (narrow)");
+    const std::string lo = duration_text(election_min), hi = duration_text(election_min + 3 * c.tick);
+    root["cluster"]["election_timeout"] = std::vector<std::string>{lo, hi};
+    notes->push_back("election timeout " + lo + "-" + hi + " (narrow)");
   }
   YAML::Emitter out;
   out << root;
