@@ -156,5 +156,49 @@ TEST(ClusterSim, TheSameSeedGivesTheSameHistoryAndEventHash) {
   EXPECT_NE(run_world(1).hash, run_world(2).hash);
 }
 
+// `check_quorum` and `pre_vote` (cluster settings) reach the Raft core of every node: a leader cut
+// off from the majority steps down within two election timeouts with CheckQuorum, and leads on
+// (in its old term, beside the majority's new leader) without it; once stepped down, without
+// PreVote it campaigns in ever higher terms.
+TEST(ClusterSim, ACutOffLeaderStepsDownOnlyWithCheckQuorum) {
+  for (bool check_quorum : {true, false}) {
+    for (uint64_t seed : testing::seeds(3)) {
+      WorldOptions wo;
+      wo.seed = seed;
+      wo.write_logs = false;
+      sut::SystemSpec spec = spec_for(seed, 3);
+      spec.settings.check_quorum = check_quorum;
+      spec.settings.pre_vote = !check_quorum;  // either way the majority elects a new leader
+      SimSystem sys(spec, wo);
+      ASSERT_TRUE(sys.start()) << testing::trace(seed);
+      auto leader_of = [&](int except) {
+        for (int i = 0; i < 3; ++i)
+          if (i != except && sys.sim_nodes().core(i) && sys.sim_nodes().core(i)->role() == raft::Role::kLeader)
+            return i;
+        return -1;
+      };
+      ASSERT_TRUE(sys.loop().run_until([&] { return leader_of(-1) >= 0; }, 5 * kSecond)) << testing::trace(seed);
+      const int old = leader_of(-1);
+      const raft::Term old_term = sys.sim_nodes().core(old)->term();
+      std::vector<int> rest;
+      for (int i = 0; i < 3; ++i) if (i != old) rest.push_back(i);
+      ASSERT_TRUE(sys.network().partition({{old}, rest}, -1)) << testing::trace(seed);
+      sys.loop().run_until(sys.loop().now() + 2 * kSecond);  // >= 6 election timeouts
+      const int fresh = leader_of(old);
+      ASSERT_GE(fresh, 0) << testing::trace(seed) << ": the majority elected no leader";
+      EXPECT_GT(sys.sim_nodes().core(fresh)->term(), old_term) << testing::trace(seed);
+      EXPECT_EQ(sys.sim_nodes().core(old)->role() == raft::Role::kLeader, !check_quorum)
+          << testing::trace(seed) << " check_quorum " << check_quorum;
+      // Without PreVote the cut-off node campaigns in term after term; with it, its pre-votes fail
+      // and its term stays.
+      if (check_quorum)
+        EXPECT_GT(sys.sim_nodes().core(old)->term(), old_term + 1) << testing::trace(seed);
+      else
+        EXPECT_EQ(sys.sim_nodes().core(old)->term(), old_term) << testing::trace(seed);
+      sys.stop();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sim

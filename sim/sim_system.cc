@@ -27,6 +27,8 @@ wire::ClusterConfig sim_cluster_config(int nodes, const harness::sut::ClusterSet
                                                               : wire::ReadMode::kReadIndex;
   c.storage = s.storage == harness::sut::Storage::kMemory ? wire::StorageMode::kMemory : wire::StorageMode::kDisk;
   c.dedup = s.dedup;
+  c.pre_vote = s.pre_vote;
+  c.check_quorum = s.check_quorum;
   c.compaction_bytes = s.compaction_bytes;
   return c;
 }

@@ -120,6 +120,22 @@ common::Result<harness::Scenario> swarm_scenario(const harness::Scenario& s, uin
     root["cluster"]["election_timeout"] = std::vector<std::string>{lo, hi};
     notes->push_back("election timeout " + lo + "-" + hi + " (narrow)");
   }
+  // Drawn after those: a quarter of the seeds without PreVote, a quarter without CheckQuorum (a
+  // Raft library ships both off by default; each hides bugs). Without PreVote a node that was cut
+  // off raises its term and deposes the leader when it rejoins: far more elections, terms and
+  // vote rules at work. Without CheckQuorum a leader cut off from the majority leads on until it
+  // hears a higher term (no lease keeps followers from electing meanwhile), so a deposed leader's
+  // waiting reads and writes meet the new leader's work when the partition heals.
+  if (!checks.max_mean_latency) {
+    if (rng.chance(0.25)) {
+      root["cluster"]["pre_vote"] = false;
+      notes->push_back("pre_vote off");
+    }
+    if (rng.chance(0.25)) {
+      root["cluster"]["check_quorum"] = false;
+      notes->push_back("check_quorum off");
+    }
+  }
   YAML::Emitter out;
   out << root;
   std::string text = out.c_str();

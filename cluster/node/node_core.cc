@@ -56,6 +56,8 @@ common::Result<std::unique_ptr<NodeCore>> NodeCore::open(NodeCoreOptions options
   rc.election_tick_max = std::max(rc.election_tick_min, cc.election_timeout_max_ms / cc.tick_ms);
   rc.heartbeat_tick = std::max(1, cc.heartbeat_ms / cc.tick_ms);
   rc.seed = o.seed;
+  rc.pre_vote = cc.pre_vote;
+  rc.check_quorum = cc.check_quorum;
   if (o.max_msg_bytes) rc.max_msg_bytes = o.max_msg_bytes;
   if (o.max_inflight_bytes) rc.max_inflight_bytes = o.max_inflight_bytes;
   if (o.max_snapshot_chunk) rc.max_snapshot_chunk = o.max_snapshot_chunk;

@@ -91,7 +91,7 @@ class Parser {
     if (!root.IsMap()) fail(root, "(top level)", "expected a mapping");
     only_keys(root, "",
               {"cluster_id", "nodes", "timing", "fsync", "read_mode", "storage", "dedup",
-               "compaction_bytes", "max_message_bytes", "security", "curve_keys"});
+               "pre_vote", "check_quorum", "compaction_bytes", "max_message_bytes", "security", "curve_keys"});
     const YAML::Node nodes = root["nodes"];
     if (!nodes) fail(root, "nodes", "missing");
     if (!nodes.IsSequence() || nodes.size() == 0) fail(nodes, "nodes", "expected a non-empty list");
@@ -163,6 +163,11 @@ class Parser {
     if (root["dedup"]) {
       std::string d = choice(root["dedup"], "dedup", {"on", "off", "true", "false"});
       c.dedup = d == "on" || d == "true";
+    }
+    for (auto [field, flag] : {std::pair{"pre_vote", &c.pre_vote}, std::pair{"check_quorum", &c.check_quorum}}) {
+      if (!root[field]) continue;
+      std::string d = choice(root[field], field, {"on", "off", "true", "false"});
+      *flag = d == "on" || d == "true";
     }
     if (root["compaction_bytes"])
       c.compaction_bytes = u64(root["compaction_bytes"], "compaction_bytes");

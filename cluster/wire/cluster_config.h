@@ -40,6 +40,12 @@ struct ClusterConfig {
   ReadMode read_mode = ReadMode::kReadIndex;
   StorageMode storage = StorageMode::kDisk;
   bool dedup = true;
+  // Raft's election safeguards (both safe either way): PreVote (a candidate first asks whether it
+  // could win, so a node rejoining after a partition does not depose a working leader) and
+  // CheckQuorum (a leader that has not heard from a majority for an election timeout steps down;
+  // followers then ignore candidates while they hear from a leader).
+  bool pre_vote = true;
+  bool check_quorum = true;
   uint64_t compaction_bytes = 0;  // 0: never compact (issue 6)
   // Every socket refuses a frame larger than this (ZMQ_MAXMSGSIZE, see wire::limit_message_size).
   uint64_t max_message_bytes = kDefaultMaxMessageBytes;

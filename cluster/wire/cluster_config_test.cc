@@ -24,6 +24,8 @@ fsync: never
 read_mode: log
 storage: memory
 dedup: off
+pre_vote: off
+check_quorum: false
 compaction_bytes: 4096
 )";
 
@@ -45,6 +47,8 @@ TEST(ClusterConfig, ParsesEveryField) {
   EXPECT_EQ(c->read_mode, ReadMode::kLog);
   EXPECT_EQ(c->storage, StorageMode::kMemory);
   EXPECT_FALSE(c->dedup);
+  EXPECT_FALSE(c->pre_vote);
+  EXPECT_FALSE(c->check_quorum);
   EXPECT_EQ(c->compaction_bytes, 4096u);
   EXPECT_EQ(c->unsafe_settings().size(), 3u);  // fsync never, storage memory, dedup off
 }
@@ -58,6 +62,8 @@ TEST(ClusterConfig, DefaultsAreSafe) {
   EXPECT_EQ(c->heartbeat_ms, 30);
   EXPECT_EQ(c->read_mode, ReadMode::kReadIndex);
   EXPECT_TRUE(c->dedup);
+  EXPECT_TRUE(c->pre_vote);
+  EXPECT_TRUE(c->check_quorum);
   EXPECT_TRUE(c->unsafe_settings().empty());
 }
 
@@ -81,6 +87,8 @@ TEST(ClusterConfig, BadFilesNameFileLineAndField) {
       {"nodes:\n  - id: 1\n", "bad.yaml:2: nodes[0].listen: missing"},
       {"nodes:\n  - id: 1\n    listen: tcp://a:1\nread_mode: fast\n",
        "bad.yaml:4: read_mode: expected read_index|log|local, got 'fast'"},
+      {"nodes:\n  - id: 1\n    listen: tcp://a:1\ncheck_quorum: maybe\n",
+       "bad.yaml:4: check_quorum: expected on|off|true|false, got 'maybe'"},
       {"nodes:\n  - id: 1\n    listen: tcp://a:1\ntiming:\n  election_timeout_ms: [300, 100]\n",
        "bad.yaml:5: timing.election_timeout_ms: min is greater than max"},
       {"nodes:\n  - id: 1\n    listen: tcp://a:1\n    peers: {7: tcp://a:2}\n",

@@ -43,6 +43,8 @@ std::string cluster_config_yaml(const ClusterConfig& c) {
   out << "read_mode: " << read_mode_name(c.read_mode) << "\n";
   out << "storage: " << (c.storage == StorageMode::kDisk ? "disk" : "memory") << "\n";
   out << "dedup: " << (c.dedup ? "on" : "off") << "\n";
+  out << "pre_vote: " << (c.pre_vote ? "on" : "off") << "\n";
+  out << "check_quorum: " << (c.check_quorum ? "on" : "off") << "\n";
   out << "compaction_bytes: " << c.compaction_bytes << "\n";
   out << "max_message_bytes: " << c.max_message_bytes << "\n";
   if (c.security == Security::kCurve) {

@@ -25,6 +25,8 @@ TEST(ClusterFileTest, WrittenFileParsesBackTheSameConfig) {
   c.read_mode = ReadMode::kLocal;
   c.storage = StorageMode::kMemory;
   c.dedup = false;
+  c.pre_vote = false;
+  c.check_quorum = false;
   c.compaction_bytes = 4096;
   c.cluster_id = "test-cluster.7";
   c.max_message_bytes = 4u << 20;
@@ -46,6 +48,8 @@ TEST(ClusterFileTest, WrittenFileParsesBackTheSameConfig) {
   EXPECT_EQ(back->read_mode, ReadMode::kLocal);
   EXPECT_EQ(back->storage, StorageMode::kMemory);
   EXPECT_FALSE(back->dedup);
+  EXPECT_FALSE(back->pre_vote);
+  EXPECT_FALSE(back->check_quorum);
   EXPECT_EQ(back->compaction_bytes, 4096u);
   EXPECT_EQ(back->cluster_id, "test-cluster.7");
   EXPECT_EQ(back->max_message_bytes, 4u << 20);

@@ -19,6 +19,7 @@ cluster:
   nodes: 5
   election_timeout: [150ms, 300ms]
   fsync: always
+  check_quorum: false
 network:
   drop_requests: 0.1
   drop_replies: 0.1
@@ -58,6 +59,10 @@ TEST(ScenarioLoader, GoodFileLoadsEveryField) {
   EXPECT_EQ(s->name, "partitions-many-clients");
   EXPECT_EQ(*s->seed, 7u);
   EXPECT_EQ(s->cluster.nodes, 5);
+  EXPECT_TRUE(s->cluster.pre_vote);
+  EXPECT_FALSE(s->cluster.check_quorum);
+  EXPECT_FALSE(s->cluster.settings().check_quorum);  // what the system under test is started with
+  EXPECT_FALSE(s->cluster.uses_unsafe_mode());       // safe either way
   EXPECT_EQ(s->network.delay_max, Micros(26000));
   EXPECT_DOUBLE_EQ(s->network.drop_requests, 0.1);
   EXPECT_EQ(s->clients.count, 5);
@@ -77,7 +82,7 @@ TEST(ScenarioLoader, GoodFileLoadsEveryField) {
   EXPECT_EQ(*p.nemesis[1].undo_after, Micros(500'000));
   ASSERT_EQ(p.after.size(), 6u);
   EXPECT_EQ(p.after[4].name(), "restart");
-  EXPECT_EQ(p.after[4].line, 32);
+  EXPECT_EQ(p.after[4].line, 33);
   EXPECT_TRUE(s->checks.appends);
   EXPECT_EQ(*s->checks.min_ops, 100);
 }

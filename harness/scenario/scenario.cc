@@ -118,6 +118,8 @@ sut::ClusterSettings ClusterSpec::settings() const {
   out.read_mode = read_mode;
   out.storage = storage;
   out.dedup = dedup;
+  out.pre_vote = pre_vote;
+  out.check_quorum = check_quorum;
   out.compaction_bytes = compaction_bytes;
   out.curve = curve;
   return out;

@@ -26,6 +26,8 @@ struct ClusterSpec {
   sut::ReadMode read_mode = sut::ReadMode::kReadIndex;
   sut::Storage storage = sut::Storage::kDisk;
   bool dedup = true;                      // false is unsafe
+  bool pre_vote = true;                   // Raft's PreVote and CheckQuorum (safe either way)
+  bool check_quorum = true;
   uint64_t compaction_bytes = 0;          // 0: log compaction off
   bool curve = false;                     // security: curve
   bool uses_unsafe_mode() const;

@@ -66,6 +66,8 @@ void parse_cluster(MapReader& top, bool unsafe, ClusterSpec* c) {
     c->dedup = f.as_bool();
     unsafe_guard(f, !c->dedup);
   }
+  if (m.maybe("pre_vote", &f)) c->pre_vote = f.as_bool();
+  if (m.maybe("check_quorum", &f)) c->check_quorum = f.as_bool();
   if (m.maybe("compaction_bytes", &f)) {
     c->compaction_bytes = static_cast<uint64_t>(f.as_int(0, int64_t{1} << 40));
   }

@@ -50,6 +50,8 @@ struct ClusterSettings {
   ReadMode read_mode = ReadMode::kReadIndex;
   Storage storage = Storage::kDisk;
   bool dedup = true;              // false is unsafe
+  bool pre_vote = true;           // Raft's PreVote and CheckQuorum (safe either way)
+  bool check_quorum = true;
   uint64_t compaction_bytes = 0;  // 0: log compaction off
   // `security: curve`: nodes and clients authenticate with per-run CURVE keys (a system that has
   // no such transport, like the simulation, runs without it).

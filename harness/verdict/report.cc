@@ -134,7 +134,8 @@ std::string settings_table(const Scenario& s) {
   const ClusterSpec& c = s.cluster;
   o << "<table class=settings><tr><th>cluster</th><td>" << c.nodes << " nodes; fsync " << to_string(c.fsync)
     << ", read_mode " << to_string(c.read_mode) << ", storage " << to_string(c.storage) << ", dedup "
-    << (c.dedup ? "on" : "off") << ", compaction "
+    << (c.dedup ? "on" : "off") << (c.pre_vote ? "" : ", pre_vote off")
+    << (c.check_quorum ? "" : ", check_quorum off") << ", compaction "
     << (c.compaction_bytes ? "at " + std::to_string(c.compaction_bytes) + " bytes" : std::string("off"))
     << "</td></tr><tr><th>network</th><td"
     << (s.network.is_reliable() ? ">reliable" : " class=unreliable>unreliable for the whole run: " + esc(describe(s.network)))

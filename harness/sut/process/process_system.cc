@@ -36,6 +36,8 @@ wire::ClusterConfig cluster_config(const ClusterSettings& c) {
                                                   : wire::ReadMode::kReadIndex;
   cfg.storage = c.storage == Storage::kMemory ? wire::StorageMode::kMemory : wire::StorageMode::kDisk;
   cfg.dedup = c.dedup;
+  cfg.pre_vote = c.pre_vote;
+  cfg.check_quorum = c.check_quorum;
   cfg.compaction_bytes = c.compaction_bytes;
   return cfg;
 }
