@@ -20,6 +20,7 @@ SimRunOutcome run_sim_scenario(const harness::Scenario& scenario, const SimRunOp
   world.slow_disk = options.faults.slow_disk;
   world.bit_rot = options.faults.bit_rot;
   world.election_crash = options.faults.election_crash;
+  world.restart_crash = options.faults.restart_crash;
   world.seed = options.seed;
   world.fingerprint = std::make_shared<WorldOptions::Fingerprint>();
   harness::RunOptions ro;

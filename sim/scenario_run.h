@@ -31,9 +31,10 @@ struct SimFaults {
   double slow_disk = 0;        // chance per second that a node's disk slows 10-100x for a while
   double bit_rot = 0;          // chance that a crash also flips a bit of the node's durable state
   double election_crash = 0;   // chance of a crash right after a vote or a new leader's first step
+  double restart_crash = 0;    // chance of a crash within 30 ms after a node started again
   bool any() const {
     return power_loss > 0 || slow_node > 0 || clock_drift > 0 || slow_disk > 0 || bit_rot > 0 ||
-           election_crash > 0;
+           election_crash > 0 || restart_crash > 0;
   }
 };
 

@@ -176,8 +176,9 @@ TEST(ScenarioRun, TheSimulationsOwnChecksComeFirstInTheResults) {
 }
 
 // Bit rot: the killed leader's disk gets one flipped bit while it is down. It must refuse to start
-// (and stays down: the run goes on with the majority) or start without the damaged bytes; either
-// way the run passes, and the fault line says where the bit flipped and what the node did.
+// (and stays down: the run goes on with the majority) or start without having read the damaged
+// durable bytes; either way the run passes (damage_refused among the checks, naming what the node
+// did), and the fault line says where the bit flipped and what the node did.
 TEST(ScenarioRun, ANodeWithABitFlippedAtRestRefusesToStartAndTheRunGoesOn) {
   TempDir tmp;
   const harness::Scenario s = load(kScenario);
@@ -192,6 +193,11 @@ TEST(ScenarioRun, ANodeWithABitFlippedAtRestRefusesToStartAndTheRunGoesOn) {
       if (line.find(" bit rot at /data/n") != std::string::npos) rot = line;
     }
     ASSERT_FALSE(rot.empty()) << testing::trace(seed);
+    const auto damage = std::find_if(run.results.checks.begin(), run.results.checks.end(),
+                                     [](const auto& c) { return c.name == "damage_refused"; });
+    ASSERT_NE(damage, run.results.checks.end()) << testing::trace(seed);
+    EXPECT_TRUE(damage->passed()) << testing::trace(seed) << ": " << damage->summary;
+    EXPECT_NE(damage->summary.find(" bit rot at /data/n"), std::string::npos) << testing::trace(seed);
     const bool kept_down = rot.find("; the node refused to start (kept down): ") != std::string::npos;
     EXPECT_TRUE(kept_down || rot.find("; the node started") != std::string::npos)
         << testing::trace(seed) << ": " << rot;
@@ -216,6 +222,31 @@ TEST(ScenarioRun, ANodeCrashedRightAfterItVotedOrWonComesBackAndTheSeedReplays) 
       if (line.find(" after it voted in term ") != std::string::npos ||
           line.find(" after it became leader of term ") != std::string::npos)
         ++crashes;
+      if (line.find(" started again") != std::string::npos) ++back;
+    }
+    EXPECT_GT(crashes, 0) << testing::trace(seed);
+    EXPECT_LE(crashes, 10) << testing::trace(seed);
+    EXPECT_GE(back, crashes - 1) << testing::trace(seed);  // the last may still be down at the end
+    SimRunOutcome again = run_sim_scenario(s, ro);
+    EXPECT_EQ(again.event_hash, run.event_hash) << testing::trace(seed);
+    EXPECT_EQ(again.sim_faults, run.sim_faults) << testing::trace(seed);
+  }
+}
+
+// restart_crash: a node that started again (after the scenario's leader kills) crashes again
+// within 30 ms and comes back; the run passes and the seed replays.
+TEST(ScenarioRun, ANodeCrashedRightAfterItRestartedComesBackAndTheSeedReplays) {
+  TempDir tmp;
+  const harness::Scenario s = load(kScenario);
+  for (uint64_t seed : testing::seeds(4)) {
+    SimRunOptions ro = run_options(seed, tmp);
+    ro.faults.restart_crash = 1.0;
+    ro.faults.power_loss = 0.5;
+    SimRunOutcome run = run_sim_scenario(s, ro);
+    ASSERT_EQ(run.results.exit_code(), 0) << testing::trace(seed) << ": " << run.results.error;
+    int crashes = 0, back = 0;
+    for (const auto& line : run.sim_faults) {
+      if (line.find(" after it restarted") != std::string::npos) ++crashes;
       if (line.find(" started again") != std::string::npos) ++back;
     }
     EXPECT_GT(crashes, 0) << testing::trace(seed);

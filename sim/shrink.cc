@@ -413,7 +413,7 @@ std::string header(const harness::Scenario& original, const ShrinkOptions& o, co
     text +=
         "# and " + std::to_string(r.sim_faults) +
         " episodes of the simulation's own faults the knobs seed draws (slow node, clock drift, "
-        "slow disk, a crash at an election)\n";
+        "slow disk, a crash at an election or right after a restart)\n";
   }
   return text;
 }

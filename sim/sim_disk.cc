@@ -39,7 +39,7 @@ class SimDisk::File : public storage::WritableFile {
       return common::Status::io_error("fdatasync " + path_ + ": Input/output error (simulated)");
     }
     ++disk_->counters_.syncs;
-    disk_->last_sync_ = SyncUndo{inode_, inode_->synced_len, inode_->platter, {}};
+    disk_->last_sync_ = SyncUndo{inode_, inode_->synced_len, inode_->promised_len, inode_->platter, {}};
     inode_->sync();
     return common::Status::ok();
   }
@@ -101,6 +101,7 @@ common::Result<std::string> SimDisk::read_file(const std::string& path) {
   auto it = files_.find(path);
   if (it == files_.end()) return common::Status::io_error("open " + path + ": No such file or directory");
   charge_bytes(it->second->data.size());
+  reads_.insert(path);
   return it->second->data;
 }
 
@@ -120,7 +121,7 @@ common::Status SimDisk::sync_dir(const std::string& dir) {
   if (!dirs_.count(dir))
     return common::Status::io_error("open directory " + dir + ": No such file or directory");
   charge(rng_.uniform(timing_.fsync_min, std::max(timing_.fsync_min, timing_.fsync_max)));
-  last_sync_ = SyncUndo{nullptr, 0, std::nullopt, durable_files_};
+  last_sync_ = SyncUndo{nullptr, 0, 0, std::nullopt, durable_files_};
   for (auto it = durable_files_.begin(); it != durable_files_.end();) {
     it = (parent_of(it->first) == dir && !files_.count(it->first)) ? durable_files_.erase(it)
                                                                    : std::next(it);
@@ -164,6 +165,7 @@ void SimDisk::undo_step_syncs() {
   if (!last_sync_) return;
   if (last_sync_->inode) {
     last_sync_->inode->synced_len = last_sync_->synced_len;
+    last_sync_->inode->promised_len = last_sync_->promised_len;
     last_sync_->inode->platter = std::move(last_sync_->platter);
   } else {
     durable_files_ = std::move(last_sync_->durable_files);
@@ -193,11 +195,17 @@ void SimDisk::power_cut() {
       counters_.torn_bytes_kept += keep;
       data.resize(inode->synced_len + keep);
     }
-    inode->sync();
+    inode->sync(false);  // the kept torn bytes are on the platter, but no fsync returned for them
   }
 }
 
 std::optional<std::string> SimDisk::corrupt_at_rest(const std::string& dir) {
+  auto flip = flip_at_rest(dir);
+  if (!flip) return std::nullopt;
+  return flip->path + "@" + std::to_string(flip->offset);
+}
+
+std::optional<SimDisk::Flip> SimDisk::flip_at_rest(const std::string& dir) {
   std::vector<std::pair<std::string, Inode*>> candidates;
   for (auto& [path, inode] : files_) {
     if (inode->synced_size() > 0 && (dir.empty() || path.rfind(dir, 0) == 0)) candidates.push_back({path, inode.get()});
@@ -212,7 +220,7 @@ std::optional<std::string> SimDisk::corrupt_at_rest(const std::string& dir) {
     inode->data[offset] ^= mask;  // the page cache holds the same bytes
   }
   ++counters_.bits_flipped;
-  return path + "@" + std::to_string(offset);
+  return Flip{path, offset, offset < inode->promised_len};
 }
 
 Nanos SimDisk::take_busy() {

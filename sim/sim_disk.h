@@ -11,6 +11,9 @@
 //
 // Crashes:
 //  - kill(): the process dies; the page cache survives (SIGKILL). Handles opened before it fail.
+//    A kill while the node's last fsync was still running undoes that fsync (undo_step_syncs):
+//    its bytes stay in the page cache, readable after a restart, but are durable only once
+//    something syncs them again (a power cut before that loses them).
 //  - power_cut(): every file loses what was not synced, except that the disk may have written a
 //    prefix of the unsynced bytes (torn at a random byte); names not made durable by sync_dir()
 //    revert (a created file vanishes, a rename is undone).
@@ -71,6 +74,18 @@ class SimDisk : public storage::FileSystem {
   // Flips one bit of a synced byte of a file under `dir` (every file if empty), chosen at random;
   // returns "path@offset" or nullopt when there is no synced byte to flip.
   std::optional<std::string> corrupt_at_rest(const std::string& dir = "");
+  struct Flip {
+    std::string path;
+    size_t offset = 0;
+    // The byte was covered by an fsync (or a truncate) that returned: the node may have promised
+    // what it holds (acknowledged an entry, granted a vote). Not so for the unsynced bytes a power
+    // cut happened to keep (a torn tail), which the node never relied on.
+    bool promised = false;
+  };
+  std::optional<Flip> flip_at_rest(const std::string& dir = "");
+  // The files read (read_file) since the last call to start_reads(): what a node's recovery read.
+  void start_reads() { reads_.clear(); }
+  bool was_read(const std::string& path) const { return reads_.count(path) > 0; }
   void fail_next_sync() { fail_next_sync_ = true; }
   // The last sync since begin_step() (of a file or a directory) had not completed when the power
   // went (the node was still busy with that step: its fsync had not returned): it is undone, so
@@ -107,12 +122,14 @@ class SimDisk : public storage::FileSystem {
   struct Inode {
     std::string data;
     size_t synced_len = 0;
+    size_t promised_len = 0;  // of the synced bytes, those an fsync or a truncate returned for
     std::optional<std::string> platter;
     std::string synced() const { return platter ? *platter : data.substr(0, synced_len); }
     size_t synced_size() const { return platter ? platter->size() : synced_len; }
-    void sync() {
+    void sync(bool promise = true) {
       platter.reset();
       synced_len = data.size();
+      if (promise) promised_len = synced_len;
     }
   };
   class File;
@@ -137,10 +154,12 @@ class SimDisk : public storage::FileSystem {
   struct SyncUndo {
     std::shared_ptr<Inode> inode;  // null: a directory's sync
     size_t synced_len = 0;
+    size_t promised_len = 0;
     std::optional<std::string> platter;
     std::map<std::string, std::shared_ptr<Inode>> durable_files;
   };
   std::optional<SyncUndo> last_sync_;
+  std::set<std::string> reads_;
 };
 
 }  // namespace sim

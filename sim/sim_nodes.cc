@@ -38,6 +38,7 @@ common::Status SimNodes::start(int node) {
   if (auto s = check(node); !s) return s;
   Rot& rot = rot_[static_cast<size_t>(node)];
   const bool first_start_since_rot = !rot.where.empty() && rot.outcome.empty();
+  disk(node).start_reads();
   if (!host(node).start()) {
     const std::string& error = errors_[static_cast<size_t>(node)];
     if (!rot.where.empty()) {  // what it must do over a damaged disk: stay down, as an operator finds it
@@ -47,8 +48,16 @@ common::Status SimNodes::start(int node) {
     return common::Status::unavailable("node n" + std::to_string(node + 1) +
                                        " refused to start: " + error);
   }
-  if (first_start_since_rot)
-    rot.outcome = "started (it did not read the damaged bytes, or repaired them)";
+  if (first_start_since_rot) {
+    if (rot.promised && disk(node).was_read(rot.path)) {
+      rot.outcome = "started although its recovery read the damaged file, and the bit was in bytes an fsync had "
+                    "returned for: it took damaged durable state for good, or dropped it as an unfinished write";
+      if (damage_violation_.empty()) damage_violation_ = bit_rot(node);
+    } else {
+      rot.outcome = rot.promised ? "started (its recovery did not read the damaged file)"
+                                 : "started (the bit was in unsynced bytes a power cut had kept: never promised)";
+    }
+  }
   return common::Status::ok();
 }
 
@@ -58,22 +67,33 @@ common::Status SimNodes::crash(int node, harness::sut::Crash how, bool may_rot) 
   if (how == harness::sut::Crash::kProcess && power_loss_ > 0 && power_rng_.chance(power_loss_))
     how = harness::sut::Crash::kPowerLoss;
   host(node).kill();
+  // The node died while its last fsync was still running: it never completed. After a kill its
+  // bytes are still in the page cache (a restart reads them) but durable only once synced again.
+  if (host(node).killed_mid_sync()) disk(node).undo_step_syncs();
   if (how == harness::sut::Crash::kPowerLoss) {
-    // The power went while the node's last fsync was still running: it never completed.
-    if (host(node).killed_mid_sync()) disk(node).undo_step_syncs();
     disk(node).power_cut();
     ++power_losses_[static_cast<size_t>(node)];
   }
   const bool rotted = std::any_of(rot_.begin(), rot_.end(), [](const Rot& r) { return !r.where.empty(); });
   if (may_rot && bit_rot_ > 0 && !rotted && rot_rng_.chance(bit_rot_)) {  // one node per run
-    if (auto where = corrupt(node)) {
-      std::string& w = rot_[static_cast<size_t>(node)].where = std::move(where.value());
+    if (auto flip = disk(node).flip_at_rest(options_[static_cast<size_t>(node)].data_dir)) {
+      Rot& r = rot_[static_cast<size_t>(node)];
+      r.path = flip->path;
+      r.promised = flip->promised;
+      std::string& w = r.where = flip->path + "@" + std::to_string(flip->offset);
       w += " (flipped at ";  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string
       w += std::to_string(clock_.now_ns() / 1'000'000);
       w += " ms, while it was down)";
     }
   }
   return common::Status::ok();
+}
+
+std::string SimNodes::damage_summary() const {
+  if (!damage_violation_.empty()) return damage_violation_;
+  for (int i = 0; i < count(); ++i)
+    if (std::string rot = bit_rot(i); !rot.empty()) return rot;
+  return "no bit flipped at rest in this run";
 }
 
 std::string SimNodes::bit_rot(int node) const {

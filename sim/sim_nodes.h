@@ -56,13 +56,20 @@ class SimNodes final : public harness::sut::Nodes {
   // rest while it is down, with chance `p`; at most one node per run, so a majority keeps intact
   // disks. A node must then refuse to start (its checksums catch the bit; it stays down, which is
   // what an operator would see) or start without the damaged bytes, never serve them: the run's
-  // checks and raft_invariants judge the rest.
+  // checks and raft_invariants judge the rest. A node that read the damaged file while it
+  // recovered and started anyway, when the bit was in bytes an fsync had returned for (it may have
+  // acknowledged or voted on them), is a violation (damage_violation()): it took damaged durable
+  // state for good or dropped it as an unfinished write.
   void set_bit_rot(double p, common::Rng rng) {
     bit_rot_ = p;
     rot_rng_ = rng;
   }
   // What the bit rot of `node` did ("" if none): where the bit flipped and how the node took it.
   std::string bit_rot(int node) const;
+  // The first node that started over a flipped bit in durable bytes it read ("" if none), and
+  // what the bit rot did in this run (for the check's summary).
+  const std::string& damage_violation() const { return damage_violation_; }
+  std::string damage_summary() const;
   // Flips one bit of its durable state, at rest; returns "path@offset".
   common::Result<std::string> corrupt(int node);
   common::Status slow(int node, double fraction);     // 1.0: full speed again
@@ -97,8 +104,11 @@ class SimNodes final : public harness::sut::Nodes {
   struct Rot {
     std::string where;    // "" if its bit never flipped; "path@offset (flipped at ...)" otherwise
     std::string outcome;  // how the node took it at its next start ("" until then)
+    std::string path;     // the file
+    bool promised = false;  // the byte was covered by a returned fsync (SimDisk::Flip)
   };
   std::vector<Rot> rot_;
+  std::string damage_violation_;
   StepObserver observer_;
 };
 

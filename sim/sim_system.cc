@@ -83,9 +83,22 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
       e = ElectionState{core.term(), core.vote(), core.role(), incarnation};
       if (same_incarnation && (voted || led)) maybe_crash_after_election_step(node, core);
     }
+    if (options_.restart_crash > 0) {
+      uint64_t& seen = seen_incarnation_[static_cast<size_t>(node)];
+      const bool restarted = seen != 0 && seen != incarnation;  // not its first start
+      seen = incarnation;
+      constexpr int kMaxRestartCrashes = 10;
+      if (restarted && !finishing_ && restart_crashes_ < kMaxRestartCrashes &&
+          restart_rng_.chance(options_.restart_crash) && others_keep_a_majority(node)) {
+        ++restart_crashes_;
+        crash_soon(node, restart_rng_, 30 * kMilli, "restarted");
+      }
+    }
   });
   election_state_.resize(static_cast<size_t>(spec.nodes));
   election_rng_ = Seeds(options_.seed).stream("election-crash");
+  seen_incarnation_.resize(static_cast<size_t>(spec.nodes));
+  restart_rng_ = Seeds(options_.seed).stream("restart-crash");
 }
 
 SimSystem::~SimSystem() { stop(); }
@@ -131,6 +144,8 @@ std::vector<harness::sut::System::OwnCheck> SimSystem::own_checks() const {
                          d.empty() ? std::to_string(invariants_.digests_compared()) +
                                          " state digests compared by applied index, all equal"
                                    : d});
+  // A node never starts over damaged durable state (SimNodes::set_bit_rot).
+  out.push_back(OwnCheck{"damage_refused", nodes_->damage_violation().empty(), nodes_->damage_summary()});
   return out;
 }
 
@@ -197,24 +212,28 @@ void SimSystem::maybe_crash_after_election_step(int node, const node::NodeCore& 
   constexpr int kMaxElectionCrashes = 10;
   if (finishing_ || election_crashes_ >= kMaxElectionCrashes || !election_rng_.chance(options_.election_crash))
     return;
-  auto others_keep_a_majority = [this, node] {
-    const int n = nodes_->count();
-    int up = 0;
-    for (int i = 0; i < n; ++i) up += i != node && nodes_->host(i).up() && !nodes_->host(i).paused();
-    return up >= n / 2 + 1;
-  };
-  if (!others_keep_a_majority()) return;
+  if (!others_keep_a_majority(node)) return;
   ++election_crashes_;
-  const Nanos after = election_rng_.uniform(0, 1000) * kMicro;  // maybe while its fsync runs
-  const Nanos down = election_rng_.uniform(20, 400) * kMilli;
   const std::string what = core.role() == raft::Role::kLeader ? "became leader of term " : "voted in term ";
-  const std::string line_what = what + std::to_string(core.term());
+  crash_soon(node, election_rng_, 1 * kMilli, what + std::to_string(core.term()));  // maybe while its fsync runs
+}
+
+bool SimSystem::others_keep_a_majority(int node) const {
+  const int n = nodes_->count();
+  int up = 0;
+  for (int i = 0; i < n; ++i) up += i != node && nodes_->host(i).up() && !nodes_->host(i).paused();
+  return up >= n / 2 + 1;
+}
+
+void SimSystem::crash_soon(int node, common::Rng& rng, Nanos within, const std::string& line_what) {
+  const Nanos after = rng.uniform(0, within / kMicro) * kMicro;
+  const Nanos down = rng.uniform(20, 400) * kMilli;
   ProcessHost& host = nodes_->host(node);
   const uint64_t incarnation = host.incarnation();
-  loop_.after(after, EventKind::kControl, [this, node, incarnation, down, line_what, others_keep_a_majority] {
+  loop_.after(after, EventKind::kControl, [this, node, incarnation, down, line_what] {
     ProcessHost& h = nodes_->host(node);
     // Something else came first: the node crashed or restarted, or another node went down.
-    if (finishing_ || !h.up() || h.incarnation() != incarnation || !others_keep_a_majority()) return;
+    if (finishing_ || !h.up() || h.incarnation() != incarnation || !others_keep_a_majority(node)) return;
     const uint64_t losses = nodes_->power_losses(node);
     (void)nodes_->crash(node, harness::sut::Crash::kProcess, false);
     note_fault(node, (nodes_->power_losses(node) > losses ? "lost power after it " : "crashed after it ") + line_what);

@@ -59,6 +59,11 @@ struct WorldOptions {
   // entry) has just been made, which crashes at random times rarely hit. At most 10 per run, only
   // while the other nodes keep a majority up.
   double election_crash = 0;
+  // The chance that a node that has just started again (after any crash) crashes again within
+  // 30 ms of its first step, and is started again 20-400 ms later: its recovery has just run and
+  // it has answered on what it recovered, before its next fsync (a crash loop, a power flap).
+  // At most 10 per run, only while the other nodes keep a majority up.
+  double restart_crash = 0;
   // The chance that a crash (kill or power loss) also flips one bit of the node's durable state
   // while it is down (SimNodes::set_bit_rot: at most one node per run).
   double bit_rot = 0;
@@ -106,6 +111,10 @@ class SimSystem final : public harness::sut::System {
   void note_fault(int node, const std::string& what);
   // election_crash: after a step of `node`, whether its vote or role changed and it crashes now.
   void maybe_crash_after_election_step(int node, const node::NodeCore& core);
+  // A crash of `node` `within` from now (drawn from `rng`), if the other nodes keep a majority up
+  // then, and its restart 20-400 ms later; `what` completes the fault line ("crashed after it ...").
+  void crash_soon(int node, common::Rng& rng, Nanos within, const std::string& what);
+  bool others_keep_a_majority(int node) const;  // up and not paused, `node` not counted
   struct ElectionState {
     raft::Term term = 0;
     raft::NodeId vote = 0;
@@ -115,6 +124,9 @@ class SimSystem final : public harness::sut::System {
   std::vector<ElectionState> election_state_;
   common::Rng election_rng_{1};
   int election_crashes_ = 0;
+  std::vector<uint64_t> seen_incarnation_;  // restart_crash: the incarnation of each node's last step
+  common::Rng restart_rng_{1};
+  int restart_crashes_ = 0;
   // Raft's safety properties after every step of every node, and every 100 ms (and at stop) each
   // live node's state digest against every digest seen at its applied index.
   ClusterInvariants invariants_;

@@ -197,6 +197,9 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
   // Half the seeds: a partition holds messages and delivers them when it heals, as TCP does
   // through an iptables partition (the interposer of the process mode drops them).
   w->partition_hold = pick<Nanos>(rng, {0, 0, kSecond, 5 * kSecond});
+  // Half the seeds: a node that started again may crash again within 30 ms, before its next fsync
+  // (WorldOptions::restart_crash): what its recovery trusted and answered on must be durable.
+  f->restart_crash = pick(rng, {0.0, 0.0, 0.3, 1.0});
   notes->push_back("latency " + std::to_string(w->latency.min / kMicro) + "-" + std::to_string(w->latency.max / kMicro) +
                    "us tail " + fmt(w->latency.tail) + " up to " + std::to_string(w->latency.tail_max / kMilli) + "ms" +
                    (w->latency.stall > 0 ? " stall " + fmt(w->latency.stall) + " up to " +
@@ -214,6 +217,7 @@ void draw_knobs(uint64_t seed, const harness::Scenario& scenario, WorldOptions* 
     notes->push_back("partitions hold messages up to " + std::to_string(w->partition_hold / kMilli) + "ms");
   if (f->bit_rot > 0) notes->push_back("bit_rot " + fmt(f->bit_rot));
   if (f->election_crash > 0) notes->push_back("election_crash " + fmt(f->election_crash));
+  if (f->restart_crash > 0) notes->push_back("restart_crash " + fmt(f->restart_crash));
 }
 
 }  // namespace sim
