@@ -125,7 +125,7 @@ int run_sim(const SimArgs& a, bool seed_given) {
     if (r->sim_faults > 0) {
       std::cout << "  plus " << r->sim_faults
                 << " episodes of the simulation's own faults from the knobs seed (slow node, clock "
-                   "drift, slow disk, a crash at an election)\n";
+                   "drift, slow disk, a crash at an election or right after a restart)\n";
     }
     for (const auto& f : r->fault_lines) std::cout << "  fault: " << f << "\n";
     std::cout << "  " << r->why << "\n  replay: " << r->replay << "\n";
