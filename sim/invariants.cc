@@ -81,13 +81,16 @@ void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& co
       continue;
     }
     const auto t = view->log_term(c);
-    if (c < view->first_index() || (t && *t == *term)) {  // in its snapshot, or in its log
+    const bool durable = c <= view->durable_through();
+    if (c < view->first_index() || (t && *t == *term && durable)) {  // in its snapshot, or in its log
       ++holding;
       continue;
     }
     lacking += lacking.empty() ? "" : ", ";
     lacking += node_name(i);
-    lacking += t ? " holds term " + std::to_string(*t) : " has no entry there";
+    lacking += !t               ? " has no entry there"
+               : *t != *term    ? " holds term " + std::to_string(*t)
+                                : " holds it in memory only (its fsync had not returned)";
   }
   if (holding * 2 > total) return;
   fail("commit on a majority: " + node_name(node) + ", leader of term " +

@@ -9,8 +9,10 @@
 //  - Leader Completeness: a leader of term t holds every entry that was committed in a term
 //    before t (checked when the simulation first sees it lead term t);
 //  - commit on a majority: when a leader's commit index advances to c, a majority of the nodes
-//    hold the entry (c, its term) in their logs or snapshots (a node that is down counts as
-//    holding it: its log is not looked at, so the check can miss but never accuse wrongly);
+//    hold the entry (c, its term) in their logs or snapshots, durably: a follower inside a step
+//    whose fsync has not returned holds only what was durable before it (an entry acknowledged
+//    before its fsync is counted on memory a crash loses). A node that is down counts as holding
+//    it: its log is not looked at, so the check can miss but never accuse wrongly;
 //  - a leader commits by counting replicas only an entry of its own term (§5.4.2, Figure 8):
 //    when a node that is leader of term t after a step has advanced its commit index in that
 //    step, the entry at the new commit index is of term t (entries of earlier terms are
@@ -45,11 +47,14 @@ class ReplicaView {
   virtual std::optional<raft::Term> log_term(raft::Index index) const = 0;
   virtual raft::Index applied_index() const = 0;
   virtual uint32_t state_digest() const = 0;
+  // The last log index that is durable (fsynced) now; entries after it are in memory only.
+  virtual raft::Index durable_through() const { return ~raft::Index{0}; }
 };
 
 class CoreView final : public ReplicaView {
  public:
-  explicit CoreView(const node::NodeCore& core) : core_(core) {}
+  explicit CoreView(const node::NodeCore& core, raft::Index durable_through = ~raft::Index{0})
+      : core_(core), durable_through_(durable_through) {}
   raft::Role role() const override { return core_.role(); }
   raft::Term term() const override { return core_.term(); }
   raft::Index commit_index() const override { return core_.commit_index(); }
@@ -60,9 +65,11 @@ class CoreView final : public ReplicaView {
   }
   raft::Index applied_index() const override { return core_.applied_index(); }
   uint32_t state_digest() const override { return core_.state_digest(); }
+  raft::Index durable_through() const override { return durable_through_; }
 
  private:
   const node::NodeCore& core_;
+  raft::Index durable_through_;
 };
 
 class ClusterInvariants {

@@ -16,6 +16,7 @@ struct FakeReplica final : ReplicaView {
   std::vector<raft::Term> log_;  // log_[k] is the term of index first_ + k
   raft::Index applied_ = 0;
   uint32_t digest_ = 0;
+  raft::Index durable_ = ~raft::Index{0};  // all of it, unless a step's fsync is running
 
   raft::Role role() const override { return role_; }
   raft::Term term() const override { return term_; }
@@ -28,6 +29,7 @@ struct FakeReplica final : ReplicaView {
   }
   raft::Index applied_index() const override { return applied_; }
   uint32_t state_digest() const override { return digest_; }
+  raft::Index durable_through() const override { return durable_; }
 };
 
 TEST(ClusterInvariants, ACorrectHistoryBreaksNothing) {
@@ -165,6 +167,29 @@ TEST(ClusterInvariants, ALeaderCommitsOnlyWhatAMajorityHolds) {
             "term 3) held by 1 of 5 "
             "nodes (n2 has no entry there, n3 has no entry there, n4 holds term 2, n5 has no entry "
             "there)");
+}
+
+// A follower whose fsync has not returned holds in memory only what that fsync writes: a leader
+// that counted it (an acknowledgement sent before the fsync) committed on memory a crash loses.
+TEST(ClusterInvariants, AFollowerHoldsOnlyWhatItHasFsynced) {
+  std::vector<FakeReplica> r(3);
+  ClusterInvariants inv(3, [&](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+  FakeReplica& leader = r[0];
+  leader.role_ = raft::Role::kLeader;
+  leader.term_ = 2;
+  leader.log_ = {1, 2, 2};
+  r[1].log_ = {1, 2, 2};
+  r[1].durable_ = 2;  // index 3 is in the fsync it is still running
+  r[2].log_ = {1};
+  leader.commit_ = 2;
+  inv.after_step(0, 1, leader, 1'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");  // index 2 is durable on n2: 2 of 3
+  leader.commit_ = 3;
+  inv.after_step(0, 1, leader, 2'000'000);
+  EXPECT_EQ(inv.raft_violation(),
+            "at 2 ms: commit on a majority: n1, leader of term 2, committed index 3 (an entry of "
+            "term 2) held by 1 of 3 nodes (n2 holds it in memory only (its fsync had not "
+            "returned), n3 has no entry there)");
 }
 
 TEST(ClusterInvariants, ALeaderCommitsAnEarlierTermsEntryOnlyWithOneOfItsOwnTerm) {

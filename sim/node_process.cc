@@ -45,6 +45,9 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
   // As kvnode's driver: what the core has sent so far goes out before each fsync.
   p->core_->set_before_sync([raw = p.get()] {
     if (!raw->current_) return;
+    // The step's previous fsync (if any) has returned: what it wrote is durable.
+    if (raw->syncing_last_) raw->durable_last_ = *raw->syncing_last_;
+    raw->syncing_last_ = raw->core_->last_index();
     raw->drain(raw->current_now_, *raw->current_);
     raw->current_->sync_point();
   });
@@ -77,6 +80,8 @@ std::optional<node::SnapshotWritten> NodeProcess::run_off_loop(const node::Stora
 void NodeProcess::end_step(Nanos now, Outbox& out) {
   current_ = &out;
   current_now_ = now;
+  durable_last_ = core_->last_index();  // the previous step's fsyncs had all returned
+  syncing_last_.reset();
   core_->flush();
   current_ = nullptr;
   drain(now, out);

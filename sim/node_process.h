@@ -44,6 +44,10 @@ class NodeProcess final : public Process {
   // Asks the core for its status the way a status request does (outputs go to `out`).
   harness::sut::NodeStatus status(Nanos now, Outbox& out);
   node::NodeCore& core() { return *core_; }
+  // While a step's last fsync has not returned (ProcessHost::in_synced_step): the log's last index
+  // that is durable already, i.e. as it was before that fsync (entries it writes are in memory
+  // only; a crash undoes it). Recorded at the step's start and before each of its fsyncs.
+  raft::Index durable_last() const { return durable_last_; }
   // Called after every step (an input handled and flushed), with the core as the step left it:
   // the simulation's cluster-wide invariant checks.
   void set_step_observer(std::function<void(const node::NodeCore&)> observer) { observer_ = std::move(observer); }
@@ -61,6 +65,8 @@ class NodeProcess final : public Process {
   std::vector<node::StorageJob> jobs_;  // snapshot writes in flight, by token - 1
   std::function<void(const node::NodeCore&)> observer_;
   Outbox* current_ = nullptr;  // during end_step(): where the before-fsync outputs go
+  raft::Index durable_last_ = ~raft::Index{0};
+  std::optional<raft::Index> syncing_last_;  // the last index the step's current fsync makes durable
   Nanos current_now_ = 0;
 };
 

@@ -91,6 +91,8 @@ class ProcessHost {
   bool up() const { return process_ != nullptr; }
   // The last kill() fell inside a step that had fsynced: that fsync had not returned yet.
   bool killed_mid_sync() const { return killed_mid_sync_; }
+  // Now inside a step that fsyncs (its last fsync has not returned yet: a crash now undoes it).
+  bool in_synced_step() const { return process_ && step_synced_ && loop_.now() < busy_until_; }
   bool paused() const { return paused_; }
   int endpoint() const { return endpoint_; }
   Process* process() { return process_.get(); }

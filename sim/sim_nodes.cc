@@ -133,6 +133,11 @@ node::NodeCore* SimNodes::core(int node) {
   return &static_cast<NodeProcess*>(host(node).process())->core();
 }
 
+raft::Index SimNodes::durable_through(int node) {
+  if (!running(node) || !host(node).in_synced_step()) return ~raft::Index{0};
+  return static_cast<NodeProcess*>(host(node).process())->durable_last();
+}
+
 common::Result<harness::sut::NodeStatus> SimNodes::status(int node, int64_t timeout_ns) {
   if (auto s = check(node); !s) return s;
   if (!host(node).up()) return common::Status::unavailable("node n" + std::to_string(node) + " is down");

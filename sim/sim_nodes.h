@@ -81,6 +81,9 @@ class SimNodes final : public harness::sut::Nodes {
   const LogSink& logs(int node) const { return logs_[static_cast<size_t>(node)]; }
   // The live core of a running node (nullptr when down).
   node::NodeCore* core(int node);
+  // The last log index of `node` that is durable now: all of it, unless it is inside a step whose
+  // last fsync has not returned (NodeProcess::durable_last).
+  raft::Index durable_through(int node);
   // Called after every step of a node: (node, incarnation, its core as the step left it).
   using StepObserver = std::function<void(int, uint64_t, const node::NodeCore&)>;
   void set_step_observer(StepObserver observer) { observer_ = std::move(observer); }

@@ -39,7 +39,7 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
       invariants_(spec.nodes, [this](int i) -> const ReplicaView* {
         node::NodeCore* c = nodes_ ? nodes_->core(i) : nullptr;
         if (!c || !c->failure().is_ok()) return nullptr;
-        return &peer_views_[static_cast<size_t>(i)].emplace(*c);
+        return &peer_views_[static_cast<size_t>(i)].emplace(*c, nodes_->durable_through(i));
       }),
       peer_views_(static_cast<size_t>(spec.nodes)) {
   LinkQuality base;
