@@ -55,6 +55,27 @@ TEST(ClusterFileTest, WrittenFileParsesBackTheSameConfig) {
   EXPECT_EQ(back->max_message_bytes, 4u << 20);
 }
 
+// pre_vote and check_quorum are written only when off: a system under test of its own that does
+// not know the keys still reads what the harness writes for a scenario that leaves them on.
+TEST(ClusterFileTest, ElectionSafeguardsAreWrittenOnlyWhenOff) {
+  ClusterConfig c;
+  NodeAddresses a;
+  a.id = 1;
+  a.listen = a.address = a.client_address = "tcp://127.0.0.1:50001";
+  c.nodes.push_back(a);
+  const std::string on = cluster_config_yaml(c);
+  EXPECT_EQ(on.find("pre_vote"), std::string::npos) << on;
+  EXPECT_EQ(on.find("check_quorum"), std::string::npos) << on;
+  c.check_quorum = false;
+  const std::string off = cluster_config_yaml(c);
+  EXPECT_NE(off.find("check_quorum: off\n"), std::string::npos) << off;
+  EXPECT_EQ(off.find("pre_vote"), std::string::npos) << off;
+  auto back = parse_cluster_config(off, "test");
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_TRUE(back->pre_vote);
+  EXPECT_FALSE(back->check_quorum);
+}
+
 TEST(ClusterFileTest, AbstractIpcEndpointsSurviveTheRoundTrip) {
   ClusterConfig c;
   NodeAddresses a;
