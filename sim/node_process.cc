@@ -80,9 +80,12 @@ std::optional<node::SnapshotWritten> NodeProcess::run_off_loop(const node::Stora
 void NodeProcess::end_step(Nanos now, Outbox& out) {
   current_ = &out;
   current_now_ = now;
-  durable_last_ = core_->last_index();  // the previous step's fsyncs had all returned
+  // The log as the previous step left it: its fsyncs have all returned. (Not last_index() now:
+  // the inputs handled since then already appended this step's entries in memory.)
+  durable_last_ = step_end_last_;
   syncing_last_.reset();
   core_->flush();
+  step_end_last_ = core_->last_index();
   current_ = nullptr;
   drain(now, out);
   if (observer_) observer_(*core_);

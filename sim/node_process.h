@@ -66,6 +66,7 @@ class NodeProcess final : public Process {
   std::function<void(const node::NodeCore&)> observer_;
   Outbox* current_ = nullptr;  // during end_step(): where the before-fsync outputs go
   raft::Index durable_last_ = ~raft::Index{0};
+  raft::Index step_end_last_ = ~raft::Index{0};  // the log's last index when the last step ended
   std::optional<raft::Index> syncing_last_;  // the last index the step's current fsync makes durable
   Nanos current_now_ = 0;
 };
