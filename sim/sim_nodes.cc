@@ -171,13 +171,6 @@ std::optional<int> SimNodes::leader(int64_t deadline_ns) {
 
 std::string SimNodes::log_file(int node) const { return "logs/n" + std::to_string(node + 1) + ".log"; }
 
-common::Result<std::string> SimNodes::corrupt(int node) {
-  if (auto s = check(node); !s) return s;
-  auto where = disk(node).corrupt_at_rest(options_[static_cast<size_t>(node)].data_dir);
-  if (!where) return common::Status::unavailable("node n" + std::to_string(node + 1) + " has no durable bytes yet");
-  return std::move(*where);
-}
-
 common::Status SimNodes::slow(int node, double fraction) {
   if (auto s = check(node); !s) return s;
   host(node).set_speed(fraction);

@@ -70,8 +70,6 @@ class SimNodes final : public harness::sut::Nodes {
   // what the bit rot did in this run (for the check's summary).
   const std::string& damage_violation() const { return damage_violation_; }
   std::string damage_summary() const;
-  // Flips one bit of its durable state, at rest; returns "path@offset".
-  common::Result<std::string> corrupt(int node);
   common::Status slow(int node, double fraction);     // 1.0: full speed again
   common::Status drift(int node, double rate);        // 1.0: true time again
   common::Status slow_disk(int node, double factor);  // 1.0: normal again

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "sim/seeds.h"
 
@@ -75,29 +76,22 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
   clients_ = std::make_unique<SimClients>(clock_, net_, seam_, spec.nodes);
   nodes_->set_step_observer([this](int node, uint64_t incarnation, const node::NodeCore& core) {
     invariants_.after_step(node, incarnation, CoreView(core), loop_.now());
+    const uint64_t previous = std::exchange(last_incarnation_[static_cast<size_t>(node)], incarnation);
     if (options_.election_crash > 0) {
       ElectionState& e = election_state_[static_cast<size_t>(node)];
       const bool voted = core.vote() != raft::kNoNode && (core.vote() != e.vote || core.term() != e.term);
       const bool led = core.role() == raft::Role::kLeader && e.role != raft::Role::kLeader;
-      const bool same_incarnation = e.incarnation == incarnation;
-      e = ElectionState{core.term(), core.vote(), core.role(), incarnation};
-      if (same_incarnation && (voted || led)) maybe_crash_after_election_step(node, core);
+      e = ElectionState{core.term(), core.vote(), core.role()};
+      if (previous == incarnation && (voted || led)) maybe_crash_after_election_step(node, core);
     }
-    if (options_.restart_crash > 0) {
-      uint64_t& seen = seen_incarnation_[static_cast<size_t>(node)];
-      const bool restarted = seen != 0 && seen != incarnation;  // not its first start
-      seen = incarnation;
-      constexpr int kMaxRestartCrashes = 10;
-      if (restarted && !finishing_ && restart_crashes_ < kMaxRestartCrashes &&
-          restart_rng_.chance(options_.restart_crash) && others_keep_a_majority(node)) {
-        ++restart_crashes_;
-        crash_soon(node, restart_rng_, 30 * kMilli, "restarted");
-      }
-    }
+    const bool restarted = previous != 0 && previous != incarnation;  // not its first start
+    if (options_.restart_crash > 0 && restarted &&
+        crash_drawn(restart_rng_, options_.restart_crash, &restart_crashes_, node))
+      crash_soon(node, restart_rng_, 30 * kMilli, "restarted");
   });
   election_state_.resize(static_cast<size_t>(spec.nodes));
   election_rng_ = Seeds(options_.seed).stream("election-crash");
-  seen_incarnation_.resize(static_cast<size_t>(spec.nodes));
+  last_incarnation_.resize(static_cast<size_t>(spec.nodes));
   restart_rng_ = Seeds(options_.seed).stream("restart-crash");
 }
 
@@ -209,13 +203,17 @@ void SimSystem::note_fault(int node, const std::string& what) {
 }
 
 void SimSystem::maybe_crash_after_election_step(int node, const node::NodeCore& core) {
-  constexpr int kMaxElectionCrashes = 10;
-  if (finishing_ || election_crashes_ >= kMaxElectionCrashes || !election_rng_.chance(options_.election_crash))
-    return;
-  if (!others_keep_a_majority(node)) return;
-  ++election_crashes_;
+  if (!crash_drawn(election_rng_, options_.election_crash, &election_crashes_, node)) return;
   const std::string what = core.role() == raft::Role::kLeader ? "became leader of term " : "voted in term ";
   crash_soon(node, election_rng_, 1 * kMilli, what + std::to_string(core.term()));  // maybe while its fsync runs
+}
+
+bool SimSystem::crash_drawn(common::Rng& rng, double chance, int* crashes, int node) {
+  constexpr int kMaxCrashesOfAKind = 10;
+  if (finishing_ || *crashes >= kMaxCrashesOfAKind || !rng.chance(chance) || !others_keep_a_majority(node))
+    return false;
+  ++*crashes;
+  return true;
 }
 
 bool SimSystem::others_keep_a_majority(int node) const {

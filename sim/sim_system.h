@@ -111,6 +111,10 @@ class SimSystem final : public harness::sut::System {
   void note_fault(int node, const std::string& what);
   // election_crash: after a step of `node`, whether its vote or role changed and it crashes now.
   void maybe_crash_after_election_step(int node, const node::NodeCore& core);
+  // Whether one of the simulation's own crashes of a kind (`crashes` counts them) hits `node` now:
+  // not while the run finishes, at most 10 of a kind per run, with chance `chance` drawn from
+  // `rng`, and only while the other nodes keep a majority up. Counts it when it does.
+  bool crash_drawn(common::Rng& rng, double chance, int* crashes, int node);
   // A crash of `node` `within` from now (drawn from `rng`), if the other nodes keep a majority up
   // then, and its restart 20-400 ms later; `what` completes the fault line ("crashed after it ...").
   void crash_soon(int node, common::Rng& rng, Nanos within, const std::string& what);
@@ -119,12 +123,11 @@ class SimSystem final : public harness::sut::System {
     raft::Term term = 0;
     raft::NodeId vote = 0;
     raft::Role role = raft::Role::kFollower;
-    uint64_t incarnation = 0;
   };
   std::vector<ElectionState> election_state_;
   common::Rng election_rng_{1};
   int election_crashes_ = 0;
-  std::vector<uint64_t> seen_incarnation_;  // restart_crash: the incarnation of each node's last step
+  std::vector<uint64_t> last_incarnation_;  // of each node's last step (0: none yet)
   common::Rng restart_rng_{1};
   int restart_crashes_ = 0;
   // Raft's safety properties after every step of every node, and every 100 ms (and at stop) each

@@ -160,11 +160,8 @@ class Parser {
       c.storage = choice(root["storage"], "storage", {"disk", "memory"}) == "disk"
                       ? StorageMode::kDisk
                       : StorageMode::kMemory;
-    if (root["dedup"]) {
-      std::string d = choice(root["dedup"], "dedup", {"on", "off", "true", "false"});
-      c.dedup = d == "on" || d == "true";
-    }
-    for (auto [field, flag] : {std::pair{"pre_vote", &c.pre_vote}, std::pair{"check_quorum", &c.check_quorum}}) {
+    for (auto [field, flag] : {std::pair{"dedup", &c.dedup}, std::pair{"pre_vote", &c.pre_vote},
+                               std::pair{"check_quorum", &c.check_quorum}}) {
       if (!root[field]) continue;
       std::string d = choice(root[field], field, {"on", "off", "true", "false"});
       *flag = d == "on" || d == "true";
