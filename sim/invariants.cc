@@ -30,11 +30,13 @@ void ClusterInvariants::fail(std::string what, Nanos now) {
 }
 
 void ClusterInvariants::after_step(int node, uint64_t incarnation, const ReplicaView& core,
-                                   Nanos now) {
+                                   Nanos now, const std::vector<node::ReadRound>& reads) {
   if (!raft_violation_.empty()) return;
   ++steps_;
   NodeState& n = nodes_[static_cast<size_t>(node)];
-  if (n.incarnation != incarnation) n = NodeState{incarnation, 0, 0, 0, std::nullopt};
+  if (n.incarnation != incarnation) n = NodeState{incarnation, 0, 0, 0, std::nullopt, {}};
+  check_reads(node, core, reads, now);
+  if (!raft_violation_.empty()) return;
   if (core.role() == raft::Role::kLeader) {
     check_leader_commit_term(node, core, now);
     check_commit_on_majority(node, core, now);
@@ -100,6 +102,71 @@ void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& co
        now);
 }
 
+void ClusterInvariants::check_reads(int node, const ReplicaView& core,
+                                    const std::vector<node::ReadRound>& reads, Nanos now) {
+  NodeState& n = nodes_[static_cast<size_t>(node)];
+  for (const auto& r : reads) {
+    if (!r.confirmed) {
+      NodeState::ReadBound bound{0, -1, now};
+      for (int i = 0; lookup_ && i < static_cast<int>(nodes_.size()); ++i) {
+        const ReplicaView* view = i == node ? nullptr : lookup_(i);
+        if (view && view->commit_index() > bound.commit) bound = {view->commit_index(), i, now};
+      }
+      // Batches under one context are confirmed together: the highest bound holds for them all.
+      auto [it, inserted] = n.reads.emplace(r.context, bound);
+      if (!inserted && bound.commit > it->second.commit) it->second = bound;
+      continue;
+    }
+    auto it = n.reads.find(r.context);
+    if (it == n.reads.end()) continue;
+    const NodeState::ReadBound b = it->second;
+    n.reads.erase(it);
+    ++reads_;
+    if (r.index >= b.commit) continue;
+    fail("ReadIndex covers what was committed: " + node_name(node) + ", leader of term " +
+             std::to_string(core.term()) + ", confirmed a read at index " + std::to_string(r.index) +
+             ", but " + node_name(b.node) + " had committed index " + std::to_string(b.commit) +
+             " when the read arrived at " + ms_text(b.at) +
+             " (the read can miss writes that completed before it was sent)",
+         now);
+    return;
+  }
+  if (core.role() != raft::Role::kLeader) n.reads.clear();  // its rounds are dropped
+}
+
+void ClusterInvariants::check_votes_durable(int node, const ReplicaView& core, Nanos now) {
+  if (!lookup_) return;
+  ++elections_;
+  const raft::Term term = core.term();
+  const raft::NodeId id = static_cast<raft::NodeId>(node + 1);
+  const int total = static_cast<int>(nodes_.size());
+  int holding = 0;
+  std::string lacking;
+  for (int i = 0; i < total; ++i) {
+    const ReplicaView* view = i == node ? nullptr : lookup_(i);
+    if (!view) {
+      ++holding;  // itself, or down: not looked at
+      continue;
+    }
+    const auto [t, vote] = view->durable_vote();
+    if (t > term || (t == term && vote == id)) {
+      ++holding;
+      continue;
+    }
+    lacking += lacking.empty() ? "" : ", ";
+    lacking += node_name(i) + " has term " + std::to_string(t) + " " +
+               (t < term              ? std::string("on disk")
+                : vote == raft::kNoNode ? std::string("with no vote on disk")
+                                        : "with its vote for " + node_name(static_cast<int>(vote) - 1) + " on disk");
+  }
+  if (holding * 2 > total) return;
+  fail("election on a durable majority: " + node_name(node) + " became leader of term " +
+           std::to_string(term) + " with durable votes or later terms on " + std::to_string(holding) +
+           " of " + std::to_string(total) + " nodes (" + lacking +
+           "): a vote granted before it was synced, which a crash would let its node grant again",
+       now);
+}
+
 void ClusterInvariants::check_commits(int node, const ReplicaView& core, Nanos now) {
   NodeState& n = nodes_[static_cast<size_t>(node)];
   const raft::Index commit = core.commit_index();
@@ -143,6 +210,8 @@ void ClusterInvariants::check_leader(int node, const ReplicaView& core, Nanos no
   }
   if (n.led_checked == term) return;
   n.led_checked = term;
+  check_votes_durable(node, core, now);
+  if (!raft_violation_.empty()) return;
   // Entries committed in an earlier term must all be in the new leader's log. (One committed in
   // this term or later, by an old leader whose acks were sent before its followers voted here,
   // need not be: the paper's proof covers commits in earlier terms only.)

@@ -17,6 +17,16 @@
 //    when a node that is leader of term t after a step has advanced its commit index in that
 //    step, the entry at the new commit index is of term t (entries of earlier terms are
 //    committed with it, never by themselves);
+//  - election on a durable majority: when a node is first seen leading term t, a majority of the
+//    nodes hold durably (as an fsync left them: what a power cut now would keep) a term after t,
+//    or term t with their vote for it. A vote granted before it was synced counts only in memory,
+//    so a crash could let that node vote again in term t. The leader and nodes that are down count
+//    as holding it;
+//  - ReadIndex covers what was committed: a read a leader confirms at read index r arrived when no
+//    node had committed past r (the highest commit index among the other nodes at the step that
+//    handed the read to Raft is the bound). A leader deposed meanwhile, or a round confirmed by
+//    answers to a heartbeat sent before the read arrived, fails it even when no client's read
+//    happened to see the stale value;
 //  - replicas agree: nodes that applied the log through the same index hold the same state
 //    machine digest, compared across time (every digest seen is kept by index), not only between
 //    nodes that happen to stand at the same index at once.
@@ -28,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cluster/node/node_core.h"
@@ -49,12 +60,15 @@ class ReplicaView {
   virtual uint32_t state_digest() const = 0;
   // The last log index that is durable (fsynced) now; entries after it are in memory only.
   virtual raft::Index durable_through() const { return ~raft::Index{0}; }
+  // The term and vote that are durable now (an unknown view: a term after every term).
+  virtual std::pair<raft::Term, raft::NodeId> durable_vote() const { return {~raft::Term{0}, raft::kNoNode}; }
 };
 
 class CoreView final : public ReplicaView {
  public:
-  explicit CoreView(const node::NodeCore& core, raft::Index durable_through = ~raft::Index{0})
-      : core_(core), durable_through_(durable_through) {}
+  explicit CoreView(const node::NodeCore& core, raft::Index durable_through = ~raft::Index{0},
+                    std::pair<raft::Term, raft::NodeId> durable_vote = {~raft::Term{0}, raft::kNoNode})
+      : core_(core), durable_through_(durable_through), durable_vote_(durable_vote) {}
   raft::Role role() const override { return core_.role(); }
   raft::Term term() const override { return core_.term(); }
   raft::Index commit_index() const override { return core_.commit_index(); }
@@ -66,10 +80,12 @@ class CoreView final : public ReplicaView {
   raft::Index applied_index() const override { return core_.applied_index(); }
   uint32_t state_digest() const override { return core_.state_digest(); }
   raft::Index durable_through() const override { return durable_through_; }
+  std::pair<raft::Term, raft::NodeId> durable_vote() const override { return durable_vote_; }
 
  private:
   const node::NodeCore& core_;
   raft::Index durable_through_;
+  std::pair<raft::Term, raft::NodeId> durable_vote_;
 };
 
 class ClusterInvariants {
@@ -80,8 +96,10 @@ class ClusterInvariants {
   ClusterInvariants(int nodes, Lookup lookup);
 
   // After node `node` (0-based) finished a step. `incarnation` changes when the node restarted:
-  // its log is then checked again from the start.
-  void after_step(int node, uint64_t incarnation, const ReplicaView& core, Nanos now);
+  // its log is then checked again from the start. `reads`: the ReadIndex rounds it reported in
+  // the step (NodeCore's Outbox::reads).
+  void after_step(int node, uint64_t incarnation, const ReplicaView& core, Nanos now,
+                  const std::vector<node::ReadRound>& reads = {});
   // Compares the node's state digest with every digest seen at its applied index.
   void audit_state(int node, const ReplicaView& core, Nanos now);
 
@@ -92,6 +110,8 @@ class ClusterInvariants {
   uint64_t steps_checked() const { return steps_; }
   uint64_t commits_checked() const { return commits_; }
   uint64_t digests_compared() const { return digests_; }
+  uint64_t elections_checked() const { return elections_; }
+  uint64_t reads_checked() const { return reads_; }
 
  private:
   struct Committed {
@@ -106,7 +126,15 @@ class ClusterInvariants {
     raft::Term led_checked = 0;     // the last term whose leadership was checked for completeness
     raft::Index leader_commit = 0;  // the commit index last checked on a majority, as leader
     std::optional<raft::Index> commit;  // after the node's previous step (none before its first)
+    struct ReadBound {
+      raft::Index commit = 0;  // the highest commit index of another node when the read arrived
+      int node = -1;
+      Nanos at = 0;
+    };
+    std::unordered_map<std::string, ReadBound> reads;  // by context, until confirmed
   };
+  void check_reads(int node, const ReplicaView& core, const std::vector<node::ReadRound>& reads, Nanos now);
+  void check_votes_durable(int node, const ReplicaView& core, Nanos now);
   void check_leader_commit_term(int node, const ReplicaView& core, Nanos now);
   void check_commits(int node, const ReplicaView& core, Nanos now);
   void check_leader(int node, const ReplicaView& core, Nanos now);
@@ -129,6 +157,8 @@ class ClusterInvariants {
   uint64_t steps_ = 0;
   uint64_t commits_ = 0;
   uint64_t digests_ = 0;
+  uint64_t elections_ = 0;
+  uint64_t reads_ = 0;
 };
 
 }  // namespace sim

@@ -17,6 +17,7 @@ struct FakeReplica final : ReplicaView {
   raft::Index applied_ = 0;
   uint32_t digest_ = 0;
   raft::Index durable_ = ~raft::Index{0};  // all of it, unless a step's fsync is running
+  std::pair<raft::Term, raft::NodeId> durable_vote_{~raft::Term{0}, raft::kNoNode};  // unknown
 
   raft::Role role() const override { return role_; }
   raft::Term term() const override { return term_; }
@@ -30,6 +31,7 @@ struct FakeReplica final : ReplicaView {
   raft::Index applied_index() const override { return applied_; }
   uint32_t state_digest() const override { return digest_; }
   raft::Index durable_through() const override { return durable_; }
+  std::pair<raft::Term, raft::NodeId> durable_vote() const override { return durable_vote_; }
 };
 
 TEST(ClusterInvariants, ACorrectHistoryBreaksNothing) {
@@ -190,6 +192,72 @@ TEST(ClusterInvariants, AFollowerHoldsOnlyWhatItHasFsynced) {
             "at 2 ms: commit on a majority: n1, leader of term 2, committed index 3 (an entry of "
             "term 2) held by 1 of 3 nodes (n2 holds it in memory only (its fsync had not "
             "returned), n3 has no entry there)");
+}
+
+// A vote counts once it is durable: granted from memory, a crash lets its node grant it again.
+TEST(ClusterInvariants, ALeaderIsElectedOnVotesAMajorityHoldsOnDisk) {
+  std::vector<FakeReplica> r(3);
+  ClusterInvariants inv(3, [&](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+  FakeReplica& leader = r[0];
+  leader.role_ = raft::Role::kLeader;
+  leader.term_ = 4;
+  r[1].durable_vote_ = {4, 1};  // n2 voted for n1 and synced it
+  r[2].durable_vote_ = {3, 3};
+  inv.after_step(0, 1, leader, 1'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");  // n1 and n2: 2 of 3
+  r[1].durable_vote_ = {6, raft::kNoNode};  // a later term counts: it cannot vote in term 5 again
+  leader.term_ = 5;
+  inv.after_step(0, 1, leader, 2'000'000);
+  EXPECT_EQ(inv.raft_violation(), "");
+  r[1].durable_vote_ = {7, raft::kNoNode};  // its vote for n1 in term 7 is in memory only
+  r[2].durable_vote_ = {7, 3};
+  leader.term_ = 7;
+  inv.after_step(0, 1, leader, 3'000'000);
+  EXPECT_EQ(inv.raft_violation(),
+            "at 3 ms: election on a durable majority: n1 became leader of term 7 with durable votes "
+            "or later terms on 1 of 3 nodes (n2 has term 7 with no vote on disk, n3 has term 7 with "
+            "its vote for n3 on disk): a vote granted before it was synced, which a crash would let "
+            "its node grant again");
+}
+
+// A read a leader confirms must cover every entry some node had committed when the read arrived.
+TEST(ClusterInvariants, AReadConfirmedBelowAnEarlierCommitElsewhereIsStale) {
+  std::vector<FakeReplica> r(3);
+  ClusterInvariants inv(3, [&](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+  FakeReplica& leader = r[0];
+  leader.role_ = raft::Role::kLeader;
+  leader.term_ = 2;
+  leader.commit_ = 5;
+  r[1].commit_ = 5;
+  inv.after_step(0, 1, leader, 1'000'000, {node::ReadRound{"a", false, 0}});
+  r[1].commit_ = 9;  // committed after read "a" arrived: "a" need not cover it
+  inv.after_step(0, 1, leader, 2'000'000, {node::ReadRound{"b", false, 0}, node::ReadRound{"a", true, 5}});
+  EXPECT_EQ(inv.raft_violation(), "");
+  inv.after_step(0, 1, leader, 3'000'000, {node::ReadRound{"b", true, 5}});
+  EXPECT_EQ(inv.raft_violation(),
+            "at 3 ms: ReadIndex covers what was committed: n1, leader of term 2, confirmed a read at "
+            "index 5, but n2 had committed index 9 when the read arrived at 2 ms (the read can miss "
+            "writes that completed before it was sent)");
+}
+
+TEST(ClusterInvariants, AReadRoundIsForgottenWhenItsLeaderStepsDown) {
+  std::vector<FakeReplica> r(3);
+  ClusterInvariants inv(3, [&](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+  FakeReplica& n1 = r[0];
+  n1.role_ = raft::Role::kLeader;
+  n1.term_ = 2;
+  n1.commit_ = 5;
+  r[2].commit_ = 8;
+  inv.after_step(0, 1, n1, 1'000'000, {node::ReadRound{"a", false, 0}});
+  n1.role_ = raft::Role::kFollower;  // Raft dropped the round
+  inv.after_step(0, 1, n1, 2'000'000);
+  n1.role_ = raft::Role::kLeader;
+  n1.term_ = 3;
+  n1.commit_ = 8;
+  r[2].commit_ = 0;
+  // The same context again (a new round after a restart numbers from 1 again): a new bound.
+  inv.after_step(0, 1, n1, 3'000'000, {node::ReadRound{"a", false, 0}, node::ReadRound{"a", true, 8}});
+  EXPECT_EQ(inv.raft_violation(), "");
 }
 
 TEST(ClusterInvariants, ALeaderCommitsAnEarlierTermsEntryOnlyWithOneOfItsOwnTerm) {

@@ -44,6 +44,7 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
   std::unique_ptr<NodeProcess> p(new NodeProcess(std::move(core.value()), disk, logs));
   // As kvnode's driver: what the core has sent so far goes out before each fsync.
   p->core_->set_before_sync([raw = p.get()] {
+    raw->synced_vote_before_ = std::exchange(raw->synced_vote_, {raw->core_->term(), raw->core_->vote()});
     if (!raw->current_) return;
     // The step's previous fsync (if any) has returned: what it wrote is durable.
     if (raw->syncing_last_) raw->durable_last_ = *raw->syncing_last_;
@@ -51,6 +52,7 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
     raw->drain(raw->current_now_, *raw->current_);
     raw->current_->sync_point();
   });
+  p->synced_vote_ = p->synced_vote_before_ = {p->core_->term(), p->core_->vote()};  // recovered
   p->core_->started("sim://n" + std::to_string(options.id));
   p->core_->tick(now);
   return p;
@@ -88,11 +90,13 @@ void NodeProcess::end_step(Nanos now, Outbox& out) {
   step_end_last_ = core_->last_index();
   current_ = nullptr;
   drain(now, out);
-  if (observer_) observer_(*core_);
+  if (observer_) observer_(*this);
+  reads_.clear();
 }
 
 void NodeProcess::drain(Nanos now, Outbox& out, std::vector<std::string>* status_reply) {
   node::Outbox o = core_->take_outbox();
+  for (auto& r : o.reads) reads_.push_back(std::move(r));
   const std::string ts = logs_->lines.size() < logs_->max_lines && !o.logs.empty() ? sim_ts(now) : "";
   for (const auto& line : o.logs) {
     if (logs_->lines.size() < logs_->max_lines) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -48,9 +49,18 @@ class NodeProcess final : public Process {
   // that is durable already, i.e. as it was before that fsync (entries it writes are in memory
   // only; a crash undoes it). Recorded at the step's start and before each of its fsyncs.
   raft::Index durable_last() const { return durable_last_; }
+  // The term and vote an fsync has made durable (what a power cut now would leave): the hard state
+  // as it stood at the last fsync, or at the one before it while the step's last fsync has not
+  // returned (`in_synced_step`). A vote set in memory and never synced is not in it.
+  std::pair<raft::Term, raft::NodeId> durable_vote(bool in_synced_step) const {
+    return in_synced_step ? synced_vote_before_ : synced_vote_;
+  }
+  // The ReadIndex rounds the core reported since the last step observer ran (NodeCore::Outbox).
+  const std::vector<node::ReadRound>& step_reads() const { return reads_; }
   // Called after every step (an input handled and flushed), with the core as the step left it:
   // the simulation's cluster-wide invariant checks.
-  void set_step_observer(std::function<void(const node::NodeCore&)> observer) { observer_ = std::move(observer); }
+  void set_step_observer(std::function<void(const NodeProcess&)> observer) { observer_ = std::move(observer); }
+  const node::NodeCore& core() const { return *core_; }
 
  private:
   NodeProcess(std::unique_ptr<node::NodeCore> core, SimDisk* disk, LogSink* logs)
@@ -63,7 +73,10 @@ class NodeProcess final : public Process {
   SimDisk* disk_;
   LogSink* logs_;
   std::vector<node::StorageJob> jobs_;  // snapshot writes in flight, by token - 1
-  std::function<void(const node::NodeCore&)> observer_;
+  std::function<void(const NodeProcess&)> observer_;
+  std::vector<node::ReadRound> reads_;
+  std::pair<raft::Term, raft::NodeId> synced_vote_;         // at the last fsync (or as recovered)
+  std::pair<raft::Term, raft::NodeId> synced_vote_before_;  // at the fsync before that
   Outbox* current_ = nullptr;  // during end_step(): where the before-fsync outputs go
   raft::Index durable_last_ = ~raft::Index{0};
   raft::Index step_end_last_ = ~raft::Index{0};  // the log's last index when the last step ended

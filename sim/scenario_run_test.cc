@@ -169,6 +169,9 @@ TEST(ScenarioRun, TheSimulationsOwnChecksComeFirstInTheResults) {
     EXPECT_EQ(run.results.checks[0].name, "raft_invariants") << testing::trace(seed);
     EXPECT_EQ(run.results.checks[1].name, "replicas_agree") << testing::trace(seed);
     EXPECT_NE(run.results.checks[0].summary.find("node steps"), std::string::npos) << testing::trace(seed);
+    // The leader kill and the partitions make elections; half the operations are ReadIndex reads.
+    EXPECT_EQ(run.results.checks[0].summary.find(" 0 elections"), std::string::npos) << run.results.checks[0].summary;
+    EXPECT_EQ(run.results.checks[0].summary.find(" 0 ReadIndex"), std::string::npos) << run.results.checks[0].summary;
     const std::string results = slurp(run.results.run_dir + "/results.json");
     EXPECT_NE(results.find("\"raft_invariants\""), std::string::npos) << testing::trace(seed);
     EXPECT_NE(results.find("\"replicas_agree\""), std::string::npos) << testing::trace(seed);

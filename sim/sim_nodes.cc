@@ -16,8 +16,8 @@ SimNodes::SimNodes(SimClock& clock, SimNetwork& net, std::vector<node::NodeCoreO
           auto p = NodeProcess::open(options_[i], disks_[i].get(), &logs_[i], now, &error);
           errors_[i] = error;
           if (p) {
-            p->set_step_observer([this, i](const node::NodeCore& core) {
-              if (observer_) observer_(static_cast<int>(i), hosts_[i]->incarnation(), core);
+            p->set_step_observer([this, i](const NodeProcess& process) {
+              if (observer_) observer_(static_cast<int>(i), hosts_[i]->incarnation(), process);
             });
           }
           return std::unique_ptr<Process>(std::move(p));
@@ -136,6 +136,11 @@ node::NodeCore* SimNodes::core(int node) {
 raft::Index SimNodes::durable_through(int node) {
   if (!running(node) || !host(node).in_synced_step()) return ~raft::Index{0};
   return static_cast<NodeProcess*>(host(node).process())->durable_last();
+}
+
+std::pair<raft::Term, raft::NodeId> SimNodes::durable_vote(int node) {
+  if (!running(node)) return {~raft::Term{0}, raft::kNoNode};
+  return static_cast<NodeProcess*>(host(node).process())->durable_vote(host(node).in_synced_step());
 }
 
 common::Result<harness::sut::NodeStatus> SimNodes::status(int node, int64_t timeout_ns) {

@@ -82,8 +82,10 @@ class SimNodes final : public harness::sut::Nodes {
   // The last log index of `node` that is durable now: all of it, unless it is inside a step whose
   // last fsync has not returned (NodeProcess::durable_last).
   raft::Index durable_through(int node);
+  // The term and vote of `node` that an fsync has made durable (NodeProcess::durable_vote).
+  std::pair<raft::Term, raft::NodeId> durable_vote(int node);
   // Called after every step of a node: (node, incarnation, its core as the step left it).
-  using StepObserver = std::function<void(int, uint64_t, const node::NodeCore&)>;
+  using StepObserver = std::function<void(int, uint64_t, const NodeProcess&)>;
   void set_step_observer(StepObserver observer) { observer_ = std::move(observer); }
   // Why the node last refused to start ("" if it did not).
   const std::string& start_error(int node) const { return errors_[static_cast<size_t>(node)]; }

@@ -40,7 +40,8 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
       invariants_(spec.nodes, [this](int i) -> const ReplicaView* {
         node::NodeCore* c = nodes_ ? nodes_->core(i) : nullptr;
         if (!c || !c->failure().is_ok()) return nullptr;
-        return &peer_views_[static_cast<size_t>(i)].emplace(*c, nodes_->durable_through(i));
+        return &peer_views_[static_cast<size_t>(i)].emplace(*c, nodes_->durable_through(i),
+                                                            nodes_->durable_vote(i));
       }),
       peer_views_(static_cast<size_t>(spec.nodes)) {
   LinkQuality base;
@@ -74,8 +75,9 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
   timing.max_inputs_per_step = options.max_inputs_per_step;
   nodes_ = std::make_unique<SimNodes>(clock_, net_, std::move(opts), std::move(disks), timing);
   clients_ = std::make_unique<SimClients>(clock_, net_, seam_, spec.nodes);
-  nodes_->set_step_observer([this](int node, uint64_t incarnation, const node::NodeCore& core) {
-    invariants_.after_step(node, incarnation, CoreView(core), loop_.now());
+  nodes_->set_step_observer([this](int node, uint64_t incarnation, const NodeProcess& process) {
+    const node::NodeCore& core = process.core();
+    invariants_.after_step(node, incarnation, CoreView(core), loop_.now(), process.step_reads());
     const uint64_t previous = std::exchange(last_incarnation_[static_cast<size_t>(node)], incarnation);
     if (options_.election_crash > 0) {
       ElectionState& e = election_state_[static_cast<size_t>(node)];
@@ -129,7 +131,12 @@ std::vector<harness::sut::System::OwnCheck> SimSystem::own_checks() const {
   std::vector<OwnCheck> out;
   const std::string& v = invariants_.raft_violation();
   out.push_back(OwnCheck{"raft_invariants", v.empty(),
-                         v.empty() ? "election safety, state machine safety and leader completeness held over " +
+                         v.empty() ? "election safety, state machine safety, leader completeness, commits on "
+                                     "durable majorities, " +
+                                         std::to_string(invariants_.elections_checked()) +
+                                         " elections on durable votes and " +
+                                         std::to_string(invariants_.reads_checked()) +
+                                         " ReadIndex rounds covering every commit held over " +
                                          std::to_string(invariants_.steps_checked()) + " node steps (" +
                                          std::to_string(invariants_.commits_checked()) + " commits compared)"
                                    : v});

@@ -74,10 +74,20 @@ struct SnapshotWritten {
   double write_ms = 0;      // time the write took, for the log (0 if the driver does not know)
 };
 
+// A ReadIndex round of this node as leader, reported for a simulation's checks (kvnode's driver
+// drops them): `confirmed` false when a batch of Gets was handed to Raft under `context`, true when
+// Raft released `context` at read index `index` (the Gets are then served once applied >= index).
+struct ReadRound {
+  std::string context;
+  bool confirmed = false;
+  raft::Index index = 0;
+};
+
 struct Outbox {
   std::vector<Outgoing> messages;
   std::vector<StorageJob> jobs;
   std::vector<LogLine> logs;
+  std::vector<ReadRound> reads;  // observation only: not work for the driver (empty() ignores it)
   bool empty() const { return messages.empty() && jobs.empty() && logs.empty(); }
 };
 

@@ -43,7 +43,10 @@ common::Status NodeCore::State::finish_ready(raft::Ready& rd) {
   }
   for (const auto& m : rd.messages_after_persist) send_raft(m);
   apply(rd.committed_entries);
-  for (const auto& rs : rd.read_states) pending.read_confirmed(rs.context, rs.index);
+  for (const auto& rs : rd.read_states) {
+    out.reads.push_back(ReadRound{rs.context, true, rs.index});
+    pending.read_confirmed(rs.context, rs.index);
+  }
   serve_reads();
   raft->advance();
   return common::Status::ok();

@@ -110,6 +110,7 @@ void NodeCore::State::flush_read_batch() {
   std::string ctx = read_context(++read_counter);
   if (raft->role() != raft::Role::kLeader || !raft->read_index(ctx))
     return reply_all(std::move(batch), wire::ReplyCode::kWrongLeader);
+  out.reads.push_back(ReadRound{ctx, false, 0});
   pending.add_read_batch(ctx, std::move(batch));
 }
 
