@@ -92,7 +92,7 @@ void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& co
     lacking += node_name(i);
     lacking += !t               ? " has no entry there"
                : *t != *term    ? " holds term " + std::to_string(*t)
-                                : " holds it in memory only (its fsync had not returned)";
+                                : " holds it in memory only (" + view->not_durable_why() + ")";
   }
   if (holding * 2 > total) return;
   fail("commit on a majority: " + node_name(node) + ", leader of term " +

@@ -60,6 +60,8 @@ class ReplicaView {
   virtual uint32_t state_digest() const = 0;
   // The last log index that is durable (fsynced) now; entries after it are in memory only.
   virtual raft::Index durable_through() const { return ~raft::Index{0}; }
+  // Why entries after durable_through() are not durable, for the message.
+  virtual std::string not_durable_why() const { return "its fsync had not returned"; }
   // The term and vote that are durable now (an unknown view: a term after every term).
   virtual std::pair<raft::Term, raft::NodeId> durable_vote() const { return {~raft::Term{0}, raft::kNoNode}; }
 };
@@ -67,8 +69,10 @@ class ReplicaView {
 class CoreView final : public ReplicaView {
  public:
   explicit CoreView(const node::NodeCore& core, raft::Index durable_through = ~raft::Index{0},
-                    std::pair<raft::Term, raft::NodeId> durable_vote = {~raft::Term{0}, raft::kNoNode})
-      : core_(core), durable_through_(durable_through), durable_vote_(durable_vote) {}
+                    std::pair<raft::Term, raft::NodeId> durable_vote = {~raft::Term{0}, raft::kNoNode},
+                    bool recovered_unsynced = false)
+      : core_(core), durable_through_(durable_through), durable_vote_(durable_vote),
+        recovered_unsynced_(recovered_unsynced) {}
   raft::Role role() const override { return core_.role(); }
   raft::Term term() const override { return core_.term(); }
   raft::Index commit_index() const override { return core_.commit_index(); }
@@ -81,11 +85,16 @@ class CoreView final : public ReplicaView {
   uint32_t state_digest() const override { return core_.state_digest(); }
   raft::Index durable_through() const override { return durable_through_; }
   std::pair<raft::Term, raft::NodeId> durable_vote() const override { return durable_vote_; }
+  std::string not_durable_why() const override {
+    return recovered_unsynced_ ? "its recovery read it from the page cache and no fsync has made it durable since"
+                               : ReplicaView::not_durable_why();
+  }
 
  private:
   const node::NodeCore& core_;
   raft::Index durable_through_;
   std::pair<raft::Term, raft::NodeId> durable_vote_;
+  bool recovered_unsynced_;
 };
 
 class ClusterInvariants {

@@ -45,6 +45,7 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
   // As kvnode's driver: what the core has sent so far goes out before each fsync.
   p->core_->set_before_sync([raw = p.get()] {
     raw->synced_vote_before_ = std::exchange(raw->synced_vote_, {raw->core_->term(), raw->core_->vote()});
+    raw->synced_since_open_ = true;
     if (!raw->current_) return;
     // The step's previous fsync (if any) has returned: what it wrote is durable.
     if (raw->syncing_last_) raw->durable_last_ = *raw->syncing_last_;
@@ -53,6 +54,8 @@ std::unique_ptr<NodeProcess> NodeProcess::open(const node::NodeCoreOptions& opti
     raw->current_->sync_point();
   });
   p->synced_vote_ = p->synced_vote_before_ = {p->core_->term(), p->core_->vote()};  // recovered
+  p->recovered_unsynced_ = disk->read_not_durable();
+  p->recovered_floor_ = p->core_->first_index() - 1;
   p->core_->started("sim://n" + std::to_string(options.id));
   p->core_->tick(now);
   return p;

@@ -49,6 +49,17 @@ class NodeProcess final : public Process {
   // that is durable already, i.e. as it was before that fsync (entries it writes are in memory
   // only; a crash undoes it). Recorded at the step's start and before each of its fsyncs.
   raft::Index durable_last() const { return durable_last_; }
+  // The log's last durable index now (every index: ~0), given whether a step's fsync is running:
+  // durable_last() then. A node whose recovery read bytes no fsync had made durable (a kill in
+  // the middle of an fsync leaves them in the page cache) holds durably only its snapshot until
+  // its first fsync has returned: a correct recovery syncs what it read before it relies on it.
+  raft::Index durable_through(bool in_synced_step) const {
+    if (recovery_not_durable(in_synced_step)) return recovered_floor_;
+    return in_synced_step ? durable_last_ : ~raft::Index{0};
+  }
+  bool recovery_not_durable(bool in_synced_step) const {
+    return recovered_unsynced_ && (!synced_since_open_ || in_synced_step);
+  }
   // The term and vote an fsync has made durable (what a power cut now would leave): the hard state
   // as it stood at the last fsync, or at the one before it while the step's last fsync has not
   // returned (`in_synced_step`). A vote set in memory and never synced is not in it.
@@ -75,6 +86,9 @@ class NodeProcess final : public Process {
   std::vector<node::StorageJob> jobs_;  // snapshot writes in flight, by token - 1
   std::function<void(const NodeProcess&)> observer_;
   std::vector<node::ReadRound> reads_;
+  bool recovered_unsynced_ = false;  // the recovery read bytes that were not durable
+  bool synced_since_open_ = false;   // an fsync began since (it has returned outside its step)
+  raft::Index recovered_floor_ = 0;  // the snapshot's last index at the recovery
   std::pair<raft::Term, raft::NodeId> synced_vote_;         // at the last fsync (or as recovered)
   std::pair<raft::Term, raft::NodeId> synced_vote_before_;  // at the fsync before that
   Outbox* current_ = nullptr;  // during end_step(): where the before-fsync outputs go

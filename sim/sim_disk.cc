@@ -105,6 +105,14 @@ common::Result<std::string> SimDisk::read_file(const std::string& path) {
   return it->second->data;
 }
 
+bool SimDisk::read_not_durable() const {
+  for (const auto& path : reads_) {
+    auto it = files_.find(path);
+    if (it != files_.end() && (it->second->platter || it->second->synced_len < it->second->data.size())) return true;
+  }
+  return false;
+}
+
 common::Status SimDisk::rename(const std::string& from, const std::string& to) {
   charge(timing_.op);
   auto it = files_.find(from);

@@ -86,6 +86,9 @@ class SimDisk : public storage::FileSystem {
   // The files read (read_file) since the last call to start_reads(): what a node's recovery read.
   void start_reads() { reads_.clear(); }
   bool was_read(const std::string& path) const { return reads_.count(path) > 0; }
+  // Some file read since start_reads() holds bytes no fsync has made durable (a kill keeps the
+  // page cache): what a recovery read is not all durable until it syncs it.
+  bool read_not_durable() const;
   void fail_next_sync() { fail_next_sync_ = true; }
   // The last sync since begin_step() (of a file or a directory) had not completed when the power
   // went (the node was still busy with that step: its fsync had not returned): it is undone, so

@@ -183,6 +183,28 @@ TEST(SimDisk, OnlyBytesAnFsyncReturnedForArePromised) {
   }
 }
 
+// What a node's recovery read is durable only if no file it read holds bytes past its last fsync.
+TEST(SimDisk, ARecoveryThatReadUnsyncedBytesIsToldSo) {
+  SimDisk disk = make_disk(1);
+  ASSERT_TRUE(disk.create_dirs("/d"));
+  auto f = disk.create("/d/a");
+  ASSERT_TRUE((*f)->append("synced"));
+  ASSERT_TRUE((*f)->sync());
+  auto g = disk.create("/d/b");
+  ASSERT_TRUE((*g)->append("in the page cache only"));
+  disk.kill();  // the page cache survives
+  disk.start_reads();
+  ASSERT_TRUE(disk.read_file("/d/a"));
+  EXPECT_FALSE(disk.read_not_durable());
+  ASSERT_TRUE(disk.read_file("/d/b"));
+  EXPECT_TRUE(disk.read_not_durable());
+  auto h = disk.open_append("/d/b");
+  ASSERT_TRUE((*h)->sync());
+  EXPECT_FALSE(disk.read_not_durable());
+  disk.start_reads();
+  EXPECT_FALSE(disk.read_not_durable());
+}
+
 // A sync undone by a crash during it (undo_step_syncs, then a kill): the bytes are still in the
 // page cache and read back after the restart, but not durable: a power cut before the next sync
 // loses them (except the prefix a torn write may keep); a sync after the restart keeps them.

@@ -134,8 +134,13 @@ node::NodeCore* SimNodes::core(int node) {
 }
 
 raft::Index SimNodes::durable_through(int node) {
-  if (!running(node) || !host(node).in_synced_step()) return ~raft::Index{0};
-  return static_cast<NodeProcess*>(host(node).process())->durable_last();
+  if (!running(node)) return ~raft::Index{0};
+  return static_cast<NodeProcess*>(host(node).process())->durable_through(host(node).in_synced_step());
+}
+
+bool SimNodes::recovery_not_durable(int node) {
+  return running(node) &&
+         static_cast<NodeProcess*>(host(node).process())->recovery_not_durable(host(node).in_synced_step());
 }
 
 std::pair<raft::Term, raft::NodeId> SimNodes::durable_vote(int node) {

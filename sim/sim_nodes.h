@@ -82,6 +82,8 @@ class SimNodes final : public harness::sut::Nodes {
   // The last log index of `node` that is durable now: all of it, unless it is inside a step whose
   // last fsync has not returned (NodeProcess::durable_last).
   raft::Index durable_through(int node);
+  // The node's recovery read bytes that are not durable yet (NodeProcess::recovery_not_durable).
+  bool recovery_not_durable(int node);
   // The term and vote of `node` that an fsync has made durable (NodeProcess::durable_vote).
   std::pair<raft::Term, raft::NodeId> durable_vote(int node);
   // Called after every step of a node: (node, incarnation, its core as the step left it).

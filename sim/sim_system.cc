@@ -41,7 +41,8 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
         node::NodeCore* c = nodes_ ? nodes_->core(i) : nullptr;
         if (!c || !c->failure().is_ok()) return nullptr;
         return &peer_views_[static_cast<size_t>(i)].emplace(*c, nodes_->durable_through(i),
-                                                            nodes_->durable_vote(i));
+                                                            nodes_->durable_vote(i),
+                                                            nodes_->recovery_not_durable(i));
       }),
       peer_views_(static_cast<size_t>(spec.nodes)) {
   LinkQuality base;
