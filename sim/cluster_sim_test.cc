@@ -200,5 +200,50 @@ TEST(ClusterSim, ACutOffLeaderStepsDownOnlyWithCheckQuorum) {
   }
 }
 
+// After the run every live node applies what was committed (replicas_catch_up, the last of the
+// simulation's own checks); a node whose disk is far too slow to catch up within 30 s of simulated
+// time fails it, a node that is down is left out.
+TEST(ClusterSim, EveryLiveReplicaCatchesUpAfterTheRun) {
+  enum class Third { kNormal, kTooSlow, kDown };
+  for (Third third : {Third::kNormal, Third::kTooSlow, Third::kDown}) {
+    for (uint64_t seed : testing::seeds(2)) {
+      WorldOptions wo;
+      wo.seed = seed;
+      wo.write_logs = false;
+      SimSystem sys(spec_for(seed, 3), wo);
+      ASSERT_TRUE(sys.start()) << testing::trace(seed);
+      auto has_leader = [&] {
+        for (int i = 0; i < 3; ++i)
+          if (sys.sim_nodes().core(i) && sys.sim_nodes().core(i)->role() == raft::Role::kLeader) return true;
+        return false;
+      };
+      ASSERT_TRUE(sys.loop().run_until(has_leader, 5 * kSecond)) << testing::trace(seed);
+      if (third == Third::kTooSlow) {
+        ASSERT_TRUE(sys.sim_nodes().slow_disk(2, 1e6));  // an fsync takes minutes
+      }
+      if (third == Third::kDown) {
+        ASSERT_TRUE(sys.nodes().kill(2, sut::Crash::kProcess));
+      }
+      auto writer = sys.clock().spawn("client", [&] {
+        sut::ClientOptions co;
+        co.name = "c";
+        co.client_id = 7;
+        auto client = sys.clients().make(co);
+        for (int i = 0; i < 20; ++i)
+          (void)client->invoke(sut::OpKind::kAppend, "k", "x", sys.clock().now_ns() + 2 * kSecond);
+      });
+      writer->join();
+      sys.stop();
+      const auto checks = sys.own_checks();
+      ASSERT_EQ(checks.back().name, "replicas_catch_up");
+      EXPECT_EQ(checks.back().passed, third != Third::kTooSlow) << testing::trace(seed) << checks.back().summary;
+      const std::string expect = third == Third::kNormal  ? "the 3 of 3 nodes up at the end applied through index"
+                                 : third == Third::kDown ? "the 2 of 3 nodes up at the end applied through index"
+                                                         : "n3 had applied the log only through index";
+      EXPECT_NE(checks.back().summary.find(expect), std::string::npos) << testing::trace(seed) << checks.back().summary;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sim

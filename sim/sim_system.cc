@@ -98,7 +98,7 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
   restart_rng_ = Seeds(options_.seed).stream("restart-crash");
 }
 
-SimSystem::~SimSystem() { stop(); }
+SimSystem::~SimSystem() { finish(false); }
 
 common::Status SimSystem::start() {
   if (started_) return common::Status::ok();
@@ -148,6 +148,7 @@ std::vector<harness::sut::System::OwnCheck> SimSystem::own_checks() const {
                                    : d});
   // A node never starts over damaged durable state (SimNodes::set_bit_rot).
   out.push_back(OwnCheck{"damage_refused", nodes_->damage_violation().empty(), nodes_->damage_summary()});
+  out.push_back(OwnCheck{"replicas_catch_up", caught_up_, catch_up_summary_});
   return out;
 }
 
@@ -253,10 +254,66 @@ void SimSystem::crash_soon(int node, common::Rng& rng, Nanos within, const std::
   });
 }
 
-void SimSystem::stop() {
+void SimSystem::stop() { finish(true); }
+
+void SimSystem::settle() {
+  const int n = nodes_->count();
+  std::vector<int> live;
+  raft::Index target = 0;
+  for (int i = 0; i < n; ++i) {
+    const node::NodeCore* c = nodes_->core(i);
+    if (!c || !c->failure().is_ok() || nodes_->paused(i)) continue;
+    live.push_back(i);
+    target = std::max(target, c->commit_index());
+  }
+  if (live.size() * 2 <= static_cast<size_t>(n)) {
+    catch_up_summary_ = "not checked: " + std::to_string(live.size()) + " of " + std::to_string(n) +
+                        " nodes were up at the end";
+    return;
+  }
+  for (int a : live)
+    for (int b : live)
+      if (a != b && net_.blocked(a, b)) {
+        catch_up_summary_ = "not checked: the link n" + std::to_string(a + 1) + " -> n" + std::to_string(b + 1) +
+                            " was still cut at the end";
+        return;
+      }
+  const Nanos start = loop_.now();
+  const Nanos limit = 30 * kSecond;
+  // The first live node that has not applied through the target, or -1.
+  auto behind = [&] {
+    for (int i : live) {
+      const node::NodeCore* c = nodes_->core(i);
+      if (c && c->failure().is_ok() && c->applied_index() < target) return i;
+    }
+    return -1;
+  };
+  int late = behind();
+  while (late >= 0 && loop_.now() - start < limit) {
+    clock_.sleep_for(50 * kMilli);
+    late = behind();
+  }
+  const std::string nodes = std::to_string(live.size()) + " of " + std::to_string(n) + " nodes";
+  if (late < 0) {
+    catch_up_summary_ = "the " + nodes + " up at the end applied through index " + std::to_string(target) +
+                        " (the highest commit index) within " + std::to_string((loop_.now() - start) / kMilli) +
+                        " ms after the run";
+    return;
+  }
+  caught_up_ = false;
+  const node::NodeCore* c = nodes_->core(late);
+  catch_up_summary_ = "n" + std::to_string(late + 1) + " had applied the log only through index " +
+                      std::to_string(c ? c->applied_index() : 0) + " (its commit index " +
+                      std::to_string(c ? c->commit_index() : 0) + ", log " +
+                      std::to_string(c ? c->first_index() : 0) + ".." + std::to_string(c ? c->last_index() : 0) +
+                      ") 30 s after the run, when index " + std::to_string(target) +
+                      " had been committed, with " + nodes + " up and the network healed: a replica that never "
+                      "catches up";
+}
+
+void SimSystem::finish(bool settle_first) {
   if (stopped_ || !started_) return;
   audit();
-  stopped_ = true;
   finishing_ = true;
   if (sim_faults_) {
     try {
@@ -264,6 +321,11 @@ void SimSystem::stop() {
     } catch (const SimStalled&) {
     }
   }
+  if (settle_first) {
+    settle();
+    audit();
+  }
+  stopped_ = true;
   for (int i = 0; i < nodes_->count(); ++i) {
     std::string line(1, 'n');  // appended: GCC 12 reports a false -Wrestrict on "lit" + to_string
     line += std::to_string(i + 1);  // Raft ids, as in logs/n<id>.log

@@ -88,7 +88,8 @@ class SimSystem final : public harness::sut::System {
   harness::sut::Nodes& nodes() override { return *nodes_; }
   harness::sut::Network& network() override { return seam_; }
   harness::sut::Clients& clients() override { return *clients_; }
-  // raft_invariants and replicas_agree (sim/invariants.h).
+  // raft_invariants and replicas_agree (sim/invariants.h), damage_refused (SimNodes::set_bit_rot)
+  // and replicas_catch_up (settle()).
   std::vector<OwnCheck> own_checks() const override;
 
   SimNodes& sim_nodes() { return *nodes_; }
@@ -136,6 +137,15 @@ class SimSystem final : public harness::sut::System {
   std::vector<std::optional<CoreView>> peer_views_;  // what invariants_'s lookup hands out
   void audit();
   void schedule_audit();
+  // After the run (clients gone, faults healed): every node that is up and reachable applies
+  // through the highest commit index any node had, within 30 s of simulated time. A follower
+  // left behind for good (an append or snapshot install that never succeeds) is a bug no client
+  // need ever see: the cluster has silently lost a replica. Not checked when fewer than a
+  // majority is up or a link between live nodes is still cut (a run that ended in an error).
+  void settle();
+  void finish(bool settle_first);
+  bool caught_up_ = true;
+  std::string catch_up_summary_ = "not checked: the run did not end";
   bool started_ = false;
   bool stopped_ = false;
   bool finishing_ = false;
