@@ -62,6 +62,22 @@ void ClusterInvariants::check_leader_commit_term(int node, const ReplicaView& co
        now);
 }
 
+template <class Lacks>
+int ClusterInvariants::count_holding(int node, std::string* lacking, const Lacks& lacks) const {
+  int holding = 0;
+  for (int i = 0; i < static_cast<int>(nodes_.size()); ++i) {
+    const ReplicaView* view = i == node ? nullptr : lookup_(i);
+    const std::string why = view ? lacks(*view) : std::string();  // itself, or down: not looked at
+    if (why.empty()) {
+      ++holding;
+      continue;
+    }
+    *lacking += lacking->empty() ? "" : ", ";
+    *lacking += node_name(i) + why;
+  }
+  return holding;
+}
+
 void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& core, Nanos now) {
   NodeState& n = nodes_[static_cast<size_t>(node)];
   const raft::Index c = core.commit_index();
@@ -70,30 +86,15 @@ void ClusterInvariants::check_commit_on_majority(int node, const ReplicaView& co
   const auto term = core.log_term(c);
   if (!term || !lookup_) return;
   const int total = static_cast<int>(nodes_.size());
-  int holding = 0;
   std::string lacking;
-  for (int i = 0; i < total; ++i) {
-    if (i == node) {
-      ++holding;
-      continue;
-    }
-    const ReplicaView* view = lookup_(i);
-    if (!view) {
-      ++holding;  // down: its durable log is not looked at
-      continue;
-    }
-    const auto t = view->log_term(c);
-    const bool durable = c <= view->durable_through();
-    if (c < view->first_index() || (t && *t == *term && durable)) {  // in its snapshot, or in its log
-      ++holding;
-      continue;
-    }
-    lacking += lacking.empty() ? "" : ", ";
-    lacking += node_name(i);
-    lacking += !t               ? " has no entry there"
-               : *t != *term    ? " holds term " + std::to_string(*t)
-                                : " holds it in memory only (" + view->not_durable_why() + ")";
-  }
+  const int holding = count_holding(node, &lacking, [&](const ReplicaView& view) -> std::string {
+    const auto t = view.log_term(c);
+    if (c < view.first_index() || (t && *t == *term && c <= view.durable_through()))
+      return "";  // in its snapshot, or durably in its log
+    return !t            ? " has no entry there"
+           : *t != *term ? " holds term " + std::to_string(*t)
+                         : " holds it in memory only (" + view.not_durable_why() + ")";
+  });
   if (holding * 2 > total) return;
   fail("commit on a majority: " + node_name(node) + ", leader of term " +
            std::to_string(core.term()) + ", committed index " + std::to_string(c) +
@@ -141,25 +142,15 @@ void ClusterInvariants::check_votes_durable(int node, const ReplicaView& core, N
   const raft::Term term = core.term();
   const raft::NodeId id = static_cast<raft::NodeId>(node + 1);
   const int total = static_cast<int>(nodes_.size());
-  int holding = 0;
   std::string lacking;
-  for (int i = 0; i < total; ++i) {
-    const ReplicaView* view = i == node ? nullptr : lookup_(i);
-    if (!view) {
-      ++holding;  // itself, or down: not looked at
-      continue;
-    }
-    const auto [t, vote] = view->durable_vote();
-    if (t > term || (t == term && vote == id)) {
-      ++holding;
-      continue;
-    }
-    lacking += lacking.empty() ? "" : ", ";
-    lacking += node_name(i) + " has term " + std::to_string(t) + " " +
-               (t < term              ? std::string("on disk")
-                : vote == raft::kNoNode ? std::string("with no vote on disk")
-                                        : "with its vote for " + node_name(static_cast<int>(vote) - 1) + " on disk");
-  }
+  const int holding = count_holding(node, &lacking, [&](const ReplicaView& view) -> std::string {
+    const auto [t, vote] = view.durable_vote();
+    if (t > term || (t == term && vote == id)) return "";
+    return " has term " + std::to_string(t) + " " +
+           (t < term                ? std::string("on disk")
+            : vote == raft::kNoNode ? std::string("with no vote on disk")
+                                    : "with its vote for " + node_name(static_cast<int>(vote) - 1) + " on disk");
+  });
   if (holding * 2 > total) return;
   fail("election on a durable majority: " + node_name(node) + " became leader of term " +
            std::to_string(term) + " with durable votes or later terms on " + std::to_string(holding) +

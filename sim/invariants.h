@@ -66,13 +66,16 @@ class ReplicaView {
   virtual std::pair<raft::Term, raft::NodeId> durable_vote() const { return {~raft::Term{0}, raft::kNoNode}; }
 };
 
+// What of a live node is durable now (the defaults: everything, as for a node not looked at).
+struct Durability {
+  raft::Index through = ~raft::Index{0};  // the last log index an fsync has made durable
+  std::pair<raft::Term, raft::NodeId> vote{~raft::Term{0}, raft::kNoNode};  // term and vote on disk
+  bool recovery_unsynced = false;  // its recovery read bytes no fsync has made durable since
+};
+
 class CoreView final : public ReplicaView {
  public:
-  explicit CoreView(const node::NodeCore& core, raft::Index durable_through = ~raft::Index{0},
-                    std::pair<raft::Term, raft::NodeId> durable_vote = {~raft::Term{0}, raft::kNoNode},
-                    bool recovered_unsynced = false)
-      : core_(core), durable_through_(durable_through), durable_vote_(durable_vote),
-        recovered_unsynced_(recovered_unsynced) {}
+  explicit CoreView(const node::NodeCore& core, Durability durable = {}) : core_(core), durable_(durable) {}
   raft::Role role() const override { return core_.role(); }
   raft::Term term() const override { return core_.term(); }
   raft::Index commit_index() const override { return core_.commit_index(); }
@@ -83,18 +86,16 @@ class CoreView final : public ReplicaView {
   }
   raft::Index applied_index() const override { return core_.applied_index(); }
   uint32_t state_digest() const override { return core_.state_digest(); }
-  raft::Index durable_through() const override { return durable_through_; }
-  std::pair<raft::Term, raft::NodeId> durable_vote() const override { return durable_vote_; }
+  raft::Index durable_through() const override { return durable_.through; }
+  std::pair<raft::Term, raft::NodeId> durable_vote() const override { return durable_.vote; }
   std::string not_durable_why() const override {
-    return recovered_unsynced_ ? "its recovery read it from the page cache and no fsync has made it durable since"
-                               : ReplicaView::not_durable_why();
+    return durable_.recovery_unsynced ? "its recovery read it from the page cache and no fsync has made it durable since"
+                                      : ReplicaView::not_durable_why();
   }
 
  private:
   const node::NodeCore& core_;
-  raft::Index durable_through_;
-  std::pair<raft::Term, raft::NodeId> durable_vote_;
-  bool recovered_unsynced_;
+  Durability durable_;
 };
 
 class ClusterInvariants {
@@ -144,6 +145,11 @@ class ClusterInvariants {
   };
   void check_reads(int node, const ReplicaView& core, const std::vector<node::ReadRound>& reads, Nanos now);
   void check_votes_durable(int node, const ReplicaView& core, Nanos now);
+  // The nodes that hold what a majority must: `node` itself and nodes that are down count (they
+  // are not looked at); `lacks(view)` is "" for a live node that holds it, else why not, which
+  // follows the node's name in `lacking` (comma-separated).
+  template <class Lacks>
+  int count_holding(int node, std::string* lacking, const Lacks& lacks) const;
   void check_leader_commit_term(int node, const ReplicaView& core, Nanos now);
   void check_commits(int node, const ReplicaView& core, Nanos now);
   void check_leader(int node, const ReplicaView& core, Nanos now);

@@ -34,6 +34,12 @@ struct FakeReplica final : ReplicaView {
   std::pair<raft::Term, raft::NodeId> durable_vote() const override { return durable_vote_; }
 };
 
+// The checks over the replicas `r`, all of them up.
+ClusterInvariants watching(std::vector<FakeReplica>& r) {
+  return ClusterInvariants(static_cast<int>(r.size()),
+                           [&r](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+}
+
 TEST(ClusterInvariants, ACorrectHistoryBreaksNothing) {
   ClusterInvariants inv(3, nullptr);
   FakeReplica a, b;
@@ -175,7 +181,7 @@ TEST(ClusterInvariants, ALeaderCommitsOnlyWhatAMajorityHolds) {
 // that counted it (an acknowledgement sent before the fsync) committed on memory a crash loses.
 TEST(ClusterInvariants, AFollowerHoldsOnlyWhatItHasFsynced) {
   std::vector<FakeReplica> r(3);
-  ClusterInvariants inv(3, [&](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+  ClusterInvariants inv = watching(r);
   FakeReplica& leader = r[0];
   leader.role_ = raft::Role::kLeader;
   leader.term_ = 2;
@@ -197,7 +203,7 @@ TEST(ClusterInvariants, AFollowerHoldsOnlyWhatItHasFsynced) {
 // A vote counts once it is durable: granted from memory, a crash lets its node grant it again.
 TEST(ClusterInvariants, ALeaderIsElectedOnVotesAMajorityHoldsOnDisk) {
   std::vector<FakeReplica> r(3);
-  ClusterInvariants inv(3, [&](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+  ClusterInvariants inv = watching(r);
   FakeReplica& leader = r[0];
   leader.role_ = raft::Role::kLeader;
   leader.term_ = 4;
@@ -223,7 +229,7 @@ TEST(ClusterInvariants, ALeaderIsElectedOnVotesAMajorityHoldsOnDisk) {
 // A read a leader confirms must cover every entry some node had committed when the read arrived.
 TEST(ClusterInvariants, AReadConfirmedBelowAnEarlierCommitElsewhereIsStale) {
   std::vector<FakeReplica> r(3);
-  ClusterInvariants inv(3, [&](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+  ClusterInvariants inv = watching(r);
   FakeReplica& leader = r[0];
   leader.role_ = raft::Role::kLeader;
   leader.term_ = 2;
@@ -242,7 +248,7 @@ TEST(ClusterInvariants, AReadConfirmedBelowAnEarlierCommitElsewhereIsStale) {
 
 TEST(ClusterInvariants, AReadRoundIsForgottenWhenItsLeaderStepsDown) {
   std::vector<FakeReplica> r(3);
-  ClusterInvariants inv(3, [&](int i) -> const ReplicaView* { return &r[static_cast<size_t>(i)]; });
+  ClusterInvariants inv = watching(r);
   FakeReplica& n1 = r[0];
   n1.role_ = raft::Role::kLeader;
   n1.term_ = 2;

@@ -82,6 +82,14 @@ std::optional<node::SnapshotWritten> NodeProcess::run_off_loop(const node::Stora
   return done;
 }
 
+Durability NodeProcess::durability(bool in_synced_step) const {
+  Durability d;
+  d.recovery_unsynced = recovered_unsynced_ && (!synced_since_open_ || in_synced_step);
+  d.through = d.recovery_unsynced ? recovered_floor_ : in_synced_step ? durable_last_ : ~raft::Index{0};
+  d.vote = in_synced_step ? synced_vote_before_ : synced_vote_;
+  return d;
+}
+
 void NodeProcess::end_step(Nanos now, Outbox& out) {
   current_ = &out;
   current_now_ = now;

@@ -11,12 +11,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cluster/node/node_core.h"
 #include "harness/sut/nodes.h"
+#include "sim/invariants.h"
 #include "sim/process.h"
 #include "sim/sim_disk.h"
 
@@ -45,27 +46,17 @@ class NodeProcess final : public Process {
   // Asks the core for its status the way a status request does (outputs go to `out`).
   harness::sut::NodeStatus status(Nanos now, Outbox& out);
   node::NodeCore& core() { return *core_; }
-  // While a step's last fsync has not returned (ProcessHost::in_synced_step): the log's last index
-  // that is durable already, i.e. as it was before that fsync (entries it writes are in memory
-  // only; a crash undoes it). Recorded at the step's start and before each of its fsyncs.
-  raft::Index durable_last() const { return durable_last_; }
-  // The log's last durable index now (every index: ~0), given whether a step's fsync is running:
-  // durable_last() then. A node whose recovery read bytes no fsync had made durable (a kill in
-  // the middle of an fsync leaves them in the page cache) holds durably only its snapshot until
-  // its first fsync has returned: a correct recovery syncs what it read before it relies on it.
-  raft::Index durable_through(bool in_synced_step) const {
-    if (recovery_not_durable(in_synced_step)) return recovered_floor_;
-    return in_synced_step ? durable_last_ : ~raft::Index{0};
-  }
-  bool recovery_not_durable(bool in_synced_step) const {
-    return recovered_unsynced_ && (!synced_since_open_ || in_synced_step);
-  }
-  // The term and vote an fsync has made durable (what a power cut now would leave): the hard state
-  // as it stood at the last fsync, or at the one before it while the step's last fsync has not
-  // returned (`in_synced_step`). A vote set in memory and never synced is not in it.
-  std::pair<raft::Term, raft::NodeId> durable_vote(bool in_synced_step) const {
-    return in_synced_step ? synced_vote_before_ : synced_vote_;
-  }
+  // What is durable now (what a power cut now would leave), given whether a step's last fsync has
+  // not returned yet (ProcessHost::in_synced_step):
+  //  - the log's last durable index: all of it, or while that fsync runs the log as it was before
+  //    it (recorded at the step's start and before each of its fsyncs; entries it writes are in
+  //    memory only, a crash undoes it). A node whose recovery read bytes no fsync had made durable
+  //    (a kill in the middle of an fsync leaves them in the page cache) holds durably only its
+  //    snapshot until its first fsync has returned: a correct recovery syncs what it read before
+  //    it relies on it;
+  //  - the term and vote as they stood at the last fsync, or at the one before it while that
+  //    fsync runs: a vote set in memory and never synced is not in it.
+  Durability durability(bool in_synced_step) const;
   // The ReadIndex rounds the core reported since the last step observer ran (NodeCore::Outbox).
   const std::vector<node::ReadRound>& step_reads() const { return reads_; }
   // Called after every step (an input handled and flushed), with the core as the step left it:

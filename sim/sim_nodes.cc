@@ -133,19 +133,9 @@ node::NodeCore* SimNodes::core(int node) {
   return &static_cast<NodeProcess*>(host(node).process())->core();
 }
 
-raft::Index SimNodes::durable_through(int node) {
-  if (!running(node)) return ~raft::Index{0};
-  return static_cast<NodeProcess*>(host(node).process())->durable_through(host(node).in_synced_step());
-}
-
-bool SimNodes::recovery_not_durable(int node) {
-  return running(node) &&
-         static_cast<NodeProcess*>(host(node).process())->recovery_not_durable(host(node).in_synced_step());
-}
-
-std::pair<raft::Term, raft::NodeId> SimNodes::durable_vote(int node) {
-  if (!running(node)) return {~raft::Term{0}, raft::kNoNode};
-  return static_cast<NodeProcess*>(host(node).process())->durable_vote(host(node).in_synced_step());
+Durability SimNodes::durability(int node) {
+  if (!running(node)) return {};
+  return static_cast<NodeProcess*>(host(node).process())->durability(host(node).in_synced_step());
 }
 
 common::Result<harness::sut::NodeStatus> SimNodes::status(int node, int64_t timeout_ns) {

@@ -79,13 +79,8 @@ class SimNodes final : public harness::sut::Nodes {
   const LogSink& logs(int node) const { return logs_[static_cast<size_t>(node)]; }
   // The live core of a running node (nullptr when down).
   node::NodeCore* core(int node);
-  // The last log index of `node` that is durable now: all of it, unless it is inside a step whose
-  // last fsync has not returned (NodeProcess::durable_last).
-  raft::Index durable_through(int node);
-  // The node's recovery read bytes that are not durable yet (NodeProcess::recovery_not_durable).
-  bool recovery_not_durable(int node);
-  // The term and vote of `node` that an fsync has made durable (NodeProcess::durable_vote).
-  std::pair<raft::Term, raft::NodeId> durable_vote(int node);
+  // What of `node` is durable now (NodeProcess::durability); everything while it is down.
+  Durability durability(int node);
   // Called after every step of a node: (node, incarnation, its core as the step left it).
   using StepObserver = std::function<void(int, uint64_t, const NodeProcess&)>;
   void set_step_observer(StepObserver observer) { observer_ = std::move(observer); }

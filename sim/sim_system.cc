@@ -40,9 +40,7 @@ SimSystem::SimSystem(const harness::sut::SystemSpec& spec, const WorldOptions& o
       invariants_(spec.nodes, [this](int i) -> const ReplicaView* {
         node::NodeCore* c = nodes_ ? nodes_->core(i) : nullptr;
         if (!c || !c->failure().is_ok()) return nullptr;
-        return &peer_views_[static_cast<size_t>(i)].emplace(*c, nodes_->durable_through(i),
-                                                            nodes_->durable_vote(i),
-                                                            nodes_->recovery_not_durable(i));
+        return &peer_views_[static_cast<size_t>(i)].emplace(*c, nodes_->durability(i));
       }),
       peer_views_(static_cast<size_t>(spec.nodes)) {
   LinkQuality base;
